@@ -1,0 +1,165 @@
+"""MP4/MOV box parsing for facts PyAV does not expose: brand, moov position, edit lists."""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+# Boxes an ISO-BMFF or QuickTime file may open with. Old QuickTime files have no ftyp and start
+# with moov, mdat, wide or free (Apple QTFF, "Overview of QTFF"); fragmented and DASH files may
+# start with styp or sidx.
+_FIRST_BOXES = frozenset({"ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "styp", "sidx"})
+
+# A hostile or broken file could hold millions of tiny boxes; no real file comes near this.
+MAX_BOXES = 100_000
+
+_UNITY_RATE = 0x00010000  # media_rate 1.0 as 16.16 fixed point
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box header: where it starts, how long its header is and where it ends."""
+
+    type: str
+    start: int
+    header_size: int
+    size: int
+    truncated: bool = False  # the box claims to run past its parent (or the file)
+
+    @property
+    def payload_start(self) -> int:
+        return self.start + self.header_size
+
+    @property
+    def end(self) -> int:
+        return self.start + self.size
+
+
+@dataclass(frozen=True)
+class Mp4Layout:
+    """Top-level facts about an MP4/MOV file."""
+
+    major_brand: str | None  # "isom", "mp42", "qt  "...; None for old QuickTime without ftyp
+    compatible_brands: tuple[str, ...]
+    moov_first: bool  # moov starts before the first mdat: playable while downloading
+    edit_list: bool  # some track has a non-trivial edit list (see _elst_is_trivial)
+
+
+def iter_boxes(f: BinaryIO, start: int, end: int) -> Iterator[Box]:
+    """The boxes between ``start`` and ``end`` of ``f``, reading headers only.
+
+    Stops at the first malformed header (size smaller than the header, a short read) rather
+    than guessing, and after yielding a box that runs past ``end``.
+    """
+    pos = start
+    for _ in range(MAX_BOXES):
+        if pos + 8 > end:
+            return
+        f.seek(pos)
+        head = f.read(8)
+        if len(head) < 8:
+            return
+        size, raw_type = struct.unpack(">I4s", head)
+        header = 8
+        if size == 1:  # 64-bit largesize follows the type
+            ext = f.read(8)
+            if len(ext) < 8:
+                return
+            (size,) = struct.unpack(">Q", ext)
+            header = 16
+        elif size == 0:  # the box runs to the end of its parent (usually a streamed mdat)
+            size = end - pos
+        if raw_type == b"uuid":
+            header += 16  # extended type
+        if size < header:
+            return  # would not advance: malformed
+        truncated = pos + size > end
+        yield Box(raw_type.decode("latin-1"), pos, header, min(size, end - pos), truncated)
+        if truncated:
+            return
+        pos += size
+
+
+def read_mp4_layout(path: str | os.PathLike[str]) -> Mp4Layout | None:
+    """Brand, moov position and edit lists of an MP4/MOV file; None if it is not one."""
+    with open(path, "rb") as f:
+        file_end = os.fstat(f.fileno()).st_size
+        boxes = iter_boxes(f, 0, file_end)
+        first = next(boxes, None)
+        if first is None or first.type not in _FIRST_BOXES:
+            return None
+        major, compatible = None, ()
+        moov, mdat_seen, moov_first = None, False, False
+        for box in _chain(first, boxes):
+            if box.type == "ftyp" and major is None:
+                major, compatible = _read_ftyp(f, box)
+            elif box.type == "mdat":
+                mdat_seen = True
+            elif box.type == "moov" and moov is None:
+                moov = box
+                moov_first = not mdat_seen
+            if moov is not None and (mdat_seen or moov_first):
+                break  # both positions known: no need to walk a long fragmented file
+        if moov is None:
+            return Mp4Layout(major, compatible, moov_first=False, edit_list=False)
+        return Mp4Layout(major, compatible, moov_first, _has_edit_list(f, moov))
+
+
+def _chain(first: Box, rest: Iterator[Box]) -> Iterator[Box]:
+    yield first
+    yield from rest
+
+
+def _read_ftyp(f: BinaryIO, box: Box) -> tuple[str | None, tuple[str, ...]]:
+    # ftyp: major_brand(4) minor_version(4) compatible_brands(4 each); brands stay as written,
+    # trailing spaces included ("qt  "), because that is how they are compared everywhere.
+    length = min(box.size - box.header_size, 4096)
+    f.seek(box.payload_start)
+    data = f.read(length)
+    if len(data) < 4:
+        return None, ()
+    brands = [data[i : i + 4].decode("latin-1") for i in range(8, len(data) - 3, 4)]
+    return data[:4].decode("latin-1"), tuple(brands)
+
+
+def _children(f: BinaryIO, box: Box, kind: str) -> Iterator[Box]:
+    for child in iter_boxes(f, box.payload_start, box.end):
+        if child.type == kind:
+            yield child
+
+
+def _has_edit_list(f: BinaryIO, moov: Box) -> bool:
+    for trak in _children(f, moov, "trak"):
+        for edts in _children(f, trak, "edts"):
+            for elst in _children(f, edts, "elst"):
+                if not _elst_is_trivial(f, elst):
+                    return True
+    return False
+
+
+def _elst_is_trivial(f: BinaryIO, elst: Box) -> bool:
+    """True when the edit list plays the media as stored: at most one entry, starting at media
+    time 0, at normal rate. Anything else (an empty edit delaying the track, media_time > 0
+    skipping encoder priming or B-frame delay, several edits) changes what players show, and
+    some platforms and editors ignore or mishandle it."""
+    f.seek(elst.payload_start)
+    head = f.read(8)  # version(1) flags(3) entry_count(4)
+    if len(head) < 8:
+        return True  # unreadable: say nothing rather than guess
+    version = head[0]
+    (count,) = struct.unpack(">I", head[4:8])
+    if count == 0:
+        return True
+    if count > 1:
+        return False
+    entry = f.read(20 if version == 1 else 12)
+    if version == 1 and len(entry) == 20:
+        _duration, media_time, rate = struct.unpack(">QqI", entry)
+    elif version != 1 and len(entry) == 12:
+        _duration, media_time, rate = struct.unpack(">IiI", entry)
+    else:
+        return True
+    return media_time == 0 and rate == _UNITY_RATE

@@ -1,0 +1,78 @@
+"""Making a bundle's media files from plan steps, and describing them for the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from repost.errors import MediaError
+from repost.media.ffmpeg import run_ffmpeg, safe_path
+from repost.media.probe import probe_media
+
+JPEG_QUALITY = 92
+
+
+def make_file(step, dest: Path) -> None:
+    """Carry out one plan step, writing ``dest``."""
+    if step.action == "ffmpeg":
+        # The plan writes to the bundle-relative name; here it goes to the real (temporary) path.
+        rel = safe_path(step.dest)
+        args = [str(dest) if a == rel else a for a in step.ffmpeg_args]
+        run_ffmpeg(args, where=step.source)
+    elif step.action == "copy":
+        shutil.copyfile(step.source, dest)
+    elif step.action == "jpeg":
+        save_jpeg(step.source, dest)
+    else:  # pragma: no cover - the planner makes only the actions above
+        raise ValueError(f"unknown step action {step.action!r}")
+
+
+def save_jpeg(source: Path, dest: Path) -> None:
+    """An image as an upright sRGB-ish JPEG with no alpha (covers given as files)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(source) as im:
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("RGBA", "LA", "P"):
+                im = im.convert("RGBA")
+                flat = Image.new("RGB", im.size, "white")
+                flat.paste(im, mask=im.getchannel("A"))
+                im = flat
+            elif im.mode != "RGB":
+                im = im.convert("RGB")
+            im.save(dest, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise MediaError(f"cannot convert the image to JPEG: {exc}", source) from exc
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def media_entry(path: Path, name: str, role: str) -> dict:
+    """A manifest ``files`` entry: path, role, sha256, bytes and the probed media facts."""
+    facts = probe_media(path)
+    entry = {
+        "path": name,
+        "role": role,
+        "sha256": sha256_of(path),
+        "bytes": path.stat().st_size,
+        "width": facts.width,
+        "height": facts.height,
+    }
+    if facts.kind == "video":
+        entry.update(
+            duration_s=round(facts.duration_s, 3),
+            fps=round(facts.fps, 3),
+            codecs={"video": facts.codec, "audio": facts.audio.codec if facts.audio else None},
+            pix_fmt=facts.pix_fmt,
+        )
+    else:
+        entry.update(format=facts.format, mode=facts.mode)
+    return entry

@@ -1,0 +1,212 @@
+"""The content model: a post described once, loaded strictly from post.yaml (schema 1)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from repost import schema as s
+from repost.errors import InputError, PostError
+
+POST_FILE_NAMES = ("post.yaml", "post.yml")
+PLATFORM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One photo or video of a post, in upload order."""
+
+    path: Path
+    alt: str | None = None
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A cover: an image file, or the frame at ``time_s`` of the post's video."""
+
+    path: Path | None = None
+    time_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Translation:
+    title: str | None = None
+    caption: str | None = None
+
+
+def _frozen_map(value: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post as the creator described it; ``for_platform`` applies per-platform overrides."""
+
+    id: str
+    file: Path | None = None
+    title: str | None = None
+    caption: str = ""
+    hashtags: tuple[str, ...] = ()
+    # handle -> {platform_id: handle there}; a plain list of handles maps each to {}.
+    mentions: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen_map)
+    media: tuple[MediaItem, ...] = ()
+    cover: Cover | None = None
+    created: dt.datetime | dt.date | None = None
+    lang: str | None = None
+    translations: Mapping[str, Translation] = field(default_factory=_frozen_map)
+    platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen_map)
+    source: str | Mapping[str, Any] | None = None
+
+    def for_platform(self, platform_id: str) -> Post:
+        """This post with the overrides under ``platforms: {platform_id: ...}`` applied."""
+        changes = dict(self.platforms.get(platform_id, {}))
+        return dataclasses.replace(self, **changes) if changes else self
+
+
+# --- schema 1 -------------------------------------------------------------------------------
+
+_HANDLE = s.text(nonempty=True)
+_MENTIONS = s.one_of(
+    s.list_of(_HANDLE),
+    s.map_of(_HANDLE, s.map_of(s.text(pattern=PLATFORM_ID_RE), _HANDLE)),
+    describe="a list of handles or a mapping {handle: {platform: handle}}",
+)
+_MEDIA_ITEM = s.one_of(
+    s.text(nonempty=True),
+    s.record({"path": s.text(nonempty=True), "alt": s.text()}, required=("path",)),
+    describe="a path or a mapping with path and alt",
+)
+_COVER = s.one_of(
+    s.text(nonempty=True),
+    s.record({"time": s.number(minimum=0)}, required=("time",)),
+    describe="a path or {time: seconds}",
+)
+_TRANSLATIONS = s.map_of(s.text(nonempty=True), s.record({"title": s.text(), "caption": s.text()}))
+_SOURCE = s.one_of(
+    s.text(),
+    s.map_of(s.text(), lambda v, p, pr: v),
+    describe="text or a mapping",
+)
+
+
+def _field_specs() -> dict[str, s.Spec]:
+    """Keys a post and a per-platform override share."""
+    return {
+        "title": s.text(),
+        "caption": s.text(),
+        "hashtags": s.list_of(s.text(nonempty=True)),
+        "mentions": _MENTIONS,
+        "media": s.list_of(_MEDIA_ITEM, min_len=1),
+        "cover": _COVER,
+        "created": s.timestamp(),
+        "lang": s.text(nonempty=True),
+        "translations": _TRANSLATIONS,
+        "source": _SOURCE,
+    }
+
+
+POST_SCHEMA = s.record(
+    {
+        "id": s.text(nonempty=True),
+        **_field_specs(),
+        "platforms": s.map_of(s.text(pattern=PLATFORM_ID_RE), s.record(_field_specs())),
+    },
+    required=("media",),
+)
+
+
+def find_post_file(path: str | Path) -> Path:
+    """POST is a post.yaml or a folder holding one."""
+    path = Path(path)
+    if path.is_dir():
+        for name in POST_FILE_NAMES:
+            if (path / name).is_file():
+                return path / name
+        raise InputError(
+            "folder holds no post.yaml", path, hint="POST is a post.yaml or a folder holding one"
+        )
+    if not path.exists():
+        raise InputError("no such file or folder", path)
+    return path
+
+
+def load_post(path: str | Path) -> Post:
+    """Load and check a post.yaml; every problem in the file is reported at once."""
+    file = find_post_file(path)
+    data = s.load_yaml(file)
+    if data is None:
+        data = {}
+    problems = s.Problems()
+    checked = POST_SCHEMA(data, "", problems)
+    if checked is not None:
+        _check_media_exist(checked, file.parent, problems)
+    if problems:
+        raise PostError(file, problems.items, hint="see the post.yaml keys in DESIGN.md (schema 1)")
+    return _build_post(checked, file)
+
+
+def _check_media_exist(data: Mapping, base: Path, problems: s.Problems) -> None:
+    def check(fields: Mapping, prefix: str) -> None:
+        for i, item in enumerate(fields.get("media") or []):
+            rel = item if isinstance(item, str) else (item or {}).get("path")
+            key = f"{prefix}media[{i}]" + ("" if isinstance(item, str) else ".path")
+            if rel and not (base / rel).is_file():
+                problems.add(key, f"media file not found: {rel}")
+        cover = fields.get("cover")
+        if isinstance(cover, str) and not (base / cover).is_file():
+            problems.add(f"{prefix}cover", f"cover file not found: {cover}")
+
+    check(data, "")
+    for pid, over in (data.get("platforms") or {}).items():
+        if isinstance(over, Mapping):
+            check(over, f"platforms.{pid}.")
+
+
+def _build_fields(data: Mapping, base: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "hashtags":
+            value = tuple(h.lstrip("#").strip() for h in value)
+        elif key == "mentions":
+            value = _build_mentions(value)
+        elif key == "media":
+            value = tuple(_build_media(item, base) for item in value)
+        elif key == "cover":
+            value = Cover(path=base / value) if isinstance(value, str) else Cover(time_s=float(value["time"]))
+        elif key == "translations":
+            value = _frozen_map({k: Translation(**v) for k, v in value.items()})
+        elif key == "caption":
+            value = value or ""
+        out[key] = value
+    return out
+
+
+def _build_mentions(value) -> Mapping[str, Mapping[str, str]]:
+    if isinstance(value, list):
+        return _frozen_map({h.lstrip("@"): _frozen_map({}) for h in value})
+    return _frozen_map({h.lstrip("@"): _frozen_map(m) for h, m in value.items()})
+
+
+def _build_media(item, base: Path) -> MediaItem:
+    if isinstance(item, str):
+        return MediaItem(path=base / item)
+    return MediaItem(path=base / item["path"], alt=item.get("alt"))
+
+
+def _build_post(data: Mapping, file: Path) -> Post:
+    file = file.resolve()
+    base = file.parent
+    fields = _build_fields({k: v for k, v in data.items() if k not in ("id", "platforms")}, base)
+    platforms = {
+        pid: _frozen_map(_build_fields(over, base)) for pid, over in (data.get("platforms") or {}).items()
+    }
+    post_id = data.get("id") or base.resolve().name
+    if not str(post_id).strip():
+        raise PostError(file, ["id: must not be empty"])
+    return Post(id=str(post_id), file=file, platforms=_frozen_map(platforms), **fields)

@@ -1,0 +1,229 @@
+"""A small strict checker for data files: every problem at once, each with its key path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from repost.errors import InputError
+
+ASPECT_RE = re.compile(r"^([1-9][0-9]{0,4}):([1-9][0-9]{0,4})$")
+
+
+@dataclass
+class Problems:
+    """Problems found in one file, each as ``key.path: message``."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append(f"{path or '(top)'}: {message}")
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def load_yaml(path) -> Any:
+    """Read a YAML file with the safe loader only; a syntax error names the line."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else path
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"YAML syntax error: {problem}", where) from None
+
+
+def join(path: str, key: object) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def type_name(value: object) -> str:
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "empty",
+    }.get(type(value), type(value).__name__)
+
+
+# A spec is a callable (value, path, problems) -> checked value (or None when it failed).
+Spec = Callable[[Any, str, Problems], Any]
+
+
+def text(*, nonempty: bool = False, pattern: re.Pattern | None = None, choices=None) -> Spec:
+    def check(value, path, problems):
+        if not isinstance(value, str):
+            problems.add(path, f"must be text, not {type_name(value)}")
+            return None
+        if nonempty and not value.strip():
+            problems.add(path, "must not be empty")
+            return None
+        if choices is not None and value not in choices:
+            problems.add(path, f"{value!r} is not one of {', '.join(sorted(choices))}")
+            return None
+        if pattern is not None and not pattern.match(value):
+            problems.add(path, f"{value!r} is not of the form {pattern.pattern}")
+            return None
+        return value
+
+    return check
+
+
+def number(*, minimum=None, maximum=None, integer: bool = False) -> Spec:
+    def check(value, path, problems):
+        ok_types = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, ok_types):
+            kind = "a whole number" if integer else "a number"
+            problems.add(path, f"must be {kind}, not {type_name(value)} {value!r}")
+            return None
+        if minimum is not None and value < minimum:
+            problems.add(path, f"{value} is below the minimum {minimum}")
+            return None
+        if maximum is not None and value > maximum:
+            problems.add(path, f"{value} is above the maximum {maximum}")
+            return None
+        return value
+
+    return check
+
+
+def boolean() -> Spec:
+    def check(value, path, problems):
+        if not isinstance(value, bool):
+            problems.add(path, f"must be true or false, not {type_name(value)}")
+            return None
+        return value
+
+    return check
+
+
+def date() -> Spec:
+    """An ISO 8601 date (YAML reads an unquoted date as a date already)."""
+
+    def check(value, path, problems):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        problems.add(path, f"must be a date like 2026-08-09, not {value!r}")
+        return None
+
+    return check
+
+
+def timestamp() -> Spec:
+    """An ISO 8601 date or date and time."""
+
+    def check(value, path, problems):
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                pass
+        problems.add(path, f"must be an ISO 8601 date or time, not {value!r}")
+        return None
+
+    return check
+
+
+def aspect() -> Spec:
+    return text(pattern=ASPECT_RE)
+
+
+def list_of(item: Spec, *, min_len: int = 0) -> Spec:
+    def check(value, path, problems):
+        if not isinstance(value, list):
+            problems.add(path, f"must be a list, not {type_name(value)}")
+            return None
+        if len(value) < min_len:
+            problems.add(path, f"needs at least {min_len} item(s)")
+        out = [item(v, join(path, i), problems) for i, v in enumerate(value)]
+        return out if all(v is not None for v in out) else None
+
+    return check
+
+
+def map_of(key: Spec, val: Spec) -> Spec:
+    def check(value, path, problems):
+        if not isinstance(value, dict):
+            problems.add(path, f"must be a mapping, not {type_name(value)}")
+            return None
+        out = {}
+        for k, v in value.items():
+            kk = key(k, join(path, k), problems)
+            out[kk] = val(v, join(path, k), problems)
+        return out
+
+    return check
+
+
+def record(fields: Mapping[str, Spec], *, required: tuple[str, ...] = ()) -> Spec:
+    """A mapping with known keys only: unknown keys and missing required keys are problems."""
+
+    def check(value, path, problems):
+        if not isinstance(value, dict):
+            problems.add(path, f"must be a mapping, not {type_name(value)}")
+            return None
+        out = {}
+        for k, v in value.items():
+            if k not in fields:
+                known = ", ".join(fields)
+                problems.add(join(path, k), f"unknown key (known keys: {known})")
+                continue
+            out[k] = fields[k](v, join(path, k), problems)
+        for k in required:
+            if k not in value:
+                problems.add(join(path, k), "is required")
+        return out
+
+    return check
+
+
+def one_of(*specs: Spec, describe: str) -> Spec:
+    """The first spec that accepts the value without problems; else one problem naming the forms."""
+
+    def check(value, path, problems):
+        for spec in specs:
+            trial = Problems()
+            out = spec(value, path, trial)
+            if not trial:
+                return out
+        # Report the detailed problems of the spec matching the value's shape, if any.
+        shaped = [s for s in specs if _same_shape(s, value)]
+        if len(shaped) == 1:
+            return shaped[0](value, path, problems)
+        problems.add(path, f"must be {describe}, not {type_name(value)}")
+        return None
+
+    return check
+
+
+def _same_shape(spec: Spec, value: Any) -> bool:
+    trial = Problems()
+    spec(value, "", trial)
+    return not any(p.startswith("(top): must be") for p in trial.items)

@@ -1,0 +1,1 @@
+"""Captions, titles and hashtags: counted the way each platform counts, and fitted to its limits."""

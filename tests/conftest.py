@@ -1,0 +1,302 @@
+"""Shared test fixtures: small media made once per session with ffmpeg (lavfi) and Pillow.
+
+Helpers ``make_video`` and ``make_image`` write one file each; the ``media_factory`` and
+``image_factory`` fixtures call them into the session's media folder, so test modules never need
+to import this file. Named fixtures (``clip_916``, ``image_jpeg_34``, ...) cover the real-world
+cases tests keep needing: add new ones here in the same style.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repost.media.ffmpeg import run_ffmpeg
+
+# Per-encoder speed settings: test clips are tiny, so the fastest setting that still gives the
+# feature under test. libx264 "superfast" rather than "ultrafast": ultrafast turns off CABAC and
+# 8x8 transforms, so the stream comes out Constrained Baseline instead of High.
+_SPEED_ARGS: dict[str, tuple[str, ...]] = {
+    "libx264": ("-preset", "superfast"),
+    "libx265": ("-preset", "ultrafast", "-x265-params", "log-level=error"),
+    "libvpx-vp9": ("-deadline", "realtime", "-cpu-used", "8"),
+    "libvpx": ("-deadline", "realtime", "-cpu-used", "8"),
+    "libaom-av1": ("-cpu-used", "8", "-row-mt", "1"),
+}
+_AUDIO_LAYOUTS = {"mono", "stereo", "5.1"}
+_MOV_SUFFIXES = {".mp4", ".mov", ".m4v"}
+
+
+def make_video(
+    path: str | os.PathLike[str],
+    *,
+    size: str = "360x640",
+    fps: float = 30,
+    duration: float = 1.0,
+    vcodec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    audio: str | None = "stereo",
+    sample_rate: int = 44100,
+    acodec: str = "aac",
+    faststart: bool = True,
+    rotation: int | None = None,
+    extra_args: Sequence[str] = (),
+) -> Path:
+    """Write a test clip (testsrc2 picture, sine tone) to ``path``; the suffix picks the muxer.
+
+    ``audio`` is a channel layout ("mono", "stereo", "5.1") or None for no audio. ``rotation``
+    sets a display matrix (counter-clockwise degrees, as ffmpeg's -display_rotation) by
+    remuxing. ``extra_args`` are output options placed just before the output path.
+    """
+    path = Path(path)
+    args = ["-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}:duration={duration}"]
+    if audio is not None:
+        if audio not in _AUDIO_LAYOUTS:
+            raise ValueError(f"audio must be one of {sorted(_AUDIO_LAYOUTS)} or None: {audio!r}")
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate={sample_rate}:duration={duration}",
+        ]
+        args += ["-af", f"aformat=channel_layouts={audio}", "-c:a", acodec, "-shortest"]
+    args += ["-c:v", vcodec, *_SPEED_ARGS.get(vcodec, ()), "-pix_fmt", pix_fmt]
+    movflags = ["-movflags", "+faststart"] if faststart and path.suffix in _MOV_SUFFIXES else []
+    target = path if rotation is None else path.with_name(f"unrotated-{path.name}")
+    run_ffmpeg([*args, *(movflags if rotation is None else []), *extra_args, target])
+    if rotation is not None:
+        # -display_rotation is an input option (ffmpeg 7+): it sets the stream's display
+        # matrix, which the mov muxer writes into tkhd; the pixels are untouched.
+        run_ffmpeg(["-y", "-display_rotation", str(rotation), "-i", target, "-c", "copy",
+                    *movflags, path])  # fmt: skip
+        target.unlink()
+    return path
+
+
+def make_image(
+    path: str | os.PathLike[str],
+    *,
+    size: tuple[int, int] = (600, 800),
+    mode: str = "RGB",
+    format: str | None = None,
+    orientation: int | None = None,
+    icc: bool = False,
+    gps: bool = False,
+    frames: int = 1,
+) -> Path:
+    """Write a test image with Pillow; ``format`` defaults to the suffix's.
+
+    ``orientation`` writes an EXIF orientation tag, ``gps`` a GPS IFD, ``icc`` an embedded sRGB
+    profile; ``frames`` > 1 makes an animation (GIF, WebP, PNG). ``size`` is as stored.
+    """
+    from PIL import Image, ImageCms
+
+    path = Path(path)
+    if format and format.upper() in {"HEIF", "HEIC"}:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    pictures = [_picture(mode, size, i) for i in range(frames)]
+    options: dict[str, object] = {}
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    if gps:
+        gps_ifd = exif.get_ifd(0x8825)
+        gps_ifd.update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 18.0)})
+    if len(exif) or gps:
+        options["exif"] = exif
+    if icc:
+        options["icc_profile"] = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    if frames > 1:
+        options.update(save_all=True, append_images=pictures[1:], duration=100, loop=0)
+    pictures[0].save(path, format=format, **options)
+    return path
+
+
+def _picture(mode: str, size: tuple[int, int], index: int) -> Any:
+    # Drawn in RGB(A) and converted, so every mode gets a real palette or channel values and
+    # animation frames differ (Pillow drops GIF frames identical to the one before).
+    from PIL import Image, ImageDraw
+
+    colours = [(40, 120, 200), (200, 60, 40), (60, 180, 90)]
+    base = "RGBA" if mode in {"RGBA", "LA", "PA"} else "RGB"
+    fill = colours[index % len(colours)] + ((128,) if base == "RGBA" else ())
+    im = Image.new(base, size, fill)
+    # A corner mark, so orientation mistakes are visible in the pixels.
+    ImageDraw.Draw(im).rectangle((0, 0, size[0] // 4, size[1] // 8), fill=(255, 255, 0, 255))
+    if mode in {"I", "I;16", "F", "1"}:
+        return im.convert("L").convert(mode)  # Pillow has no direct RGB -> 16-bit path
+    return im if mode == base else im.convert(mode)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's folder of generated media."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def media_factory(media_dir: Path) -> Callable[..., Path]:
+    """``media_factory("name.mp4", **make_video options)``: a clip in the media folder, made
+    once per session for each name and option set."""
+    return _memoised(media_dir, make_video)
+
+
+@pytest.fixture(scope="session")
+def image_factory(media_dir: Path) -> Callable[..., Path]:
+    """``image_factory("name.jpg", **make_image options)``, like ``media_factory``."""
+    return _memoised(media_dir, make_image)
+
+
+def _memoised(folder: Path, make: Callable[..., Path]) -> Callable[..., Path]:
+    made: dict[str, tuple[object, Path]] = {}
+
+    def factory(name: str, **options: object) -> Path:
+        key = repr(sorted(options.items()))
+        if name in made:
+            if made[name][0] != key:
+                raise ValueError(f"{name} was already made with other options")
+            return made[name][1]
+        path = make(folder / name, **options)
+        made[name] = (key, path)
+        return path
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def clip_916(media_factory: Callable[..., Path]) -> Path:
+    """9:16 360x640 H.264 High yuv420p, AAC stereo 48 kHz, 30 fps, moov first, no edit list."""
+    return media_factory("clip_916.mp4", sample_rate=48000, extra_args=("-use_editlist", "0"))
+
+
+@pytest.fixture(scope="session")
+def clip_169(media_factory: Callable[..., Path]) -> Path:
+    """16:9 640x360 landscape H.264, AAC stereo."""
+    return media_factory("clip_169.mp4", size="640x360")
+
+
+@pytest.fixture(scope="session")
+def clip_rotated(media_factory: Callable[..., Path]) -> Path:
+    """Coded 640x360 with a display matrix rotating 90 degrees: shown as 360x640 (a phone
+    recording held upright)."""
+    return media_factory("clip_rotated.mp4", size="640x360", rotation=90)
+
+
+@pytest.fixture(scope="session")
+def clip_51(media_factory: Callable[..., Path]) -> Path:
+    """5.1 (six-channel) AAC audio at 48 kHz."""
+    return media_factory("clip_51.mp4", audio="5.1", sample_rate=48000)
+
+
+@pytest.fixture(scope="session")
+def clip_moov_end(media_factory: Callable[..., Path]) -> Path:
+    """moov after mdat (no faststart), with ffmpeg's default edit lists."""
+    return media_factory("clip_moov_end.mp4", faststart=False)
+
+
+@pytest.fixture(scope="session")
+def clip_vfr(media_factory: Callable[..., Path]) -> Path:
+    """Variable frame rate: 30 fps for the first second, then 10 fps (timestamps verified)."""
+    path = media_factory(
+        "clip_vfr.mp4",
+        size="320x240",
+        duration=2.0,
+        audio=None,
+        extra_args=("-vf", "setpts='if(lt(N,30),N/30,1+(N-30)/10)/TB'", "-fps_mode", "vfr"),
+    )
+    intervals = _frame_intervals(path)
+    assert len(set(intervals)) > 1 and intervals.count(max(intervals)) > 2, intervals
+    return path
+
+
+def _frame_intervals(path: Path) -> list[int]:
+    # Read straight from the packets, not through repost, so the fixture checks itself.
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        pts = sorted(p.pts for p in container.demux(stream) if p.pts is not None)
+    return [b - a for a, b in itertools.pairwise(pts)]
+
+
+@pytest.fixture(scope="session")
+def image_jpeg_34(image_factory: Callable[..., Path]) -> Path:
+    """A 3:4 600x800 RGB JPEG with no EXIF and no ICC profile."""
+    return image_factory("image_34.jpg", size=(600, 800))
+
+
+@pytest.fixture(scope="session")
+def image_png_alpha(image_factory: Callable[..., Path]) -> Path:
+    """A 400x400 RGBA PNG with half-transparent pixels."""
+    return image_factory("image_alpha.png", size=(400, 400), mode="RGBA")
+
+
+@pytest.fixture(scope="session")
+def clip_fits_all(media_factory: Callable[..., Path]) -> Path:
+    """A clip every built-in profile takes as it is: 9:16 720x1280 H.264 High yuv420p, 30 fps,
+    3.2 s, AAC stereo 48 kHz, moov first, no edit list."""
+    return media_factory(
+        "clip_fits_all.mp4", size="720x1280", duration=3.2, sample_rate=48000,
+        extra_args=("-use_editlist", "0"),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def write_post(tmp_path: Path) -> Callable[..., Path]:
+    """``write_post(yaml_text, media={"clip.mp4": path})``: a post folder with its media
+    copied in; returns the folder."""
+    import shutil
+
+    counter = iter(range(1000))
+
+    def write(text: str, media: dict[str, Path] | None = None, folder: str | None = None) -> Path:
+        post = tmp_path / (folder or f"post{next(counter)}")
+        post.mkdir(parents=True)
+        for name, src in (media or {}).items():
+            shutil.copyfile(src, post / name)
+        (post / "post.yaml").write_text(text, encoding="utf-8")
+        return post
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's own profiles from ~/.config/repost."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """``run("export", post, "--to", "all", ...)``: the real command line, in process, with its
+    exit code (main() always exits) and what it printed."""
+    from repost.cli import main
+    from repost.media.probe import clear_probe_cache
+
+    def invoke(*args: object) -> CliResult:
+        clear_probe_cache()
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            main([str(a) for a in args])
+        captured = capsys.readouterr()
+        code = info.value.code
+        return CliResult(int(code or 0), captured.out, captured.err)
+
+    return invoke
