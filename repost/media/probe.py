@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
-import io
 import itertools
 import os
 import statistics
@@ -17,12 +15,12 @@ from typing import Any
 
 from repost.errors import MediaError
 from repost.media.atoms import read_mp4_layout
+from repost.media.probe_image import ImageFacts, probe_image
 
 MAX_TIMESTAMPS = 3000  # enough to tell CFR from VFR; a minute at 50 fps
 MAX_PACKETS_FOR_FIRST_FRAME = 64
 _ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not video
 HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})  # PQ (HDR10, Dolby Vision) and HLG
-_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 # ISO-BMFF major brands of still images (HEIF/AVIF, ISO/IEC 23008-12); videos use isom, mp42...
 _IMAGE_BRANDS = frozenset(
     {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
@@ -100,33 +98,6 @@ class VideoFacts:
         return _to_dict(self)
 
 
-@dataclass(frozen=True)
-class ImageFacts:
-    """An image file, as Pillow reads it."""
-
-    path: Path
-    bytes: int
-    format: str  # "jpeg", "png", "webp", "heif", "gif", "mpo", "tiff", "bmp", ...
-    mode: str  # Pillow mode: "RGB", "RGBA", "CMYK", "I;16", "P", "L", ...
-    width: int  # as displayed: EXIF orientation applied (5-8 swap width and height)
-    height: int
-    orientation: int  # EXIF orientation 1-8 (1 when absent)
-    icc: bool
-    icc_name: str | None  # "Display P3", "sRGB IEC61966-2.1", ...
-    frame_count: int  # >1 for animated GIF/WebP/APNG
-    has_alpha: bool
-    gps: bool  # EXIF holds a GPS IFD: a location the creator may not mean to publish
-    kind: str = "image"
-
-    @property
-    def aspect(self) -> float:
-        return self.width / self.height if self.height else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: path as a string."""
-        return _to_dict(self)
-
-
 MediaFacts = VideoFacts | ImageFacts
 
 
@@ -180,7 +151,7 @@ def _probe_uncached(path: Path, size: int) -> MediaFacts:
     if not head:
         raise MediaError("empty file", where=path, hint=_NOT_MEDIA_HINT)
     if _looks_like_image(head):
-        return _probe_image(path, size)
+        return probe_image(path, size)
     return _probe_video(path, size, head)
 
 
@@ -191,69 +162,6 @@ def _looks_like_image(head: bytes) -> bool:
         or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
         or (head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS)
     )
-
-
-# --- images ---------------------------------------------------------------------------------
-
-
-@functools.cache
-def _register_heif() -> None:
-    # Registered on first need, not at import: pillow-heif loads libheif, which costs time and
-    # is optional (without it HEIC files fail with a hint instead).
-    try:
-        import pillow_heif
-    except ImportError:
-        return
-    pillow_heif.register_heif_opener()
-
-
-def _probe_image(path: Path, size: int) -> ImageFacts:
-    from PIL import Image
-
-    _register_heif()
-    try:
-        with Image.open(path) as im:
-            exif = im.getexif()
-            orientation = exif.get(0x0112, 1)
-            if not isinstance(orientation, int) or not 1 <= orientation <= 8:
-                orientation = 1  # absent or garbage: show as stored, as browsers do
-            width, height = im.size
-            if orientation >= 5:  # 5-8 turn the image a quarter: displayed sides swap
-                width, height = height, width
-            icc = im.info.get("icc_profile") or None
-            return ImageFacts(
-                path=path,
-                bytes=size,
-                format=(im.format or "unknown").lower(),
-                mode=im.mode,
-                width=width,
-                height=height,
-                orientation=orientation,
-                icc=icc is not None,
-                icc_name=_icc_name(icc) if icc else None,
-                frame_count=int(getattr(im, "n_frames", 1)),
-                has_alpha=im.mode in _ALPHA_MODES or "transparency" in im.info,
-                gps=0x8825 in exif,
-            )
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error) as exc:
-        raise MediaError(
-            f"cannot read image ({exc})",
-            where=path,
-            hint="the image is damaged or in a format Pillow cannot read (HEIC needs pillow-heif)",
-        ) from exc
-    except Image.DecompressionBombError as exc:
-        raise MediaError(f"image too large ({exc})", where=path) from exc
-
-
-def _icc_name(icc: bytes) -> str | None:
-    from PIL import ImageCms
-
-    try:
-        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        name = ImageCms.getProfileDescription(profile).strip()
-    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
-        return None  # a broken profile is reported as present but unnamed
-    return name or None
 
 
 # --- videos ---------------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""Exact facts about an image (Pillow; HEIC through pillow-heif), for the probe."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repost.errors import MediaError
+
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """An image file, as Pillow reads it."""
+
+    path: Path
+    bytes: int
+    format: str  # "jpeg", "png", "webp", "heif", "gif", "mpo", "tiff", "bmp", ...
+    mode: str  # Pillow mode: "RGB", "RGBA", "CMYK", "I;16", "P", "L", ...
+    width: int  # as displayed: EXIF orientation applied (5-8 swap width and height)
+    height: int
+    orientation: int  # EXIF orientation 1-8 (1 when absent)
+    icc: bool
+    icc_name: str | None  # "Display P3", "sRGB IEC61966-2.1", ...
+    frame_count: int  # >1 for animated GIF/WebP/APNG
+    has_alpha: bool
+    gps: bool  # EXIF holds a GPS IFD: a location the creator may not mean to publish
+    kind: str = "image"
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height if self.height else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: path as a string."""
+        data = dataclasses.asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+
+@functools.cache
+def _register_heif() -> None:
+    # Registered on first need, not at import: pillow-heif loads libheif, which costs time and
+    # is optional (without it HEIC files fail with a hint instead).
+    try:
+        import pillow_heif
+    except ImportError:
+        return
+    pillow_heif.register_heif_opener()
+
+
+def probe_image(path: Path, size: int) -> ImageFacts:
+    from PIL import Image
+
+    _register_heif()
+    try:
+        with Image.open(path) as im:
+            exif = im.getexif()
+            orientation = exif.get(0x0112, 1)
+            if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+                orientation = 1  # absent or garbage: show as stored, as browsers do
+            width, height = im.size
+            if orientation >= 5:  # 5-8 turn the image a quarter: displayed sides swap
+                width, height = height, width
+            icc = im.info.get("icc_profile") or None
+            return ImageFacts(
+                path=path,
+                bytes=size,
+                format=(im.format or "unknown").lower(),
+                mode=im.mode,
+                width=width,
+                height=height,
+                orientation=orientation,
+                icc=icc is not None,
+                icc_name=_icc_name(icc) if icc else None,
+                frame_count=int(getattr(im, "n_frames", 1)),
+                has_alpha=im.mode in _ALPHA_MODES or "transparency" in im.info,
+                gps=0x8825 in exif,
+            )
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error) as exc:
+        raise MediaError(
+            f"cannot read image ({exc})",
+            where=path,
+            hint="the image is damaged or in a format Pillow cannot read (HEIC needs pillow-heif)",
+        ) from exc
+    except Image.DecompressionBombError as exc:
+        raise MediaError(f"image too large ({exc})", where=path) from exc
+
+
+def _icc_name(icc: bytes) -> str | None:
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = ImageCms.getProfileDescription(profile).strip()
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return None  # a broken profile is reported as present but unnamed
+    return name or None
