@@ -7,12 +7,14 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
-from repost.errors import BundleError, RepostError
+from repost.errors import BundleError, MediaError, RepostError
 from repost.media.files import make_file, media_entry, sha256_of
 from repost.plan import BundlePlan
 
@@ -100,25 +102,91 @@ def is_up_to_date(bundle: Path, fp: str) -> bool:
 
 
 class Renditions:
-    """Files made once per run and copied for every bundle that needs the same one."""
+    """Files made once per run and copied for every bundle that needs the same one.
 
-    def __init__(self) -> None:
+    A rendition is keyed by its source and its exact ffmpeg argument list, so platforms whose
+    plans come out identical share one encode. ``prepare`` makes every distinct video encode
+    up front, ``jobs`` at a time, with the cores shared between them.
+    """
+
+    def __init__(self, jobs: int = 1, progress=None) -> None:
         self.made: dict[tuple, Path] = {}
+        self.failed: dict[tuple, MediaError] = {}
+        self.jobs = jobs
+        self.progress = progress  # a ProgressBoard, or None (not a terminal)
+        self.encodes = 0
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(step) -> tuple:
+        return (step.action, str(step.source.resolve()), step.ffmpeg_args)
+
+    def prepare(self, steps, work: Path) -> None:
+        """Make each distinct ffmpeg video step once, in parallel, into the folder ``work``."""
+        unique: dict[tuple, object] = {}
+        for step in steps:
+            if step.action == "ffmpeg" and step.role == "video":
+                unique.setdefault(self.key(step), step)
+        if not unique:
+            return
+        work.mkdir(parents=True, exist_ok=True)
+        threads = threads_per_encode(min(self.jobs, len(unique)))
+        items = list(enumerate(unique.items()))
+
+        def make_one(item) -> None:
+            i, (key, step) = item
+            dest = work / f"{i:03d}-{step.dest}"
+            bar = self.progress.task(f"{step.source.name} → {step.dest} #{i + 1}") if self.progress else None
+            try:
+                make_file(step, dest, threads=threads, progress=bar)
+            except MediaError as exc:
+                with self.lock:
+                    self.failed[key] = exc
+                return
+            with self.lock:
+                self.made[key] = dest
+                self.encodes += 1
+
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            list(pool.map(make_one, items))
 
     def make(self, step, dest: Path) -> None:
-        key = (step.action, str(step.source.resolve()), step.ffmpeg_args)
-        earlier = self.made.get(key)
+        key = self.key(step)
+        with self.lock:
+            failed = self.failed.get(key)
+            earlier = self.made.get(key)
+        if failed is not None:
+            raise failed
         if earlier is not None and earlier.is_file():
             shutil.copyfile(earlier, dest)
-        else:
-            make_file(step, dest)
-        self.made[key] = dest
+            return
+        make_file(step, dest)
+        with self.lock:
+            self.made[key] = dest
+            self.encodes += step.action == "ffmpeg" and step.role == "video"
 
     def moved(self, old: Path, new: Path) -> None:
         """A finished bundle was renamed from ``old`` to ``new``: follow its files."""
-        for key, path in self.made.items():
-            if path.is_relative_to(old):
-                self.made[key] = new / path.relative_to(old)
+        with self.lock:
+            for key, path in self.made.items():
+                if path.is_relative_to(old):
+                    self.made[key] = new / path.relative_to(old)
+
+
+def threads_per_encode(parallel: int) -> int | None:
+    """Threads for each of ``parallel`` encodes: the cores split evenly, at least one each.
+    None for a lone encode (ffmpeg's own choice, which uses every core)."""
+    if parallel <= 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // parallel)
+
+
+def is_current(plan: BundlePlan, out: Path) -> bool:
+    """The plan's bundle exists and was made from the same inputs (nothing to do)."""
+    try:
+        return is_up_to_date(bundle_path(out, plan), fingerprint(plan))
+    except (BundleError, OSError):
+        return False
 
 
 def write_bundle(
@@ -131,7 +199,7 @@ def write_bundle(
         raise BundleError(
             "; ".join(plan.blockers),
             f"{plan.post.id} → {plan.profile.id}",
-            hint="the video and photo conversions arrive with the media engine",
+            hint="the photo conversions arrive with the photo engine",
         )
     fp = fingerprint(plan)
     if dest.exists():

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from repost.bundle import BundleResult, Renditions, bundle_path, write_bundle
+from repost.bundle import WORK_DIR, BundleResult, Renditions, bundle_path, is_current, write_bundle
 from repost.errors import BundleError, ExitStatus, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
 from repost.model import load_post
-from repost.plan import BundlePlan, plan_bundle
+from repost.plan import BundlePlan, plan_bundles
 from repost.profiles import Profile, select_profiles
+from repost.progress import ProgressBoard
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,11 @@ class ExportOptions:
     jobs: int = 1
     dry_run: bool = False
     force: bool = False
+    split: bool = False
+    loudness: float | None = None
 
     def plan_options(self) -> dict:
-        return {"fit": self.fit}
+        return {"fit": self.fit, "split": self.split, "loudness": self.loudness}
 
 
 @dataclass
@@ -59,20 +64,31 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
-        plans = [plan_bundle(post, p, facts, options.plan_options()) for p in targets]
+        plans = [b for p in targets for b in plan_bundles(post, p, facts, options.plan_options())]
         outcome.plans += plans
         jobs.append(plans)
     if options.dry_run:
         return outcome
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for results in pool.map(lambda plans: _write_post(plans, options), jobs):
-            outcome.results += results
+    renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
+    # Every distinct encode of the run first, -j at a time; the bundles then copy them.
+    pending = [
+        p for plans in jobs for p in plans if p.ok and (options.force or not is_current(p, options.out))
+    ]
+    work = Path(options.out).resolve() / WORK_DIR / f"renditions-{uuid.uuid4().hex[:8]}"
+    try:
+        renditions.prepare([s for p in pending for s in p.steps], work)
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            for results in pool.map(lambda plans: _write_post(plans, options, renditions), jobs):
+                outcome.results += results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return outcome
 
 
-def _write_post(plans: list[BundlePlan], options: ExportOptions) -> list[BundleResult]:
+def _write_post(
+    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions
+) -> list[BundleResult]:
     """One post's bundles, in turn, sharing renditions that come out identical."""
-    renditions = Renditions()
     results = []
     for plan in plans:
         try:

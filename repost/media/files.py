@@ -13,13 +13,21 @@ from repost.media.probe import probe_media
 JPEG_QUALITY = 92
 
 
-def make_file(step, dest: Path) -> None:
-    """Carry out one plan step, writing ``dest``."""
+def make_file(step, dest: Path, *, threads: int | None = None, progress=None) -> None:
+    """Carry out one plan step, writing ``dest``.
+
+    ``threads`` caps ffmpeg's codec and filter threads (encodes running side by side share the
+    cores); ``progress`` gets the fraction done of an ffmpeg step.
+    """
     if step.action == "ffmpeg":
         # The plan writes to the bundle-relative name; here it goes to the real (temporary) path.
         rel = safe_path(step.dest)
         args = [str(dest) if a == rel else a for a in step.ffmpeg_args]
-        run_ffmpeg(args, where=step.source)
+        if threads:
+            # Output options, so just before "-y <dest>"; -filter_threads is global.
+            args[-2:-2] = ["-threads", str(threads)]
+            args[:0] = ["-filter_threads", str(threads)]
+        run_ffmpeg(args, where=step.source, progress=progress, duration_s=step.duration_s)
     elif step.action == "copy":
         shutil.copyfile(step.source, dest)
     elif step.action == "jpeg":

@@ -15,3 +15,4 @@ class Step:
     dest: str
     role: str  # video | image | cover
     ffmpeg_args: tuple[str, ...] | None = None
+    duration_s: float | None = None  # the output's length, for a progress bar while it is made
