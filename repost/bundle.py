@@ -15,7 +15,8 @@ from pathlib import Path
 
 import repost
 from repost.errors import BundleError, MediaError, RepostError
-from repost.media.files import make_file, media_entry, sha256_of
+from repost.media.files import make_file, make_shared, media_entry, sha256_of
+from repost.media.render import can_share_decode
 from repost.plan import BundlePlan
 
 MANIFEST = "manifest.json"
@@ -114,7 +115,8 @@ class Renditions:
         self.failed: dict[tuple, MediaError] = {}
         self.jobs = jobs
         self.progress = progress  # a ProgressBoard, or None (not a terminal)
-        self.encodes = 0
+        self.encodes = 0  # renditions encoded (or remuxed)
+        self.runs = 0  # ffmpeg runs that made them
         self.lock = threading.Lock()
 
     @staticmethod
@@ -122,33 +124,36 @@ class Renditions:
         return (step.action, str(step.source.resolve()), step.ffmpeg_args)
 
     def prepare(self, steps, work: Path) -> None:
-        """Make each distinct ffmpeg video step once, in parallel, into the folder ``work``."""
-        unique: dict[tuple, object] = {}
-        for step in steps:
-            if step.action == "ffmpeg" and step.role == "video":
-                unique.setdefault(self.key(step), step)
-        if not unique:
+        """Make each distinct video encode once, ``jobs`` runs at a time, into ``work``;
+        encodes of one source share a decode (one ffmpeg run, see :func:`group_encodes`)."""
+        groups = group_encodes(steps)
+        if not groups:
             return
         work.mkdir(parents=True, exist_ok=True)
-        threads = threads_per_encode(min(self.jobs, len(unique)))
-        items = list(enumerate(unique.items()))
+        threads = threads_per_encode(min(self.jobs, len(groups)))
 
-        def make_one(item) -> None:
-            i, (key, step) = item
-            dest = work / f"{i:03d}-{step.dest}"
-            bar = self.progress.task(f"{step.source.name} → {step.dest} #{i + 1}") if self.progress else None
+        def make_group(item) -> None:
+            i, members = item
+            keys = [self.key(step) for step in members]
+            dests = [work / f"{i:03d}-{j}-{step.dest}" for j, step in enumerate(members)]
+            label = f"{members[0].source.name} → {len(members)} rendition(s) #{i + 1}"
+            bar = self.progress.task(label) if self.progress else None
             try:
-                make_file(step, dest, threads=threads, progress=bar)
+                if len(members) == 1:
+                    make_file(members[0], dests[0], threads=threads, progress=bar)
+                else:
+                    make_shared(members, dests, threads=threads, progress=bar)
             except MediaError as exc:
                 with self.lock:
-                    self.failed[key] = exc
+                    self.failed.update(dict.fromkeys(keys, exc))
                 return
             with self.lock:
-                self.made[key] = dest
-                self.encodes += 1
+                self.made.update(zip(keys, dests, strict=True))
+                self.encodes += len(members)
+                self.runs += 1
 
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
-            list(pool.map(make_one, items))
+            list(pool.map(make_group, enumerate(groups)))
 
     def make(self, step, dest: Path) -> None:
         key = self.key(step)
@@ -171,6 +176,23 @@ class Renditions:
             for key, path in self.made.items():
                 if path.is_relative_to(old):
                     self.made[key] = new / path.relative_to(old)
+
+
+def group_encodes(steps) -> list[list]:
+    """The distinct video steps of a run, grouped into ffmpeg runs: conforms of the same
+    source and start share one decode; anything else (remuxes, silent-track renditions) runs
+    alone. Keyed by the exact arguments, so identical renditions appear once."""
+    unique: dict[tuple, object] = {}
+    for step in steps:
+        if step.action == "ffmpeg" and step.role == "video":
+            unique.setdefault(Renditions.key(step), step)
+    groups: dict[tuple, list] = {}
+    for key, step in unique.items():
+        r = step.rendition
+        shared = r is not None and can_share_decode(r)
+        group = ("decode", str(step.source.resolve()), r.start_s) if shared else key
+        groups.setdefault(group, []).append(step)
+    return list(groups.values())
 
 
 def threads_per_encode(parallel: int) -> int | None:

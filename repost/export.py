@@ -12,10 +12,19 @@ from pathlib import Path
 
 import click
 
-from repost.bundle import WORK_DIR, BundleResult, Renditions, bundle_path, is_current, write_bundle
+from repost.bundle import (
+    WORK_DIR,
+    BundleResult,
+    Renditions,
+    bundle_path,
+    group_encodes,
+    is_current,
+    write_bundle,
+)
 from repost.errors import BundleError, ExitStatus, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
+from repost.media.render import shared_decode_args
 from repost.model import load_post
 from repost.plan import BundlePlan, plan_bundles
 from repost.profiles import Profile, select_profiles
@@ -135,12 +144,35 @@ def plan_to_dict(plan: BundlePlan, out: Path) -> dict:
     }
 
 
+def shared_runs(plans: list[BundlePlan]) -> list[dict]:
+    """The ffmpeg runs that make several renditions from one decode, as ``--dry-run`` shows
+    them: outputs named ``<bundle-id>-<platforms>-01.mp4``, copied into each bundle after."""
+    ok = [p for p in plans if p.ok]
+    users: dict[tuple, list[BundlePlan]] = {}
+    for plan in ok:
+        for step in plan.steps:
+            users.setdefault(Renditions.key(step), []).append(plan)
+    runs = []
+    for group in group_encodes([s for p in ok for s in p.steps]):
+        if len(group) < 2:
+            continue
+        items = []
+        for step in group:
+            made_for = users[Renditions.key(step)]
+            name = f"{made_for[0].bundle_id}-{'+'.join(p.profile.id for p in made_for)}-{step.dest}"
+            items.append((step.rendition, name))
+        args = shared_decode_args(probe_media(group[0].source), items)
+        runs.append({"outputs": [name for _, name in items], "command": build_command(args)})
+    return runs
+
+
 def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: Path) -> None:
     errors = [{"error": e.what, "where": e.where, "hint": e.hint} for e in outcome.input_errors]
     if as_json:
         doc = {"ok": outcome.exit_status == ExitStatus.OK, "errors": errors}
         if dry_run:
             doc["plans"] = [plan_to_dict(p, out) for p in outcome.plans]
+            doc["runs"] = shared_runs(outcome.plans)
         else:
             doc["bundles"] = [r.to_dict() for r in outcome.results]
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -152,6 +184,11 @@ def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: 
     if dry_run:
         for plan in outcome.plans:
             _echo_plan(plan_to_dict(plan, out))
+        for run in shared_runs(outcome.plans):
+            click.echo(
+                f"one decode for {', '.join(run['outputs'])} (each plan's command above, made in one run):"
+            )
+            click.echo(f"    {shlex.join(run['command'])}")
         return
     for r in outcome.results:
         _echo_result(r)

@@ -1,6 +1,7 @@
 """export of video that needs conforming: shared encodes, dry-run, fit, split, and valid bundles."""
 
 import json
+import os
 import shlex
 
 import yaml
@@ -27,29 +28,31 @@ def count_encodes(monkeypatch):
     return runs
 
 
-def test_identical_conforms_are_encoded_once_and_shared(run, write_post, clip_169, tmp_path, monkeypatch):
+def test_identical_conforms_are_encoded_once_and_share_a_decode(
+    run, write_post, clip_169, clip_rotated, tmp_path, monkeypatch
+):
     # 16:9 640x360: TikTok and Reels both want 9:16 (640x1138); RedNote and Lemon8 pick the
-    # nearer 3:4 at their 720 px minimum. Two distinct renditions for four platforms.
-    post = write_post("caption: wide\nmedia: [clip.mp4]\n", media={"clip.mp4": clip_169}, folder="wide")
+    # nearer 3:4 at their 720 px minimum. Two distinct renditions for four platforms, made by
+    # one ffmpeg run that decodes the source once. The rotated clip likewise.
+    wide = write_post("caption: wide\nmedia: [clip.mp4]\n", media={"clip.mp4": clip_169}, folder="wide")
+    phone = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip_rotated}, folder="phone")
     runs = count_encodes(monkeypatch)
     out = tmp_path / "out"
-    result = run("export", post, "--to", "all", "--out", out, "-j", "2", "--json")
+    result = run("export", wide, phone, "--to", "all", "--out", out, "-j", "2", "--json")
     assert result.code == 0, result.out
-    assert len(runs) == 2
-    # -j 2: the two encodes share the cores
-    assert all(
-        r[r.index("-threads") + 1] == str(max(1, (__import__("os").cpu_count() or 1) // 2)) for r in runs
-    )
+    assert len(runs) == 2 and [r.count("libx264") for r in runs] == [2, 2]
+    # -j 2: the two runs share the cores; each encoder is told its part
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    assert all(r[r.index("-filter_threads") + 1] == share and r.count("-threads") == 2 for r in runs)
     video = {p: (out / "wide" / p / "01.mp4").read_bytes() for p in PLATFORMS}
     assert video["tiktok"] == video["reels"] and video["rednote"] == video["lemon8"]
     assert video["tiktok"] != video["rednote"]
-    assert (
-        probe_media(out / "wide" / "tiktok" / "01.mp4").width,
-        probe_media(out / "wide" / "rednote" / "01.mp4").height,
-    ) == (640, 960)
-    assert not (out / ".repost").exists() or not any((out / ".repost").glob("renditions-*"))
-    again = run("export", post, "--to", "all", "--out", out, "--json")
+    sizes = [probe_media(out / "wide" / p / "01.mp4") for p in ("tiktok", "rednote")]
+    assert [(f.width, f.height) for f in sizes] == [(640, 1138), (720, 960)]
+    assert not any((out / ".repost").glob("renditions-*"))
+    again = run("export", wide, phone, "--to", "all", "--out", out, "--json")
     assert {b["status"] for b in again.json()["bundles"]} == {"up_to_date"} and len(runs) == 2
+    assert run("validate", out).code == 0
 
 
 def test_dry_run_prints_the_exact_ffmpeg_commands_and_writes_nothing(run, write_post, clip_169, tmp_path):
@@ -63,8 +66,13 @@ def test_dry_run_prints_the_exact_ffmpeg_commands_and_writes_nothing(run, write_
     graph = args[args.index("-filter_complex") + 1]
     assert "pad=640:1138:(ow-iw)/2:(oh-ih)/2:color=black" in graph
     assert "change: fitted 16:9 to 9:16 over black bars" in result.out
-    doc = run("export", post, "--to", "tiktok", "--out", out, "--dry-run", "--json").json()
-    assert "gblur" in " ".join(doc["plans"][0]["steps"][0]["command"])  # the profile's default: blur
+    doc = run("export", post, "--to", "tiktok,rednote", "--out", out, "--dry-run", "--json").json()
+    assert "gblur" in " ".join(doc["plans"][1]["steps"][0]["command"])  # the profile's default: blur
+    # the two renditions are made by one run that decodes the source once, shown exactly
+    (shared,) = doc["runs"]
+    assert shared["outputs"] == ["wide-tiktok-01.mp4", "wide-rednote-01.mp4"]
+    graph = shared["command"][shared["command"].index("-filter_complex") + 1]
+    assert graph.startswith("[0:v]split=2[s0][s1];") and shared["command"].count("libx264") == 2
 
 
 def test_fit_from_post_yaml_per_platform_and_the_command_line_wins(run, write_post, clip_169, tmp_path):

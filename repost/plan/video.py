@@ -41,7 +41,8 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
     else:
         r = conform.rendition
         out_len = r.output_duration_s or (facts.duration_s + r.hold_s)
-        steps.append(Step("ffmpeg", facts.path, name, "video", render_args(facts, r, name), out_len))
+        args = render_args(facts, r, name)
+        steps.append(Step("ffmpeg", facts.path, name, "video", args, out_len, r))
         changes.extend(conform.changes)
         warnings.extend(conform.warnings)
     plan_cover(post, profile, facts, steps, warnings)
