@@ -178,21 +178,39 @@ class Renditions:
                     self.made[key] = new / path.relative_to(old)
 
 
+# One decode feeding several encoders saves ~15% CPU for two renditions of a 1080p clip
+# (benchmarks/bench_decode_once.py), but each x264 encoder in the run holds its own ~20 frames
+# in flight: two 1080x1920-class encoders in one ffmpeg peak at ~530 MB against ~330 MB for
+# one (measured with ffmpeg 9, veryfast, 2 cores). To keep an export under its 400 MB memory
+# goal, a shared run's outputs together make at most one 1080x1920 frame's worth of pixels.
+SHARED_DECODE_MAX_PIXELS = 1080 * 1920
+
+
 def group_encodes(steps) -> list[list]:
     """The distinct video steps of a run, grouped into ffmpeg runs: conforms of the same
-    source and start share one decode; anything else (remuxes, silent-track renditions) runs
-    alone. Keyed by the exact arguments, so identical renditions appear once."""
+    source and start share one decode while their frames fit SHARED_DECODE_MAX_PIXELS;
+    anything else (remuxes, silent-track renditions) runs alone. Keyed by the exact
+    arguments, so identical renditions appear once."""
     unique: dict[tuple, object] = {}
     for step in steps:
         if step.action == "ffmpeg" and step.role == "video":
             unique.setdefault(Renditions.key(step), step)
-    groups: dict[tuple, list] = {}
-    for key, step in unique.items():
+    groups: list[list] = []
+    open_groups: dict[tuple, tuple[list, int]] = {}
+    for step in unique.values():
         r = step.rendition
-        shared = r is not None and can_share_decode(r)
-        group = ("decode", str(step.source.resolve()), r.start_s) if shared else key
-        groups.setdefault(group, []).append(step)
-    return list(groups.values())
+        if r is None or not can_share_decode(r):
+            groups.append([step])
+            continue
+        pixels = r.width * r.height
+        source = (str(step.source.resolve()), r.start_s)
+        group, used = open_groups.get(source, (None, 0))
+        if group is None or used + pixels > SHARED_DECODE_MAX_PIXELS:
+            group, used = [], 0
+            groups.append(group)
+        group.append(step)
+        open_groups[source] = (group, used + pixels)
+    return groups
 
 
 def threads_per_encode(parallel: int) -> int | None:
