@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from repost.bundle import SHARED_DECODE_MAX_PIXELS, group_encodes, threads_per_encode
+from repost.bundle import MAX_ENCODER_THREADS, SHARED_DECODE_MAX_PIXELS, group_encodes, threads_per_encode
 from repost.plan.rendition import AudioPlan, Rendition
 from repost.plan.step import Step
 
@@ -43,9 +43,10 @@ def test_other_sources_parts_silent_tracks_and_remuxes_never_share():
     assert [len(g) for g in group_encodes(steps)] == [1, 1, 1, 1, 1]
 
 
-def test_threads_are_split_between_parallel_runs():
+def test_threads_are_split_between_parallel_runs_and_capped():
     import os
 
-    assert threads_per_encode(1) is None
-    assert threads_per_encode(2) == max(1, (os.cpu_count() or 1) // 2)
+    cores = len(os.sched_getaffinity(0))
+    assert threads_per_encode(1) == max(1, min(MAX_ENCODER_THREADS, cores))
+    assert threads_per_encode(2) == max(1, min(MAX_ENCODER_THREADS, cores // 2))
     assert threads_per_encode(1000) == 1

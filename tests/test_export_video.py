@@ -1,11 +1,11 @@
 """export of video that needs conforming: shared encodes, dry-run, fit, split, and valid bundles."""
 
 import json
-import os
 import shlex
 
 import yaml
 
+from repost.bundle import threads_per_encode
 from repost.media.probe import probe_media
 from repost.profiles import builtin_profile_dir
 
@@ -42,7 +42,7 @@ def test_identical_conforms_are_encoded_once_and_share_a_decode(
     assert result.code == 0, result.out
     assert len(runs) == 2 and [r.count("libx264") for r in runs] == [2, 2]
     # -j 2: the two runs share the cores; each encoder is told its part
-    share = str(max(1, (os.cpu_count() or 1) // 2))
+    share = str(threads_per_encode(2))
     assert all(r[r.index("-filter_threads") + 1] == share and r.count("-threads") == 2 for r in runs)
     video = {p: (out / "wide" / p / "01.mp4").read_bytes() for p in PLATFORMS}
     assert video["tiktok"] == video["reels"] and video["rednote"] == video["lemon8"]
@@ -99,7 +99,9 @@ def test_split_makes_numbered_part_bundles_that_validate(run, write_post, media_
     profiles.mkdir()
     (profiles / "tiktok.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     clip = media_factory("five_s.mp4", size="160x284", duration=5.0, sample_rate=48000)
-    post = write_post("caption: A long walk.\nmedia: [clip.mp4]\n", media={"clip.mp4": clip}, folder="walk")
+    text = "caption: A long walk.\nmedia: [clip.mp4]\nlang: fr\n"
+    text += "translations: {fr: {caption: Une longue marche.}}\n"
+    post = write_post(text, media={"clip.mp4": clip}, folder="walk")
     out = tmp_path / "out"
     common = ("--to", "tiktok", "--out", out, "--profiles", profiles)
     result = run("export", post, *common, "--split", "--json")
@@ -109,7 +111,7 @@ def test_split_makes_numbered_part_bundles_that_validate(run, write_post, media_
     ]
     for i in (1, 2, 3):
         bundle = out / f"walk-part{i}" / "tiktok"
-        assert (bundle / "caption.txt").read_text(encoding="utf-8").startswith(f"({i}/3) A long walk.")
+        assert (bundle / "caption.txt").read_text(encoding="utf-8").startswith(f"({i}/3) Une longue marche.")
         assert 1.55 <= probe_media(bundle / "01.mp4").duration_s <= 1.8
         manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["post"]["id"] == "walk" and manifest["changes"][0].startswith(f"part {i} of 3")

@@ -34,6 +34,11 @@ _HINTS: tuple[tuple[str, str], ...] = (
         f"this ffmpeg build lacks that encoder; point {ENV_VAR} at a full build",
     ),
     (
+        "No such filter",
+        "this ffmpeg build lacks a filter repost uses (zscale for HDR tone-mapping, loudnorm, "
+        f"gblur...); point {ENV_VAR} at a full build (imageio-ffmpeg's has them all)",
+    ),
+    (
         "not divisible by 2",
         "H.264/HEVC in yuv420p need an even width and height; scale to even sizes",
     ),

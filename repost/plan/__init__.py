@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from repost.model import Post
 from repost.plan.images import plan_images
@@ -76,14 +77,27 @@ def plan_bundles(
     ]
 
 
+def _part_post(post: Post, i: int, n: int) -> Post:
+    """The post of part ``i`` of ``n``: every caption (translations too) opens with "(i/n)",
+    first so that fitting a long caption to the limit never cuts it off."""
+
+    def mark(text: str | None) -> str:
+        return f"({i}/{n}) {text or ''}".strip()
+
+    translations = {
+        lang: dataclasses.replace(tr, caption=mark(tr.caption)) if tr.caption else tr
+        for lang, tr in post.translations.items()
+    }
+    return dataclasses.replace(post, caption=mark(post.caption), translations=MappingProxyType(translations))
+
+
 def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], options=None) -> BundlePlan:
     """Decide one bundle: the media steps, the texts, the changes and what blocks it."""
     options = dict(options or {})
     post = post.for_platform(profile.id)
     part = options.get("part")
     if part:
-        # "(1/3)" first, so fitting a long caption to the limit never cuts it off.
-        post = dataclasses.replace(post, caption=f"({part[0]}/{part[1]}) {post.caption or ''}".strip())
+        post = _part_post(post, part[0], part[1])
     media = [(item, facts[item.path]) for item in post.media]
     videos = [(i, f) for i, f in media if f.kind == "video"]
     images = [(i, f) for i, f in media if f.kind == "image"]
