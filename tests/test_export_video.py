@@ -147,3 +147,26 @@ def test_a_mixed_set_of_real_world_clips_exports_valid_bundles(
     assert check.code == 0, check.out
     errors = [f for b in check.json()["bundles"] for f in b["findings"] if f["severity"] == "error"]
     assert not errors
+
+
+def test_a_failed_encode_fails_its_bundles_with_the_reason_and_the_rest_go_on(
+    run, write_post, clip_169, clip_fits_all, tmp_path, monkeypatch
+):
+    from repost import bundle
+    from repost.errors import MediaError
+
+    def broken(steps, dests, **kw):
+        raise MediaError(
+            "ffmpeg failed: Conversion failed!", steps[0].source, hint="see stderr", command=["ffmpeg"]
+        )
+
+    monkeypatch.setattr(bundle, "make_shared", broken)
+    wide = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip_169}, folder="wide")
+    fits = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip_fits_all}, folder="fits")
+    out = tmp_path / "out"
+    result = run("export", wide, fits, "--to", "tiktok,rednote", "--out", out, "--json")
+    assert result.code == 1
+    status = {(b["post"], b["platform"]): (b["status"], b["error"]) for b in result.json()["bundles"]}
+    assert status[("wide", "tiktok")] == ("failed", "ffmpeg failed: Conversion failed!")
+    assert status[("wide", "rednote")][0] == "failed" and not (out / "wide").exists()
+    assert status[("fits", "tiktok")][0] == status[("fits", "rednote")][0] == "made"
