@@ -7,13 +7,16 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
-from repost.errors import BundleError, RepostError
-from repost.media.files import make_file, media_entry, sha256_of
+from repost.errors import BundleError, MediaError, RepostError
+from repost.media.files import make_file, make_shared, media_entry, sha256_of
+from repost.media.render import can_share_decode
 from repost.plan import BundlePlan
 
 MANIFEST = "manifest.json"
@@ -100,25 +103,136 @@ def is_up_to_date(bundle: Path, fp: str) -> bool:
 
 
 class Renditions:
-    """Files made once per run and copied for every bundle that needs the same one."""
+    """Files made once per run and copied for every bundle that needs the same one.
 
-    def __init__(self) -> None:
+    A rendition is keyed by its source and its exact ffmpeg argument list, so platforms whose
+    plans come out identical share one encode. ``prepare`` makes every distinct video encode
+    up front, ``jobs`` at a time, with the cores shared between them.
+    """
+
+    def __init__(self, jobs: int = 1, progress=None) -> None:
         self.made: dict[tuple, Path] = {}
+        self.failed: dict[tuple, MediaError] = {}
+        self.jobs = jobs
+        self.progress = progress  # a ProgressBoard, or None (not a terminal)
+        self.encodes = 0  # renditions encoded (or remuxed)
+        self.runs = 0  # ffmpeg runs that made them
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(step) -> tuple:
+        return (step.action, str(step.source.resolve()), step.ffmpeg_args)
+
+    def prepare(self, steps, work: Path) -> None:
+        """Make each distinct video encode once, ``jobs`` runs at a time, into ``work``;
+        encodes of one source share a decode (one ffmpeg run, see :func:`group_encodes`)."""
+        groups = group_encodes(steps)
+        if not groups:
+            return
+        work.mkdir(parents=True, exist_ok=True)
+        threads = threads_per_encode(min(self.jobs, len(groups)))
+
+        def make_group(item) -> None:
+            i, members = item
+            keys = [self.key(step) for step in members]
+            dests = [work / f"{i:03d}-{j}-{step.dest}" for j, step in enumerate(members)]
+            label = f"{members[0].source.name} → {len(members)} rendition(s) #{i + 1}"
+            bar = self.progress.task(label) if self.progress else None
+            try:
+                if len(members) == 1:
+                    make_file(members[0], dests[0], threads=threads, progress=bar)
+                else:
+                    make_shared(members, dests, threads=threads, progress=bar)
+            except MediaError as exc:
+                with self.lock:
+                    self.failed.update(dict.fromkeys(keys, exc))
+                return
+            with self.lock:
+                self.made.update(zip(keys, dests, strict=True))
+                self.encodes += len(members)
+                self.runs += 1
+
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            list(pool.map(make_group, enumerate(groups)))
 
     def make(self, step, dest: Path) -> None:
-        key = (step.action, str(step.source.resolve()), step.ffmpeg_args)
-        earlier = self.made.get(key)
+        key = self.key(step)
+        with self.lock:
+            failed = self.failed.get(key)
+            earlier = self.made.get(key)
+        if failed is not None:
+            raise failed
         if earlier is not None and earlier.is_file():
             shutil.copyfile(earlier, dest)
-        else:
-            make_file(step, dest)
-        self.made[key] = dest
+            return
+        make_file(step, dest)
+        with self.lock:
+            self.made[key] = dest
+            self.encodes += step.action == "ffmpeg" and step.role == "video"
 
     def moved(self, old: Path, new: Path) -> None:
         """A finished bundle was renamed from ``old`` to ``new``: follow its files."""
-        for key, path in self.made.items():
-            if path.is_relative_to(old):
-                self.made[key] = new / path.relative_to(old)
+        with self.lock:
+            for key, path in self.made.items():
+                if path.is_relative_to(old):
+                    self.made[key] = new / path.relative_to(old)
+
+
+# One decode feeding several encoders saves ~15% CPU for two renditions of a 1080p clip
+# (benchmarks/bench_decode_once.py), but each x264 encoder in the run holds its own ~20 frames
+# in flight: two 1080x1920-class encoders in one ffmpeg peak at ~530 MB against ~330 MB for
+# one (measured with ffmpeg 9, veryfast, 2 cores). To keep an export under its 400 MB memory
+# goal, a shared run's outputs together make at most one 1080x1920 frame's worth of pixels.
+SHARED_DECODE_MAX_PIXELS = 1080 * 1920
+
+
+def group_encodes(steps) -> list[list]:
+    """The distinct video steps of a run, grouped into ffmpeg runs: conforms of the same
+    source and start share one decode while their frames fit SHARED_DECODE_MAX_PIXELS;
+    anything else (remuxes, silent-track renditions) runs alone. Keyed by the exact
+    arguments, so identical renditions appear once."""
+    unique: dict[tuple, object] = {}
+    for step in steps:
+        if step.action == "ffmpeg" and step.role == "video":
+            unique.setdefault(Renditions.key(step), step)
+    groups: list[list] = []
+    open_groups: dict[tuple, tuple[list, int]] = {}
+    for step in unique.values():
+        r = step.rendition
+        if r is None or not can_share_decode(r):
+            groups.append([step])
+            continue
+        pixels = r.width * r.height
+        source = (str(step.source.resolve()), r.start_s)
+        group, used = open_groups.get(source, (None, 0))
+        if group is None or used + pixels > SHARED_DECODE_MAX_PIXELS:
+            group, used = [], 0
+            groups.append(group)
+        group.append(step)
+        open_groups[source] = (group, used + pixels)
+    return groups
+
+
+# x264's default is 1.5 threads per core and every thread keeps frames in flight: one
+# 1080x1920 veryfast encode peaks at ~340 MB with 3 threads and ~315 MB with 2 (ffmpeg 9,
+# measured). A cap keeps an encode's memory bounded on many-core machines, where -j N uses
+# the other cores instead.
+MAX_ENCODER_THREADS = 4
+
+
+def threads_per_encode(parallel: int) -> int:
+    """Threads for each of ``parallel`` ffmpeg runs: the cores split evenly, at least one
+    each, at most MAX_ENCODER_THREADS."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_ENCODER_THREADS, cores // max(1, parallel)))
+
+
+def is_current(plan: BundlePlan, out: Path) -> bool:
+    """The plan's bundle exists and was made from the same inputs (nothing to do)."""
+    try:
+        return is_up_to_date(bundle_path(out, plan), fingerprint(plan))
+    except (BundleError, OSError):
+        return False
 
 
 def write_bundle(
@@ -131,7 +245,7 @@ def write_bundle(
         raise BundleError(
             "; ".join(plan.blockers),
             f"{plan.post.id} → {plan.profile.id}",
-            hint="the video and photo conversions arrive with the media engine",
+            hint="the photo conversions arrive with the photo engine",
         )
     fp = fingerprint(plan)
     if dest.exists():

@@ -63,17 +63,33 @@ def _load(profile_dirs, upload_path):
     default=None,
     help="How to reframe media of another aspect (default: each profile's).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Posts made in parallel.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Encodes (and posts) made in parallel."
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan, ffmpeg commands included; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date.")
+@click.option(
+    "--split",
+    is_flag=True,
+    help="Split a video over a platform's maximum into numbered parts (default: trim).",
+)
+@click.option(
+    "--loudness",
+    type=click.FloatRange(-70, -5),
+    default=None,
+    metavar="LUFS",
+    help="Normalise the audio to this loudness (EBU R128), e.g. -14.",
+)
 @_profile_options
-def export(posts, to, out, fit, jobs, dry_run, as_json, force, profile_dirs, upload_path):
+def export(posts, to, out, fit, jobs, dry_run, as_json, force, split, loudness, profile_dirs, upload_path):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
     profiles = _load(profile_dirs, upload_path)
-    options = ExportOptions(out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force)
+    options = ExportOptions(
+        out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force, split=split, loudness=loudness
+    )
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
     sys.exit(outcome.exit_status)

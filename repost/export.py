@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from repost.bundle import BundleResult, Renditions, bundle_path, write_bundle
+from repost.bundle import (
+    WORK_DIR,
+    BundleResult,
+    Renditions,
+    bundle_path,
+    group_encodes,
+    is_current,
+    write_bundle,
+)
 from repost.errors import BundleError, ExitStatus, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
+from repost.media.render import shared_decode_args
 from repost.model import load_post
-from repost.plan import BundlePlan, plan_bundle
+from repost.plan import BundlePlan, plan_bundles
 from repost.profiles import Profile, select_profiles
+from repost.progress import ProgressBoard
 
 
 @dataclass(frozen=True)
@@ -27,9 +39,11 @@ class ExportOptions:
     jobs: int = 1
     dry_run: bool = False
     force: bool = False
+    split: bool = False
+    loudness: float | None = None
 
     def plan_options(self) -> dict:
-        return {"fit": self.fit}
+        return {"fit": self.fit, "split": self.split, "loudness": self.loudness}
 
 
 @dataclass
@@ -59,20 +73,31 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
-        plans = [plan_bundle(post, p, facts, options.plan_options()) for p in targets]
+        plans = [b for p in targets for b in plan_bundles(post, p, facts, options.plan_options())]
         outcome.plans += plans
         jobs.append(plans)
     if options.dry_run:
         return outcome
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for results in pool.map(lambda plans: _write_post(plans, options), jobs):
-            outcome.results += results
+    renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
+    # Every distinct encode of the run first, -j at a time; the bundles then copy them.
+    pending = [
+        p for plans in jobs for p in plans if p.ok and (options.force or not is_current(p, options.out))
+    ]
+    work = Path(options.out).resolve() / WORK_DIR / f"renditions-{uuid.uuid4().hex[:8]}"
+    try:
+        renditions.prepare([s for p in pending for s in p.steps], work)
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            for results in pool.map(lambda plans: _write_post(plans, options, renditions), jobs):
+                outcome.results += results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return outcome
 
 
-def _write_post(plans: list[BundlePlan], options: ExportOptions) -> list[BundleResult]:
+def _write_post(
+    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions
+) -> list[BundleResult]:
     """One post's bundles, in turn, sharing renditions that come out identical."""
-    renditions = Renditions()
     results = []
     for plan in plans:
         try:
@@ -119,12 +144,35 @@ def plan_to_dict(plan: BundlePlan, out: Path) -> dict:
     }
 
 
+def shared_runs(plans: list[BundlePlan]) -> list[dict]:
+    """The ffmpeg runs that make several renditions from one decode, as ``--dry-run`` shows
+    them: outputs named ``<bundle-id>-<platforms>-01.mp4``, copied into each bundle after."""
+    ok = [p for p in plans if p.ok]
+    users: dict[tuple, list[BundlePlan]] = {}
+    for plan in ok:
+        for step in plan.steps:
+            users.setdefault(Renditions.key(step), []).append(plan)
+    runs = []
+    for group in group_encodes([s for p in ok for s in p.steps]):
+        if len(group) < 2:
+            continue
+        items = []
+        for step in group:
+            made_for = users[Renditions.key(step)]
+            name = f"{made_for[0].bundle_id}-{'+'.join(p.profile.id for p in made_for)}-{step.dest}"
+            items.append((step.rendition, name))
+        args = shared_decode_args(probe_media(group[0].source), items)
+        runs.append({"outputs": [name for _, name in items], "command": build_command(args)})
+    return runs
+
+
 def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: Path) -> None:
     errors = [{"error": e.what, "where": e.where, "hint": e.hint} for e in outcome.input_errors]
     if as_json:
         doc = {"ok": outcome.exit_status == ExitStatus.OK, "errors": errors}
         if dry_run:
             doc["plans"] = [plan_to_dict(p, out) for p in outcome.plans]
+            doc["runs"] = shared_runs(outcome.plans)
         else:
             doc["bundles"] = [r.to_dict() for r in outcome.results]
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -136,6 +184,11 @@ def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: 
     if dry_run:
         for plan in outcome.plans:
             _echo_plan(plan_to_dict(plan, out))
+        for run in shared_runs(outcome.plans):
+            click.echo(
+                f"one decode for {', '.join(run['outputs'])} (each plan's command above, made in one run):"
+            )
+            click.echo(f"    {shlex.join(run['command'])}")
         return
     for r in outcome.results:
         _echo_result(r)

@@ -15,6 +15,7 @@ from repost import schema as s
 from repost.errors import InputError, PostError
 
 POST_FILE_NAMES = ("post.yaml", "post.yml")
+FITS = ("crop", "pad", "blur")
 PLATFORM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -62,6 +63,7 @@ class Post:
     translations: Mapping[str, Translation] = field(default_factory=_frozen_map)
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen_map)
     source: str | Mapping[str, Any] | None = None
+    fit: str | None = None  # crop | pad | blur: how video of another shape is reframed
 
     def for_platform(self, platform_id: str) -> Post:
         """This post with the overrides under ``platforms: {platform_id: ...}`` applied."""
@@ -108,6 +110,8 @@ def _field_specs() -> dict[str, s.Spec]:
         "lang": s.text(nonempty=True),
         "translations": _TRANSLATIONS,
         "source": _SOURCE,
+        # Reframing for video of another shape (issue 3); the profile's video.fit when absent.
+        "fit": s.text(choices=FITS),
     }
 
 

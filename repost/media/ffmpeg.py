@@ -7,7 +7,8 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 
 from repost.errors import MediaError
 
@@ -31,6 +32,11 @@ _HINTS: tuple[tuple[str, str], ...] = (
     (
         "Encoder not found",
         f"this ffmpeg build lacks that encoder; point {ENV_VAR} at a full build",
+    ),
+    (
+        "No such filter",
+        "this ffmpeg build lacks a filter repost uses (zscale for HDR tone-mapping, loudnorm, "
+        f"gblur...); point {ENV_VAR} at a full build (imageio-ffmpeg's has them all)",
     ),
     (
         "not divisible by 2",
@@ -131,21 +137,31 @@ def build_command(args: Sequence[str | os.PathLike[str]]) -> list[str]:
 
 
 def run_ffmpeg(
-    args: Sequence[str | os.PathLike[str]], *, where: object = None
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    where: object = None,
+    progress: Callable[[float], None] | None = None,
+    duration_s: float | None = None,
 ) -> subprocess.CompletedProcess:
     """Run ffmpeg with ``args`` (an argument list, never a shell string).
 
     Returns the finished process: ``stdout`` as bytes (ffmpeg may write media to it),
     ``stderr`` as text. Raises :class:`MediaError` with the command, the tail of stderr and a
     hint when ffmpeg cannot start or exits non-zero. ``where`` names the file the error is
-    about; by default the first input (``-i``).
+    about; by default the first input (``-i``). With ``progress`` (and the output's
+    ``duration_s``), ffmpeg reports through ``-progress`` and ``progress`` gets 0..1 as it goes.
     """
     cmd = build_command(args)
     if where is None:
         where = _first_input(cmd)
+    if progress is not None:
+        cmd[1 + len(BASE_ARGS) : 1 + len(BASE_ARGS)] = ["-progress", "pipe:1", "-nostats"]
     log.debug("running: %s", shlex.join(cmd))
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        if progress is None:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        else:
+            proc = _run_reporting(cmd, progress, duration_s)
     except OSError as exc:
         raise MediaError(
             f"cannot run ffmpeg: {exc.strerror or exc}",
@@ -157,6 +173,35 @@ def run_ffmpeg(
     if proc.returncode != 0:
         raise _failure(cmd, proc.returncode, stderr, where)
     return subprocess.CompletedProcess(cmd, proc.returncode, proc.stdout, stderr)
+
+
+def _run_reporting(
+    cmd: list[str], progress: Callable[[float], None], duration_s
+) -> subprocess.CompletedProcess:
+    # -progress writes key=value lines to stdout (out_time_us=..., progress=end); stderr goes to
+    # a temporary file, so a chatty stderr can never fill a pipe and stall ffmpeg.
+    with tempfile.TemporaryFile() as err:
+        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc:
+            for line in proc.stdout:
+                fraction = parse_progress(line, duration_s)
+                if fraction is not None:
+                    progress(fraction)
+            returncode = proc.wait()
+        err.seek(0)
+        stderr = err.read()
+    if returncode == 0:
+        progress(1.0)
+    return subprocess.CompletedProcess(cmd, returncode, b"", stderr)
+
+
+def parse_progress(line: bytes, duration_s: float | None) -> float | None:
+    """The fraction done from one ``-progress`` line, or None for other lines."""
+    key, _, value = line.decode("ascii", "replace").strip().partition("=")
+    if key == "progress" and value == "end":
+        return 1.0
+    if key != "out_time_us" or not duration_s or not value.strip().isdigit():
+        return None
+    return max(0.0, min(1.0, int(value) / 1e6 / duration_s))
 
 
 def _first_input(cmd: Sequence[str]) -> str | None:

@@ -9,23 +9,43 @@ from pathlib import Path
 from repost.errors import MediaError
 from repost.media.ffmpeg import run_ffmpeg, safe_path
 from repost.media.probe import probe_media
+from repost.media.render import shared_decode_args
 
 JPEG_QUALITY = 92
 
 
-def make_file(step, dest: Path) -> None:
-    """Carry out one plan step, writing ``dest``."""
+def make_file(step, dest: Path, *, threads: int | None = None, progress=None) -> None:
+    """Carry out one plan step, writing ``dest``.
+
+    ``threads`` caps ffmpeg's codec and filter threads (encodes running side by side share the
+    cores); ``progress`` gets the fraction done of an ffmpeg step.
+    """
     if step.action == "ffmpeg":
         # The plan writes to the bundle-relative name; here it goes to the real (temporary) path.
         rel = safe_path(step.dest)
         args = [str(dest) if a == rel else a for a in step.ffmpeg_args]
-        run_ffmpeg(args, where=step.source)
+        if threads:
+            # Output options, so just before "-y <dest>"; -filter_threads is global.
+            args[-2:-2] = ["-threads", str(threads)]
+            args[:0] = ["-filter_threads", str(threads)]
+        run_ffmpeg(args, where=step.source, progress=progress, duration_s=step.duration_s)
     elif step.action == "copy":
         shutil.copyfile(step.source, dest)
     elif step.action == "jpeg":
         save_jpeg(step.source, dest)
     else:  # pragma: no cover - the planner makes only the actions above
         raise ValueError(f"unknown step action {step.action!r}")
+
+
+def make_shared(steps, dests: list[Path], *, threads: int | None = None, progress=None) -> None:
+    """Several conform steps of one source, made by one ffmpeg run that decodes it once."""
+    facts = probe_media(steps[0].source)
+    items = [(step.rendition, str(dest)) for step, dest in zip(steps, dests, strict=True)]
+    args = list(shared_decode_args(facts, items, threads))
+    if threads:
+        args[:0] = ["-filter_threads", str(threads)]
+    longest = max((step.duration_s or 0.0) for step in steps) or None
+    run_ffmpeg(args, where=steps[0].source, progress=progress, duration_s=longest)
 
 
 def save_jpeg(source: Path, dest: Path) -> None:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from repost.model import Post
 from repost.plan.images import plan_images
 from repost.plan.step import Step
-from repost.plan.video import plan_video
+from repost.plan.video import plan_parts, plan_video
 from repost.profiles import Profile
 from repost.text.compose import BundleTexts, compose_texts
 
-__all__ = ["BundlePlan", "Step", "plan_bundle", "safe_id"]
+__all__ = ["BundlePlan", "Step", "plan_bundle", "plan_bundles", "safe_id"]
 
 SAFE_ID_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
 WINDOWS_RESERVED = {
@@ -56,10 +58,46 @@ def safe_id(post_id: str) -> str:
     return text
 
 
+def plan_bundles(
+    post: Post, profile: Profile, facts: Mapping[Path, object], options=None
+) -> list[BundlePlan]:
+    """The bundles of one post for one platform: one, or with ``split`` one per part of a
+    video over the maximum, each its own bundle ``<post-id>-part<i>`` (DESIGN's layout holds:
+    one video and one caption per bundle, as each part is uploaded as its own post)."""
+    options = dict(options or {})
+    over = post.for_platform(profile.id)
+    videos = [facts[m.path] for m in over.media if facts[m.path].kind == "video"]
+    parts = plan_parts(profile, videos[0], options) if len(videos) == 1 else []
+    if not parts:
+        return [plan_bundle(post, profile, facts, options)]
+    n = len(parts)
+    return [
+        plan_bundle(post, profile, facts, {**options, "part": (i, n, start, length)})
+        for i, (start, length) in enumerate(parts, start=1)
+    ]
+
+
+def _part_post(post: Post, i: int, n: int) -> Post:
+    """The post of part ``i`` of ``n``: every caption (translations too) opens with "(i/n)",
+    first so that fitting a long caption to the limit never cuts it off."""
+
+    def mark(text: str | None) -> str:
+        return f"({i}/{n}) {text or ''}".strip()
+
+    translations = {
+        lang: dataclasses.replace(tr, caption=mark(tr.caption)) if tr.caption else tr
+        for lang, tr in post.translations.items()
+    }
+    return dataclasses.replace(post, caption=mark(post.caption), translations=MappingProxyType(translations))
+
+
 def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], options=None) -> BundlePlan:
     """Decide one bundle: the media steps, the texts, the changes and what blocks it."""
     options = dict(options or {})
     post = post.for_platform(profile.id)
+    part = options.get("part")
+    if part:
+        post = _part_post(post, part[0], part[1])
     media = [(item, facts[item.path]) for item in post.media]
     videos = [(i, f) for i, f in media if f.kind == "video"]
     images = [(i, f) for i, f in media if f.kind == "image"]
@@ -72,7 +110,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     elif len(videos) > 1:
         blockers.append(f"the post has {len(videos)} videos; a post takes one")
     elif videos:
-        plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers)
+        plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers, options)
     elif images:
         plan_images(profile, [f for _, f in images], steps, changes, blockers)
     texts = compose_texts(post, profile, "video" if videos else "photos")
@@ -81,7 +119,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     return BundlePlan(
         post,
         profile,
-        safe_id(post.id),
+        safe_id(post.id) + (f"-part{part[0]}" if part else ""),
         tuple(steps),
         texts,
         tuple(changes),

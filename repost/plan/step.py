@@ -15,3 +15,5 @@ class Step:
     dest: str
     role: str  # video | image | cover
     ffmpeg_args: tuple[str, ...] | None = None
+    duration_s: float | None = None  # the output's length, for a progress bar while it is made
+    rendition: object | None = None  # the planned Rendition of a conform (a decode can be shared)

@@ -1,33 +1,64 @@
-"""Planning a post's video for one platform: stream copy where it fits, and its cover."""
+"""Planning a post's video for one platform: stream copy where it fits, else a conform; its cover."""
 
 from __future__ import annotations
 
+import math
+
 from repost.media.commands import cover_frame_args, remux_args
+from repost.media.render import render_args
+from repost.plan.rendition import DURATION_MARGIN_S, plan_conform
 from repost.plan.step import Step
 from repost.profiles import Profile
-from repost.rules import REMUX, check_video
+from repost.rules import check_video
 
 
-def plan_video(post, profile, facts, steps, changes, warnings, blockers) -> None:
+def plan_video(post, profile, facts, steps, changes, warnings, blockers, options=None) -> None:
+    """Copy the video where it meets the profile, else plan the exact re-encode (and cover)."""
+    options = options or {}
     if "video" not in profile.kinds or profile.video is None:
         blockers.append(f"{profile.name} takes no video")
-        return
-    name = "01.mp4"
-    findings = check_video(name, facts, profile)
-    hard = [f for f in findings if f.fix != REMUX]
-    if hard:
-        blockers.append("needs re-encode: " + "; ".join(f.message.split(": ", 1)[1] for f in hard))
         return
     if "mp4" not in profile.video.containers:
         blockers.append(f"{profile.name} takes no MP4 ({', '.join(profile.video.containers)})")
         return
-    drop_edit_list = not profile.video.allow_edit_lists
-    args = remux_args(facts, name, drop_edit_list=drop_edit_list)
-    steps.append(Step("ffmpeg", facts.path, name, "video", args))
-    changes.append(_copy_change(facts, profile, findings))
-    if facts.vfr:
-        warnings.append(f"{name}: variable frame rate kept as recorded (stream copy)")
+    name = "01.mp4"
+    part = options.get("part")
+    start, length = (part[2], part[3]) if part else (0.0, None)
+    # The command line's --fit wins over post.yaml's fit (per platform, then per post), which
+    # wins over the profile's default.
+    choices = {"fit": options.get("fit") or post.fit, "loudness": options.get("loudness")}
+    conform = plan_conform(facts, profile, choices, start_s=start, length_s=length)
+    if part:
+        end = start + length
+        changes.append(
+            f"part {part[0]} of {part[1]}: {start:.2f}-{end:.2f} s of the {facts.duration_s:.2f} s video"
+        )
+    if conform.rendition is None:
+        findings = check_video(name, facts, profile)
+        args = remux_args(facts, name, drop_edit_list=not profile.video.allow_edit_lists)
+        steps.append(Step("ffmpeg", facts.path, name, "video", args, facts.duration_s))
+        changes.append(_copy_change(facts, profile, findings))
+    else:
+        r = conform.rendition
+        out_len = r.output_duration_s or (facts.duration_s + r.hold_s)
+        args = render_args(facts, r, name)
+        steps.append(Step("ffmpeg", facts.path, name, "video", args, out_len, r))
+        changes.extend(conform.changes)
+        warnings.extend(conform.warnings)
     plan_cover(post, profile, facts, steps, warnings)
+
+
+def plan_parts(profile: Profile, facts, options) -> list[tuple[float, float]]:
+    """With ``split``, a video over the profile's maximum as equal (start, length) parts."""
+    rules = profile.video
+    if not options.get("split") or rules is None or not rules.max_duration_s or facts.kind != "video":
+        return []
+    longest = rules.max_duration_s - DURATION_MARGIN_S
+    if facts.duration_s <= rules.max_duration_s:
+        return []
+    count = math.ceil(facts.duration_s / longest)
+    length = facts.duration_s / count
+    return [(round(i * length, 3), round(length, 3)) for i in range(count)]
 
 
 def _copy_change(facts, profile: Profile, findings) -> str:

@@ -1,0 +1,259 @@
+"""repost export vs hand-written ffmpeg vs a plain moviepy script, on three 1080p clips to all four
+platforms: time, peak memory, SSIM of the picture area and bytes.
+
+    python benchmarks/bench_export.py [--seconds 12] [--skip-moviepy]
+
+Clips (made with ffmpeg lavfi in a temporary folder, testsrc2 with light temporal noise like a
+phone sensor's): a TikTok-native 9:16 clip, a 16:9 clip exported with --fit blur, and a 16:9
+clip with 5.1 audio and the moov atom at the end.
+
+- repost: `python -m repost export A B C --to all --fit blur` in a child process; its peak memory
+  is the largest sum of RSS over its process tree (repost and its ffmpeg children), sampled from
+  /proc every 20 ms, beside getrusage's largest single child.
+- hand-written ffmpeg with the least work: a stream-copy remux where the source fits, one
+  libx264 veryfast CRF 21 encode per distinct rendition (9:16 and 3:4, each decoding the
+  source), one cover frame per source, files copied into the four folders.
+- plain moviepy: one re-encode per platform (resize and centre crop, libx264 veryfast CRF 21).
+
+Goals: repost <= 1.15x hand-written; moviepy >= 10x repost; SSIM >= 0.95; bytes <= 1.5x;
+peak memory < 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from repost.media.ffmpeg import find_ffmpeg
+from repost.media.probe import probe_media
+from repost.plan.rendition import plan_conform
+from repost.profiles import load_profiles
+
+PLATFORMS = ("tiktok", "reels", "rednote", "lemon8")
+FF = ("-hide_banner", "-loglevel", "error", "-y")
+
+
+def ffmpeg(*args) -> None:
+    subprocess.run([find_ffmpeg(), *FF, *map(str, args)], check=True)
+
+
+def make_clips(folder: Path, seconds: float) -> dict[str, Path]:
+    def clip(name, size, layout, faststart):
+        path = folder / "src" / name / "clip.mp4"
+        path.parent.mkdir(parents=True)
+        ffmpeg(
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-vf", "noise=alls=6:allf=t", "-af", f"aformat=channel_layouts={layout}",
+            # capped like a phone's recording (~16 Mbps at 1080p30), under Reels' 25 Mbps
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-maxrate", "16M", "-bufsize", "32M",
+            "-profile:v", "high",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-use_editlist", "0",
+            *(["-movflags", "+faststart"] if faststart else []), path,
+        )  # fmt: skip
+        (path.parent / "post.yaml").write_text("caption: bench\nmedia: [clip.mp4]\n", encoding="utf-8")
+        return path
+
+    return {
+        "native": clip("native", "1080x1920", "stereo", True),
+        "wide": clip("wide", "1920x1080", "stereo", True),
+        "wide51": clip("wide51", "1920x1080", "5.1", False),
+    }
+
+
+class TreeMemory:
+    """Peak of the summed RSS of a process and all its descendants, sampled from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.done = pid, 0, False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done:
+            self.peak = max(self.peak, sum(_rss(p) for p in _tree(self.pid)))
+            time.sleep(0.02)
+
+    def stop(self) -> int:
+        self.done = True
+        self.thread.join()
+        return self.peak
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_repost(clips: dict[str, Path], out: Path) -> tuple[float, int, int]:
+    """Wall time, peak RSS summed over the process tree, and the largest single process's RSS
+    (wait4's rusage: repost and the ffmpeg children it waited for)."""
+    cmd = [sys.executable, "-m", "repost", "export", *(p.parent for p in clips.values())]
+    cmd += ["--to", "all", "--out", str(out), "--fit", "blur"]
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        memory = TreeMemory(proc.pid)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = memory.stop()
+        if proc.returncode:
+            err.seek(0)
+            raise SystemExit(f"repost failed: {err.read().decode()}")
+    return wall, peak, usage.ru_maxrss * 1024
+
+
+def hand_plans(clips: dict[str, Path]):
+    """(clip name, platforms, rendition) for every distinct re-encode, as repost plans them, so
+    the hand-written commands make the same frames and sizes."""
+    profiles = load_profiles()
+    distinct: dict[tuple, tuple] = {}
+    for name, path in clips.items():
+        facts = probe_media(path)
+        for pid in PLATFORMS:
+            r = plan_conform(facts, profiles[pid], {"fit": "blur"}).rendition
+            if r is not None:
+                key = (name, r.width, r.height)
+                distinct.setdefault(key, (name, [], r, facts))[1].append(pid)
+    return list(distinct.values())
+
+
+def run_hand(clips: dict[str, Path], out: Path) -> tuple[float, dict]:
+    out.mkdir(parents=True)
+    t0 = time.perf_counter()
+    made = {}
+    native = out / "native.mp4"
+    ffmpeg("-i", clips["native"], "-c", "copy", "-movflags", "+faststart", native)
+    for pid in PLATFORMS:
+        shutil.copyfile(native, _bundle(out, "native", pid))
+    for name, path in clips.items():
+        at = min(3.0, probe_media(path).duration_s / 4)
+        cover = out / f"{name}-cover.jpg"
+        ffmpeg("-ss", at, "-i", path, "-frames:v", "1", "-q:v", "2", "-pix_fmt", "yuvj420p", cover)
+    for name, pids, r, _facts in hand_plans(clips):
+        dest = out / f"{name}-{r.width}x{r.height}.mp4"
+        w, h, cw = r.width, r.height, r.content_width
+        graph = (f"[0:v]split[a][b];[a]scale={w // 8}:{h // 8}:force_original_aspect_ratio=increase,"
+                 f"crop={w // 8}:{h // 8},gblur=sigma=10,scale={w}:{h}[bg];[b]scale={cw}:-2[fg];"
+                 "[bg][fg]overlay=(W-w)/2:(H-h)/2")  # fmt: skip
+        audio = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"] if name == "wide51" else ["-c:a", "copy"]
+        if r.hold_s:
+            graph += f",tpad=stop_mode=clone:stop_duration={r.hold_s}"
+        ffmpeg("-i", clips[name], "-filter_complex", graph, "-c:v", "libx264", "-preset", "veryfast",
+               "-crf", "21", "-pix_fmt", "yuv420p", *audio, "-movflags", "+faststart", dest)  # fmt: skip
+        for pid in pids:
+            shutil.copyfile(dest, _bundle(out, name, pid))
+        made[(name, tuple(pids))] = (dest, r)
+    return time.perf_counter() - t0, made
+
+
+def _bundle(out: Path, name: str, pid: str) -> Path:
+    folder = out / name / pid
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "01.mp4"
+
+
+MOVIEPY_SCRIPT = r"""
+import sys
+from moviepy import VideoFileClip
+src, dest, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+clip = VideoFileClip(src)
+scale = max(w / clip.w, h / clip.h)
+clip = clip.resized(scale)
+clip = clip.cropped(x_center=clip.w / 2, y_center=clip.h / 2, width=w, height=h)
+clip.write_videofile(dest, codec="libx264", preset="veryfast", audio_codec="aac", logger=None,
+                     ffmpeg_params=["-crf", "21", "-pix_fmt", "yuv420p"])
+"""
+
+
+def run_moviepy(clips: dict[str, Path], out: Path) -> float:
+    profiles = load_profiles()
+    t0 = time.perf_counter()
+    for name, path in clips.items():
+        facts = probe_media(path)
+        for pid in PLATFORMS:
+            r = plan_conform(facts, profiles[pid], {"fit": "crop"}).rendition
+            w, h = (r.width, r.height) if r else (facts.width, facts.height)
+            dest = out / f"{name}-{pid}.mp4"
+            subprocess.run(
+                [sys.executable, "-c", MOVIEPY_SCRIPT, str(path), str(dest), str(w), str(h)], check=True
+            )
+    return time.perf_counter() - t0
+
+
+def ssim_picture(a: Path, b: Path, r) -> float:
+    """SSIM of the source picture inside the frame (the blurred surround left out); timestamps
+    start at zero on both sides, as repost's files carry no edit list."""
+    x, y = (r.width - r.content_width) // 2, (r.height - r.content_height) // 2
+    crop = f"crop={r.content_width}:{r.content_height}:{x}:{y},setpts=PTS-STARTPTS"
+    proc = subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-i", str(a), "-i", str(b), "-lavfi",
+         f"[0:v]{crop}[a];[1:v]{crop}[b];[a][b]ssim", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(re.findall(r"All:([0-9.]+)", proc.stderr)[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=12)
+    ap.add_argument("--skip-moviepy", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        clips = make_clips(tmp, args.seconds)
+        hand_time, made = run_hand(clips, tmp / "hand")
+        repost_time, peak, child_max = run_repost(clips, tmp / "repost")
+        ssims, repost_bytes, hand_bytes = [], 0, 0
+        for (name, pids), (hand_file, r) in made.items():
+            mine = tmp / "repost" / name / pids[0] / "01.mp4"
+            ssims.append(ssim_picture(mine, hand_file, r))
+            repost_bytes += mine.stat().st_size
+            hand_bytes += hand_file.stat().st_size
+        moviepy_time = None if args.skip_moviepy else run_moviepy(clips, tmp / "hand")
+    print(f"clips: 3 x {args.seconds:g} s 1080p30 -> {', '.join(PLATFORMS)}")
+    print(f"hand-written ffmpeg : {hand_time:7.2f} s ({len(made)} encodes + 1 remux + 3 covers)")
+    print(f"repost export       : {repost_time:7.2f} s  ratio {repost_time / hand_time:.2f}x (goal <= 1.15x)")
+    if moviepy_time is not None:
+        print(f"plain moviepy       : {moviepy_time:7.2f} s  {moviepy_time / repost_time:.1f}x repost's time"
+              f" (goal >= 10x), {moviepy_time / hand_time:.1f}x hand-written")  # fmt: skip
+    print(f"peak memory         : {peak / 1e6:.0f} MB repost + ffmpeg children (/proc tree sum);"
+          f" largest single process {child_max / 1e6:.0f} MB (goal < 400 MB)")  # fmt: skip
+    print(f"SSIM picture area   : min {min(ssims):.4f} over {len(ssims)} re-encodes (goal >= 0.95)")
+    print(f"bytes               : {repost_bytes / hand_bytes:.2f}x hand-written (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+"""The video conform, decided purely: (VideoFacts, VideoRules, options) -> a Rendition, and why."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from repost.profiles import VideoRules, aspect_name, aspect_value
+from repost.rules import REMUX, aspect_matches, check_video
+
+# --- repost's own encoder choices (not platform limits) ------------------------------------
+# CRF 21: visually transparent for phone-sized viewing, and the platforms re-encode again on
+# ingest, so spending more bits buys nothing the viewer sees. "veryfast": most of x264's
+# compression at a fraction of "medium"'s time (x264 preset table), which matters on laptops.
+CRF = 21
+PRESET = "veryfast"
+# A keyframe every 2 s: closed GOPs of 2-5 s are what Facebook/Instagram ask for (F2), and
+# YouTube recommends half the frame rate or more; 2 s keeps seeking and cutting cheap.
+GOP_SECONDS = 2
+# AAC at 128 kbps stereo: Instagram's stated audio bitrate (I1); enough for speech and music.
+AUDIO_BITRATE_BPS = 128_000
+AUDIO_RATES_HZ = (48000, 44100, 32000, 24000, 22050, 16000)
+# Rate and size caps are kept with headroom: the container adds ~1-2% and VBV peaks overshoot a
+# little over one buffer; 5% under the cap keeps the muxed file under it.
+CAP_HEADROOM = 0.95
+# Every encode is capped at this rate (VBV) unless a platform asks for less: no 1080p clip at
+# CRF 21 needs more, and one shared ceiling under the lowest stated cap (Reels 25 Mbps, I1)
+# keeps the renditions of platforms with and without a cap identical, so they are made once.
+MAXRATE_CEILING_BPS = 20_000_000
+# The VBV buffer, in seconds at the cap rate (-bufsize = 2 x -maxrate): long enough for x264 to
+# spend bits on hard scenes, short enough that a rate peak stays near the cap.
+VBV_BUFFER_S = 2
+# A byte budget below this becomes a VBV cap; above it no 1080p CRF encode comes near it.
+BUDGET_MATTERS_BELOW_BPS = 50_000_000
+# Trimmed outputs end a little before the maximum, held ones a little after the minimum: AAC
+# frames (21 ms) and the B-frame delay of a file without edit lists lengthen the container.
+DURATION_MARGIN_S = 0.1
+MIN_SPLIT_PART_S = 1.0
+# Transfer functions of HDR video (H.273): PQ (HDR10, Dolby Vision 8.4) and HLG (iPhone).
+HDR_TRANSFERS = ("smpte2084", "arib-std-b67")
+
+VIDEO_FIELDS = {
+    "codec",
+    "pixel_format",
+    "fps",
+    "aspect",
+    "min_side_px",
+    "max_side_px",
+    "max_width_px",
+    "duration_s",
+    "bytes",
+    "bitrate_bps",
+}
+AUDIO_FIELDS = {"audio_codec", "audio_channels", "sample_rate_hz", "audio"}
+
+
+@dataclass(frozen=True)
+class AudioPlan:
+    """The output audio: copied, encoded to AAC (downmixed, resampled, normalised) or silent."""
+
+    action: str  # copy | encode | silent | none
+    sample_rate_hz: int | None = None
+    channels: int = 2
+    downmix: str | None = None  # the source layout when it is mixed down ("5.1")
+    loudness_lufs: float | None = None
+    hold_s: float = 0.0  # silence added at the end while the picture is held
+    bitrate_bps: int = AUDIO_BITRATE_BPS
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One output video, exactly: picture, timing, colour, encoder and audio settings."""
+
+    video: str  # copy | encode
+    width: int
+    height: int
+    fit: str  # none | crop | pad | blur
+    content_width: int  # the source picture's size inside the frame (pad/blur) or the frame
+    content_height: int
+    fps: str  # output rate as a fraction "30/1"
+    start_s: float = 0.0
+    duration_s: float | None = None  # output length when cut (trim or split part)
+    hold_s: float = 0.0  # last frame held this long (tpad) to reach the minimum
+    tonemap: str | None = None  # the HDR transfer tone-mapped to SDR BT.709
+    crf: int = CRF
+    preset: str = PRESET
+    gop_frames: int = 60
+    maxrate_bps: int | None = None
+    bufsize_bits: int | None = None
+    audio: AudioPlan = AudioPlan("none")
+    pad_color: str = "black"
+
+    @property
+    def output_duration_s(self) -> float | None:
+        return None if self.duration_s is None else self.duration_s + self.hold_s
+
+
+@dataclass(frozen=True)
+class Conform:
+    """A planned rendition and the changes it makes, in words for the manifest."""
+
+    rendition: Rendition | None  # None: the source is stream-copied as it is
+    changes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def even(x: float) -> int:
+    return max(2, round(x / 2) * 2)
+
+
+def choose_aspect(width: int, height: int, rules: VideoRules) -> str | None:
+    """None when the source shape is accepted; else the preferred aspect, or with several
+    accepted ones, the one nearest the source (in log ratio, so 2:1 and 1:2 are equally far)."""
+    if any(aspect_matches(width, height, a, rules.aspect_tolerance) for a in rules.aspects):
+        return None
+    if len(rules.aspects) == 1:
+        return rules.preferred_aspect
+    src = math.log(width / height)
+    return min(
+        rules.aspects, key=lambda a: (abs(math.log(aspect_value(a)) - src), a != rules.preferred_aspect)
+    )
+
+
+def plan_geometry(width: int, height: int, rules: VideoRules, fit: str) -> tuple[int, int, int, int, str]:
+    """(frame w, frame h, content w, content h, fit): the target frame and the picture in it.
+
+    The frame is the target aspect within the profile's box (width_px x height_px); it is made
+    no larger than the source's own pixels need, except to reach the profile's minimum side,
+    and never over its maximum side or width. Sizes are even (4:2:0 chroma needs them).
+    """
+    target = choose_aspect(width, height, rules)
+    aspect = width / height if target is None else aspect_value(target)
+    box_w, box_h = _box(rules, aspect)
+    frame_w, frame_h = _fit_box(aspect, box_w, box_h)
+    if target is None or fit == "crop":
+        # The picture fills the frame: its source pixels are the (cropped) source itself.
+        src_w, _src_h = (width, height) if target is None else _fit_box(aspect, width, height)
+        scale = min(1.0, src_w / frame_w)
+    else:
+        # pad/blur: the whole source sits inside the frame, touching two sides; the frame may
+        # grow until the picture in it reaches the source's own size on those sides.
+        scale = min(1.0, max(width / frame_w, height / frame_h))
+    scale = _clamp_scale(scale, frame_w, frame_h, rules)
+    w, h = even(frame_w * scale), even(frame_h * scale)
+    if target is None:
+        return w, h, w, h, "none"
+    if fit == "crop":
+        return w, h, w, h, "crop"
+    k = min(w / width, h / height)
+    cw, ch = min(w, even(width * k)), min(h, even(height * k))
+    return w, h, cw, ch, fit
+
+
+def _box(rules: VideoRules, aspect: float) -> tuple[float, float]:
+    # The profile's recommended frame, turned to match the picture (1080x1920 -> 1920x1080
+    # for a landscape frame a profile accepts), so a 16:9 rendition is not squeezed.
+    w, h = rules.width_px, rules.height_px
+    if (aspect > 1) != (w > h) and w != h:
+        w, h = h, w
+    return float(w), float(h)
+
+
+def _fit_box(aspect: float, box_w: float, box_h: float) -> tuple[float, float]:
+    if box_w / box_h > aspect:
+        return box_h * aspect, box_h
+    return box_w, box_w / aspect
+
+
+def _clamp_scale(scale: float, w: float, h: float, rules: VideoRules) -> float:
+    if rules.min_side_px and min(w, h) * scale < rules.min_side_px:
+        scale = rules.min_side_px / min(w, h)  # the platform's minimum wins over "no upscale"
+    limits = [
+        rules.max_side_px and rules.max_side_px / max(w, h),
+        rules.max_width_px and rules.max_width_px / w,
+    ]
+    for limit in limits:
+        if limit:
+            scale = min(scale, limit)
+    return scale
+
+
+def plan_fps(facts, rules: VideoRules) -> Fraction:
+    """The output frame rate: the source's (rounded to whole frames when it was variable),
+    moved into the profile's range."""
+    rate = Fraction(facts.fps_fraction) if facts.fps_fraction and facts.fps else Fraction(30)
+    if facts.vfr:
+        rate = Fraction(max(1, round(facts.fps)))
+    if rules.max_fps and rate > rules.max_fps:
+        rate = Fraction(rules.max_fps).limit_denominator(1001)
+    if rules.min_fps and rate < rules.min_fps:
+        rate = Fraction(math.ceil(rules.min_fps))
+    return rate
+
+
+def plan_audio(facts, rules: VideoRules, options, *, seek: bool, hold_s: float) -> AudioPlan:
+    """Copy the audio where it fits, else AAC stereo at most the profile's rate; silence when
+    the profile requires audio and there is none.
+
+    A part that starts after 0 (``seek``) has its audio encoded: copied audio keeps the
+    packets before the seek point, and in an MP4 without edit lists that offset shifts the
+    whole video by the seek time (seen with ffmpeg 9: a 1.5 s part came out 3 s long).
+    """
+    src = facts.audio
+    loud = options.get("loudness")
+    if src is None:
+        return (
+            AudioPlan("silent", AUDIO_RATES_HZ[0], hold_s=hold_s)
+            if rules.audio_required
+            else AudioPlan("none")
+        )
+    max_ch = rules.max_audio_channels or 2
+    max_rate = rules.max_sample_rate_hz or 48000
+    fits = (
+        (not rules.audio_codecs or src.codec in rules.audio_codecs)
+        and src.channels <= max_ch
+        and src.sample_rate_hz <= max_rate
+    )
+    if fits and loud is None and not hold_s and not seek:
+        return AudioPlan("copy", src.sample_rate_hz, src.channels)
+    rate = next((r for r in AUDIO_RATES_HZ if r <= min(src.sample_rate_hz, max_rate)), AUDIO_RATES_HZ[-1])
+    channels = min(src.channels, max_ch, 2)
+    downmix = (src.layout or f"{src.channels} channels") if src.channels > channels else None
+    return AudioPlan("encode", rate, channels, downmix, loud, hold_s)
+
+
+def plan_rate_cap(rules: VideoRules, duration_s: float, audio_bps: int) -> tuple[int, str | None]:
+    """The VBV cap (bps) for the video, leaving ``audio_bps`` for the sound, and, when the
+    byte budget set it, why."""
+    caps: list[tuple[int, str | None]] = [(MAXRATE_CEILING_BPS, None)]
+    if rules.max_bitrate_bps:
+        caps.append((int(rules.max_bitrate_bps * CAP_HEADROOM) - audio_bps, None))
+    if rules.max_bytes and duration_s > 0:
+        # Bytes <= (maxrate x duration + VBV buffer) / 8: the buffer may be spent on top of the
+        # rate, which matters for short clips, so it comes out of the budget too.
+        video_bits = rules.max_bytes * 8 * CAP_HEADROOM - audio_bps * duration_s
+        budget = int(video_bits / (duration_s + VBV_BUFFER_S))
+        if budget < BUDGET_MATTERS_BELOW_BPS:
+            why = f"bitrate budget {budget / 1e6:.2f} Mbps to stay under {rules.max_bytes:,} bytes"
+            caps.append((budget, why))
+    cap, why = min(caps, key=lambda c: c[0])
+    return max(cap, 100_000), why
+
+
+def needs_video_encode(facts, rules: VideoRules, findings) -> list[str]:
+    """Why the video stream cannot be copied (empty when it can)."""
+    why = [f.message.split(": ", 1)[1] for f in findings if f.field in VIDEO_FIELDS]
+    if facts.rotation:
+        why.append(f"rotation {facts.rotation}° made upright")
+    if facts.vfr:
+        why.append("variable frame rate made constant")
+    if facts.color_transfer in HDR_TRANSFERS and rules.pixel_formats and facts.pix_fmt in rules.pixel_formats:
+        why.append(f"HDR ({facts.color_transfer}) tone-mapped to SDR")
+    return why
+
+
+def plan_timing(facts, rules: VideoRules, length_s: float | None) -> tuple[float | None, float, list[str]]:
+    """(output length when cut, seconds the last frame is held, changes): a part keeps its
+    length, a video over the maximum is trimmed, one under the minimum is held."""
+    duration, changes = length_s, []
+    if length_s is None and rules.max_duration_s and facts.duration_s > rules.max_duration_s:
+        duration = rules.max_duration_s - DURATION_MARGIN_S
+        changes.append(
+            f"trimmed {facts.duration_s:.2f} s to {duration:.2f} s"
+            f" (the maximum is {rules.max_duration_s:g} s)"
+        )
+    span = facts.duration_s if duration is None else duration
+    hold = 0.0
+    if rules.min_duration_s and span < rules.min_duration_s:
+        hold = round(rules.min_duration_s - span + DURATION_MARGIN_S, 3)
+        changes.append(f"held the last frame {hold:.2f} s to reach the {rules.min_duration_s:g} s minimum")
+    return duration, hold, changes
+
+
+def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conform:
+    """Copy when the source meets the profile; else the exact rendition (and the changes).
+
+    ``start_s``/``length_s`` select a part of the source (a split part); ``options`` may hold
+    ``fit`` (crop|pad|blur, else the profile's) and ``loudness`` (LUFS).
+    """
+    rules: VideoRules = profile.video
+    findings = [f for f in check_video("01.mp4", facts, profile) if f.fix != REMUX]
+    duration, hold, changes = plan_timing(facts, rules, length_s)
+    why_video = needs_video_encode(facts, rules, findings)
+    audio = plan_audio(facts, rules, options, seek=start_s > 0, hold_s=hold)
+    copy_video = not why_video and not hold and duration is None
+    if copy_video and audio.action in ("copy", "none"):
+        return Conform(None, ())
+    if copy_video:  # only the sound changes: the pictures are kept as they are
+        w, h, cw, ch, fit = facts.width, facts.height, facts.width, facts.height, "none"
+    else:
+        fit = options.get("fit") or rules.fit
+        w, h, cw, ch, fit = plan_geometry(facts.width, facts.height, rules, fit)
+    rate = plan_fps(facts, rules)
+    hdr = facts.color_transfer in HDR_TRANSFERS and not copy_video
+    r = Rendition(
+        video="copy" if copy_video else "encode",
+        width=w,
+        height=h,
+        fit=fit,
+        content_width=cw,
+        content_height=ch,
+        fps=f"{rate.numerator}/{rate.denominator}",
+        start_s=start_s,
+        duration_s=duration,
+        hold_s=hold,
+        tonemap=facts.color_transfer if hdr else None,
+        gop_frames=max(1, round(float(rate) * GOP_SECONDS)),
+        audio=audio,
+    )
+    if not copy_video:
+        cap, why = plan_rate_cap(rules, (r.output_duration_s or facts.duration_s), _audio_bps(facts, audio))
+        r = replace(r, maxrate_bps=cap, bufsize_bits=VBV_BUFFER_S * cap)
+        changes += _describe_video(facts, r, rules, rate, why_video, why)
+    changes += _describe_audio(facts, audio)
+    return Conform(r, tuple(changes))
+
+
+def _audio_bps(facts, audio: AudioPlan) -> int:
+    if audio.action in ("encode", "silent"):
+        return audio.bitrate_bps
+    if audio.action == "copy":
+        return facts.audio.bitrate_bps or AUDIO_BITRATE_BPS
+    return 0
+
+
+def _describe_video(facts, r: Rendition, rules, rate: Fraction, why: list[str], cap_why) -> list[str]:
+    src = f"{facts.width}x{facts.height}"
+    shapes = f"{aspect_name(facts.width, facts.height)} to {choose_aspect(facts.width, facts.height, rules)}"
+    out = []
+    if r.fit == "crop":
+        out.append(f"cropped {shapes} around the centre ({src} to {r.width}x{r.height})")
+    elif r.fit in ("pad", "blur"):
+        how = "a blurred copy of the picture" if r.fit == "blur" else f"{r.pad_color} bars"
+        out.append(
+            f"fitted {shapes} over {how}"
+            f" ({src} to {r.content_width}x{r.content_height} in {r.width}x{r.height})"
+        )
+    elif (r.width, r.height) != (facts.width, facts.height):
+        out.append(f"scaled {src} to {r.width}x{r.height}")
+    if facts.rotation:
+        out.append(f"turned upright (rotation {facts.rotation}°), no rotation flag left")
+    if abs(float(rate) - facts.fps) > 0.01 or facts.vfr:
+        kind = "variable " if facts.vfr else ""
+        out.append(f"frame rate {kind}{facts.fps:.3g} fps to constant {float(rate):.3g} fps")
+    if r.tonemap:
+        out.append(f"tone-mapped HDR ({r.tonemap}, {facts.pix_fmt}) to 8-bit SDR BT.709")
+    rate_text = f", capped at {r.maxrate_bps / 1e6:.2f} Mbps" if r.maxrate_bps else ""
+    out.append(
+        f"re-encoded as H.264 High yuv420p, CRF {r.crf}{rate_text} ({'; '.join(why) or 'timing change'})"
+    )
+    if cap_why:
+        out.append(cap_why)
+    return out
+
+
+def _describe_audio(facts, a: AudioPlan) -> list[str]:
+    if a.action == "silent":
+        return ["added a silent stereo AAC track (the platform requires audio)"]
+    if a.action != "encode":
+        return []
+    src = facts.audio
+    parts = [f"audio {src.codec} {src.sample_rate_hz} Hz to AAC {a.sample_rate_hz} Hz"]
+    if a.downmix:
+        parts.append(f"{a.downmix} downmixed to stereo (ITU-R BS.775)")
+    if a.loudness_lufs is not None:
+        parts.append(f"loudness normalised to {a.loudness_lufs:g} LUFS")
+    return ["; ".join(parts)]

@@ -1,0 +1,216 @@
+"""The pure conform planner: geometry and fit per profile, frame rate, timing, audio, rate caps."""
+
+import dataclasses
+import itertools
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from repost.media.probe import AudioFacts, VideoFacts
+from repost.media.render import render_args
+from repost.plan.rendition import (
+    MAXRATE_CEILING_BPS,
+    choose_aspect,
+    plan_conform,
+    plan_fps,
+    plan_geometry,
+    plan_rate_cap,
+)
+from repost.plan.video import plan_parts
+from repost.profiles import aspect_value, load_profiles
+from repost.rules import aspect_matches
+
+PROFILES = load_profiles()
+STEREO = AudioFacts("aac", "LC", 2, "stereo", 48000, 128000)
+
+
+def facts(width=1080, height=1920, **kw) -> VideoFacts:
+    """Probe facts of a clip every built-in profile takes, with ``kw`` changed."""
+    base = dict(
+        path=Path("/clips/in.mp4"), bytes=5_000_000, container="mp4", duration_s=10.0,
+        bitrate_bps=4_000_000, codec="h264", profile="High", pix_fmt="yuv420p", bit_depth=8,
+        width=width, height=height, coded_width=width, coded_height=height, rotation=0, fps=30.0,
+        fps_fraction="30/1", vfr=False, frame_count=300, color_primaries="bt709",
+        color_transfer="bt709", color_space="bt709", color_range="tv", audio=STEREO,
+        moov_first=True, edit_list=False,
+    )  # fmt: skip
+    base.update(kw)
+    return VideoFacts(**base)
+
+
+def with_video(pid, **changes):
+    profile = PROFILES[pid]
+    return dataclasses.replace(profile, video=dataclasses.replace(profile.video, **changes))
+
+
+# source WxH, profile, fit -> frame WxH, picture WxH inside it, fit used
+GEOMETRY = [
+    # landscape 1080p into 9:16: the frame is the profile's 1080x1920; the picture keeps its width
+    ((1920, 1080), "tiktok", "blur", (1080, 1920), (1080, 608), "blur"),
+    ((1920, 1080), "reels", "pad", (1080, 1920), (1080, 608), "pad"),
+    # crop takes a 9:16 window of the source's own pixels: 608x1080, not enlarged to 1080x1920
+    ((1920, 1080), "tiktok", "crop", (608, 1080), (608, 1080), "crop"),
+    # RedNote/Lemon8 accept 9:16 and 3:4: a landscape source goes to the nearer one, 3:4
+    ((1920, 1080), "rednote", "blur", (1080, 1440), (1080, 608), "blur"),
+    ((1920, 1080), "lemon8", "crop", (810, 1080), (810, 1080), "crop"),
+    # 4K is brought down to the profile's frame, never above it
+    ((3840, 2160), "tiktok", "blur", (1080, 1920), (1080, 608), "blur"),
+    ((2160, 3840), "reels", "blur", (1080, 1920), (1080, 1920), "none"),
+    # small sources are not enlarged ... unless the platform's minimum side requires it
+    ((640, 360), "tiktok", "blur", (640, 1138), (640, 360), "blur"),
+    ((640, 360), "tiktok", "crop", (360, 640), (360, 640), "crop"),  # TikTok min side 360
+    ((640, 360), "rednote", "blur", (720, 960), (720, 404), "blur"),  # RedNote min side 720
+    ((360, 640), "rednote", "blur", (720, 1280), (720, 1280), "none"),
+    # square: 9:16 for TikTok, the nearer 3:4 for RedNote
+    ((1080, 1080), "tiktok", "pad", (1080, 1920), (1080, 1080), "pad"),
+    ((1080, 1080), "rednote", "blur", (1080, 1440), (1080, 1080), "blur"),
+    # 3:4 portrait is accepted as it is by RedNote, reframed for Reels
+    ((1440, 1920), "rednote", "blur", (1080, 1440), (1080, 1440), "none"),
+    ((1440, 1920), "reels", "blur", (1080, 1920), (1080, 1440), "blur"),
+]
+
+
+@pytest.mark.parametrize(("src", "pid", "fit", "frame", "picture", "used"), GEOMETRY)
+def test_geometry_table(src, pid, fit, frame, picture, used):
+    w, h, cw, ch, how = plan_geometry(*src, PROFILES[pid].video, fit)
+    assert ((w, h), (cw, ch), how) == (frame, picture, used)
+
+
+SOURCES = [(1920, 1080), (3840, 2160), (640, 360), (1080, 1080), (1440, 1920), (720, 1280),
+           (1280, 720), (2160, 3840), (400, 300), (5000, 1000), (360, 2000)]  # fmt: skip
+
+
+@pytest.mark.parametrize("pid", sorted(PROFILES))
+@pytest.mark.parametrize("fit", ["crop", "pad", "blur"])
+def test_every_frame_is_even_accepted_within_the_sides_and_never_needlessly_enlarged(pid, fit):
+    rules = PROFILES[pid].video
+    for sw, sh in SOURCES:
+        w, h, cw, ch, _ = plan_geometry(sw, sh, rules, fit)
+        assert w % 2 == 0 and h % 2 == 0 and cw % 2 == 0 and ch % 2 == 0, (sw, sh)
+        assert any(aspect_matches(w, h, a, rules.aspect_tolerance) for a in rules.aspects), (sw, sh, w, h)
+        assert not rules.min_side_px or min(w, h) >= rules.min_side_px
+        assert not rules.max_side_px or max(w, h) <= rules.max_side_px
+        assert w <= rules.width_px and h <= rules.height_px
+        enlarged = cw > sw + 1 or ch > sh + 1
+        assert not enlarged or min(w, h) <= (rules.min_side_px or 0) + 2, (sw, sh, w, h, cw, ch)
+
+
+def test_nearest_accepted_aspect_and_preferred_when_only_one():
+    rednote = PROFILES["rednote"].video
+    assert choose_aspect(1920, 1080, rednote) == "3:4"
+    assert choose_aspect(500, 1000, rednote) == "9:16"  # 1:2 is nearer 9:16 than 3:4
+    assert choose_aspect(1080, 1440, rednote) is None  # accepted as it is
+    assert choose_aspect(1920, 1080, PROFILES["tiktok"].video) == "9:16"
+    assert aspect_value("3:4") == 0.75
+
+
+@pytest.mark.parametrize(
+    ("pid", "fps", "vfr", "expected"),
+    [
+        ("tiktok", 120.0, False, Fraction(60)),
+        ("tiktok", 10.0, False, Fraction(23)),
+        ("rednote", 24.0, False, Fraction(30)),  # RedNote's assumed minimum is 30
+        ("lemon8", 24.0, False, Fraction(24)),
+        ("reels", 30000 / 1001, False, Fraction(30000, 1001)),
+        ("reels", 29.6, True, Fraction(30)),  # variable: a whole constant rate near its average
+    ],
+)
+def test_frame_rate_moved_into_the_profile_range(pid, fps, vfr, expected):
+    frac = Fraction(fps).limit_denominator(1001)
+    src = facts(fps=fps, fps_fraction=f"{frac.numerator}/{frac.denominator}", vfr=vfr)
+    assert plan_fps(src, PROFILES[pid].video) == expected
+
+
+def test_a_clip_that_fits_is_copied_and_one_that_does_not_is_encoded():
+    assert plan_conform(facts(), PROFILES["tiktok"], {}).rendition is None
+    for change in [dict(rotation=90), dict(vfr=True), dict(fps=120.0, fps_fraction="120/1")]:
+        r = plan_conform(facts(**change), PROFILES["tiktok"], {}).rendition
+        assert r is not None and r.video == "encode", change
+
+
+def test_audio_only_problem_keeps_the_video_stream():
+    surround = AudioFacts("aac", "LC", 6, "5.1(side)", 48000, 384000)
+    conform = plan_conform(facts(audio=surround), PROFILES["reels"], {})
+    r = conform.rendition
+    assert r.video == "copy" and r.audio.action == "encode" and r.audio.downmix == "5.1(side)"
+    args = render_args(facts(audio=surround), r, "01.mp4")
+    assert "-filter_complex" not in args and args[args.index("-c:v") + 1] == "copy"
+    pan = args[args.index("-af") + 1]
+    assert pan.startswith("pan=stereo|FL<FL+0.707*FC+0.707*SL|FR<FR+0.707*FC+0.707*SR")
+    assert any("downmixed to stereo" in c for c in conform.changes)
+
+
+def test_audio_resampled_to_the_maximum_and_loudness_on_request():
+    hi = AudioFacts("aac", "LC", 2, "stereo", 96000, 256000)
+    r = plan_conform(facts(audio=hi), PROFILES["reels"], {"loudness": -14}).rendition
+    assert (r.audio.action, r.audio.sample_rate_hz, r.audio.loudness_lufs) == ("encode", 48000, -14)
+    af = render_args(facts(audio=hi), r, "01.mp4")
+    assert "loudnorm=I=-14" in " ".join(af) and "aresample=48000" in " ".join(af)
+
+
+def test_silent_track_only_where_the_profile_requires_audio():
+    mute = facts(audio=None)
+    assert plan_conform(mute, PROFILES["tiktok"], {}).rendition is None
+    r = plan_conform(mute, with_video("tiktok", audio_required=True), {}).rendition
+    assert r.audio.action == "silent"
+    args = render_args(mute, r, "01.mp4")
+    assert "anullsrc=r=48000:cl=stereo" in args and args[args.index("-t") + 1] == "10.000"
+
+
+def test_over_the_maximum_is_trimmed_and_recorded():
+    conform = plan_conform(facts(duration_s=200.0), PROFILES["reels"], {})
+    r = conform.rendition
+    assert r.video == "encode" and r.duration_s < 180 <= r.duration_s + 0.2
+    assert any(c.startswith("trimmed 200.00 s to 179.90 s") for c in conform.changes)
+
+
+def test_split_makes_equal_parts_under_the_maximum():
+    long = facts(duration_s=400.0)
+    assert plan_parts(PROFILES["reels"], long, {}) == []  # no --split: trimmed instead
+    parts = plan_parts(PROFILES["reels"], long, {"split": True})
+    assert len(parts) == 3 and all(length < 180 for _, length in parts)
+    assert parts[0][0] == 0 and abs(sum(length for _, length in parts) - 400) < 0.01
+    r = plan_conform(long, PROFILES["reels"], {}, start_s=parts[1][0], length_s=parts[1][1]).rendition
+    args = render_args(long, r, "01.mp4")
+    assert args[:2] == ("-ss", f"{parts[1][0]:.3f}") and args[args.index("-t") + 1] == f"{parts[1][1]:.3f}"
+
+
+def test_under_the_minimum_holds_the_last_frame():
+    conform = plan_conform(facts(duration_s=1.0), PROFILES["reels"], {})
+    r = conform.rendition
+    assert r.hold_s >= 2.0 and r.audio.hold_s == r.hold_s
+    graph = render_args(facts(duration_s=1.0), r, "01.mp4")
+    assert any(f"tpad=stop_mode=clone:stop_duration={r.hold_s:.3f}" in a for a in graph)
+    assert any("held the last frame" in c for c in conform.changes)
+
+
+@pytest.mark.parametrize(("transfer", "tin"), [("arib-std-b67", "arib-std-b67"), ("smpte2084", "smpte2084")])
+def test_hdr_is_tone_mapped_with_bt709_tags(transfer, tin):
+    hdr = facts(pix_fmt="yuv420p10le", bit_depth=10, codec="hevc", color_primaries="bt2020",
+                color_transfer=transfer, color_space="bt2020nc")  # fmt: skip
+    r = plan_conform(hdr, PROFILES["tiktok"], {}).rendition
+    assert r.tonemap == transfer
+    args = render_args(hdr, r, "01.mp4")
+    graph = args[args.index("-filter_complex") + 1]
+    assert f"zscale=tin={tin}" in graph and "tonemap=tonemap=hable" in graph
+    assert "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709" in graph
+    assert args[args.index("-color_trc") + 1] == "bt709"
+
+
+def test_rate_cap_is_the_lowest_of_ceiling_platform_and_byte_budget():
+    reels, tiktok = PROFILES["reels"].video, PROFILES["tiktok"].video
+    assert plan_rate_cap(tiktok, 10, 128000) == (MAXRATE_CEILING_BPS, None)
+    assert plan_rate_cap(dataclasses.replace(reels, max_bitrate_bps=8_000_000), 10, 128000)[0] == 7_472_000
+    cap, why = plan_rate_cap(dataclasses.replace(reels, max_bytes=10_000_000), 60, 128000)
+    assert cap == int((10_000_000 * 8 * 0.95 - 128000 * 60) / (60 + 2)) and "under 10,000,000 bytes" in why
+
+
+def test_encoder_settings_are_h264_high_closed_gop_moov_first_without_edit_lists():
+    r = plan_conform(facts(1920, 1080), PROFILES["reels"], {"fit": "crop"}).rendition
+    args = render_args(facts(1920, 1080), r, "01.mp4")
+    pairs = dict(itertools.pairwise(args))
+    assert pairs["-c:v"] == "libx264" and pairs["-profile:v"] == "high" and pairs["-pix_fmt"] == "yuv420p"
+    assert pairs["-flags"] == "+cgop" and pairs["-g"] == "60" and pairs["-movflags"] == "+faststart"
+    assert pairs["-use_editlist"] == "0" and pairs["-maxrate"] == str(MAXRATE_CEILING_BPS)
+    assert pairs["-c:a"] == "copy" and args[-1] == "01.mp4"

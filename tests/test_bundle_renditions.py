@@ -1,0 +1,52 @@
+"""Grouping a run's encodes: identical renditions once, shared decodes within the memory budget."""
+
+from pathlib import Path
+
+from repost.bundle import MAX_ENCODER_THREADS, SHARED_DECODE_MAX_PIXELS, group_encodes, threads_per_encode
+from repost.plan.rendition import AudioPlan, Rendition
+from repost.plan.step import Step
+
+
+def conform_step(source: str, w: int, h: int, *, start=0.0, audio="copy") -> Step:
+    r = Rendition("encode", w, h, "blur", w, h // 2, "30/1", start_s=start, audio=AudioPlan(audio))
+    return Step("ffmpeg", Path(source), "01.mp4", "video", ("-i", source, f"{w}x{h}", str(start)), 3.0, r)
+
+
+def sizes(groups):
+    return [[(s.rendition.width, s.rendition.height) for s in g] for g in groups]
+
+
+def test_small_renditions_of_one_source_share_a_decode_and_duplicates_collapse():
+    steps = [
+        conform_step("/a.mp4", 640, 1138),
+        conform_step("/a.mp4", 720, 960),
+        conform_step("/a.mp4", 640, 1138),
+    ]
+    assert sizes(group_encodes(steps)) == [[(640, 1138), (720, 960)]]
+
+
+def test_full_size_renditions_run_apart_to_bound_memory():
+    steps = [conform_step("/a.mp4", 1080, 1920), conform_step("/a.mp4", 1080, 1440)]
+    assert SHARED_DECODE_MAX_PIXELS < 1080 * 1920 + 1080 * 1440
+    assert sizes(group_encodes(steps)) == [[(1080, 1920)], [(1080, 1440)]]
+
+
+def test_other_sources_parts_silent_tracks_and_remuxes_never_share():
+    remux = Step("ffmpeg", Path("/a.mp4"), "01.mp4", "video", ("-c", "copy"))
+    steps = [
+        conform_step("/a.mp4", 360, 640),
+        conform_step("/b.mp4", 360, 640),
+        conform_step("/a.mp4", 360, 640, start=10.0),
+        conform_step("/a.mp4", 368, 640, audio="silent"),
+        remux,
+    ]
+    assert [len(g) for g in group_encodes(steps)] == [1, 1, 1, 1, 1]
+
+
+def test_threads_are_split_between_parallel_runs_and_capped():
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    assert threads_per_encode(1) == max(1, min(MAX_ENCODER_THREADS, cores))
+    assert threads_per_encode(2) == max(1, min(MAX_ENCODER_THREADS, cores // 2))
+    assert threads_per_encode(1000) == 1
