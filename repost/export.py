@@ -15,7 +15,7 @@ from repost.errors import BundleError, ExitStatus, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
 from repost.model import load_post
-from repost.plan import BundlePlan, plan_bundle
+from repost.plan import BundlePlan, plan_bundles
 from repost.profiles import Profile, select_profiles
 
 
@@ -27,9 +27,24 @@ class ExportOptions:
     jobs: int = 1
     dry_run: bool = False
     force: bool = False
+    carousel: str = "split"  # split | truncate: a carousel over a platform's cap
+    keep_metadata: bool = False  # keep photos' EXIF (GPS, camera serials); stripped by default
+    as_kind: str | None = None  # "video": photos become a slideshow on any platform taking video
+    photo_seconds: float | None = None  # slideshow time per photo
+    pan_zoom: bool = False  # slideshow: a gentle zoom on each photo
 
     def plan_options(self) -> dict:
-        return {"fit": self.fit}
+        options = {"fit": self.fit}
+        # Photo options only when set, so bundles made before them keep their fingerprints.
+        extra = {
+            "carousel": self.carousel if self.carousel != "split" else None,
+            "keep_metadata": self.keep_metadata or None,
+            "as": self.as_kind,
+            "photo_seconds": self.photo_seconds,
+            "pan_zoom": self.pan_zoom or None,
+        }
+        options.update({k: v for k, v in extra.items() if v is not None})
+        return options
 
 
 @dataclass
@@ -59,7 +74,7 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
-        plans = [plan_bundle(post, p, facts, options.plan_options()) for p in targets]
+        plans = [plan for p in targets for plan in plan_bundles(post, p, facts, options.plan_options())]
         outcome.plans += plans
         jobs.append(plans)
     if options.dry_run:

@@ -62,6 +62,8 @@ class Post:
     translations: Mapping[str, Translation] = field(default_factory=_frozen_map)
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen_map)
     source: str | Mapping[str, Any] | None = None
+    audio: Path | None = None  # the sound of a slideshow made from the photos
+    cover_text: str | None = None  # words drawn on the cover
 
     def for_platform(self, platform_id: str) -> Post:
         """This post with the overrides under ``platforms: {platform_id: ...}`` applied."""
@@ -108,6 +110,8 @@ def _field_specs() -> dict[str, s.Spec]:
         "lang": s.text(nonempty=True),
         "translations": _TRANSLATIONS,
         "source": _SOURCE,
+        "audio": s.text(nonempty=True),
+        "cover_text": s.text(),
     }
 
 
@@ -161,6 +165,9 @@ def _check_media_exist(data: Mapping, base: Path, problems: s.Problems) -> None:
         cover = fields.get("cover")
         if isinstance(cover, str) and not (base / cover).is_file():
             problems.add(f"{prefix}cover", f"cover file not found: {cover}")
+        audio = fields.get("audio")
+        if isinstance(audio, str) and not (base / audio).is_file():
+            problems.add(f"{prefix}audio", f"audio file not found: {audio}")
 
     check(data, "")
     for pid, over in (data.get("platforms") or {}).items():
@@ -183,6 +190,8 @@ def _build_fields(data: Mapping, base: Path) -> dict[str, Any]:
             value = _frozen_map({k: Translation(**v) for k, v in value.items()})
         elif key == "caption":
             value = value or ""
+        elif key == "audio":
+            value = base / value
         out[key] = value
     return out
 

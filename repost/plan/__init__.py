@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -9,13 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repost.model import Post
+from repost.plan.cover import plan_photo_cover
 from repost.plan.images import plan_images
+from repost.plan.slideshow import plan_slideshow
 from repost.plan.step import Step
 from repost.plan.video import plan_video
 from repost.profiles import Profile
 from repost.text.compose import BundleTexts, compose_texts
 
-__all__ = ["BundlePlan", "Step", "plan_bundle", "safe_id"]
+__all__ = ["BundlePlan", "Step", "plan_bundle", "plan_bundles", "safe_id"]
 
 SAFE_ID_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
 WINDOWS_RESERVED = {
@@ -39,6 +42,8 @@ class BundlePlan:
     warnings: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
     options: Mapping[str, object] = field(default_factory=dict)
+    privacy: Mapping[str, object] | None = None  # the manifest's "privacy": metadata stripped or kept
+    part: str | None = None  # "1/2" when a carousel was split into numbered posts
 
     @property
     def ok(self) -> bool:
@@ -67,15 +72,27 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     changes: list[str] = []
     warnings: list[str] = []
     blockers: list[str] = []
+    privacy = None
+    kind = "video" if videos else "photos"
     if videos and images:
         blockers.append("the post mixes photos and video; platforms take one kind per post")
     elif len(videos) > 1:
         blockers.append(f"the post has {len(videos)} videos; a post takes one")
     elif videos:
         plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers)
+    elif images and _as_slideshow(profile, options):
+        photos = [f for _, f in images]
+        plan_slideshow(post, profile, photos, steps, changes, warnings, blockers, options)
+        privacy = {"metadata": "stripped", "photos_with_gps": 0}
+        kind = "video"  # the post is now a video, for its texts
+        if not blockers:
+            plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
     elif images:
-        plan_images(profile, [f for _, f in images], steps, changes, blockers)
-    texts = compose_texts(post, profile, "video" if videos else "photos")
+        photos = [f for _, f in images]
+        privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)
+        if privacy is not None:
+            plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
+    texts = compose_texts(post, profile, kind)
     changes += texts.changes
     warnings += texts.warnings
     return BundlePlan(
@@ -88,4 +105,48 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         tuple(warnings),
         tuple(blockers),
         options,
+        privacy,
     )
+
+
+def _as_slideshow(profile: Profile, options: Mapping) -> bool:
+    """Photos become a video where the platform takes no photo posts, or with ``--as video``."""
+    if options.get("as") == "video":
+        return True
+    return "photos" not in profile.kinds and "video" in profile.kinds
+
+
+def plan_bundles(
+    post: Post, profile: Profile, facts: Mapping[Path, object], options=None
+) -> list[BundlePlan]:
+    """Plan one post for one platform; a carousel over the platform's cap becomes numbered posts
+    (``--carousel split``, the default) or keeps its first photos (``--carousel truncate``)."""
+    options = dict(options or {})
+    fitted = post.for_platform(profile.id)
+    cap = profile.image.max_count if profile.image else None
+    photos = [i for i in fitted.media if getattr(facts[i.path], "kind", None) == "image"]
+    over = cap is not None and len(photos) == len(fitted.media) > cap and not _as_slideshow(profile, options)
+    if not over:
+        return [plan_bundle(post, profile, facts, options)]
+    base = dataclasses.replace(fitted, platforms={})
+    if options.get("carousel") == "truncate":
+        kept = dataclasses.replace(base, media=fitted.media[:cap])
+        plan = plan_bundle(kept, profile, facts, options)
+        note = (
+            f"kept the first {cap} of {len(photos)} photos ({profile.name} takes {cap}; --carousel truncate)"
+        )
+        return [dataclasses.replace(plan, changes=(note, *plan.changes))]
+    chunks = [fitted.media[i : i + cap] for i in range(0, len(photos), cap)]
+    plans = []
+    for k, chunk in enumerate(chunks, start=1):
+        part = f"{k}/{len(chunks)}"
+        caption = f"({part}) {base.caption}".rstrip()
+        one = dataclasses.replace(base, id=f"{post.id}-{k}of{len(chunks)}", media=chunk, caption=caption)
+        plan = plan_bundle(one, profile, facts, options)
+        first = (k - 1) * cap + 1
+        note = (
+            f"post {part} of a carousel split in {len(chunks)} ({profile.name} takes {cap}):"
+            f" photos {first}-{first + len(chunk) - 1} of {len(photos)}"
+        )
+        plans.append(dataclasses.replace(plan, changes=(note, *plan.changes), part=part))
+    return plans
