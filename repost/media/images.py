@@ -106,7 +106,7 @@ def _sixteen_to_eight(im):
         arr = np.clip(arr, 0, 255)
     else:
         arr = np.clip(arr.astype(np.int64), 0, 65535) >> 8
-    return Image.fromarray(arr.astype(np.uint8), "L")
+    return Image.fromarray(arr.astype(np.uint8))  # uint8 2-D: mode L
 
 
 def _is_srgb(icc: bytes) -> bool:
