@@ -33,7 +33,7 @@ def near(pixel, colour, tol=24) -> bool:
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_applied_then_removed(image_factory, orientation):
-    path = image_factory(f"orient{orientation}.jpg", size=(120, 160), orientation=orientation)
+    path = image_factory(f"ph_orient{orientation}.jpg", size=(120, 160), orientation=orientation)
     photo = open_photo(path)
     assert photo.image.size == ((160, 120) if orientation >= 5 else (120, 160))
     seen = corners(photo.image)
@@ -47,7 +47,7 @@ def test_exif_orientation_applied_then_removed(image_factory, orientation):
 
 
 def test_cmyk_jpeg_comes_out_rgb_with_its_colours(image_factory):
-    path = image_factory("cmyk.jpg", size=(120, 160), mode="CMYK")
+    path = image_factory("ph_cmyk.jpg", size=(120, 160), mode="CMYK")
     assert probe_media(path).mode == "CMYK"
     im = open_photo(path).image
     assert im.mode == "RGB"
@@ -75,12 +75,12 @@ def test_sixteen_bit_scaled_not_clipped(tmp_path):
 
 
 def test_webp_and_heic_read(image_factory):
-    for name, fmt in (("photo.webp", None), ("photo.heic", "HEIF")):
+    for name, fmt in (("ph_photo.webp", None), ("ph_photo.heic", "HEIF")):
         im = open_photo(image_factory(name, size=(120, 160), format=fmt)).image
         assert near(corners(im)["tl"], YELLOW) and near(corners(im)["br"], BLUE), name
 
 
-@pytest.mark.parametrize("name", ["anim.gif", "anim.webp", "anim.png"])
+@pytest.mark.parametrize("name", ["ph_anim.gif", "ph_anim.webp", "ph_anim.png"])
 def test_first_frame_of_an_animation(image_factory, name):
     path = image_factory(name, size=(120, 160), frames=3)
     assert probe_media(path).frame_count == 3
@@ -169,7 +169,7 @@ def test_decompression_bomb_refused_clearly(tmp_path):
 
 
 def test_fit_crop_pad_blur_pixels(image_factory):
-    src = open_photo(image_factory("wide.jpg", size=(800, 600))).image
+    src = open_photo(image_factory("ph_wide.jpg", size=(800, 600))).image
     crop = plan_photo_op((800, 600), "3:4", (1080, 1440), "crop")
     assert crop.box == (175, 0, 625, 600) and crop.canvas == (450, 600)  # never enlarged
     assert render_photo(src, crop).size == (450, 600)
