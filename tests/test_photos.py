@@ -121,3 +121,70 @@ def test_uniform_aspect_gives_every_photo_the_first_ones(run, write_post, image_
     clear_probe_cache()
     shapes = {(f.width / f.height) for f in (probe_media(bundle / n) for n in ("01.jpg", "02.jpg"))}
     assert shapes == {1.0}
+
+
+def _ultrahdr(path: Path) -> Path:
+    """An UltraHDR-style JPEG: the base picture (blue, yellow mark top-left, GPS in EXIF) and a
+    grey gain map as the second picture of a multi-picture file."""
+    from PIL import ImageDraw
+
+    base = Image.new("RGB", (300, 400), (40, 120, 200))
+    ImageDraw.Draw(base).rectangle((0, 0, 75, 50), fill=(255, 255, 0))
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 12.0)})
+    base.save(path, "MPO", save_all=True, append_images=[Image.new("RGB", (150, 200), "grey")], exif=exif)
+    return path
+
+
+def _mark_and_body(im: Image.Image, mark_at: tuple[int, int]) -> tuple[tuple, tuple]:
+    return im.getpixel(mark_at)[:3], im.getpixel((im.width // 2, im.height * 2 // 3))[:3]
+
+
+def test_mixed_carousel_to_every_platform(run, write_post, image_factory, tmp_path):
+    """Done means: HEIC, rotated JPEG, CMYK, alpha PNG and UltraHDR photos export to RedNote,
+    Lemon8, TikTok and (as a slideshow) Reels, every bundle valid, upright, right-coloured, no GPS."""
+    from repost.media.ffmpeg import run_ffmpeg
+
+    audio = tmp_path / "tune.m4a"
+    # 2 s of mono 44.1 kHz: shorter than the video (looped) and in the wrong layout and rate.
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100:duration=2", "-c:a", "aac", audio])
+    media = {
+        "1.heic": image_factory("mix.heic", size=(300, 400), format="HEIF"),
+        "2.jpg": image_factory("mix_turned.jpg", size=(400, 300), orientation=8, gps=True),
+        "3.jpg": image_factory("mix_cmyk.jpg", size=(300, 400), mode="CMYK"),
+        "4.png": image_factory("mix_alpha.png", size=(300, 400), mode="RGBA"),
+        "5.jpg": _ultrahdr(tmp_path / "ultrahdr.jpg"),
+        "tune.m4a": audio,
+    }
+    post = write_post(
+        "media: [1.heic, 2.jpg, 3.jpg, 4.png, 5.jpg]\naudio: tune.m4a\n", media=media, folder="mix"
+    )
+    out = tmp_path / "out"
+    result = run("export", post, "--to", "all", "--out", out, "--photo-seconds", "0.5")
+    assert result.code == 0, result.out + result.err
+    assert run("validate", *sorted((out / "mix").iterdir())).code == 0
+    rednote = out / "mix" / "rednote"
+    for i in range(1, 6):
+        with Image.open(rednote / f"0{i}.jpg") as im:
+            assert (im.format, im.mode, im.size, len(im.getexif())) == ("JPEG", "RGB", (300, 400), 0)
+            mark, body = _mark_and_body(im, (5, 5) if i != 2 else (5, 395))  # orientation 8: bottom-left
+            assert min(mark[:2]) > 225 and mark[2] < 60, (i, mark)
+            expected = (148, 188, 228) if i == 4 else (40, 120, 200)  # 4: 50% blue on white
+            assert all(abs(a - b) < 25 for a, b in zip(body, expected, strict=True)), (i, body)
+    for platform, size in (("lemon8", (300, 400)), ("tiktok", (300, 534))):
+        shots = sorted((out / "mix" / platform).glob("0*.jpg"))
+        assert len(shots) == 5 and all(
+            Image.open(p).size == size and not Image.open(p).getexif() for p in shots
+        )
+    clear_probe_cache()
+    video = probe_media(out / "mix" / "reels" / "01.mp4")
+    assert (video.width, video.height, video.codec, video.profile, video.pix_fmt) == (
+        1080,
+        1920,
+        "h264",
+        "High",
+        "yuv420p",
+    )
+    assert 3.0 <= video.duration_s <= 3.3 and video.fps == 30 and video.moov_first and not video.edit_list
+    assert (video.audio.codec, video.audio.sample_rate_hz, video.audio.channels) == ("aac", 48000, 2)
+    assert manifest(out / "mix" / "reels")["privacy"]["metadata"] == "stripped"

@@ -28,6 +28,7 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
     keep = bool(options.get("keep_metadata"))
     fit = options.get("fit") or rules.fit
     uniform = None  # the first photo's aspect, where the platform crops all to it
+    copied = []
     for i, facts in enumerate(images, start=1):
         size = (facts.width, facts.height)
         aspect = uniform or choose_aspect(*size, rules)
@@ -37,7 +38,7 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
         copy_name = f"{i:02d}.{IMAGE_EXT.get(facts.format, facts.format)}"
         if _fits_as_is(copy_name, facts, profile, aspect, frame, keep):
             steps.append(Step("copy", facts.path, copy_name, "image"))
-            changes.append(f"{copy_name}: copied as it is")
+            copied.append(copy_name)
             continue
         name = f"{i:02d}.jpg"
         op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance)
@@ -45,6 +46,8 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
         steps.append(Step("photo", facts.path, name, "image", op=op))
         done = [*describe_reading(facts), describe_fit(name, size, aspect, op, fit).split(": ", 1)[1]]
         changes.append(f"{name}: " + "; ".join(done))
+    if copied:
+        changes.insert(0, f"copied {', '.join(copied)} as {'it is' if len(copied) == 1 else 'they are'}")
     if rules.uniform_aspect and len(images) > 1:
         changes.append(f"all photos made {uniform}: {profile.name} crops a carousel to its first photo")
     return describe_privacy(images, keep, changes, warnings)

@@ -1,48 +1,33 @@
-"""A photo post made into a Reels slideshow: one real encode at the profile's 1080x1920, ~3 s."""
+"""Slideshow frames: crossfades and the gentle zoom, on small synthetic pictures (no encode; the
+one real Reels encode is in tests/test_photos.py)."""
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw
+import numpy as np
 
-from repost.media.covers import decode_frames
-from repost.media.ffmpeg import run_ffmpeg
-from repost.media.probe import clear_probe_cache, probe_media
+from repost.media.slideshow import _frame_at
+from repost.plan.photo import PhotoOp
+from repost.plan.slideshow import SlideshowOp
 
 
-def test_slideshow_for_reels_passes_validate(run, write_post, image_factory, tmp_path):
-    audio = tmp_path / "tune.m4a"
-    # 2 s of mono 44.1 kHz: shorter than the video (looped) and in the wrong layout and rate.
-    run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100:duration=2", "-c:a", "aac", audio])
-    red = tmp_path / "red.jpg"
-    picture = Image.new("RGB", (180, 240), (220, 30, 30))
-    ImageDraw.Draw(picture).rectangle((0, 0, 45, 30), fill=(255, 255, 0))
-    exif = Image.Exif()
-    exif[0x0112] = 3  # stored upside down
-    picture.save(red, exif=exif)
-    media = {"a.jpg": image_factory("s_wide.jpg", size=(320, 180)), "b.jpg": red, "tune.m4a": audio}
-    post = write_post("media: [a.jpg, b.jpg]\naudio: tune.m4a\n", media=media, folder="show")
-    out = tmp_path / "out"
-    # --photo-seconds 1 is stretched to Reels' 3 s minimum: (3 + 0.5 crossfade) / 2 each.
-    result = run("export", post, "--to", "reels", "--out", out, "--photo-seconds", "1")
-    assert result.code == 0, result.out + result.err
-    bundle = out / "show" / "reels"
-    assert run("validate", bundle).code == 0
-    clear_probe_cache()
-    facts = probe_media(bundle / "01.mp4")
-    assert (facts.width, facts.height, facts.codec, facts.profile, facts.pix_fmt) == (
-        1080, 1920, "h264", "High", "yuv420p",
-    )  # fmt: skip
-    assert 3.0 <= facts.duration_s <= 3.3 and facts.fps == 30
-    assert facts.moov_first is True and facts.edit_list is False
-    assert (facts.audio.codec, facts.audio.sample_rate_hz, facts.audio.channels) == ("aac", 48000, 2)
-    first, mid, last = decode_frames(bundle / "01.mp4", (0.2, 1.5, 2.9))
-    # First photo: landscape in the middle of a blurred fill; the last is the turned 3:4 one.
-    assert sum(first.getpixel((540, 960))[:3]) > 200 and first.getpixel((540, 200)) != (255, 255, 255)
-    blue, blend, red = (f.getpixel((540, 960)) for f in (first, mid, last))
-    assert blue[2] > 150 and red[0] > 180 and red[2] < 80
-    assert all(abs(m - (a + b) / 2) < 25 for m, a, b in zip(blend, blue, red, strict=True))  # crossfade
-    # 3:4 scaled to 1080x1440 between blurred bands (y 240-1680); upright: the mark bottom-right.
-    mark, corner = last.getpixel((1070, 1670)), last.getpixel((10, 250))
-    assert min(mark[:2]) > 200 and mark[2] < 80 and corner[0] > 180 and corner[1] < 80
-    assert (bundle / "cover.jpg").exists() is False  # no cover asked for: the first frame serves
-    assert not list(bundle.glob("*TEMP*")) and not list(out.glob("*.m4a"))
+def _op(pan_zoom=False) -> SlideshowOp:
+    photo = PhotoOp((40, 80), (0, 0, 40, 80), (0, 0, 40, 80))
+    return SlideshowOp((), (photo, photo), (40, 80), 30.0, 2.0, 0.5, pan_zoom)
+
+
+def test_crossfade_blends_one_photo_into_the_next():
+    black, white = np.zeros((80, 40, 3), np.uint8), np.full((80, 40, 3), 200, np.uint8)
+    op = _op()
+    assert op.duration_s == 3.5  # 2 + 2 - 0.5 of overlap
+    assert _frame_at(0.5, [black, white], op).max() == 0
+    assert abs(int(_frame_at(1.75, [black, white], op)[40, 20, 0]) - 100) <= 1  # half way
+    assert _frame_at(2.6, [black, white], op).min() == 200
+
+
+def test_gentle_zoom_grows_the_centre():
+    picture = np.zeros((80, 40, 3), np.uint8)
+    picture[:, 18:22] = 255  # a stripe 4 px wide down the middle
+    op = _op(pan_zoom=True)
+    start, end = _frame_at(0.0, [picture, picture], op), _frame_at(1.49, [picture, picture], op)
+    width = [int((f[40, :, 0] > 128).sum()) for f in (start, end)]
+    assert width[0] == 4 and width[1] >= 4 and not np.array_equal(start, end)
