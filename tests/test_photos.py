@@ -188,3 +188,20 @@ def test_mixed_carousel_to_every_platform(run, write_post, image_factory, tmp_pa
     assert 3.0 <= video.duration_s <= 3.3 and video.fps == 30 and video.moov_first and not video.edit_list
     assert (video.audio.codec, video.audio.sample_rate_hz, video.audio.channels) == ("aac", 48000, 2)
     assert manifest(out / "mix" / "reels")["privacy"]["metadata"] == "stripped"
+
+
+def test_validate_warns_of_a_gps_location(run, image_factory):
+    photo = image_factory("v_gps.jpg", size=(1080, 1440), gps=True)
+    result = run("validate", photo, "--profile", "rednote", "--json")
+    assert result.code == 0  # a warning, not a failed rule
+    (finding,) = result.json()["bundles"][0]["findings"]
+    assert (finding["field"], finding["severity"]) == ("gps", "warning")
+
+
+def test_as_video_makes_a_slideshow_where_photos_are_taken_too(run, write_post, image_jpeg_34, tmp_path):
+    post = write_post("media: [a.jpg, b.jpg]\n", media={"a.jpg": image_jpeg_34, "b.jpg": image_jpeg_34})
+    out = tmp_path / "out"
+    result = run("export", post, "--to", "rednote", "--out", out, "--as", "video", "--dry-run", "--json")
+    (plan,) = result.json()["plans"]
+    assert [(s["file"], s["action"]) for s in plan["steps"]] == [("01.mp4", "slideshow")]
+    assert "5.5 s slideshow video of 2 photo(s)" in plan["changes"][0]  # 3 s each, 0.5 s crossfade

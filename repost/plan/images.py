@@ -54,7 +54,8 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
 
 
 def _fits_as_is(name, facts, profile, aspect, frame, keep) -> bool:
-    if check_image(name, facts, profile) or (facts.metadata and not keep):
+    errors = [f for f in check_image(name, facts, profile) if f.severity == "error"]
+    if errors or (facts.metadata and not keep):
         return False
     if facts.orientation != 1 or facts.has_alpha or not _is_srgb(facts):
         return False

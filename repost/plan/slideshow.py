@@ -40,6 +40,14 @@ class SlideshowOp:
         return n * self.seconds - (n - 1) * self.crossfade_s
 
 
+def _timing(n: int, seconds: float, fps: float, rules) -> tuple[float, float]:
+    """Seconds per photo and crossfade: as asked, stretched evenly to the platform's minimum."""
+    fade = min(CROSSFADE_S, seconds / 2) if n > 1 else 0.0
+    if rules.min_duration_s and n * seconds - (n - 1) * fade < rules.min_duration_s:
+        seconds = (rules.min_duration_s + (n - 1) * fade) / n + 1 / fps  # a frame to spare
+    return seconds, fade
+
+
 def plan_slideshow(post, profile, images, steps, changes, warnings, blockers, options=None) -> None:
     """A photo post as one video for a platform that takes video (Reels), or when asked."""
     options = options or {}
@@ -60,12 +68,8 @@ def plan_slideshow(post, profile, images, steps, changes, warnings, blockers, op
         for f in images
     )
     fps = min(max(FRAME_RATE, rules.min_fps or FRAME_RATE), rules.max_fps or FRAME_RATE)
-    seconds = float(options.get("photo_seconds") or SECONDS_PER_PHOTO)
     n = len(images)
-    fade = min(CROSSFADE_S, seconds / 2) if n > 1 else 0.0
-    if rules.min_duration_s and n * seconds - (n - 1) * fade < rules.min_duration_s:
-        # Stretch every photo's time evenly to reach the platform's minimum length.
-        seconds = (rules.min_duration_s + (n - 1) * fade) / n + 1 / fps
+    seconds, fade = _timing(n, float(options.get("photo_seconds") or SECONDS_PER_PHOTO), fps, rules)
     op = SlideshowOp(
         tuple(f.path for f in images), ops, frame, fps, round(seconds, 3), fade,
         bool(options.get("pan_zoom")), post.audio,
