@@ -116,3 +116,15 @@ def test_cjk_cover_text_with_an_installed_cjk_font(tmp_path, profiles, image_fac
     )
     plain, _ = _make(tmp_path, Post(id="x", cover=Cover(path=photo)), profiles["rednote"], first_photo=photo)
     assert not warnings and not np.array_equal(np.asarray(cover), np.asarray(plain))
+
+
+def test_cover_frame_of_a_rotated_phone_video_is_upright(tmp_path, clip_rotated):
+    facts = probe_media(clip_rotated)
+    (ours,) = decode_frames(clip_rotated, (0.5,), facts.rotation)
+    reference = tmp_path / "ffmpeg.png"  # ffmpeg applies the display matrix itself (autorotate)
+    run_ffmpeg(["-ss", "0.5", "-i", clip_rotated, "-frames:v", "1", "-update", "1", "-y", reference])
+    theirs = np.asarray(Image.open(reference).convert("RGB"), dtype=np.int16)
+    assert ours.size == (facts.width, facts.height) == (360, 640)
+    assert np.abs(np.asarray(ours, dtype=np.int16) - theirs).mean() < 8
+    wrong = ours.rotate(180)
+    assert np.abs(np.asarray(wrong, dtype=np.int16) - theirs).mean() > 20
