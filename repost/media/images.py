@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import struct
 import warnings
 from dataclasses import dataclass
@@ -35,8 +36,13 @@ def limit_pixels() -> None:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
-def open_photo(path: Path) -> Photo:
-    """Decode ``path``: first frame, EXIF orientation applied, 16-bit scaled, ICC to sRGB."""
+def open_photo(path: Path, scale: float = 1.0) -> Photo:
+    """Decode ``path``: first frame, EXIF orientation applied, 16-bit scaled, ICC to sRGB.
+
+    ``scale`` below 1 says how small the picture will end up: a JPEG is then decoded at 1/2,
+    1/4 or 1/8 size straight from its DCT blocks (never below ``scale``), which is several times
+    faster and lighter for a 50-200 MP phone photo made into a 1080-pixel one.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     register_heif()
@@ -48,6 +54,9 @@ def open_photo(path: Path) -> Photo:
                 # Animated GIF/WebP/APNG and MPO (UltraHDR's gain map is the second picture):
                 # frame 0 is the still a viewer shows, the base picture of an UltraHDR file.
                 im.seek(0)
+                if scale < 0.5 and im.format in ("JPEG", "MPO"):
+                    w, h = im.size
+                    im.draft(None, (math.ceil(w * scale), math.ceil(h * scale)))
                 icc = im.info.get("icc_profile") or None
                 upright = ImageOps.exif_transpose(im)  # also removes the orientation tag
                 exif = upright.getexif()
@@ -151,9 +160,13 @@ def render_photo(image, op):
 
     if image.mode == "RGBA":
         image = _flatten(image, op.alpha_fill)
-    left, top, right, bottom = op.box
-    if (left, top, right, bottom) != (0, 0, *image.size):
-        image = image.crop(op.box)
+    box = op.box
+    if op.source_size and image.size != tuple(op.source_size):
+        # Decoded smaller (a JPEG draft): the box shrinks with the picture.
+        f = image.width / op.source_size[0]
+        box = tuple(min(round(v * f), lim) for v, lim in zip(box, (*image.size, *image.size), strict=True))
+    if box != (0, 0, *image.size):
+        image = image.crop(box)
     x, y, w, h = op.place
     picture = image if image.size == (w, h) else image.resize((w, h), Image.Resampling.LANCZOS)
     if (x, y, w, h) == (0, 0, *op.canvas):
@@ -211,7 +224,7 @@ def _jpeg(image, quality: int, exif: bytes | None) -> bytes:
 def make_photo(step, dest: Path) -> None:
     """Carry out a ``photo`` step: read, fit, and write a JPEG (metadata only if kept)."""
     op = step.op
-    photo = open_photo(step.source)
+    photo = open_photo(step.source, op.scale)
     picture = render_photo(photo.image, op)
     try:
         data = encode_jpeg(picture, op, photo.exif if op.keep_metadata else None)

@@ -30,6 +30,15 @@ class PhotoOp:
     qualities: tuple[int, ...] = JPEG_QUALITIES
     max_bytes: int | None = None
     keep_metadata: bool = False
+    source_size: tuple[int, int] | None = None  # the displayed size the box refers to
+
+    @property
+    def scale(self) -> float:
+        """How much the kept part shrinks (1 or less when not enlarged)."""
+        return max(
+            self.place[2] / max(1, self.box[2] - self.box[0]),
+            self.place[3] / max(1, self.box[3] - self.box[1]),
+        )
 
     @property
     def fit_kind(self) -> str:
@@ -76,14 +85,14 @@ def plan_photo_op(
     if matching_aspect(sw, sh, [aspect], tolerance):
         k = 1.0 if upscale else min(1.0, sw / fw)
         canvas = (_even(fw * k), _even(fh * k))
-        return PhotoOp(canvas, (0, 0, sw, sh), (0, 0, *canvas))
+        return PhotoOp(canvas, (0, 0, sw, sh), (0, 0, *canvas), source_size=size)
     target = aspect_value(aspect)
     if fit == "crop":
         box = _centre_crop(sw, sh, target)
         bw = box[2] - box[0]
         k = 1.0 if upscale else min(1.0, bw / fw)
         canvas = (_even(fw * k), _even(fh * k))
-        return PhotoOp(canvas, box, (0, 0, *canvas))
+        return PhotoOp(canvas, box, (0, 0, *canvas), source_size=size)
     # pad and blur: the whole picture inside the frame, the rest filled.
     k = 1.0 if upscale else min(1.0, max(sw / fw, sh / fh))
     cw, ch = _even(fw * k), _even(fh * k)
@@ -91,7 +100,7 @@ def plan_photo_op(
     pw, ph = min(cw, round(sw * scale)), min(ch, round(sh * scale))
     place = ((cw - pw) // 2, (ch - ph) // 2, pw, ph)
     background = "blur" if fit == "blur" else "white"
-    return PhotoOp((cw, ch), (0, 0, sw, sh), place, background)
+    return PhotoOp((cw, ch), (0, 0, sw, sh), place, background, source_size=size)
 
 
 def describe_fit(name: str, size: tuple[int, int], aspect: str, op: PhotoOp, fit: str) -> str:

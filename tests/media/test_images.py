@@ -198,3 +198,22 @@ def test_unreadable_photo_is_a_media_error(tmp_path):
     path.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     with pytest.raises(MediaError, match="cannot read image"):
         open_photo(path)
+
+
+def test_big_jpeg_decoded_small_when_it_ends_up_small(image_factory):
+    path = image_factory("ph_big.jpg", size=(1600, 1200), orientation=6)  # shown as 1200x1600
+    op = plan_photo_op((1200, 1600), "3:4", (300, 400), "crop", upscale=True)
+    assert op.scale == 0.25
+    photo = open_photo(path, op.scale)
+    assert photo.image.size == (300, 400)  # decoded at 1/4 straight from the JPEG
+    fitted = render_photo(photo.image, op)
+    assert (
+        fitted.size == (300, 400)
+        and near(corners(fitted)["tr"], YELLOW)
+        and near(corners(fitted)["bl"], BLUE)
+    )
+    wide = plan_photo_op((1200, 1600), "1:1", (200, 200), "crop", upscale=True)  # box (0, 200, 1200, 1400)
+    cropped = render_photo(open_photo(path, wide.scale).image, wide)
+    # The mark (rows 0-400 shown) is cut to rows 200-400: 33 of 200 rows, not the 50 it had.
+    assert cropped.size == (200, 200) and near(cropped.getpixel((195, 20)), YELLOW)
+    assert near(cropped.getpixel((195, 45)), BLUE) and near(fitted.getpixel((295, 45)), YELLOW)
