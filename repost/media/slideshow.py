@@ -43,7 +43,7 @@ def make_slideshow(step, dest: Path) -> None:
 def _render(source: Path, photo_op):
     import numpy as np
 
-    return np.asarray(render_photo(open_photo(source).image, photo_op).convert("RGB"))
+    return np.asarray(render_photo(open_photo(source, photo_op.scale).image, photo_op).convert("RGB"))
 
 
 def _frame_at(t: float, pictures, op):
