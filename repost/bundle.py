@@ -76,11 +76,19 @@ def fingerprint(plan: BundlePlan) -> str:
     if plan.post.file is not None:
         feed(hashlib.sha256(plan.post.file.read_bytes()).hexdigest())
     for step in plan.steps:
-        st = step.source.stat()
-        feed(step.source.resolve(), st.st_size, st.st_mtime_ns, step.dest, step.ffmpeg_args)
+        for source in _step_sources(step):
+            st = source.stat()
+            feed(source.resolve(), st.st_size, st.st_mtime_ns)
+        feed(step.dest, step.ffmpeg_args, step.op)
     feed(json.dumps(plan.texts.to_dict(), sort_keys=True, ensure_ascii=False))
     feed(json.dumps(plan.options, sort_keys=True, default=str))
     return h.hexdigest()
+
+
+def _step_sources(step) -> list[Path]:
+    """Every file a step reads: its source, and a slideshow's other photos and audio."""
+    extra = [*getattr(step.op, "sources", ()), getattr(step.op, "audio", None)]
+    return [step.source, *(p for p in extra if p is not None and p != step.source)]
 
 
 def read_manifest(bundle: Path) -> dict | None:
@@ -121,7 +129,7 @@ class Renditions:
 
     @staticmethod
     def key(step) -> tuple:
-        return (step.action, str(step.source.resolve()), step.ffmpeg_args)
+        return (step.action, str(step.source.resolve()), step.ffmpeg_args, step.op)
 
     def prepare(self, steps, work: Path) -> None:
         """Make each distinct video encode once, ``jobs`` runs at a time, into ``work``;
@@ -306,7 +314,7 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
 def _manifest(plan: BundlePlan, files: list, fp: str) -> dict:
     post = plan.post
     source = post.source if post.source is not None else (str(post.file) if post.file else None)
-    return {
+    manifest = {
         "schema": 1,
         "tool": {"name": "repost", "version": repost.__version__},
         "profile": {
@@ -322,6 +330,11 @@ def _manifest(plan: BundlePlan, files: list, fp: str) -> dict:
         "warnings": list(plan.warnings),
         "inputs": {"fingerprint": fp},
     }
+    if plan.privacy is not None:
+        manifest["privacy"] = dict(plan.privacy)
+    if plan.part is not None:
+        manifest["part"] = plan.part
+    return manifest
 
 
 def _swap_into_place(tmp: Path, dest: Path, work: Path) -> None:

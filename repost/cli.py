@@ -34,6 +34,40 @@ def _profile_options(f):
     return f
 
 
+def _photo_options(f):
+    """Options for photo posts: carousel counts, metadata, slideshows."""
+    options = [
+        click.option(
+            "--carousel",
+            type=click.Choice(["split", "truncate"]),
+            default="split",
+            help="More photos than a platform takes: numbered posts (split) or the first N (truncate).",
+        ),
+        click.option(
+            "--keep-metadata",
+            is_flag=True,
+            help="Keep photos' EXIF (GPS, camera serials); stripped by default.",
+        ),
+        click.option(
+            "--as",
+            "as_kind",
+            type=click.Choice(["video"]),
+            default=None,
+            help="Make photo posts a slideshow video on every platform that takes video.",
+        ),
+        click.option(
+            "--photo-seconds",
+            type=click.FloatRange(0.5, 60),
+            default=None,
+            help="Slideshow: seconds per photo (default 3; stretched to the platform's minimum).",
+        ),
+        click.option("--pan-zoom", is_flag=True, help="Slideshow: a gentle zoom on each photo."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(repost.__version__, prog_name="repost")
 @click.option("--debug", is_flag=True, help="Show tracebacks and log ffmpeg command lines.")
@@ -81,14 +115,25 @@ def _load(profile_dirs, upload_path):
     metavar="LUFS",
     help="Normalise the audio to this loudness (EBU R128), e.g. -14.",
 )
+@_photo_options
 @_profile_options
-def export(posts, to, out, fit, jobs, dry_run, as_json, force, split, loudness, profile_dirs, upload_path):
+def export(
+    posts, to, out, fit, jobs, dry_run, as_json, force, split, loudness, profile_dirs, upload_path, **photo
+):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
     profiles = _load(profile_dirs, upload_path)
     options = ExportOptions(
-        out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force, split=split, loudness=loudness
+        out=out,
+        to=to,
+        fit=fit,
+        jobs=jobs,
+        dry_run=dry_run,
+        force=force,
+        split=split,
+        loudness=loudness,
+        **photo,
     )
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)

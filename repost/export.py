@@ -39,11 +39,26 @@ class ExportOptions:
     jobs: int = 1
     dry_run: bool = False
     force: bool = False
-    split: bool = False
-    loudness: float | None = None
+    split: bool = False  # a video over the maximum: numbered parts instead of a trim
+    loudness: float | None = None  # target LUFS for loudness normalisation
+    carousel: str = "split"  # split | truncate: a carousel over a platform's cap
+    keep_metadata: bool = False  # keep photos' EXIF (GPS, camera serials); stripped by default
+    as_kind: str | None = None  # "video": photos become a slideshow on any platform taking video
+    photo_seconds: float | None = None  # slideshow time per photo
+    pan_zoom: bool = False  # slideshow: a gentle zoom on each photo
 
     def plan_options(self) -> dict:
-        return {"fit": self.fit, "split": self.split, "loudness": self.loudness}
+        options = {"fit": self.fit, "split": self.split, "loudness": self.loudness}
+        # Photo options only when set, so bundles made before them keep their fingerprints.
+        extra = {
+            "carousel": self.carousel if self.carousel != "split" else None,
+            "keep_metadata": self.keep_metadata or None,
+            "as": self.as_kind,
+            "photo_seconds": self.photo_seconds,
+            "pan_zoom": self.pan_zoom or None,
+        }
+        options.update({k: v for k, v in extra.items() if v is not None})
+        return options
 
 
 @dataclass

@@ -64,6 +64,8 @@ class Post:
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen_map)
     source: str | Mapping[str, Any] | None = None
     fit: str | None = None  # crop | pad | blur: how video of another shape is reframed
+    audio: Path | None = None  # the sound of a slideshow made from the photos
+    cover_text: str | None = None  # words drawn on the cover
 
     def for_platform(self, platform_id: str) -> Post:
         """This post with the overrides under ``platforms: {platform_id: ...}`` applied."""
@@ -112,6 +114,8 @@ def _field_specs() -> dict[str, s.Spec]:
         "source": _SOURCE,
         # Reframing for video of another shape (issue 3); the profile's video.fit when absent.
         "fit": s.text(choices=FITS),
+        "audio": s.text(nonempty=True),
+        "cover_text": s.text(),
     }
 
 
@@ -165,6 +169,9 @@ def _check_media_exist(data: Mapping, base: Path, problems: s.Problems) -> None:
         cover = fields.get("cover")
         if isinstance(cover, str) and not (base / cover).is_file():
             problems.add(f"{prefix}cover", f"cover file not found: {cover}")
+        audio = fields.get("audio")
+        if isinstance(audio, str) and not (base / audio).is_file():
+            problems.add(f"{prefix}audio", f"audio file not found: {audio}")
 
     check(data, "")
     for pid, over in (data.get("platforms") or {}).items():
@@ -187,6 +194,8 @@ def _build_fields(data: Mapping, base: Path) -> dict[str, Any]:
             value = _frozen_map({k: Translation(**v) for k, v in value.items()})
         elif key == "caption":
             value = value or ""
+        elif key == "audio":
+            value = base / value
         out[key] = value
     return out
 

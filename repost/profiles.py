@@ -78,12 +78,18 @@ class ImageRules:
     max_side_px: int | None = None
     max_bytes: int | None = None
     fit: str = "blur"
+    # The platform crops every carousel image to the first one's aspect (Instagram, I2): give
+    # all images of a post one aspect.
+    uniform_aspect: bool = False
 
 
 @dataclass(frozen=True)
 class CoverRules:
     custom_image: bool
     aspect: str
+    # A smaller crop the platform shows elsewhere (Instagram's 3:4 profile grid, I8): cover text
+    # and the picture's centre are kept inside it.
+    safe_aspect: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,7 @@ _IMAGE = s.record(
             "modes": _NAMES,
             "min_count": s.number(integer=True, minimum=1, maximum=1000),
             "max_count": s.number(integer=True, minimum=1, maximum=1000),
+            "uniform_aspect": s.boolean(),
         }
     ),
     required=(
@@ -256,7 +263,8 @@ _IMAGE = s.record(
     ),
 )
 _COVER = s.record(
-    _fig_map({"custom_image": s.boolean(), "aspect": s.aspect()}), required=("custom_image", "aspect")
+    _fig_map({"custom_image": s.boolean(), "aspect": s.aspect(), "safe_aspect": s.aspect()}),
+    required=("custom_image", "aspect"),
 )
 _LENGTH = s.number(integer=True, minimum=1, maximum=1_000_000)
 _TEXT_FIELD = s.record(

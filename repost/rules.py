@@ -224,6 +224,9 @@ def check_image(name: str, facts, profile: Profile) -> list[Finding]:
         out.append(_finding(name, "frames", 1, facts.frame_count, f"animated ({facts.frame_count} frames)"))
     out += check_geometry(name, facts.width, facts.height, rules)
     out += _check_bounds(name, "bytes", "size", facts.bytes, None, rules.max_bytes, " bytes")
+    if getattr(facts, "gps", False):
+        # Not a platform rule but a privacy one: say so before a location is published.
+        out.append(_finding(name, "gps", False, True, "EXIF holds a GPS location", severity="warning"))
     return out
 
 

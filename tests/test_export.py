@@ -221,10 +221,15 @@ def test_photo_post_copied_when_it_fits(run, write_post, image_factory, tmp_path
     assert run("validate", bundle).code == 0
 
 
-def test_photo_post_to_a_video_only_platform_is_refused_clearly(run, write_post, image_jpeg_34, tmp_path):
+def test_photo_post_to_a_video_only_platform_is_planned_as_a_slideshow(
+    run, write_post, image_jpeg_34, tmp_path
+):
     post = write_post("media: [a.jpg]\n", media={"a.jpg": image_jpeg_34})
-    result = run("export", post, "--to", "reels", "--out", tmp_path / "out")
-    assert result.code == 1 and "Instagram Reels takes no photo posts" in result.out
+    result = run("export", post, "--to", "reels", "--out", tmp_path / "out", "--dry-run", "--json")
+    assert result.code == 0, result.out
+    (plan,) = result.json()["plans"]
+    assert plan["ok"] and [(s["file"], s["action"]) for s in plan["steps"]] == [("01.mp4", "slideshow")]
+    assert "slideshow video of 1 photo(s): 1080x1920" in plan["changes"][0]
 
 
 def test_nothing_written_outside_out(run, fitting_post, tmp_path):

@@ -133,3 +133,12 @@ def test_post_is_immutable(write_post, clip):
     post = load_post(write_post("media: [clip.mp4]\n", media={"clip.mp4": clip}))
     with pytest.raises(AttributeError):
         post.caption = "changed"
+
+
+def test_audio_and_cover_text_keys(write_post, clip):
+    post = load_post(
+        write_post("media: [clip.mp4]\naudio: clip.mp4\ncover_text: 抹茶 3 ways\n", media={"clip.mp4": clip})
+    )
+    assert post.audio == post.media[0].path and post.cover_text == "抹茶 3 ways"
+    with pytest.raises(PostError, match=r"audio: audio file not found: tune\.m4a"):
+        load_post(write_post("media: [clip.mp4]\naudio: tune.m4a\n", media={"clip.mp4": clip}))

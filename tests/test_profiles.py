@@ -175,3 +175,15 @@ def test_a_broken_user_profile_is_an_error_not_ignored(tmp_path):
 def test_select_unknown_platform():
     with pytest.raises(ProfileError, match="unknown platform myspace"):
         select_profiles(load_profiles(), "tiktok,myspace")
+
+
+def test_photo_and_cover_shape_figures_are_checked(tmp_path):
+    file = _mutated(tmp_path, lambda d: d["cover"].update(safe_aspect=_fig("wide")))
+    with pytest.raises(ProfileError) as info:
+        load_profile(file)
+    assert any("cover.safe_aspect.value" in p for p in info.value.problems), info.value.problems
+    rednote = _mutated(tmp_path, lambda d: d["image"].update(uniform_aspect=_fig("yes")), pid="rednote")
+    with pytest.raises(ProfileError, match=r"image\.uniform_aspect"):
+        load_profile(rednote)
+    ok = _mutated(tmp_path, lambda d: d["image"].update(uniform_aspect=_fig(True)), pid="rednote")
+    assert load_profile(ok).image.uniform_aspect is True

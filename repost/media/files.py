@@ -33,6 +33,18 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
         shutil.copyfile(step.source, dest)
     elif step.action == "jpeg":
         save_jpeg(step.source, dest)
+    elif step.action == "photo":
+        from repost.media.images import make_photo
+
+        make_photo(step, dest)
+    elif step.action == "slideshow":
+        from repost.media.slideshow import make_slideshow
+
+        make_slideshow(step, dest)
+    elif step.action == "cover":
+        from repost.media.covers import make_cover
+
+        make_cover(step, dest)
     else:  # pragma: no cover - the planner makes only the actions above
         raise ValueError(f"unknown step action {step.action!r}")
 

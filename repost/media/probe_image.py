@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import io
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from repost.errors import MediaError
 
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment", "iptc")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class ImageFacts:
     has_alpha: bool
     gps: bool  # EXIF holds a GPS IFD: a location the creator may not mean to publish
     kind: str = "image"
+    metadata: bool = False  # any EXIF, XMP, IPTC or comment (camera serials, dates, software)
 
     @property
     def aspect(self) -> float:
@@ -45,7 +48,7 @@ class ImageFacts:
 
 
 @functools.cache
-def _register_heif() -> None:
+def register_heif() -> None:
     # Registered on first need, not at import: pillow-heif loads libheif, which costs time and
     # is optional (without it HEIC files fail with a hint instead).
     try:
@@ -58,9 +61,15 @@ def _register_heif() -> None:
 def probe_image(path: Path, size: int) -> ImageFacts:
     from PIL import Image
 
-    _register_heif()
+    from repost.media.images import limit_pixels
+
+    register_heif()
+    limit_pixels()
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
             exif = im.getexif()
             orientation = exif.get(0x0112, 1)
             if not isinstance(orientation, int) or not 1 <= orientation <= 8:
@@ -78,10 +87,11 @@ def probe_image(path: Path, size: int) -> ImageFacts:
                 height=height,
                 orientation=orientation,
                 icc=icc is not None,
-                icc_name=_icc_name(icc) if icc else None,
+                icc_name=icc_name(icc) if icc else None,
                 frame_count=int(getattr(im, "n_frames", 1)),
                 has_alpha=im.mode in _ALPHA_MODES or "transparency" in im.info,
                 gps=0x8825 in exif,
+                metadata=bool(len(exif) or any(k in im.info for k in _METADATA_KEYS)),
             )
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error) as exc:
         raise MediaError(
@@ -89,11 +99,17 @@ def probe_image(path: Path, size: int) -> ImageFacts:
             where=path,
             hint="the image is damaged or in a format Pillow cannot read (HEIC needs pillow-heif)",
         ) from exc
-    except Image.DecompressionBombError as exc:
-        raise MediaError(f"image too large ({exc})", where=path) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        from repost.media.images import MAX_PIXELS
+
+        raise MediaError(
+            "image too large to decode safely (a decompression bomb?)",
+            where=path,
+            hint=f"repost decodes at most {MAX_PIXELS:,} pixels; shrink the image first",
+        ) from exc
 
 
-def _icc_name(icc: bytes) -> str | None:
+def icc_name(icc: bytes) -> str | None:
     from PIL import ImageCms
 
     try:

@@ -11,7 +11,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from repost.model import Post
+from repost.plan.cover import plan_photo_cover
 from repost.plan.images import plan_images
+from repost.plan.slideshow import plan_slideshow
 from repost.plan.step import Step
 from repost.plan.video import plan_parts, plan_video
 from repost.profiles import Profile
@@ -41,6 +43,8 @@ class BundlePlan:
     warnings: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
     options: Mapping[str, object] = field(default_factory=dict)
+    privacy: Mapping[str, object] | None = None  # the manifest's "privacy": metadata stripped or kept
+    part: str | None = None  # "1/2" when a video or a carousel was split into numbered posts
 
     @property
     def ok(self) -> bool:
@@ -61,15 +65,17 @@ def safe_id(post_id: str) -> str:
 def plan_bundles(
     post: Post, profile: Profile, facts: Mapping[Path, object], options=None
 ) -> list[BundlePlan]:
-    """The bundles of one post for one platform: one, or with ``split`` one per part of a
-    video over the maximum, each its own bundle ``<post-id>-part<i>`` (DESIGN's layout holds:
-    one video and one caption per bundle, as each part is uploaded as its own post)."""
+    """The bundles of one post for one platform: usually one. With ``--split`` a video over the
+    maximum becomes one bundle per part, and a carousel over the platform's photo cap becomes
+    numbered posts (``--carousel split``, the default) or keeps its first photos (``truncate``).
+    Each part is its own bundle ``<post-id>-part<i>`` (DESIGN's layout holds: one video or one
+    carousel and one caption per bundle, as each part is uploaded as its own post)."""
     options = dict(options or {})
     over = post.for_platform(profile.id)
     videos = [facts[m.path] for m in over.media if facts[m.path].kind == "video"]
     parts = plan_parts(profile, videos[0], options) if len(videos) == 1 else []
     if not parts:
-        return [plan_bundle(post, profile, facts, options)]
+        return _plan_carousel(post, profile, facts, options)
     n = len(parts)
     return [
         plan_bundle(post, profile, facts, {**options, "part": (i, n, start, length)})
@@ -105,15 +111,27 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     changes: list[str] = []
     warnings: list[str] = []
     blockers: list[str] = []
+    privacy = None
+    kind = "video" if videos else "photos"
     if videos and images:
         blockers.append("the post mixes photos and video; platforms take one kind per post")
     elif len(videos) > 1:
         blockers.append(f"the post has {len(videos)} videos; a post takes one")
     elif videos:
         plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers, options)
+    elif images and _as_slideshow(profile, options):
+        photos = [f for _, f in images]
+        plan_slideshow(post, profile, photos, steps, changes, warnings, blockers, options)
+        privacy = {"metadata": "stripped", "photos_with_gps": 0}
+        kind = "video"  # the post is now a video, for its texts
+        if not blockers:
+            plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
     elif images:
-        plan_images(profile, [f for _, f in images], steps, changes, blockers)
-    texts = compose_texts(post, profile, "video" if videos else "photos")
+        photos = [f for _, f in images]
+        privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)
+        if privacy is not None:
+            plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
+    texts = compose_texts(post, profile, kind)
     changes += texts.changes
     warnings += texts.warnings
     return BundlePlan(
@@ -126,4 +144,47 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         tuple(warnings),
         tuple(blockers),
         options,
+        privacy,
+        f"{part[0]}/{part[1]}" if part else None,
     )
+
+
+def _as_slideshow(profile: Profile, options: Mapping) -> bool:
+    """Photos become a video where the platform takes no photo posts, or with ``--as video``."""
+    if options.get("as") == "video":
+        return True
+    return "photos" not in profile.kinds and "video" in profile.kinds
+
+
+def _plan_carousel(
+    post: Post, profile: Profile, facts: Mapping[Path, object], options: dict
+) -> list[BundlePlan]:
+    """One bundle, or a carousel over the platform's photo cap split or truncated."""
+    fitted = post.for_platform(profile.id)
+    cap = profile.image.max_count if profile.image else None
+    photos = [i for i in fitted.media if getattr(facts[i.path], "kind", None) == "image"]
+    over = cap is not None and len(photos) == len(fitted.media) > cap and not _as_slideshow(profile, options)
+    if not over:
+        return [plan_bundle(post, profile, facts, options)]
+    base = dataclasses.replace(fitted, platforms={})
+    if options.get("carousel") == "truncate":
+        kept = dataclasses.replace(base, media=fitted.media[:cap])
+        plan = plan_bundle(kept, profile, facts, options)
+        note = (
+            f"kept the first {cap} of {len(photos)} photos ({profile.name} takes {cap}; --carousel truncate)"
+        )
+        return [dataclasses.replace(plan, changes=(note, *plan.changes))]
+    chunks = [fitted.media[i : i + cap] for i in range(0, len(photos), cap)]
+    plans = []
+    for k, chunk in enumerate(chunks, start=1):
+        part = f"{k}/{len(chunks)}"
+        one = _part_post(dataclasses.replace(base, media=chunk), k, len(chunks))
+        plan = plan_bundle(one, profile, facts, options)
+        first = (k - 1) * cap + 1
+        note = (
+            f"post {part} of a carousel split in {len(chunks)} ({profile.name} takes {cap}):"
+            f" photos {first}-{first + len(chunk) - 1} of {len(photos)}"
+        )
+        bundle_id = f"{plan.bundle_id}-part{k}"
+        plans.append(dataclasses.replace(plan, bundle_id=bundle_id, changes=(note, *plan.changes), part=part))
+    return plans

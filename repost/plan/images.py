@@ -1,25 +1,104 @@
-"""Planning a photo post for one platform: photos copied as they are where they fit."""
+"""Planning a photo post for one platform: each photo fitted, or copied where it already fits."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from repost.plan.photo import choose_aspect, describe_fit, plan_photo_op, size_for_aspect
 from repost.plan.step import Step
-from repost.rules import check_image, check_image_count
+from repost.rules import check_image, check_image_count, matching_aspect
 
 IMAGE_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heif": "heic"}
+_SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
 
 
-def plan_images(profile, images, steps, changes, blockers) -> None:
-    if "photos" not in profile.kinds or profile.image is None:
+def plan_images(profile, images, steps, changes, warnings, blockers, options=None) -> dict | None:
+    """Plan every photo of a post; returns the manifest's ``privacy`` entry."""
+    options = options or {}
+    rules = profile.image
+    if "photos" not in profile.kinds or rules is None:
         blockers.append(f"{profile.name} takes no photo posts (a slideshow video is needed)")
-        return
-    count = check_image_count("post", len(images), profile)
-    problems = [f.message.split(": ", 1)[1] for f in count]
-    for i, facts in enumerate(images, start=1):
-        name = f"{i:02d}.{IMAGE_EXT.get(facts.format, facts.format)}"
-        findings = check_image(name, facts, profile)
-        problems += [f.message for f in findings]
-        steps.append(Step("copy", facts.path, name, "image"))
+        return None
+    problems = [f.message.split(": ", 1)[1] for f in check_image_count("post", len(images), profile)]
+    if "jpeg" not in rules.formats:
+        problems.append(f"{profile.name} takes no JPEG ({', '.join(rules.formats)})")
     if problems:
-        blockers.append("needs conversion: " + "; ".join(problems))
-        return
-    changes.append(f"copied {len(images)} photo(s) as they are")
+        blockers.append("; ".join(problems))
+        return None
+    keep = bool(options.get("keep_metadata"))
+    fit = options.get("fit") or rules.fit
+    uniform = None  # the first photo's aspect, where the platform crops all to it
+    copied = []
+    for i, facts in enumerate(images, start=1):
+        size = (facts.width, facts.height)
+        aspect = uniform or choose_aspect(*size, rules)
+        if rules.uniform_aspect and uniform is None:
+            uniform = aspect
+        frame = size_for_aspect(aspect, rules.width_px, rules.height_px, rules.max_side_px)
+        copy_name = f"{i:02d}.{IMAGE_EXT.get(facts.format, facts.format)}"
+        if _fits_as_is(copy_name, facts, profile, aspect, frame, keep):
+            steps.append(Step("copy", facts.path, copy_name, "image"))
+            copied.append(copy_name)
+            continue
+        name = f"{i:02d}.jpg"
+        op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance)
+        op = dataclasses.replace(op, max_bytes=rules.max_bytes, keep_metadata=keep)
+        steps.append(Step("photo", facts.path, name, "image", op=op))
+        done = [*describe_reading(facts), describe_fit(name, size, aspect, op, fit).split(": ", 1)[1]]
+        changes.append(f"{name}: " + "; ".join(done))
+    if copied:
+        changes.insert(0, f"copied {', '.join(copied)} as {'it is' if len(copied) == 1 else 'they are'}")
+    if rules.uniform_aspect and len(images) > 1:
+        changes.append(f"all photos made {uniform}: {profile.name} crops a carousel to its first photo")
+    return describe_privacy(images, keep, changes, warnings)
+
+
+def _fits_as_is(name, facts, profile, aspect, frame, keep) -> bool:
+    errors = [f for f in check_image(name, facts, profile) if f.severity == "error"]
+    if errors or (facts.metadata and not keep):
+        return False
+    if facts.orientation != 1 or facts.has_alpha or not _is_srgb(facts):
+        return False
+    if facts.width > frame[0] or facts.height > frame[1]:
+        return False  # larger than the profile's resolution: scaled down
+    return matching_aspect(facts.width, facts.height, [aspect], profile.image.aspect_tolerance) is not None
+
+
+def _is_srgb(facts) -> bool:
+    return not facts.icc or any(n in (facts.icc_name or "").lower() for n in _SRGB_NAMES)
+
+
+def describe_reading(facts) -> list[str]:
+    """What reading the photo takes, in words, from its probed facts."""
+    done = []
+    if facts.format == "mpo":
+        done.append("took the base picture of a multi-picture JPEG (UltraHDR or MPO)")
+    elif facts.frame_count > 1:
+        done.append(f"took the first of {facts.frame_count} frames")
+    if facts.orientation != 1:
+        done.append(f"turned upright (EXIF orientation {facts.orientation})")
+    if facts.mode == "CMYK":
+        done.append("converted CMYK to RGB")
+    elif facts.mode.startswith("I"):
+        done.append("reduced 16-bit to 8-bit")
+    if facts.icc and not _is_srgb(facts):
+        done.append(f"converted colours from {facts.icc_name or 'the embedded profile'} to sRGB")
+    if facts.has_alpha:
+        done.append("flattened transparency onto white")
+    if facts.format not in ("jpeg", "mpo"):
+        done.append(f"re-encoded {facts.format.upper()} as JPEG")
+    return done
+
+
+def describe_privacy(images, keep: bool, changes, warnings) -> dict:
+    """The manifest's ``privacy`` entry, and a change or warning saying the same in words."""
+    with_meta = sum(bool(f.metadata) for f in images)
+    with_gps = sum(bool(f.gps) for f in images)
+    if keep:
+        if with_gps:
+            warnings.append(f"kept metadata (--keep-metadata): GPS location left in {with_gps} photo(s)")
+        return {"metadata": "kept", "photos_with_gps": with_gps}
+    if with_meta:
+        gps = f", GPS location in {with_gps}" if with_gps else ""
+        changes.append(f"removed EXIF and other metadata from {with_meta} photo(s){gps}")
+    return {"metadata": "stripped", "photos_with_gps": 0}

@@ -10,10 +10,13 @@ from pathlib import Path
 class Step:
     """One file of a bundle and how it is made. ``ffmpeg_args`` write to ``dest`` in the bundle."""
 
-    action: str  # "ffmpeg" | "copy" | "jpeg"
+    action: str  # "ffmpeg" | "copy" | "jpeg" | "photo" | "slideshow" | "cover"
     source: Path
     dest: str
     role: str  # video | image | cover
     ffmpeg_args: tuple[str, ...] | None = None
     duration_s: float | None = None  # the output's length, for a progress bar while it is made
     rendition: object | None = None  # the planned Rendition of a conform (a decode can be shared)
+    # What media/ is to do for "photo", "slideshow" and "cover": a frozen dataclass (PhotoOp,
+    # SlideshowOp, CoverOp), so a step stays plain, hashable data.
+    op: object | None = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from repost.media.commands import cover_frame_args, remux_args
+from repost.media.commands import remux_args
 from repost.media.render import render_args
+from repost.plan.cover import plan_cover
 from repost.plan.rendition import DURATION_MARGIN_S, plan_conform
 from repost.plan.step import Step
 from repost.profiles import Profile
@@ -45,7 +46,7 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
         steps.append(Step("ffmpeg", facts.path, name, "video", args, out_len, r))
         changes.extend(conform.changes)
         warnings.extend(conform.warnings)
-    plan_cover(post, profile, facts, steps, warnings)
+    plan_cover(post, profile, facts, steps, warnings, options)
 
 
 def plan_parts(profile: Profile, facts, options) -> list[tuple[float, float]]:
@@ -73,23 +74,3 @@ def _copy_change(facts, profile: Profile, findings) -> str:
         done.append("dropped the edit list")
     done.append("container metadata removed")
     return done[0] + " " + "; ".join(done[1:])
-
-
-def plan_cover(post, profile, facts, steps, warnings) -> None:
-    if not profile.cover.custom_image:
-        return
-    cover = post.cover
-    if cover is not None and cover.path is not None:
-        steps.append(Step("jpeg", cover.path, "cover.jpg", "cover"))
-        return
-    if cover is not None and cover.time_s is not None:
-        at = cover.time_s
-        if at >= facts.duration_s:
-            warnings.append(
-                f"cover time {at:g} s is past the end ({facts.duration_s:.2f} s); took the last frame"
-            )
-            at = max(facts.duration_s - 0.05, 0.0)
-    else:
-        # A frame a little in, past fade-ins and black first frames (a better pick is issue 4's).
-        at = min(facts.duration_s * 0.25, 3.0)
-    steps.append(Step("ffmpeg", facts.path, "cover.jpg", "cover", cover_frame_args(facts, at, "cover.jpg")))

@@ -1,0 +1,161 @@
+"""Making cover.jpg: from an image or a video frame (the best of a few, when automatic), fitted to
+the platform's cover shape, with optional text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from repost.errors import MediaError
+from repost.media.images import encode_jpeg, open_photo, render_photo
+from repost.plan.photo import PhotoOp, plan_photo_op
+
+# A frame whose mean luma is outside this range is black or blown out; below this standard
+# deviation it is flat (a title card's plain fill, the middle of a fade to black).
+_DARKEST, _BRIGHTEST, _FLATTEST = 24.0, 235.0, 10.0
+_SEEK_GAP_S = 4.0  # candidates closer than this are reached by decoding on, not seeking
+_SCORE_WIDTH = 256  # frames are scored on a small grey copy: fast, and noise matters less
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
+
+
+def make_cover(step, dest: Path) -> None:
+    """Carry out a ``cover`` step."""
+    op = step.op
+    if op.kind == "image":
+        picture = open_photo(step.source).image
+    else:
+        picture = decode_frames(step.source, op.times, op.rotation, best=op.kind == "auto")[0]
+    fitted = render_photo(picture, plan_photo_op(picture.size, op.aspect, op.frame, op.fit))
+    if op.text and op.font:
+        fitted = draw_text(fitted, op.text, op.font, op.safe_aspect)
+    dest.write_bytes(encode_jpeg(fitted, PhotoOp(fitted.size, (0, 0, *fitted.size), (0, 0, *fitted.size))))
+
+
+def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -> list:
+    """The first frame at or after each time, as upright RGB pictures (PyAV); with ``best``
+    only the best-scoring one."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            frames = _frames_at(container, stream, sorted(times))
+            if best and frames:
+                frames = [frames[pick_best(_small_grey(f) for f in frames)]]
+            pictures = [f.to_image() for f in frames]
+    except (av.FFmpegError, OSError, IndexError) as exc:
+        raise MediaError(f"cannot decode a cover frame ({exc})", where=path) from exc
+    if not pictures:
+        raise MediaError("no video frame to make a cover from", where=path)
+    # The display matrix turns the picture counter-clockwise (as ffmpeg's -display_rotation).
+    return [p.rotate(rotation, expand=True) if rotation else p for p in pictures]
+
+
+def _frames_at(container, stream, times: list[float]) -> list:
+    """Decode forward through the times, seeking only across long gaps (a seek lands on the
+    keyframe before, and short clips often have one keyframe: decoding on is cheaper)."""
+    base, start = stream.time_base, stream.start_time or 0
+    pictures, frames, last = [], None, None
+    for at in times:
+        if frames is None or (last is not None and at - float((last.pts - start) * base) > _SEEK_GAP_S):
+            container.seek(start + int(at / base), stream=stream, backward=True)
+            frames = container.decode(stream)
+        if last is not None and last.pts is not None and (last.pts - start) * base >= at - 1e-3:
+            pictures.append(last)
+            continue
+        for frame in frames:
+            last = frame
+            if frame.pts is None or (frame.pts - start) * base >= at - 1e-3:
+                break
+        if last is not None:
+            pictures.append(last)
+    return pictures
+
+
+def _small_grey(frame):
+    # Scaled and turned grey by swscale, before any RGB picture is made: scoring stays cheap.
+    height = max(2, round(frame.height * _SCORE_WIDTH / frame.width))
+    return frame.reformat(width=_SCORE_WIDTH, height=height, format="gray").to_ndarray()
+
+
+def score_frame(picture) -> float:
+    """How good a cover a picture (PIL) makes; see ``score_grey``."""
+    from PIL import Image
+
+    w, h = picture.size
+    size = (_SCORE_WIDTH, max(2, round(h * _SCORE_WIDTH / w)))
+    return score_grey(picture.convert("L").resize(size, Image.Resampling.BOX))
+
+
+def score_grey(grey) -> float:
+    """Sharp and contrasty scores high; black, white or flat (mid-fade, plain cards) scores 0."""
+    import numpy as np
+
+    grey = np.asarray(grey, dtype=np.float32)
+    mean, spread = float(grey.mean()), float(grey.std())
+    if not _DARKEST <= mean <= _BRIGHTEST or spread < _FLATTEST:
+        return 0.0
+    # Variance of the Laplacian: the usual sharpness measure (blur and fades lower it).
+    lap = 4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:]
+    return float(lap.var()) * min(spread, 64.0) / 64.0
+
+
+def pick_best(greys) -> int:
+    """The index of the best-scoring grey picture (the earliest on a tie)."""
+    scores = [score_grey(g) for g in greys]
+    return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
+def draw_text(picture, text: str, font_path: Path, safe_aspect: str | None):
+    """Text in the lower part of the safe area (the 3:4 grid crop of a 9:16 Reels cover), white
+    with a dark outline, so it reads on any picture."""
+    from PIL import ImageDraw, ImageFont
+
+    from repost.profiles import aspect_value
+
+    w, h = picture.size
+    left, top, right, bottom = 0, 0, w, h
+    if safe_aspect:
+        target = aspect_value(safe_aspect)
+        if w / h < target:  # taller than the safe shape: the grid shows the middle band
+            sh = round(w / target)
+            top, bottom = (h - sh) // 2, (h + sh) // 2
+        else:
+            sw = round(h * target)
+            left, right = (w - sw) // 2, (w + sw) // 2
+    box_w = (right - left) * 0.86
+    size = max(12, (right - left) // 11)
+    while True:
+        font = ImageFont.truetype(str(font_path), size)
+        lines = _wrap(text, font, box_w)
+        if len(lines) <= 3 or size <= 12:
+            break
+        size = int(size * 0.85)
+    out = picture.copy()
+    draw = ImageDraw.Draw(out)
+    spacing = size // 4
+    block = "\n".join(lines)
+    bbox = draw.multiline_textbbox((0, 0), block, font=font, spacing=spacing, align="center")
+    x = left + ((right - left) - (bbox[2] - bbox[0])) / 2 - bbox[0]
+    y = bottom - (bottom - top) * 0.08 - (bbox[3] - bbox[1]) - bbox[1]
+    stroke = max(2, size // 14)
+    draw.multiline_text((x, y), block, font=font, fill="white", spacing=spacing, align="center",
+                        stroke_width=stroke, stroke_fill=(20, 20, 20))  # fmt: skip
+    return out
+
+
+def _wrap(text: str, font, width: float) -> list[str]:
+    """Greedy wrap: CJK breaks between any two characters, other scripts between words."""
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        line = ""
+        for token in _TOKENS.findall(para):
+            if line and font.getlength((line + token).rstrip()) > width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+        lines.append(line.rstrip())
+    return [line for line in lines if line] or [text]

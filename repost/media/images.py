@@ -1,0 +1,233 @@
+"""Reading every photo creators have as upright 8-bit sRGB, fitting it, and writing a JPEG."""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from repost.errors import MediaError
+from repost.media.probe_image import register_heif
+
+# Pillow's bomb guard warns above MAX_IMAGE_PIXELS and refuses above twice that. Phones reach
+# 200 MP (16320x12240, Samsung ISOCELL HP sensors); we allow that, and treat the warning as a
+# refusal too, so nothing past ~210 MP (about 630 MB decoded as RGB) is ever decoded.
+MAX_PIXELS = 210_000_000
+_SHRINK_STEP = 0.85  # when even the lowest quality is too big, shrink by this and try again
+_SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
+
+
+@dataclass
+class Photo:
+    """A decoded photo: upright RGB (or RGBA) in sRGB, and the EXIF to keep if asked."""
+
+    image: object  # PIL.Image.Image
+    exif: bytes | None
+
+
+def limit_pixels() -> None:
+    """Set Pillow's decompression-bomb limit (called before every open; cheap)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def open_photo(path: Path, scale: float = 1.0) -> Photo:
+    """Decode ``path``: first frame, EXIF orientation applied, 16-bit scaled, ICC to sRGB.
+
+    ``scale`` below 1 says how small the picture will end up: a JPEG is then decoded at 1/2,
+    1/4 or 1/8 size straight from its DCT blocks (never below ``scale``), which is several times
+    faster and lighter for a 50-200 MP phone photo made into a 1080-pixel one.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    register_heif()
+    limit_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                # Animated GIF/WebP/APNG and MPO (UltraHDR's gain map is the second picture):
+                # frame 0 is the still a viewer shows, the base picture of an UltraHDR file.
+                im.seek(0)
+                if scale < 0.5 and im.format in ("JPEG", "MPO"):
+                    w, h = im.size
+                    im.draft(None, (math.ceil(w * scale), math.ceil(h * scale)))
+                icc = im.info.get("icc_profile") or None
+                upright = ImageOps.exif_transpose(im)  # also removes the orientation tag
+                exif = upright.getexif()
+                exif.pop(0x0112, None)
+                pixels = _to_rgb(upright, icc)
+                return Photo(pixels, exif.tobytes() if len(exif) else None)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(
+            "image too large to decode safely (a decompression bomb?)",
+            where=path,
+            hint=f"repost decodes at most {MAX_PIXELS:,} pixels; shrink the image first",
+        ) from exc
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        IndexError,
+        struct.error,
+        UnidentifiedImageError,
+    ) as exc:
+        raise MediaError(
+            f"cannot read image ({exc})",
+            where=path,
+            hint="the image is damaged or in a format Pillow cannot read",
+        ) from exc
+
+
+def _to_rgb(im, icc: bytes | None):
+    """Any Pillow mode to RGB or RGBA, colours converted from the embedded profile to sRGB."""
+
+    mode = im.mode
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        im = _sixteen_to_eight(im)
+        mode = "L"
+    if mode in ("P", "PA", "LA", "La", "RGBa") or (mode in ("L", "RGB") and "transparency" in im.info):
+        im = im.convert("RGBA")
+    elif mode in ("1", "L"):
+        im = im.convert("RGB")
+    if icc and not _is_srgb(icc):
+        im = _icc_to_srgb(im, icc)
+    if im.mode not in ("RGB", "RGBA"):
+        # CMYK (Pillow undoes Adobe's inverted CMYK and libjpeg turns YCCK into CMYK), YCbCr, LAB:
+        # without a profile Pillow's plain formula is the best guess there is.
+        im = im.convert("RGB")
+    return im if im.mode in ("RGB", "RGBA") else im.convert("RGB")
+
+
+def _sixteen_to_eight(im):
+    """16-bit (and 32-bit integer) greyscale to 8-bit by its top byte: Pillow's convert() clips."""
+    import numpy as np
+    from PIL import Image
+
+    arr = np.asarray(im)
+    if im.mode == "F":
+        arr = np.clip(arr, 0, 255)
+    else:
+        arr = np.clip(arr.astype(np.int64), 0, 65535) >> 8
+    return Image.fromarray(arr.astype(np.uint8))  # uint8 2-D: mode L
+
+
+def _is_srgb(icc: bytes) -> bool:
+    from repost.media.probe_image import icc_name
+
+    name = (icc_name(icc) or "").lower()
+    return any(n in name for n in _SRGB_NAMES)
+
+
+@functools.cache
+def _srgb_profile():
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _icc_to_srgb(im, icc: bytes):
+    """Display P3, Adobe RGB, CMYK press profiles... to sRGB, keeping alpha aside."""
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return im  # a broken profile: read the numbers as they are, as browsers do
+    alpha = im.getchannel("A") if im.mode == "RGBA" else None
+    base = im.convert("RGB") if im.mode == "RGBA" else im
+    try:
+        out = ImageCms.profileToProfile(
+            base, source, _srgb_profile(), renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+            outputMode="RGB",
+        )  # fmt: skip
+    except (OSError, ValueError, ImageCms.PyCMSError):
+        return im  # a profile that does not match the pixels (an RGB profile on CMYK data)
+    if alpha is not None:
+        out.putalpha(alpha)
+    return out
+
+
+def render_photo(image, op):
+    """Apply a plan's PhotoOp: crop, scale, place on the canvas, flatten alpha; RGB out."""
+    from PIL import Image
+
+    if image.mode == "RGBA":
+        image = _flatten(image, op.alpha_fill)
+    box = op.box
+    if op.source_size and image.size != tuple(op.source_size):
+        # Decoded smaller (a JPEG draft): the box shrinks with the picture.
+        f = image.width / op.source_size[0]
+        box = tuple(min(round(v * f), lim) for v, lim in zip(box, (*image.size, *image.size), strict=True))
+    if box != (0, 0, *image.size):
+        image = image.crop(box)
+    x, y, w, h = op.place
+    picture = image if image.size == (w, h) else image.resize((w, h), Image.Resampling.LANCZOS)
+    if (x, y, w, h) == (0, 0, *op.canvas):
+        return picture
+    canvas = _background(image, op.canvas, op.background)
+    canvas.paste(picture, (x, y))
+    return canvas
+
+
+def _flatten(image, fill: str):
+    from PIL import Image
+
+    ground = _background(image, image.size, "blur") if fill == "blur" else Image.new("RGB", image.size, fill)
+    ground.paste(image, mask=image.getchannel("A"))
+    return ground
+
+
+def _background(image, size: tuple[int, int], kind: str):
+    """The canvas behind a padded picture: white, black, or the picture blurred to fill it."""
+    from PIL import Image, ImageFilter, ImageOps
+
+    if kind != "blur":
+        return Image.new("RGB", size, kind)
+    # Blur a small copy and enlarge it: the same look at a fraction of the cost at 1080x1920.
+    small = ImageOps.fit(image.convert("RGB"), (max(2, size[0] // 8), max(2, size[1] // 8)))
+    small = small.filter(ImageFilter.GaussianBlur(radius=max(2, min(small.size) // 12)))
+    return small.resize(size, Image.Resampling.BILINEAR)
+
+
+def encode_jpeg(image, op, exif: bytes | None = None) -> bytes:
+    """JPEG bytes at the highest quality that fits ``op.max_bytes``, shrinking if none does."""
+    from PIL import Image
+
+    while True:
+        for quality in op.qualities:
+            data = _jpeg(image, quality, exif)
+            if op.max_bytes is None or len(data) <= op.max_bytes:
+                return data
+        w, h = image.size
+        if min(w, h) < 64:
+            raise MediaError(f"cannot make a JPEG under {op.max_bytes:,} bytes")
+        image = image.resize((int(w * _SHRINK_STEP), int(h * _SHRINK_STEP)), Image.Resampling.LANCZOS)
+
+
+def _jpeg(image, quality: int, exif: bytes | None) -> bytes:
+    buf = io.BytesIO()
+    options = {"quality": quality, "optimize": True, "progressive": False}
+    if exif:
+        options["exif"] = exif
+    # No icc_profile: an untagged JPEG is read as sRGB everywhere, which is what it now holds.
+    image.save(buf, "JPEG", **options)
+    return buf.getvalue()
+
+
+def make_photo(step, dest: Path) -> None:
+    """Carry out a ``photo`` step: read, fit, and write a JPEG (metadata only if kept)."""
+    op = step.op
+    photo = open_photo(step.source, op.scale)
+    picture = render_photo(photo.image, op)
+    try:
+        data = encode_jpeg(picture, op, photo.exif if op.keep_metadata else None)
+    except MediaError as exc:
+        raise MediaError(exc.what, where=step.source) from exc
+    dest.write_bytes(data)

@@ -1,0 +1,116 @@
+"""Planning a bundle's cover (pure): which picture, fitted to the platform's cover shape, and its text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from repost.media.fonts import choose_font
+from repost.plan.photo import size_for_aspect
+from repost.plan.step import Step
+
+# Where an automatic cover is looked for: ten evenly spaced frames between 5% and 80% of the
+# video, past fade-ins and black openings and before end cards; media/covers.py scores them.
+AUTO_FRACTIONS = (0.05, 0.13, 0.22, 0.3, 0.38, 0.47, 0.55, 0.63, 0.72, 0.8)
+
+
+@dataclass(frozen=True)
+class CoverOp:
+    """How cover.jpg is made: from an image, one frame, or the best of ``times`` (``auto``)."""
+
+    kind: str  # "image" | "frame" | "auto"
+    frame: tuple[int, int]  # the cover's size at the platform's cover aspect
+    aspect: str
+    fit: str
+    times: tuple[float, ...] = ()  # "frame": one time; "auto": the candidates
+    rotation: int = 0  # a video's display rotation (counter-clockwise degrees)
+    safe_aspect: str | None = None  # text and the centre stay inside this central crop
+    text: str | None = None
+    font: Path | None = None  # a font with a glyph for every character of ``text``
+
+
+def _cover_frame(profile) -> tuple[int, int]:
+    rules = profile.video or profile.image
+    return size_for_aspect(profile.cover.aspect, rules.width_px, rules.height_px, None)
+
+
+def _base_op(post, profile, options, warnings, kind, times=(), rotation=0) -> CoverOp:
+    rules = profile.video or profile.image
+    fit = (options or {}).get("fit") or rules.fit
+    text, font = _cover_text(post.cover_text, warnings)
+    return CoverOp(
+        kind, _cover_frame(profile), profile.cover.aspect, fit, tuple(times), rotation,
+        profile.cover.safe_aspect, text, font,
+    )  # fmt: skip
+
+
+def _cover_text(text: str | None, warnings) -> tuple[str | None, Path | None]:
+    """The cover text as it can be drawn: characters no installed font has are left out (a
+    warning says which), never drawn as empty boxes."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    choice = choose_font(text)
+    if choice.path is None:
+        warnings.append(
+            "cover_text not drawn: no usable font found (install fonts-noto-cjk or set REPOST_FONT)"
+        )
+        return None, None
+    if choice.missing:
+        lacking = "".join(choice.missing)
+        text = "".join(c for c in text if c not in choice.missing).strip()
+        warnings.append(
+            f"cover_text: no installed font has {lacking!r}; drawn without them"
+            " (install fonts-noto-cjk or set REPOST_FONT)"
+            if text
+            else f"cover_text not drawn: no installed font has {lacking!r} (install fonts-noto-cjk)"
+        )
+    return (text or None), (choice.path if text else None)
+
+
+def plan_cover(post, profile, facts, steps, warnings, options=None) -> None:
+    """The cover of a video post: ``cover:`` a path or ``{time}``, else the best of a few frames."""
+    if not profile.cover.custom_image:
+        if post.cover_text:
+            warnings.append(f"{profile.name} takes no cover image here; cover_text not used")
+        return
+    cover = post.cover
+    if cover is not None and cover.path is not None:
+        steps.append(
+            Step(
+                "cover",
+                cover.path,
+                "cover.jpg",
+                "cover",
+                op=_base_op(post, profile, options, warnings, "image"),
+            )
+        )
+        return
+    if cover is not None and cover.time_s is not None:
+        at = cover.time_s
+        if at >= facts.duration_s:
+            warnings.append(
+                f"cover time {at:g} s is past the end ({facts.duration_s:.2f} s); took the last frame"
+            )
+            at = max(facts.duration_s - 0.05, 0.0)
+        op = _base_op(post, profile, options, warnings, "frame", (round(at, 3),), facts.rotation)
+    else:
+        times = sorted({round(facts.duration_s * k, 3) for k in AUTO_FRACTIONS})
+        op = _base_op(post, profile, options, warnings, "auto", times, facts.rotation)
+    steps.append(Step("cover", facts.path, "cover.jpg", "cover", op=op))
+
+
+def plan_photo_cover(post, profile, first_photo: Path, steps, warnings, options=None) -> None:
+    """A photo post's cover: made only when asked (``cover:`` or ``cover_text:``); the app
+    otherwise shows the first photo."""
+    if post.cover is None and not post.cover_text:
+        return
+    if not profile.cover.custom_image:
+        warnings.append(f"{profile.name} takes no cover image here; the first photo is the cover")
+        return
+    if post.cover is not None and post.cover.time_s is not None:
+        warnings.append("cover {time} applies to videos; the first photo is used for the cover")
+    source = post.cover.path if post.cover is not None and post.cover.path else first_photo
+    steps.append(
+        Step("cover", source, "cover.jpg", "cover", op=_base_op(post, profile, options, warnings, "image"))
+    )

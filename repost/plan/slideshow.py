@@ -1,0 +1,95 @@
+"""Planning a slideshow video from a photo post (pure): frame, timing, fades, audio."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from repost.plan.images import describe_reading
+from repost.plan.photo import PhotoOp, plan_photo_op, size_for_aspect
+from repost.plan.step import Step
+
+# repost's choices, not platform rules: 3 s lets a viewer take a photo in; a 0.5 s crossfade
+# reads as a cut softened; 30 fps is the common short-video rate (clamped to the profile's range).
+SECONDS_PER_PHOTO = 3.0
+CROSSFADE_S = 0.5
+FRAME_RATE = 30.0
+AUDIO_RATE_HZ = 48000  # AAC's usual rate; lowered to the profile's maximum where that is lower
+PAN_ZOOM = 0.04  # the picture grows by 4% over its time on screen: gentle, never a jump
+
+
+@dataclass(frozen=True)
+class SlideshowOp:
+    """A video made of photos: each fitted to the frame, on screen for ``seconds``, crossfaded."""
+
+    sources: tuple[Path, ...]
+    photos: tuple[PhotoOp, ...]
+    size: tuple[int, int]
+    fps: float
+    seconds: float  # per photo, crossfades included
+    crossfade_s: float
+    pan_zoom: bool = False
+    audio: Path | None = None
+    audio_rate_hz: int = 48000
+    preset: str = "veryfast"  # x264: still pictures compress well even at fast presets
+
+    @property
+    def duration_s(self) -> float:
+        n = len(self.photos)
+        return n * self.seconds - (n - 1) * self.crossfade_s
+
+
+def _timing(n: int, seconds: float, fps: float, rules) -> tuple[float, float]:
+    """Seconds per photo and crossfade: as asked, stretched evenly to the platform's minimum."""
+    fade = min(CROSSFADE_S, seconds / 2) if n > 1 else 0.0
+    if rules.min_duration_s and n * seconds - (n - 1) * fade < rules.min_duration_s:
+        seconds = (rules.min_duration_s + (n - 1) * fade) / n + 1 / fps  # a frame to spare
+    return seconds, fade
+
+
+def plan_slideshow(post, profile, images, steps, changes, warnings, blockers, options=None) -> None:
+    """A photo post as one video for a platform that takes video (Reels), or when asked."""
+    options = options or {}
+    rules = profile.video
+    if "video" not in profile.kinds or rules is None:
+        blockers.append(f"{profile.name} takes no video, so no slideshow")
+        return
+    if "mp4" not in rules.containers or "h264" not in rules.codecs:
+        blockers.append(f"{profile.name} takes no H.264 MP4, which slideshows are written as")
+        return
+    fit = options.get("fit") or rules.fit
+    frame = size_for_aspect(rules.preferred_aspect, rules.width_px, rules.height_px, rules.max_width_px)
+    ops = tuple(
+        dataclasses.replace(
+            plan_photo_op((f.width, f.height), rules.preferred_aspect, frame, fit, upscale=True),
+            canvas=frame,
+        )
+        for f in images
+    )
+    fps = min(max(FRAME_RATE, rules.min_fps or FRAME_RATE), rules.max_fps or FRAME_RATE)
+    n = len(images)
+    seconds, fade = _timing(n, float(options.get("photo_seconds") or SECONDS_PER_PHOTO), fps, rules)
+    op = SlideshowOp(
+        tuple(f.path for f in images), ops, frame, fps, round(seconds, 3), fade,
+        bool(options.get("pan_zoom")), post.audio,
+        min(AUDIO_RATE_HZ, rules.max_sample_rate_hz or AUDIO_RATE_HZ),
+    )  # fmt: skip
+    if rules.max_duration_s and op.duration_s > rules.max_duration_s:
+        blockers.append(
+            f"a slideshow of {n} photos at {seconds:g} s each runs {op.duration_s:.1f} s"
+            f" > {rules.max_duration_s:g} s; use fewer photos or a shorter --photo-seconds"
+        )
+        return
+    steps.append(Step("slideshow", images[0].path, "01.mp4", "video", op=op))
+    read = sorted({d for f in images for d in describe_reading(f) if not d.startswith("re-encoded")})
+    sound = f", with the audio of {post.audio.name}" if post.audio else ", silent"
+    changes.append(
+        f"made a {op.duration_s:.1f} s slideshow video of {n} photo(s): {frame[0]}x{frame[1]} at"
+        f" {fps:g} fps, {op.seconds:g} s each, {fade:g} s crossfades ({fit} to"
+        f" {rules.preferred_aspect}){', gentle pan and zoom' if op.pan_zoom else ''}{sound}"
+    )
+    if read:
+        changes.append("slideshow photos: " + "; ".join(read))
+    if post.audio is None and rules.audio_required:
+        blockers.append(f"{profile.name} requires audio: add `audio:` to the post")

@@ -1,0 +1,130 @@
+"""Covers: the automatic frame pick, fitting to the cover shape, and text without tofu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from repost.media import fonts
+from repost.media.covers import decode_frames, make_cover, score_frame
+from repost.media.ffmpeg import run_ffmpeg
+from repost.media.probe import probe_media
+from repost.model import Cover, Post
+from repost.plan.cover import plan_cover, plan_photo_cover
+from repost.profiles import load_profiles
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+@pytest.fixture(scope="module")
+def profiles():
+    return load_profiles()
+
+
+@pytest.fixture(scope="module")
+def clip_black_start(tmp_path_factory) -> Path:
+    """3 s: black for the first 1.5 s, then a test picture (a fade-in gone wrong)."""
+    path = tmp_path_factory.mktemp("covers") / "black_start.mp4"
+    graph = (
+        "color=black:size=180x320:rate=30:duration=1.5[a];"
+        "testsrc2=size=180x320:rate=30:duration=1.5[b];[a][b]concat=n=2:v=1:a=0[v]"
+    )
+    run_ffmpeg(["-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "superfast",
+                "-pix_fmt", "yuv420p", "-y", path])  # fmt: skip
+    return path
+
+
+def _make(tmp_path, post, profile, facts=None, first_photo=None) -> tuple[Image.Image, list[str]]:
+    steps, warnings = [], []
+    if facts is not None:
+        plan_cover(post, profile, facts, steps, warnings)
+    else:
+        plan_photo_cover(post, profile, first_photo, steps, warnings)
+    (step,) = steps
+    dest = tmp_path / f"cover-{len(list(tmp_path.iterdir()))}.jpg"
+    make_cover(step, dest)
+    return Image.open(dest).convert("RGB"), warnings
+
+
+def _luma(im) -> float:
+    return float(np.asarray(im.convert("L"), dtype=np.float32).mean())
+
+
+def test_automatic_cover_avoids_a_black_opening(tmp_path, profiles, clip_black_start):
+    facts = probe_media(clip_black_start)
+    (quarter,) = decode_frames(clip_black_start, (facts.duration_s * 0.25,))
+    assert _luma(quarter) < 10  # the old "25% in" rule would have made a black cover
+    cover, _ = _make(tmp_path, Post(id="x"), profiles["rednote"], facts)
+    assert _luma(cover) > 40 and float(np.asarray(cover.convert("L")).std()) > 20
+    assert abs(cover.width / cover.height - 3 / 4) < 0.01  # RedNote's cover shape
+
+
+def test_cover_at_a_time_is_that_frame(tmp_path, profiles, clip_black_start):
+    facts = probe_media(clip_black_start)
+    cover, _ = _make(tmp_path, Post(id="x", cover=Cover(time_s=0.5)), profiles["tiktok"], facts)
+    assert _luma(cover) < 10 and cover.size == (180, 320)  # asked for: black, at 9:16, not enlarged
+
+
+def test_score_prefers_sharp_over_black_blurred_and_faded(image_factory):
+    sharp = Image.open(image_factory("score.png", size=(320, 240))).convert("RGB")
+    sharp = Image.effect_noise((320, 240), 60).convert("RGB").resize((320, 240))
+    black = Image.new("RGB", (320, 240))
+    blurred = sharp.filter(ImageFilter.GaussianBlur(6))
+    faded = Image.blend(black, sharp, 0.25)  # the middle of a fade from black
+    assert score_frame(black) == 0
+    assert score_frame(sharp) > score_frame(blurred) and score_frame(sharp) > score_frame(faded)
+
+
+def test_reels_cover_text_stays_inside_the_grid_crop(tmp_path, profiles, image_factory):
+    photo = image_factory("cover_src.jpg", size=(540, 960))
+    reels = profiles["reels"]
+    assert reels.cover.safe_aspect == "3:4"
+    plain, _ = _make(tmp_path, Post(id="x", cover=Cover(path=photo)), reels, first_photo=photo)
+    texted, warnings = _make(
+        tmp_path, Post(id="x", cover=Cover(path=photo), cover_text="Matcha week"), reels, first_photo=photo
+    )
+    assert not warnings
+    diff = np.abs(np.asarray(texted, dtype=np.int16) - np.asarray(plain, dtype=np.int16)).sum(axis=2) > 60
+    rows = np.nonzero(diff.any(axis=1))[0]
+    band = (960 - 540 * 4 / 3) / 2  # the 3:4 grid shows rows 120-840 of a 540x960 cover
+    assert rows.size and rows.min() >= band and rows.max() <= 960 - band
+
+
+def test_missing_glyphs_warn_and_are_never_drawn(tmp_path, profiles, image_factory, monkeypatch):
+    if not DEJAVU.is_file():
+        pytest.skip("needs DejaVu Sans (fonts-dejavu-core), a font without CJK glyphs")
+    monkeypatch.setattr(fonts, "font_paths", lambda: [DEJAVU])
+    photo = image_factory("cover_src2.jpg", size=(300, 400))
+    post = Post(id="x", cover_text="小红书 Hi")
+    cover, warnings = _make(tmp_path, post, profiles["rednote"], first_photo=photo)
+    assert any("'书小红'" in w and "drawn without them" in w for w in warnings), warnings
+    ascii_only, _ = _make(tmp_path, Post(id="x", cover_text="Hi"), profiles["rednote"], first_photo=photo)
+    assert np.array_equal(np.asarray(cover), np.asarray(ascii_only))  # no boxes where CJK was
+    _, none = _make(tmp_path, Post(id="x", cover_text="小红书"), profiles["rednote"], first_photo=photo)
+    assert any("not drawn" in w for w in none)
+
+
+def test_cjk_cover_text_with_an_installed_cjk_font(tmp_path, profiles, image_factory):
+    if fonts.choose_font("小红书").missing:
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+    photo = image_factory("cover_src3.jpg", size=(300, 400))
+    cover, warnings = _make(
+        tmp_path, Post(id="x", cover_text="小红书笔记"), profiles["rednote"], first_photo=photo
+    )
+    plain, _ = _make(tmp_path, Post(id="x", cover=Cover(path=photo)), profiles["rednote"], first_photo=photo)
+    assert not warnings and not np.array_equal(np.asarray(cover), np.asarray(plain))
+
+
+def test_cover_frame_of_a_rotated_phone_video_is_upright(tmp_path, clip_rotated):
+    facts = probe_media(clip_rotated)
+    (ours,) = decode_frames(clip_rotated, (0.5,), facts.rotation)
+    reference = tmp_path / "ffmpeg.png"  # ffmpeg applies the display matrix itself (autorotate)
+    run_ffmpeg(["-ss", "0.5", "-i", clip_rotated, "-frames:v", "1", "-update", "1", "-y", reference])
+    theirs = np.asarray(Image.open(reference).convert("RGB"), dtype=np.int16)
+    assert ours.size == (facts.width, facts.height) == (360, 640)
+    assert np.abs(np.asarray(ours, dtype=np.int16) - theirs).mean() < 8
+    wrong = ours.rotate(180)
+    assert np.abs(np.asarray(wrong, dtype=np.int16) - theirs).mean() > 20
