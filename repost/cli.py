@@ -48,6 +48,16 @@ def _load(profile_dirs, upload_path):
     return load_profiles(profile_dirs, upload_path)
 
 
+def _lang_option(ctx, param, value):
+    """--lang zh | rednote=zh,tiktok=en -> ((platform or '*', lang), ...)."""
+    from repost.text.languages import parse_lang_option
+
+    try:
+        return tuple(parse_lang_option(value).items())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cli.command()
 @click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--to", "to", required=True, help="Platform ids, comma-separated, or 'all'.")
@@ -67,13 +77,33 @@ def _load(profile_dirs, upload_path):
 @click.option("--dry-run", is_flag=True, help="Print the plan, ffmpeg commands included; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date.")
+@click.option(
+    "--overflow",
+    type=click.Choice(["drop", "comment"]),
+    default="drop",
+    help="Hashtags over a platform's limit: drop them, or write them to comment.txt for a first comment.",
+)
+@click.option(
+    "--bilingual", is_flag=True, help="Put two of the post's languages in one caption where they fit."
+)
+@click.option(
+    "--lang",
+    callback=_lang_option,
+    default=None,
+    help="Language of the texts: LANG for every platform, or PLATFORM=LANG,... (default: the profile's).",
+)
 @_profile_options
-def export(posts, to, out, fit, jobs, dry_run, as_json, force, profile_dirs, upload_path):
+def export(
+    posts, to, out, fit, jobs, dry_run, as_json, force, overflow, bilingual, lang, profile_dirs, upload_path
+):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
     profiles = _load(profile_dirs, upload_path)
-    options = ExportOptions(out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force)
+    options = ExportOptions(
+        out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force,
+        overflow=overflow, bilingual=bilingual, lang=lang,
+    )  # fmt: skip
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
     sys.exit(outcome.exit_status)

@@ -27,9 +27,17 @@ class ExportOptions:
     jobs: int = 1
     dry_run: bool = False
     force: bool = False
+    overflow: str = "drop"  # hashtags over a platform's limit: drop, or comment.txt
+    bilingual: bool = False
+    lang: tuple[tuple[str, str], ...] = ()  # (platform id or '*', language) from --lang
 
     def plan_options(self) -> dict:
-        return {"fit": self.fit}
+        return {
+            "fit": self.fit,
+            "overflow": self.overflow,
+            "bilingual": self.bilingual,
+            "lang": dict(self.lang),
+        }
 
 
 @dataclass

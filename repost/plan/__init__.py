@@ -59,6 +59,7 @@ def safe_id(post_id: str) -> str:
 def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], options=None) -> BundlePlan:
     """Decide one bundle: the media steps, the texts, the changes and what blocks it."""
     options = dict(options or {})
+    written = post  # the texts apply the overrides themselves: they need the post's own language
     post = post.for_platform(profile.id)
     media = [(item, facts[item.path]) for item in post.media]
     videos = [(i, f) for i, f in media if f.kind == "video"]
@@ -75,7 +76,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers)
     elif images:
         plan_images(profile, [f for _, f in images], steps, changes, blockers)
-    texts = compose_texts(post, profile, "video" if videos else "photos")
+    texts = compose_texts(written, profile, "video" if videos else "photos", options)
     changes += texts.changes
     warnings += texts.warnings
     return BundlePlan(
