@@ -114,6 +114,10 @@ BAD = {
         "video.max_duration_s.api: is required",
     ),
     "missing required section": (lambda d: d.pop("cover"), "cover: is required"),
+    "bad language code": (
+        lambda d: d["text"]["languages"].update(value=["english!"]),
+        "text.languages.value[0]: 'english!' is not of the form",
+    ),
 }
 
 
@@ -175,3 +179,10 @@ def test_a_broken_user_profile_is_an_error_not_ignored(tmp_path):
 def test_select_unknown_platform():
     with pytest.raises(ProfileError, match="unknown platform myspace"):
         select_profiles(load_profiles(), "tiktok,myspace")
+
+
+def test_preferred_languages_per_profile():
+    profiles = load_profiles()
+    assert profiles["rednote"].text.languages == ("zh", "en")
+    assert all(p.text.languages for p in profiles.values())
+    assert profiles["rednote"].figures["text.languages"].confidence == "assumed"

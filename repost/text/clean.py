@@ -48,9 +48,9 @@ def clean_text(text: str) -> str:
     """NFC; CRLF, CR and Unicode line separators to LF; control and stray zero-width characters
     removed (a ZWJ inside an emoji sequence kept); no trailing spaces; at most one blank line in a
     row; no blank lines at either end."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _LINE_BREAK_RE.sub(lambda m: LINE_BREAKS[m.group()], text)
-    text = _drop_invisibles(text)
+    text = _LINE_BREAK_RE.sub(lambda m: LINE_BREAKS[m.group()], text or "")
+    # NFC after the invisibles go: "e<ZWSP><U+0301>" composes to "é" only once the ZWSP is out.
+    text = unicodedata.normalize("NFC", _drop_invisibles(text))
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = _BLANK_RUN_RE.sub("\n\n", text)
     return text.strip("\n")

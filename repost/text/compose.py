@@ -116,10 +116,8 @@ def _title_rule(profile: Profile, kind: str) -> TextField | None:
     return rule if rule is not None and rule.applies_to(kind) else None
 
 
-def _prepare(part: LangText, post: Post, profile: Profile, notes: _Notes) -> str:
-    """One language's caption cleaned, RedNote topic markup made plain, mentions mapped."""
-    here = post.for_platform(profile.id)
-    text = plain_topics(clean_text(part.caption))
+def _map(text: str, here: Post, profile: Profile, notes: _Notes) -> str:
+    """Mentions rewritten to who they are on this platform (warnings said once)."""
     text, warnings = map_mentions(text, here.mentions, profile.id, profile.name)
     notes.warnings += [w for w in warnings if w not in notes.warnings]
     return text
@@ -127,7 +125,8 @@ def _prepare(part: LangText, post: Post, profile: Profile, notes: _Notes) -> str
 
 def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opts: TextOptions):
     notes = _Notes()
-    captions = [_prepare(p, post, profile, notes) for p in parts]
+    here = post.for_platform(profile.id)
+    captions = [plain_topics(clean_text(p.caption)) for p in parts]
     title_rule = _title_rule(profile, kind)
     title = None
     if title_rule is not None:
@@ -136,7 +135,7 @@ def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opt
         )
     else:
         captions[0] = with_title_line(parts[0].title, captions[0], notes.changes)
-    here = post.for_platform(profile.id)
+    captions = [_map(c, here, profile, notes) for c in captions]
     tags, tag_notes = collect_hashtags(here.hashtags, BLOCK_SEP.join(captions))
     notes.changes += tag_notes
     style = STYLES[profile.text.hashtag_style]

@@ -18,8 +18,9 @@ from repost.text.count import UNITS, count_text
 from repost.text.tags import HASHTAG_RE, MENTION_RE
 
 ELLIPSIS = "…"
+URL_RE = regex.compile(r"(?:https?://|www\.)[^\s<>\"“”「」]+", regex.I)
 # Trailing punctuation is usually the sentence's, not the URL's ("see example.com/a.").
-URL_RE = regex.compile(r"(?:https?://|www\.)[^\s<>\"'“”‘’「」]+?(?=[.,;:!?)\]}。，！？]*(?:\s|$))", regex.I)
+URL_TRAILING = ".,;:!?)]}'’。，！？"
 SENTENCE_ENDS = set(".!?…。！？｡‼⁇⁈⁉")
 CJK_STOPS = set("。！？｡")
 CLAUSE_MARKS = set(",;:，、；：")
@@ -55,7 +56,7 @@ class Fitted:
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
     """Spans never to be cut inside: URLs, hashtags (RedNote's #x[话题]# too) and mentions."""
-    spans = [m.span() for m in URL_RE.finditer(text)]
+    spans = [(m.start(), m.start() + len(m.group().rstrip(URL_TRAILING))) for m in URL_RE.finditer(text)]
     for rx in (HASHTAG_RE, MENTION_RE):
         spans += [(m.start(), m.end()) for m in rx.finditer(text)]
     return sorted(spans)
