@@ -73,9 +73,11 @@ def split_atoms(text: str) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts))
 
 
-def _last_char(text: str) -> str:
-    stripped = text.rstrip("".join(CLOSERS))
-    return stripped[-1] if stripped else ""
+def _last_char(text: str, end: int) -> str:
+    """The last character before ``end`` that is not a closing quote or bracket."""
+    while end > 0 and text[end - 1] in CLOSERS:
+        end -= 1
+    return text[end - 1] if end > 0 else ""
 
 
 def boundary_kind(text: str, atoms: list[tuple[int, int]], i: int) -> str | None:
@@ -85,8 +87,7 @@ def boundary_kind(text: str, atoms: list[tuple[int, int]], i: int) -> str | None
     nxt = text[atoms[i][0] : atoms[i][1]] if i < len(atoms) else ""
     if prev.isspace():
         return None
-    head = text[: atoms[i][0]] if i < len(atoms) else text
-    last = _last_char(head)
+    last = _last_char(text, atoms[i][0] if i < len(atoms) else len(text))
     if nxt.isspace() or not nxt:
         if nxt == "\n" or last in SENTENCE_ENDS:
             return "sentence"
@@ -116,17 +117,23 @@ def _reach(text: str, atoms, limit: int, counter: str) -> int:
 
 def _choose(text: str, atoms, reach: int) -> tuple[int, str]:
     """The boundary to cut at (an atom index) and its kind."""
-    kinds = {i: boundary_kind(text, atoms, i) for i in range(1, reach + 1)}
+    kinds: dict[int, str | None] = {}
+
+    def kind(i: int) -> str | None:
+        if i not in kinds:
+            kinds[i] = boundary_kind(text, atoms, i)
+        return kinds[i]
+
     far = atoms[reach - 1][1]
     for wanted, share in KEEP_AT_LEAST:
         accept = ("word", "cjk") if wanted == "word" else (wanted,)
         for i in range(reach, 0, -1):
             if atoms[i - 1][1] < far * share:
                 break
-            if kinds[i] in accept:
+            if kind(i) in accept:
                 return i, kinds[i]
     i = reach
-    while i > 1 and kinds[i] is None:
+    while i > 1 and kind(i) is None:
         i -= 1
     return i, "character"
 
