@@ -37,8 +37,9 @@ def _drop_invisibles(text: str) -> str:
             continue
         if ch in (ZWJ, ZWNJ) and not _keep_joiner(text, i):
             continue
-        # Control characters (Cc) other than newline and tab are never meant to be pasted.
-        if ch not in "\n\t" and unicodedata.category(ch) == "Cc":
+        # Control characters (Cc) other than newline and tab are never meant to be pasted; a lone
+        # surrogate (Cs, from a bad "\ud83d" escape in YAML) is half an emoji no platform can store.
+        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
             continue
         out.append(ch)
     return "".join(out)

@@ -94,8 +94,8 @@ def compose_texts(post: Post, profile: Profile, kind: str, options: Mapping | No
     if choice.secondary is not None and cut:
         texts, _ = _compose(post, profile, kind, parts[:1], opts)
         extra = (
-            f"--bilingual: {choice.primary.lang} and {choice.secondary.lang} together do not fit "
-            f"{profile.name}'s caption limit; the caption is in {choice.primary.lang} only"
+            f"--bilingual: {_name(choice.primary)} and {_name(choice.secondary)} together do not fit "
+            f"{profile.name}'s caption limit; the caption is in {_name(choice.primary)} only"
         )
         texts = _with(texts, warnings=(*texts.warnings, extra))
     elif choice.secondary is not None:
@@ -104,7 +104,12 @@ def compose_texts(post: Post, profile: Profile, kind: str, options: Mapping | No
 
 
 def _bilingual_note(parts: list[LangText]) -> str:
-    return f"caption in {parts[0].lang} then {parts[1].lang} (--bilingual)"
+    return f"caption in {_name(parts[0])} then {_name(parts[1])} (--bilingual)"
+
+
+def _name(part: LangText) -> str:
+    """A text's language code; 'und' (BCP 47: undetermined) where the post names none."""
+    return part.lang or "und"
 
 
 def _with(texts: BundleTexts, **changes) -> BundleTexts:
@@ -156,7 +161,7 @@ def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opt
     if kept and style.note:
         notes.changes.append(style.note)
     counts = _counts(caption, title, kept, profile, title_rule)
-    lang = parts[0].lang if len(parts) == 1 else "+".join(str(p.lang) for p in parts)
+    lang = parts[0].lang if len(parts) == 1 else "+".join(map(_name, parts))
     texts = BundleTexts(
         caption, title, tuple(kept), counts, tuple(notes.changes), tuple(notes.warnings), comment, lang
     )

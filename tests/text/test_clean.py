@@ -22,6 +22,7 @@ FAMILY = "👨\u200d👩\u200d👧"
         ("\n\n  \nbody\n\n", "body"),
         ("zero\u200bwidth\ufeff and\u2060 joiner", "zerowidth and joiner"),
         ("bell\x07 and nul\x00", "bell and nul"),
+        ("half \ud83d emoji", "half  emoji"),  # a lone surrogate cannot be encoded anywhere
         (f"family {FAMILY} stays", f"family {FAMILY} stays"),  # ZWJ inside an emoji sequence
         ("👩🏽\u200d💻 coder", "👩🏽\u200d💻 coder"),  # ZWJ after a skin tone
         ("❤\ufe0f\u200d🔥", "❤\ufe0f\u200d🔥"),  # ZWJ after a variation selector
