@@ -151,6 +151,7 @@ def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opt
     kept, overflow = _fit_block(kept, overflow, profile.text.caption)
     body = drop_tags(body, overflow)
     body, demoted = limit_mentions(body, profile.text.max_mentions)
+    body = _settle(body, kept, profile.text.max_mentions)
     if demoted:
         notes.changes.append(
             f"mentions over {profile.name}'s {profile.text.max_mentions} written without '@': "
@@ -166,6 +167,19 @@ def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opt
         caption, title, tuple(kept), counts, tuple(notes.changes), tuple(notes.warnings), comment, lang
     )
     return texts, bool(fitted and fitted.cut)
+
+
+def _settle(body: str, kept: list[str], mention_limit: int | None) -> str:
+    """Demoting one sigil can make another: '#@56' loses its mention and becomes the tag '#56',
+    '@#tag' the other way round. Repeat until only kept tags and allowed mentions are left
+    (each pass removes a '#' or '@', so it ends)."""
+    wanted = keys(kept)
+    while True:
+        extra = [t for t in find_hashtags(body) if t.casefold() not in wanted]
+        settled, _ = limit_mentions(drop_tags(body, extra), mention_limit)
+        if settled == body:
+            return body
+        body = settled
 
 
 def _fit_block(kept: list[str], overflow: list[str], rule: TextField | None):

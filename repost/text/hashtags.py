@@ -94,12 +94,18 @@ def drop_tags(text: str, dropped: Iterable[str]) -> str:
         return text
     out = []
     for line in text.split("\n"):
-        if is_tag_line(line):
-            line = " ".join(t for t in line.split() if (find_hashtags(t) or [""])[0].casefold() not in gone)
+        tag_line = is_tag_line(line)
+
+        def rewrite(m, tag_line=tag_line) -> str:
+            if m.group(1).casefold() not in gone:
+                return m.group(0)
+            return "" if tag_line else m.group(1)
+
+        line = HASHTAG_RE.sub(rewrite, line)
+        if tag_line:
+            line = " ".join(line.split())
             if not line:
                 continue
-        else:
-            line = HASHTAG_RE.sub(lambda m: m.group(1) if m.group(1).casefold() in gone else m.group(0), line)
         out.append(line)
     return "\n".join(out)
 

@@ -226,6 +226,15 @@ def test_mentions_are_mapped_per_platform_and_limited():
     assert not any(w.startswith("@bo ") for w in rednote.warnings)  # listed: the same everywhere
 
 
+def test_demoting_a_sigil_never_makes_another():
+    # '#@friend20' is a mention after a '#': without its '@' it would become a new hashtag
+    handles = " ".join(f"@friend{i}" for i in range(20))
+    post = make_post(caption=f"{handles} #@friend20 @#late")
+    texts = compose_texts(post, PROFILES["reels"], "video")
+    assert "#friend20" not in texts.caption and "@late" not in texts.caption
+    assert not check_texts(PROFILES["reels"], texts.caption, None, list(texts.hashtags), "video")
+
+
 # --- languages --------------------------------------------------------------------------------
 
 BILINGUAL = make_post(
@@ -267,7 +276,11 @@ def test_bilingual_caption_where_it_fits():
 
 words = st.text(alphabet="abcdefgh 猫咪日落🐱.!,\n", min_size=1, max_size=30)
 pieces = st.one_of(
-    words, st.sampled_from(["👨\u200d👩\u200d👧", "🇯🇵", " #tag", " #猫咪", " @bob", " https://x.com/a"])
+    words,
+    st.sampled_from(
+        ["👨\u200d👩\u200d👧", "🇯🇵", " #tag", " #猫咪", " @bob", " https://x.com/a", " #@m", " @#t", "#"]
+    ),
+    st.text(max_size=3),  # anything: marks, controls, joiners
 )
 
 
