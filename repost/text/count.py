@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import regex
 
-
 # "surrogatepass": text not yet cleaned may hold a lone surrogate; it counts as the one unit it is
 # instead of stopping the count with an encoding error.
 
