@@ -21,7 +21,7 @@ from repost.plan import BundlePlan
 
 MANIFEST = "manifest.json"
 WORK_DIR = ".repost"
-TEXT_FILES = ("caption.txt", "title.txt", "hashtags.txt")
+TEXT_FILES = ("caption.txt", "title.txt", "hashtags.txt", "comment.txt")
 
 
 @dataclass
@@ -298,6 +298,8 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
     if texts.title is not None:
         writes.append(("title.txt", texts.title))
     writes.append(("hashtags.txt", "\n".join(texts.hashtags)))
+    if texts.comment is not None:
+        writes.append(("comment.txt", texts.comment))  # hashtags over the limit (--overflow comment)
     for name, value in writes:
         target = tmp / name
         target.write_text(value + "\n" if value else "", encoding="utf-8", newline="\n")

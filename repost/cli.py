@@ -82,6 +82,16 @@ def _load(profile_dirs, upload_path):
     return load_profiles(profile_dirs, upload_path)
 
 
+def _lang_option(ctx, param, value):
+    """--lang zh | rednote=zh,tiktok=en -> ((platform or '*', lang), ...)."""
+    from repost.text.languages import parse_lang_option
+
+    try:
+        return tuple(parse_lang_option(value).items())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cli.command()
 @click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--to", "to", required=True, help="Platform ids, comma-separated, or 'all'.")
@@ -115,26 +125,49 @@ def _load(profile_dirs, upload_path):
     metavar="LUFS",
     help="Normalise the audio to this loudness (EBU R128), e.g. -14.",
 )
+@click.option(
+    "--overflow",
+    type=click.Choice(["drop", "comment"]),
+    default="drop",
+    help="Hashtags over a platform's limit: drop them, or write them to comment.txt for a first comment.",
+)
+@click.option(
+    "--bilingual", is_flag=True, help="Put two of the post's languages in one caption where they fit."
+)
+@click.option(
+    "--lang",
+    callback=_lang_option,
+    default=None,
+    help="Language of the texts: LANG for every platform, or PLATFORM=LANG,... (default: the profile's).",
+)
 @_photo_options
 @_profile_options
 def export(
-    posts, to, out, fit, jobs, dry_run, as_json, force, split, loudness, profile_dirs, upload_path, **photo
+    posts,
+    to,
+    out,
+    fit,
+    jobs,
+    dry_run,
+    as_json,
+    force,
+    split,
+    loudness,
+    overflow,
+    bilingual,
+    lang,
+    profile_dirs,
+    upload_path,
+    **photo,
 ):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
     profiles = _load(profile_dirs, upload_path)
     options = ExportOptions(
-        out=out,
-        to=to,
-        fit=fit,
-        jobs=jobs,
-        dry_run=dry_run,
-        force=force,
-        split=split,
-        loudness=loudness,
-        **photo,
-    )
+        out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force, split=split,
+        loudness=loudness, overflow=overflow, bilingual=bilingual, lang=lang, **photo,
+    )  # fmt: skip
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
     sys.exit(outcome.exit_status)

@@ -46,9 +46,19 @@ class ExportOptions:
     as_kind: str | None = None  # "video": photos become a slideshow on any platform taking video
     photo_seconds: float | None = None  # slideshow time per photo
     pan_zoom: bool = False  # slideshow: a gentle zoom on each photo
+    overflow: str = "drop"  # hashtags over a platform's limit: drop, or comment.txt
+    bilingual: bool = False
+    lang: tuple[tuple[str, str], ...] = ()  # (platform id or '*', language) from --lang
 
     def plan_options(self) -> dict:
-        options = {"fit": self.fit, "split": self.split, "loudness": self.loudness}
+        options = {
+            "fit": self.fit,
+            "split": self.split,
+            "loudness": self.loudness,
+            "overflow": self.overflow,
+            "bilingual": self.bilingual,
+            "lang": dict(self.lang),
+        }
         # Photo options only when set, so bundles made before them keep their fingerprints.
         extra = {
             "carousel": self.carousel if self.carousel != "split" else None,

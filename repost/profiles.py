@@ -22,6 +22,8 @@ COUNTERS = ("utf16", "chars", "graphemes", "utf8_bytes", "rednote_weighted")
 FITS = ("crop", "pad", "blur")
 HASHTAG_STYLES = ("append", "inline", "rednote_topic")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# A language code as post.yaml and text.languages write one: zh, en, zh-Hans, pt-BR.
+LANG_CODE_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 BIG = 10**13  # a sanity ceiling for byte and bit figures (10 TB)
 
 
@@ -110,6 +112,7 @@ class TextRules:
     title: TextField | None = None
     max_hashtags: int | None = None
     max_mentions: int | None = None
+    languages: tuple[str, ...] | None = None  # preferred, best first (text.languages)
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,7 @@ _TEXT = s.record(
         "hashtags": s.record(_fig_map({"max_count": s.number(integer=True, minimum=0, maximum=1000)})),
         "mentions": s.record(_fig_map({"max_count": s.number(integer=True, minimum=0, maximum=1000)})),
         "hashtag_style": _figure(s.text(choices=HASHTAG_STYLES)),
+        "languages": _figure(s.list_of(s.text(pattern=LANG_CODE_RE), min_len=1)),
     },
     required=("hashtag_style",),
 )
@@ -389,6 +393,7 @@ def _build(flat: Mapping, file: Path, digest: str, upload_path: str, figures, by
             title=field_of("title"),
             max_hashtags=(text.get("hashtags") or {}).get("max_count"),
             max_mentions=(text.get("mentions") or {}).get("max_count"),
+            languages=tuple(text["languages"]) if text.get("languages") else None,
         ),
         file=file,
         digest=digest,

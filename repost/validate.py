@@ -209,6 +209,7 @@ def _check_text_files(bundle: Path, profile: Profile, kind: str, findings: list[
     tags_text = _read_text(bundle, "hashtags.txt", findings) or ""
     hashtags = [t.strip().lstrip("#") for t in tags_text.split("\n") if t.strip()]
     findings += check_texts(profile, caption, title, hashtags, kind)
+    _read_text(bundle, "comment.txt", findings)  # a first comment (--overflow comment): UTF-8, LF
 
 
 def reports_json(reports: list[Report]) -> str:

@@ -99,12 +99,12 @@ def test_split_makes_numbered_part_bundles_that_validate(run, write_post, media_
     profiles.mkdir()
     (profiles / "tiktok.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     clip = media_factory("five_s.mp4", size="160x284", duration=5.0, sample_rate=48000)
-    text = "caption: A long walk.\nmedia: [clip.mp4]\nlang: fr\n"
+    text = "caption: A long walk.\nmedia: [clip.mp4]\nlang: en\n"
     text += "translations: {fr: {caption: Une longue marche.}}\n"
     post = write_post(text, media={"clip.mp4": clip}, folder="walk")
     out = tmp_path / "out"
     common = ("--to", "tiktok", "--out", out, "--profiles", profiles)
-    result = run("export", post, *common, "--split", "--json")
+    result = run("export", post, *common, "--split", "--lang", "fr", "--json")
     assert result.code == 0, result.out
     assert sorted(b["path"].split("/")[-2] for b in result.json()["bundles"]) == [
         f"walk-part{i}" for i in (1, 2, 3)

@@ -114,6 +114,10 @@ BAD = {
         "video.max_duration_s.api: is required",
     ),
     "missing required section": (lambda d: d.pop("cover"), "cover: is required"),
+    "bad language code": (
+        lambda d: d["text"]["languages"].update(value=["english!"]),
+        "text.languages.value[0]: 'english!' is not of the form",
+    ),
 }
 
 
@@ -187,3 +191,10 @@ def test_photo_and_cover_shape_figures_are_checked(tmp_path):
         load_profile(rednote)
     ok = _mutated(tmp_path, lambda d: d["image"].update(uniform_aspect=_fig(True)), pid="rednote")
     assert load_profile(ok).image.uniform_aspect is True
+
+
+def test_preferred_languages_per_profile():
+    profiles = load_profiles()
+    assert profiles["rednote"].text.languages == ("zh", "en")
+    assert all(p.text.languages for p in profiles.values())
+    assert profiles["rednote"].figures["text.languages"].confidence == "assumed"

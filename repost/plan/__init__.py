@@ -94,16 +94,27 @@ def _part_post(post: Post, i: int, n: int) -> Post:
         lang: dataclasses.replace(tr, caption=mark(tr.caption)) if tr.caption else tr
         for lang, tr in post.translations.items()
     }
-    return dataclasses.replace(post, caption=mark(post.caption), translations=MappingProxyType(translations))
+    platforms = {
+        pid: MappingProxyType({**over, "caption": mark(over["caption"])}) if over.get("caption") else over
+        for pid, over in post.platforms.items()
+    }
+    return dataclasses.replace(
+        post,
+        caption=mark(post.caption),
+        translations=MappingProxyType(translations),
+        platforms=MappingProxyType(platforms),
+    )
 
 
 def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], options=None) -> BundlePlan:
     """Decide one bundle: the media steps, the texts, the changes and what blocks it."""
     options = dict(options or {})
+    written = post  # the texts apply the overrides themselves: they need the post's own language
     post = post.for_platform(profile.id)
     part = options.get("part")
     if part:
         post = _part_post(post, part[0], part[1])
+        written = _part_post(written, part[0], part[1])
     media = [(item, facts[item.path]) for item in post.media]
     videos = [(i, f) for i, f in media if f.kind == "video"]
     images = [(i, f) for i, f in media if f.kind == "image"]
@@ -131,7 +142,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)
         if privacy is not None:
             plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
-    texts = compose_texts(post, profile, kind)
+    texts = compose_texts(written, profile, kind, options)
     changes += texts.changes
     warnings += texts.warnings
     return BundlePlan(

@@ -1,15 +1,37 @@
-"""A post's texts for one platform: caption, title and hashtags, fitted plainly to its limits."""
+"""A post's texts for one platform: language chosen, cleaned, mentions mapped, hashtags placed in the
+platform's style, title made, caption fitted, all counted the way the platform counts."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from repost.model import Post
-from repost.profiles import Profile
-from repost.text.count import UNITS, count_text
-from repost.text.plain import fit_text
-from repost.text.tags import dedupe_tags, find_hashtags
+from repost.profiles import Profile, TextField
+from repost.text.clean import clean_text
+from repost.text.count import count_text
+from repost.text.fit import Fitted, describe_cut, fit_text
+from repost.text.hashtags import (
+    STYLES,
+    collect_hashtags,
+    drop_tags,
+    keys,
+    plain_topics,
+    split_limit,
+    split_trailing_tags,
+    tag_block,
+)
+from repost.text.languages import LangText, choose_texts
+from repost.text.mentions import limit_mentions, map_mentions
+from repost.text.tags import dedupe_tags, find_hashtags, find_mentions
+from repost.text.titles import compose_title, with_title_line
+
+OVERFLOWS = ("drop", "comment")
+BLOCK_SEP = "\n\n"
+# Appended hashtags may take at most this share of the caption limit, so a long tag list never
+# squeezes the words out (the rest is overflow).
+MAX_BLOCK_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -20,89 +42,219 @@ class BundleTexts:
     counts: dict
     changes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    comment: str | None = None  # hashtags over the limit, for a first comment (--overflow comment)
+    lang: str | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "title": self.title,
             "caption": self.caption,
             "hashtags": list(self.hashtags),
             "counts": self.counts,
         }
+        if self.comment is not None:
+            out["comment"] = self.comment
+        if self.lang is not None:
+            out["lang"] = self.lang
+        return out
 
 
-def _clean(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+@dataclass(frozen=True)
+class TextOptions:
+    """The text choices of a run: ``overflow`` drop|comment, ``bilingual``, and ``lang``
+    ({platform id or '*': language}, from --lang)."""
 
+    overflow: str = "drop"
+    bilingual: bool = False
+    lang: Mapping[str, str] = field(default_factory=dict)
 
-def compose_texts(post: Post, profile: Profile, kind: str) -> BundleTexts:
-    """Caption, title and hashtags for ``profile``; ``kind`` is the post's: video or photos."""
-    rules = profile.text
-    post = _in_language(post)
-    changes: list[str] = []
-    warnings: list[str] = []
-    caption = _clean(post.caption or "")
-    in_caption = {t.casefold() for t in find_hashtags(caption)}
-    tags = dedupe_tags([*post.hashtags, *find_hashtags(caption)])
-    if rules.max_hashtags is not None and len(tags) > rules.max_hashtags:
-        dropped = tags[rules.max_hashtags :]
-        tags = tags[: rules.max_hashtags]
-        changes.append(
-            f"hashtags cut from {len(tags) + len(dropped)} to {len(tags)}: dropped "
-            + " ".join("#" + t for t in dropped)
+    @classmethod
+    def from_plan(cls, options: Mapping | None) -> TextOptions:
+        options = options or {}
+        return cls(
+            overflow=options.get("overflow") or "drop",
+            bilingual=bool(options.get("bilingual")),
+            lang=dict(options.get("lang") or {}),
         )
-        dropped_keys = {t.casefold() for t in dropped}
-        if dropped_keys & in_caption:
-            warnings.append(
-                "caption.txt still carries hashtags over the limit inline; full fitting "
-                "of inline tags comes with the caption fitter"
+
+
+@dataclass
+class _Notes:
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def compose_texts(post: Post, profile: Profile, kind: str, options: Mapping | None = None) -> BundleTexts:
+    """Caption, title and hashtags for ``profile``; ``kind`` is the post's (video or photos).
+    ``post`` is the post as written: its per-platform overrides are applied here."""
+    opts = TextOptions.from_plan(options)
+    choice = choose_texts(post, profile, opts.lang, opts.bilingual)
+    parts = [choice.primary] + ([choice.secondary] if choice.secondary else [])
+    texts, cut = _compose(post, profile, kind, parts, opts)
+    if choice.secondary is not None and cut:
+        texts, _ = _compose(post, profile, kind, parts[:1], opts)
+        extra = (
+            f"--bilingual: {_name(choice.primary)} and {_name(choice.secondary)} together do not fit "
+            f"{profile.name}'s caption limit; the caption is in {_name(choice.primary)} only"
+        )
+        texts = _with(texts, warnings=(*texts.warnings, extra))
+    elif choice.secondary is not None:
+        texts = _with(texts, changes=(*texts.changes, _bilingual_note(parts)))
+    return _with(texts, warnings=(*choice.warnings, *texts.warnings))
+
+
+def _bilingual_note(parts: list[LangText]) -> str:
+    return f"caption in {_name(parts[0])} then {_name(parts[1])} (--bilingual)"
+
+
+def _name(part: LangText) -> str:
+    """A text's language code; 'und' (BCP 47: undetermined) where the post names none."""
+    return part.lang or "und"
+
+
+def _with(texts: BundleTexts, **changes) -> BundleTexts:
+    return dataclasses.replace(texts, **changes)
+
+
+def _title_rule(profile: Profile, kind: str) -> TextField | None:
+    rule = profile.text.title
+    return rule if rule is not None and rule.applies_to(kind) else None
+
+
+def _map(text: str, here: Post, profile: Profile, notes: _Notes) -> str:
+    """Mentions rewritten to who they are on this platform (warnings said once)."""
+    text, warnings = map_mentions(text, here.mentions, profile.id, profile.name)
+    notes.warnings += [w for w in warnings if w not in notes.warnings]
+    return text
+
+
+def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opts: TextOptions):
+    notes = _Notes()
+    here = post.for_platform(profile.id)
+    captions = [plain_topics(clean_text(p.caption)) for p in parts]
+    title_rule = _title_rule(profile, kind)
+    title = None
+    if title_rule is not None:
+        title = compose_title(
+            parts[0].title, captions[0], title_rule, notes.changes, notes.warnings, profile.name
+        )
+    else:
+        captions[0] = with_title_line(parts[0].title, captions[0], notes.changes)
+    captions = [_map(c, here, profile, notes) for c in captions]
+    tags, tag_notes = collect_hashtags(here.hashtags, BLOCK_SEP.join(captions))
+    notes.changes += tag_notes
+    style = STYLES[profile.text.hashtag_style]
+    if style.gather_trailing:
+        captions = [split_trailing_tags(c)[0] for c in captions]
+    body = BLOCK_SEP.join(c for c in captions if c)
+    kept, overflow = split_limit(tags, profile.text.max_hashtags)
+    kept, overflow = _fit_block(kept, overflow, profile.text.caption)
+    body = drop_tags(body, overflow)
+    body, demoted = limit_mentions(body, profile.text.max_mentions)
+    body = _settle(body, kept, profile.text.max_mentions)
+    if demoted:
+        notes.changes.append(
+            f"mentions over {profile.name}'s {profile.text.max_mentions} written without '@': "
+            + " ".join(demoted)
+        )
+    caption, fitted = _fit_caption(body, kept, profile.text.caption, notes)
+    comment = _overflow(overflow, tags, profile, opts, notes)
+    if kept and style.note:
+        notes.changes.append(style.note)
+    counts = _counts(caption, title, kept, profile, title_rule)
+    lang = parts[0].lang if len(parts) == 1 else "+".join(map(_name, parts))
+    texts = BundleTexts(
+        caption, title, tuple(kept), counts, tuple(notes.changes), tuple(notes.warnings), comment, lang
+    )
+    return texts, bool(fitted and fitted.cut)
+
+
+def _settle(body: str, kept: list[str], mention_limit: int | None) -> str:
+    """Demoting one sigil can make another: '#@56' loses its mention and becomes the tag '#56',
+    '@#tag' the other way round. Repeat until only kept tags and allowed mentions are left
+    (each pass removes a '#' or '@', so it ends)."""
+    wanted = keys(kept)
+    while True:
+        extra = [t for t in find_hashtags(body) if t.casefold() not in wanted]
+        settled, _ = limit_mentions(drop_tags(body, extra), mention_limit)
+        if settled == body:
+            return body
+        body = settled
+
+
+def _fit_block(kept: list[str], overflow: list[str], rule: TextField | None):
+    """Keep the appended tags within a share of the caption limit; the rest overflow too."""
+    if rule is None:
+        return kept, overflow
+    room = int(rule.max_length * MAX_BLOCK_SHARE)
+    kept = list(kept)
+    while kept and count_text(BLOCK_SEP + tag_block(kept), rule.count) > room:
+        overflow = [kept.pop(), *overflow]
+    return kept, overflow
+
+
+def _fit_caption(body: str, kept: list[str], rule: TextField | None, notes: _Notes):
+    """The body fitted to what the appended tags leave; a tag the cut took from the body joins
+    the appended block (so every kept tag stays in the caption), and the body is fitted again."""
+    if rule is None:
+        block = [t for t in kept if t.casefold() not in keys(find_hashtags(body))]
+        return _join(body, block), None
+    in_body = keys(find_hashtags(body))
+    block = [t for t in kept if t.casefold() not in in_body]
+    while True:
+        room = rule.max_length - (count_text(BLOCK_SEP + tag_block(block), rule.count) if block else 0)
+        fitted = fit_text(body, max(room, 0), rule.count)
+        still = keys(find_hashtags(fitted.text))
+        wanted = [t for t in kept if t.casefold() not in still]
+        if wanted == block:
+            break
+        block = wanted
+    if fitted.cut:
+        total = count_text(_join(body, block), rule.count)
+        final = _join(fitted.text, block)
+        notes.changes.append(
+            describe_cut(
+                "caption", Fitted(final, count_text(final, rule.count), total, fitted.how), rule.count
             )
-    extra = [t for t in tags if t.casefold() not in in_caption]
-    suffix = ""
-    # Every style carries the tags as plain #tag text in the caption; RedNote's topics are also
-    # listed in hashtags.txt, to be picked from the app's suggestions (platform-specs.md §3).
-    if extra:
-        suffix = "\n\n" + " ".join("#" + t for t in extra)
+        )
+    return _join(fitted.text, block), fitted
+
+
+def _join(body: str, block: list[str]) -> str:
+    if not block:
+        return body
+    return f"{body}{BLOCK_SEP}{tag_block(block)}" if body else tag_block(block)
+
+
+def _overflow(overflow: list[str], tags: list[str], profile: Profile, opts: TextOptions, notes: _Notes):
+    if not overflow:
+        return None
+    listed = " ".join("#" + t for t in overflow)
+    kept = len(tags) - len(overflow)
+    if opts.overflow == "comment":
+        notes.changes.append(
+            f"hashtags: kept {kept} of {len(tags)} for {profile.name}; the other {len(overflow)} "
+            f"written to comment.txt for a first comment: {listed}"
+        )
+        return tag_block(overflow)
+    notes.changes.append(
+        f"hashtags: kept {kept} of {len(tags)} for {profile.name}; dropped {listed} "
+        "(--overflow comment keeps them for a first comment)"
+    )
+    return None
+
+
+def _counts(caption, title, kept, profile: Profile, title_rule) -> dict:
+    """Each text counted as the platform counts it, beside its limit."""
     counts: dict = {}
-    if rules.caption is not None:
-        limit = rules.caption.max_length - count_text(suffix, rules.caption.count)
-        fitted = fit_text(caption, max(limit, 0), rules.caption.count)
-        if fitted.cut:
-            changes.append(
-                f"caption cut from {fitted.original_count:,} to {fitted.count:,} {UNITS[rules.caption.count]}"
-            )
-        caption = fitted.text
-    caption = (caption + suffix).strip("\n")
-    title_rule = profile.text.title if profile.text.title and profile.text.title.applies_to(kind) else None
-    title = _compose_title(post, profile, title_rule, changes, warnings)
-    for field, value, rule in (("caption", caption, rules.caption), ("title", title, title_rule)):
+    for name, value, rule in (("caption", caption, profile.text.caption), ("title", title, title_rule)):
         if rule is not None and value is not None:
-            counts[field] = {
+            counts[name] = {
                 "count": count_text(value, rule.count),
                 "limit": rule.max_length,
                 "unit": rule.count,
             }
-    counts["hashtags"] = {"count": len(tags), "limit": rules.max_hashtags}
-    return BundleTexts(caption, title, tuple(tags), counts, tuple(changes), tuple(warnings))
-
-
-def _in_language(post: Post) -> Post:
-    """The post's title and caption in ``post.lang`` where a translation into it exists."""
-    tr = post.translations.get(post.lang) if post.lang else None
-    if tr is None:
-        return post
-    return dataclasses.replace(post, title=tr.title or post.title, caption=tr.caption or post.caption)
-
-
-def _compose_title(post: Post, profile: Profile, rule, changes, warnings) -> str | None:
-    title = _clean(post.title or "") or None
-    if rule is None:
-        if title:
-            warnings.append(f"title not used: {profile.name} has no title field")
-        return None
-    if title is None:
-        return None
-    fitted = fit_text(title, rule.max_length, rule.count)
-    if fitted.cut:
-        changes.append(f"title cut from {fitted.original_count:,} to {fitted.count:,} {UNITS[rule.count]}")
-    return fitted.text
+    counts["hashtags"] = {"count": len(kept), "limit": profile.text.max_hashtags}
+    mentions = dedupe_tags(find_mentions(caption))
+    counts["mentions"] = {"count": len(mentions), "limit": profile.text.max_mentions}
+    return counts

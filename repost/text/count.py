@@ -7,10 +7,13 @@ from collections.abc import Callable
 
 import regex
 
+# "surrogatepass": text not yet cleaned may hold a lone surrogate; it counts as the one unit it is
+# instead of stopping the count with an encoding error.
+
 
 def count_utf16(text: str) -> int:
     """UTF-16 code units: TikTok's "UTF-16 runes" (a non-BMP emoji counts 2)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def count_chars(text: str) -> int:
@@ -25,7 +28,7 @@ def count_graphemes(text: str) -> int:
 
 def count_utf8_bytes(text: str) -> int:
     """UTF-8 bytes (YouTube's description limit is in bytes)."""
-    return len(text.encode("utf-8"))
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def count_rednote_weighted(text: str) -> int:
@@ -36,7 +39,7 @@ def count_rednote_weighted(text: str) -> int:
 
 
 def _utf16_units(text: str):
-    data = text.encode("utf-16-le")
+    data = text.encode("utf-16-le", "surrogatepass")
     for i in range(0, len(data), 2):
         yield data[i] | (data[i + 1] << 8)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from repost.text.count import count_text
-from repost.text.plain import fit_text
+from repost.text.fit import fit_text
 
 FAMILY = "👨‍👩‍👧"  # three people joined by ZWJ: 5 code points, 8 UTF-16 units, 1 grapheme
 
