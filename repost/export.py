@@ -14,7 +14,7 @@ from repost.bundle import BundleResult, Renditions, bundle_path, write_bundle
 from repost.errors import BundleError, ExitStatus, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
-from repost.model import load_post
+from repost.model import Post, load_post
 from repost.plan import BundlePlan, plan_bundle
 from repost.profiles import Profile, select_profiles
 
@@ -54,23 +54,27 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     jobs: list[list[BundlePlan]] = []
     for arg in post_args:
         try:
-            post = load_post(arg)
-            facts = {item.path: probe_media(item.path) for item in post.media}
+            plans = plan_post(load_post(arg), targets, options)
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
-        plans = [plan_bundle(post, p, facts, options.plan_options()) for p in targets]
         outcome.plans += plans
         jobs.append(plans)
     if options.dry_run:
         return outcome
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for results in pool.map(lambda plans: _write_post(plans, options), jobs):
+        for results in pool.map(lambda plans: write_post(plans, options), jobs):
             outcome.results += results
     return outcome
 
 
-def _write_post(plans: list[BundlePlan], options: ExportOptions) -> list[BundleResult]:
+def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:
+    """Probe a post's media once and plan its bundle for each target (export and migrate share it)."""
+    facts = {item.path: probe_media(item.path) for item in post.media}
+    return [plan_bundle(post, p, facts, options.plan_options()) for p in targets]
+
+
+def write_post(plans: list[BundlePlan], options: ExportOptions) -> list[BundleResult]:
     """One post's bundles, in turn, sharing renditions that come out identical."""
     renditions = Renditions()
     results = []
