@@ -45,13 +45,9 @@ def test_posts_and_reels_in_every_layout(tmp_path, layout, image_jpeg_34, clip_f
     assert single.created == dt.datetime(2024, 5, 13, 2, 21, 16, tzinfo=dt.UTC)
     assert carousel.caption == "Un Taxi 🇨🇴" and len(carousel.media) == 2
     assert carousel.created == dt.datetime.fromtimestamp(1710165471, dt.UTC)
-    assert reel.caption == "Reel 🎬" and reel.media[0].path == (root / files_key(files, 3)).resolve()
+    assert reel.caption == "Reel 🎬" and reel.media[0].path == (root / list(files)[3]).resolve()
     assert source_note(reel, "kind") == "reel" and source_note(single, "kind") == "post"
     assert all(m.path.is_absolute() for p in (single, carousel, reel) for m in p.media)
-
-
-def files_key(files, i):
-    return list(files)[i]
 
 
 def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34):
