@@ -152,9 +152,9 @@ def input_key(post: Post, profile: Profile, options: dict) -> str | None:
     files = [item.path for item in post.media]
     if post.cover is not None and post.cover.path is not None:
         files.append(post.cover.path)
+    if post.file is not None:
+        files.append(post.file)
     try:
-        if post.file is not None:
-            parts.append(hashlib.sha256(post.file.read_bytes()).hexdigest())
         for f in files:
             st = f.stat()
             parts += [str(f), str(st.st_size), str(st.st_mtime_ns)]
@@ -217,7 +217,7 @@ class Migration:
                 for post in self.posts():
                     self.summary.posts += 1
                     todo, records = self._triage(post, state)
-                    self._save(state, post.id, records, finished=not todo)
+                    self._save(state, post.id, records, finished=not todo, durable=False)
                     if not todo:
                         continue
                     self.hooks.started(post.id)
@@ -229,6 +229,8 @@ class Migration:
                     if len(pending) >= 2 * self.options.jobs:
                         self._drain(state, pending, FIRST_COMPLETED)
                 self._drain(state, pending, None)
+                if not self.options.dry_run:
+                    state.flush()
             except BaseException:
                 for future in pending:
                     future.cancel()
@@ -240,9 +242,9 @@ class Migration:
             post_id = pending.pop(future)
             self._save(state, post_id, future.result(), finished=True)
 
-    def _save(self, state: State, post_id: str, records: list[Record], *, finished: bool) -> None:
+    def _save(self, state, post_id: str, records: list[Record], *, finished: bool, durable=True) -> None:
         if records and not self.options.dry_run:
-            state.record(records)
+            state.record(records, durable=durable)
         for rec in records:
             self.summary.add(rec)
         if finished:

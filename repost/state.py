@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS bundles (
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, source TEXT, options TEXT);
 CREATE INDEX IF NOT EXISTS bundles_run ON bundles (run, seq);
 """
+BATCH = 500  # confirming rows written together
 COLUMNS = (
     "post", "platform", "inputs", "fingerprint", "status", "outcome", "error", "bundle",
     "created", "title", "changes", "warnings",
@@ -82,6 +83,7 @@ class State:
         self.conn = conn
         self.run = run
         self.seq = 0
+        self.pending: list[tuple] = []
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> State:
@@ -115,32 +117,41 @@ class State:
         return self.run
 
     def lookup(self, post: str, platform: str) -> Record | None:
+        # Pending rows are never looked up: a source yields each post id once.
         row = self.conn.execute(
             "SELECT * FROM bundles WHERE post = ? AND platform = ?", (post, platform)
         ).fetchone()
         return Record.from_row(row) if row is not None else None
 
-    def record(self, records: list[Record]) -> None:
-        """Write one post's records in one transaction."""
-        rows = []
+    def record(self, records: list[Record], *, durable: bool = True) -> None:
+        """Write one post's records in one transaction. Rows that only confirm the past (up to
+        date, skipped) may wait for the next durable write: losing them to a kill loses nothing."""
         for r in records:
             self.seq += 1
-            rows.append((*r.values(), self.run, self.seq, _now()))
+            self.pending.append((*r.values(), self.run, self.seq, _now()))
+        if durable or len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
         marks = ", ".join("?" * (len(COLUMNS) + 3))
         with self.conn:
             self.conn.executemany(
                 f"INSERT OR REPLACE INTO bundles ({', '.join(COLUMNS)}, run, seq, updated) VALUES ({marks})",
-                rows,
+                self.pending,
             )
+        self.pending.clear()
 
     def iter_run(self, *, order: str = "seq") -> Iterator[Record]:
         """This run's records, by the order seen (``seq``) or oldest post first (``created``)."""
+        self.flush()
         by = "seq" if order == "seq" else "platform, COALESCE(created, '~'), post"
         for row in self.conn.execute(f"SELECT * FROM bundles WHERE run = ? ORDER BY {by}", (self.run,)):
             yield Record.from_row(row)
 
     def close(self) -> None:
-        self.conn.close()
+        self.conn.close()  # rows still pending are dropped: only on an error path
 
 
 def _now() -> str:
