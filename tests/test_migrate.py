@@ -1,5 +1,6 @@
 """migrate: whole backlogs to RedNote and Reels; resumable, parallel, paced, one bad post failing alone."""
 
+import io
 import json
 import os
 import signal
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from repost.importers.download import EXPIRED
+from repost.migrate_report import ProgressBar
+from repost.state import Record
 from tests.importers.exports import (
     LinkServer,
     ig_media,
@@ -179,8 +182,24 @@ def test_one_misfit_post_fails_alone(run, write_post, clip_fits_all, clip_169, t
     assert doc["done"] == 4 and {f["post"] for f in doc["failed"]} == {"wide"}
     assert all(f["error"].startswith("needs re-encode") for f in doc["failed"])
     assert bundles_under(out) == ["p0/rednote", "p0/reels", "p1/rednote", "p1/reels"]
+    # a post.yaml that cannot be read fails alone too, naming the file and the problem
+    write_post("media: [gone.mp4]\n", folder="backlog/broken")
     text = run("migrate", tmp_path / "backlog", "--to", TO, "--out", out)
     assert text.code == 1 and "✗ wide → reels: needs re-encode" in text.out
+    assert "✗ broken → rednote: media[0]: media file not found: gone.mp4 [" in text.out
+    assert "4 up to date" in text.out and "\r" not in text.err  # not a terminal: no progress bar
+
+
+def test_progress_bar_shows_overall_and_current_posts():
+    buf = io.StringIO()
+    bar = ProgressBar(buf)
+    bar.total(3)
+    bar.started("p0")
+    bar.started("p1")
+    assert "0/3 posts, 0 failed · now: p0, p1" in buf.getvalue().split("\r")[-1]
+    bar.finished("p0", [Record("p0", "reels", "failed", "failed", error="boom")])
+    assert "[██████·" in buf.getvalue().split("\r")[-1]
+    assert "1/3 posts, 1 failed · now: p1" in buf.getvalue().split("\r")[-1]
 
 
 def test_a_change_redoes_just_what_it_touches(run, write_post, clip_fits_all, tmp_path):
