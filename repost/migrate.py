@@ -288,8 +288,7 @@ class Migration:
             plans = plan_post(local, todo, eopts)
             results = write_post(plans, eopts)
         except (RepostError, OSError) as exc:
-            what = exc.one_line() if isinstance(exc, RepostError) else f"{exc.strerror} [{exc.filename}]"
-            return self._records(post, "failed", what, todo)
+            return self._records(post, "failed", _describe(exc), todo)
         return [self._record(local, plan, result) for plan, result in zip(plans, results)]
 
     def _record(self, post: Post, plan: BundlePlan, result) -> Record:
@@ -336,6 +335,13 @@ def _still_good(row: Record, key: str | None) -> bool:
         and bool(row.bundle)
         and is_up_to_date(Path(row.bundle), row.fingerprint or "")
     )
+
+
+def _describe(exc: RepostError | OSError) -> str:
+    if isinstance(exc, RepostError):
+        return exc.one_line()
+    what = f"cannot write: {exc.strerror or exc}"
+    return f"{what} [{exc.filename}]" if exc.filename else what
 
 
 def _title(post: Post) -> str:

@@ -49,6 +49,13 @@ def test_slow_link_times_out_after_retries(server, downloader):
     assert len(server.hits) == 2
 
 
+def test_server_errors_are_retried_then_reported(server, downloader):
+    server.routes["/v/busy"] = ("status", 503)
+    with pytest.raises(DownloadError, match="after 2 tries: HTTP 503"):
+        downloader.fetch(server.url("/v/busy"), downloader.folder / "p-01")
+    assert len(server.hits) == 2
+
+
 def test_redirect_is_followed(server, downloader, image_jpeg_34):
     server.routes["/short"] = ("redirect", "/img/1")
     server.routes["/img/1"] = ("file", image_jpeg_34.read_bytes())
