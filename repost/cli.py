@@ -184,7 +184,7 @@ def profiles_list(as_json=False, profile_dirs=(), upload_path=None):
             f"{row['id']:<10} {row['name']:<28} v{row['version']}  {'+'.join(row['kinds']):<13}"
             f" {row['upload_path']} path  {row['figures']} figures ({conf})"
         )
-        click.echo(f"{'':<10} sources: {'; '.join(row['sources'])}")
+        click.echo(f"{'':<10} sources: {', '.join(row['sources'])}")
         click.echo(f"{'':<10} file: {row['file']}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from repost.profiles import Figure, Profile
@@ -17,14 +18,18 @@ def _figure_dict(fig: Figure) -> dict:
     }
 
 
-def _source_tag(source: str) -> str:
-    """'T1 developers.tiktok.com/...' -> 'T1 developers.tiktok.com/...' cut to its first part."""
-    return source.split(";")[0].strip()
+_TAG_RE = re.compile(r"^(?:[A-Z]{1,2}\d+|3P)\b")
+
+
+def _source_tags(source: str) -> list[str]:
+    """'T1 developers.tiktok.com/...; T3 ...' -> ['T1', 'T3'] (platform-specs.md §13 tags)."""
+    tags = [m.group(0) for part in source.split(";") if (m := _TAG_RE.match(part.strip()))]
+    return tags or [source.split(";")[0].strip()]
 
 
 def profile_summary(p: Profile) -> dict:
     conf = Counter(f.confidence for f in p.figures.values())
-    sources = sorted({_source_tag(f.source) for f in p.figures.values()})
+    sources = sorted({tag for f in p.figures.values() for tag in _source_tags(f.source)})
     return {
         "id": p.id,
         "name": p.name,
