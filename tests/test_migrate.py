@@ -135,6 +135,12 @@ def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, serv
     assert downloads == ["tiktok-20240101-080000-01.jpg", "tiktok-20240101-080000-02.jpg",
                          "tiktok-20240302-180411-01.mp4"]  # fmt: skip
 
+    # A dry run downloads nothing and says what it would fetch.
+    hits = len(server.hits)
+    dry = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json", "--include-private")
+    assert len(server.hits) == hits and dry.json()["up_to_date"] == 3 and dry.json()["planned"] == 4
+    assert not (out / "tiktok-20240201-090000").exists()
+
     # A re-run downloads nothing that is already here; --include-private takes the private post.
     hits = len(server.hits)
     again = run("migrate", source, "--to", TO, "--out", out, "--json", "--include-private", "--retries", "0")

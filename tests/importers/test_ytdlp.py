@@ -52,3 +52,11 @@ def test_missing_media_and_playlists(tmp_path):
     missing, broken = iter_posts(folder, tmp_path / "dl")
     assert "no media file beside 111.info.json" in source_note(missing, "error")
     assert broken.id == "zzz" and "not valid JSON" in source_note(broken, "error")
+
+
+def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "a", clip_fits_all, id="../../etc/passwd")
+    write_ytdlp_entry(folder, "b", clip_fits_all, id="etc/passwd")
+    ids = [p.id for p in iter_posts(folder, tmp_path / "dl")]
+    assert ids == ["etc-passwd", "etc-passwd-2"]
