@@ -104,6 +104,7 @@ class Hooks:
     def started(self, post_id: str) -> None: ...
     def finished(self, post_id: str, records: list[Record]) -> None: ...
     def planned(self, plans: list[BundlePlan]) -> None: ...
+    def unplanned(self, post_id: str, why: str) -> None: ...
 
 
 def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Post]:
@@ -312,8 +313,9 @@ class Migration:
         """--dry-run: plan what can be planned without the network; write nothing."""
         local = local_media(post, self.downloader)
         if local is None:
-            n = len(source_note(post, "links", ()))
-            return self._records(post, "planned", f"would download {n} file(s) first", todo)
+            why = f"would download {len(source_note(post, 'links', ()))} file(s) first"
+            self.hooks.unplanned(post.id, why)
+            return self._records(post, "planned", why, todo)
         try:
             plans = plan_post(local, todo, self.options.export_options())
         except RepostError as exc:

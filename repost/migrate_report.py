@@ -167,3 +167,7 @@ class PlanPrinter(Hooks):
                 self.plans.append(d)
             else:
                 _echo_plan(d)
+
+    def unplanned(self, post_id: str, why: str) -> None:
+        if not self.as_json:
+            click.echo(f"plan: {post_id}: {why}")
