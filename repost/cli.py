@@ -174,6 +174,62 @@ def export(
 
 
 @cli.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--to", "to", required=True, help="Platform ids, comma-separated, or 'all'.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the bundles, state, report and schedule go into (nothing is written outside it).",
+)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Posts made in parallel.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts made on or after DATE.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only posts made on or before DATE.")
+@click.option("--limit", type=click.IntRange(min=0), help="At most N posts (after the other filters).")
+@click.option("--only", multiple=True, help="Only these post ids (repeat, or comma-separated).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write and download nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--include-private", is_flag=True, help="Also migrate posts only you could see.")
+@click.option("--fit", type=click.Choice(["crop", "pad", "blur"]), default=None, help="As for export.")
+@click.option("--schedule", "schedule_spec", help='Pace the posts: "daily 18:00" (one a day per platform).')
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the schedule (default tomorrow)."
+)
+@click.option("--tz", help="Time zone of the schedule, an IANA name (default UTC).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, help="Download timeout, seconds.")
+@click.option("--retries", type=click.IntRange(0, 20), default=3, help="Download retries, with backoff.")
+@_profile_options
+def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, include_private, fit,
+            schedule_spec, start, tz, timeout, retries, profile_dirs, upload_path):  # fmt: skip
+    """Migrate a backlog: post folders, a yt-dlp folder, a TikTok or Instagram export."""
+    from repost.errors import UsageError
+    from repost.migrate import MigrateOptions
+    from repost.migrate import migrate as run_migration
+    from repost.migrate_report import PlanPrinter, ProgressBar, print_summary
+    from repost.schedule import parse_schedule
+
+    if (start or tz) and not schedule_spec:
+        raise UsageError(
+            "--start and --tz pace a schedule", "--schedule", hint='add --schedule "daily 18:00"'
+        )
+    schedule = parse_schedule(schedule_spec, start and start.date(), tz) if schedule_spec else None
+    options = MigrateOptions(
+        out=out, to=to, jobs=jobs, since=since and since.date(), until=until and until.date(), limit=limit,
+        only=tuple(i.strip() for part in only for i in part.split(",") if i.strip()), dry_run=dry_run,
+        include_private=include_private, fit=fit, timeout_s=timeout, retries=retries, schedule=schedule,
+    )  # fmt: skip
+    profiles = _load(profile_dirs, upload_path)
+    hooks = PlanPrinter(out, as_json) if dry_run else (ProgressBar() if sys.stderr.isatty() else None)
+    try:
+        summary = run_migration(source, profiles, options, hooks, count_first=isinstance(hooks, ProgressBar))
+    finally:
+        if isinstance(hooks, ProgressBar):
+            hooks.close()
+    print_summary(summary, as_json=as_json, plans=hooks.plans if dry_run and as_json else None)
+    sys.exit(summary.exit_status)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--profile", "profile_id", default=None, help="Check against this platform id.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")

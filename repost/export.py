@@ -25,7 +25,7 @@ from repost.errors import BundleError, ExitStatus, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
-from repost.model import load_post
+from repost.model import Post, load_post
 from repost.plan import BundlePlan, plan_bundles
 from repost.profiles import Profile, select_profiles
 from repost.progress import ProgressBoard
@@ -93,12 +93,10 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     jobs: list[list[BundlePlan]] = []
     for arg in post_args:
         try:
-            post = load_post(arg)
-            facts = {item.path: probe_media(item.path) for item in post.media}
+            plans = plan_post(load_post(arg), targets, options)
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
-        plans = [b for p in targets for b in plan_bundles(post, p, facts, options.plan_options())]
         outcome.plans += plans
         jobs.append(plans)
     if options.dry_run:
@@ -112,17 +110,24 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     try:
         renditions.prepare([s for p in pending for s in p.steps], work)
         with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-            for results in pool.map(lambda plans: _write_post(plans, options, renditions), jobs):
+            for results in pool.map(lambda plans: write_post(plans, options, renditions), jobs):
                 outcome.results += results
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return outcome
 
 
-def _write_post(
-    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions
+def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:
+    """Probe a post's media once and plan its bundles for each target (export and migrate share it)."""
+    facts = {item.path: probe_media(item.path) for item in post.media}
+    return [b for p in targets for b in plan_bundles(post, p, facts, options.plan_options())]
+
+
+def write_post(
+    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions | None = None
 ) -> list[BundleResult]:
     """One post's bundles, in turn, sharing renditions that come out identical."""
+    renditions = renditions or Renditions()
     results = []
     for plan in plans:
         try:

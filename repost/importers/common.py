@@ -1,0 +1,105 @@
+"""What every importer shares: stable path-safe ids, mojibake repair, empty markers, source notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from repost.errors import InputError
+from repost.plan import safe_id
+
+# Keys an importer may put in Post.source (a mapping) besides "importer" and "file":
+#   links     signed download links, one per media item, fetched before planning
+#   private   the post was visible to its author only (skipped without --include-private)
+#   skip      why the post cannot be migrated as it is (reported, not failed)
+#   error     why the post cannot be read at all (reported as failed)
+#   warnings  notes for the report
+
+
+class IdMaker:
+    """Ids that are path-safe and stay the same across runs: a clash gets -2, -3... in source order."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def make(self, raw: str) -> str:
+        base = safe_id(raw)
+        n = self.seen.get(base, 0) + 1
+        self.seen[base] = n
+        return base if n == 1 else f"{base}-{n}"
+
+
+def fix_mojibake(value: Any) -> Any:
+    """Undo UTF-8 read as latin-1 (Instagram's JSON writes "ð\\x9f\\x90±" for 🐱), recursively.
+
+    A string that holds a code point above U+00FF, or whose latin-1 bytes are not UTF-8, was
+    never mis-decoded and is kept as it is (platform-specs.md §11.2, confirmed in a real export).
+    """
+    if isinstance(value, str):
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return value
+    if isinstance(value, list):
+        return [fix_mojibake(v) for v in value]
+    if isinstance(value, dict):
+        return {fix_mojibake(k): fix_mojibake(v) for k, v in value.items()}
+    return value
+
+
+def text_or_none(value: Any) -> str | None:
+    """TikTok writes "N/A" or " - " for an empty field; those, blanks and null all mean no value."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in ("", "N/A", "-", "None", "null") else text
+
+
+def get_key(data: Any, *names: str) -> Any:
+    """``data[name]`` for the first of ``names`` present, matched without case (export drift)."""
+    if not isinstance(data, Mapping):
+        return None
+    folded = {str(k).casefold(): v for k, v in data.items()}
+    for name in names:
+        if name.casefold() in folded:
+            return folded[name.casefold()]
+    return None
+
+
+def get_path(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = get_key(data, key)
+    return data
+
+
+def from_unix(seconds: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def make_source(importer: str, file: Path, **notes: Any) -> dict[str, Any]:
+    """Post.source for an imported post: a plain dict, since the manifest writes it as JSON."""
+    clean = {k: v for k, v in notes.items() if v not in (None, (), [], False)}
+    return {"importer": importer, "file": str(file), **clean}
+
+
+def read_json(file: Path) -> Any:
+    """A JSON file, or a clear one-line error naming it."""
+    try:
+        with open(file, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file) from exc
+    except ValueError as exc:
+        raise InputError(f"not valid JSON: {exc}", file, hint="is the export complete (unzipped)?") from exc
+
+
+def source_note(post, key: str, default: Any = None) -> Any:
+    """One of the notes above from ``post.source`` (a post.yaml's own source may be text)."""
+    source = post.source
+    return source.get(key, default) if isinstance(source, Mapping) else default

@@ -1,0 +1,169 @@
+"""Fetching media behind signed links: timeouts, retries with backoff, resumable, typed by its bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import repost
+from repost.errors import ExitStatus, RepostError
+from repost.importers.common import source_note
+from repost.model import Post
+
+EXPIRED_STATUSES = frozenset({403, 404, 410})  # what a signed link answers once it has expired
+EXPIRED = "link expired: request a new export, or download with yt-dlp"
+PART = ".part"
+CHUNK = 1 << 16
+
+
+class DownloadError(RepostError):
+    """A post's media could not be fetched; that post fails, the batch goes on."""
+
+    exit_status = ExitStatus.FAILED
+
+
+def sniff_extension(head: bytes) -> str | None:
+    """The file type from its first bytes (signed links carry no extension, often no honest type)."""
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"mif1", b"msf1"):
+            return "heic"
+        if brand in (b"M4A ", b"M4B "):
+            return "m4a"
+        return "mov" if brand == b"qt  " else "mp4"
+    signatures = (
+        (b"\xff\xd8\xff", "jpg"),
+        (b"\x89PNG\r\n\x1a\n", "png"),
+        (b"GIF8", "gif"),
+        (b"\x1aE\xdf\xa3", "webm"),
+        (b"ID3", "mp3"),
+    )
+    for magic, ext in signatures:
+        if head.startswith(magic):
+            return ext
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+@dataclass(frozen=True)
+class Downloader:
+    """Downloads into ``folder`` (DIR/.repost/downloads); a finished file is never fetched again."""
+
+    folder: Path
+    timeout_s: float = 30.0
+    retries: int = 3
+    backoff_s: float = 1.0
+
+    def local(self, stem: Path) -> Path | None:
+        """The finished download for ``stem`` (any extension), if there is one."""
+        for p in stem.parent.glob(stem.name + ".*"):
+            if p.suffix != PART:
+                return p
+        return None
+
+    def fetch(self, url: str, stem: Path) -> Path:
+        """``url`` into ``stem.<type>``; a partial ``.part`` file left by a killed run is resumed."""
+        done = self.local(stem)
+        if done is not None:
+            return done
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        part = stem.with_name(stem.name + PART)
+        for attempt in range(self.retries + 1):
+            try:
+                if self._fetch_once(url, part):
+                    return self._finish(part, stem, url)
+                problem = "the connection closed before the end"
+            except urllib.error.HTTPError as exc:
+                if exc.code in EXPIRED_STATUSES:
+                    raise DownloadError(EXPIRED, f"HTTP {exc.code} {_short(url)}") from exc
+                problem = f"HTTP {exc.code}"
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+                problem = _reason(exc)
+            if attempt < self.retries:
+                time.sleep(self.backoff_s * 2**attempt)  # 1, 2, 4 ... times the base
+        raise DownloadError(
+            f"download failed after {self.retries + 1} tries: {problem}",
+            _short(url),
+            hint="run migrate again to resume; if it keeps failing, download with yt-dlp",
+        )
+
+    def _fetch_once(self, url: str, part: Path) -> bool:
+        """One request, resuming from ``part``'s size; True when the body arrived whole."""
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"User-Agent": f"repost/{repost.__version__}"}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        request = urllib.request.Request(url, headers=headers)
+        try:
+            response = urllib.request.urlopen(request, timeout=self.timeout_s)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:  # nothing left past what we have: it was complete
+                return True
+            raise
+        with response:
+            resumed = response.status == 206
+            expected = response.headers.get("Content-Length")
+            got = 0
+            with open(part, "ab" if resumed else "wb") as f:
+                while block := response.read(CHUNK):
+                    f.write(block)
+                    got += len(block)
+                f.flush()
+                os.fsync(f.fileno())
+        return expected is None or got >= int(expected)
+
+    def _finish(self, part: Path, stem: Path, url: str) -> Path:
+        with open(part, "rb") as f:
+            ext = sniff_extension(f.read(32))
+        if ext is None:
+            part.unlink()
+            raise DownloadError(
+                "the link gave no photo or video (a web page?)",
+                _short(url),
+                hint="request a new export, or download with yt-dlp",
+            )
+        final = stem.with_name(f"{stem.name}.{ext}")
+        os.replace(part, final)  # atomic: a finished download is whole or absent
+        return final
+
+
+def local_media(post: Post, downloader: Downloader) -> Post | None:
+    """The post with its linked media pointing at finished downloads, or None if some are missing."""
+    if not source_note(post, "links"):
+        return post
+    found = [downloader.local(item.path) for item in post.media]
+    return None if None in found else _with_files(post, found)
+
+
+def fetch_media(post: Post, downloader: Downloader) -> Post:
+    """The post with every linked media item downloaded (network only for the missing ones)."""
+    links = source_note(post, "links")
+    if not links:
+        return post
+    files = [downloader.fetch(url, item.path) for url, item in zip(links, post.media)]
+    return _with_files(post, files)
+
+
+def _with_files(post: Post, files: list[Path]) -> Post:
+    media = tuple(dataclasses.replace(item, path=f) for item, f in zip(post.media, files))
+    # The signed links expire and carry tokens: they stay out of the manifest.
+    source = {k: v for k, v in post.source.items() if k != "links"}
+    return dataclasses.replace(post, media=media, source={**source, "downloaded": True})
+
+
+def _short(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return "timed out"
+    return str(reason) or type(reason).__name__

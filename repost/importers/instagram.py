@@ -1,0 +1,71 @@
+"""Importer for an Instagram export (JSON): posts and reels, three layouts, mojibake repaired."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from repost.errors import RepostError
+from repost.importers.common import IdMaker, fix_mojibake, from_unix, make_source, read_json, text_or_none
+from repost.model import MediaItem, Post
+
+NAME = "instagram"
+# Where posts_N.json and reels.json live, newest layout first (platform-specs.md §11.2).
+CONTENT_DIRS = ("your_instagram_activity/media", "your_instagram_activity/content", "content")
+
+
+def detect(path: Path) -> Path | None:
+    return path if path.is_dir() and _content_dir(path) is not None else None
+
+
+def _content_dir(root: Path) -> Path | None:
+    for rel in CONTENT_DIRS:
+        d = root / rel
+        if d.is_dir() and (next(d.glob("posts_*.json"), None) or (d / "reels.json").is_file()):
+            return d
+    return None
+
+
+def _files(content: Path) -> list[Path]:
+    def number(p: Path) -> int:
+        tail = p.stem.rsplit("_", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    posts = sorted(content.glob("posts_*.json"), key=number)
+    return posts + ([content / "reels.json"] if (content / "reels.json").is_file() else [])
+
+
+def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
+    """Every post and reel, file by file; media uris are relative to the export's top folder."""
+    ids = IdMaker()
+    for file in _files(_content_dir(root)):
+        try:
+            data = fix_mojibake(read_json(file))
+        except RepostError as exc:
+            yield Post(id=ids.make(file.stem), source=make_source(NAME, file, error=exc.one_line()))
+            continue
+        entries = data.get("ig_reels_media", []) if isinstance(data, dict) else data
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("media"), list) and entry["media"]:
+                yield _post(entry, file.resolve(), root.resolve(), ids)
+
+
+def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
+    children = [m for m in entry["media"] if isinstance(m, dict)]
+    # A carousel keeps its caption and time at the top; a single post keeps them in media[0].
+    first = children[0] if children else {}
+    caption = text_or_none(entry.get("title")) or text_or_none(first.get("title")) or ""
+    created = from_unix(entry.get("creation_timestamp") or first.get("creation_timestamp"))
+    post_id = ids.make("instagram-" + (created.strftime("%Y%m%d-%H%M%S") if created else "undated"))
+    paths = [root / str(m.get("uri", "")) for m in children]
+    missing = [str(p.relative_to(root)) for p in paths if not p.is_file()]
+    notes: dict = {"kind": "reel" if file.name == "reels.json" else "post"}
+    if missing:
+        notes["error"] = f"media file not found in the export: {', '.join(missing)}"
+    return Post(
+        id=post_id,
+        caption=caption,
+        media=tuple(MediaItem(path=p) for p in paths if p.is_file()),
+        created=created,
+        source=make_source(NAME, file, **notes),
+    )

@@ -1,0 +1,46 @@
+"""Importer for a folder of post folders, each holding a post.yaml (or one post folder alone)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from repost.errors import RepostError
+from repost.importers.common import make_source
+from repost.model import POST_FILE_NAMES, Post, load_post
+
+NAME = "posts"
+
+
+def _has_post(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in POST_FILE_NAMES)
+
+
+def detect(path: Path) -> Path | None:
+    """The folder, when it is a post folder or holds at least one."""
+    if not path.is_dir():
+        return None
+    if _has_post(path):
+        return path
+    with_posts = (p for p in path.iterdir() if p.is_dir() and _has_post(p))
+    return path if next(with_posts, None) is not None else None
+
+
+def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
+    """Each post folder in name order; a broken post.yaml becomes a post that fails alone."""
+    folders = [root] if _has_post(root) else sorted(p for p in root.iterdir() if p.is_dir() and _has_post(p))
+    for folder in folders:
+        try:
+            post = load_post(folder)
+        except RepostError as exc:
+            yield Post(id=folder.name, source=make_source(NAME, folder, error=exc.one_line()))
+            continue
+        if post.source is None:
+            post = _with_source(post)
+        yield post
+
+
+def _with_source(post: Post) -> Post:
+    import dataclasses
+
+    return dataclasses.replace(post, source=str(post.file))

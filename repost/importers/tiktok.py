@@ -1,0 +1,100 @@
+"""Importer for a TikTok data export (JSON): both schemas, their key drift, and signed media links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from repost.errors import InputError
+from repost.importers.common import IdMaker, get_key, get_path, make_source, read_json, text_or_none
+from repost.model import MediaItem, Post
+
+NAME = "tiktok"
+FILE_NAMES = ("user_data_tiktok.json", "user_data.json")  # 2024 onward, then older exports
+# Where a creator's own posts live, newest schema first (platform-specs.md §11.1): the 2024
+# schema's Post › Posts › VideoList and the older Video › Videos › VideoList.
+POST_LISTS = (("Post", "Posts", "VideoList"), ("Video", "Videos", "VideoList"))
+PRIVATE = "only you"
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S")
+_LINK_RE = re.compile(r"https?://\S+")
+
+
+def detect(path: Path) -> Path | None:
+    """The export's JSON file: SOURCE itself, or in SOURCE, or one folder down."""
+    if path.is_file():
+        return path if path.name in FILE_NAMES else None
+    if not path.is_dir():
+        return None
+    for name in FILE_NAMES:
+        if (path / name).is_file():
+            return path / name
+    for sub in sorted(p for p in path.iterdir() if p.is_dir()):
+        for name in FILE_NAMES:
+            if (sub / name).is_file():
+                return sub / name
+    return None
+
+
+def iter_posts(file: Path, downloads: Path) -> Iterator[Post]:
+    """Each own post of the export, in its order; media are links fetched later into ``downloads``."""
+    data = read_json(file)
+    items = _post_list(data)
+    if items is None:
+        raise InputError(
+            "no post list in this TikTok export (looked for Post › Posts › VideoList and "
+            "Video › Videos › VideoList)",
+            file,
+            hint="was the export requested as JSON, with your posts included?",
+        )
+    ids = IdMaker()
+    for item in items:
+        if isinstance(item, dict):
+            yield _post(item, file.resolve(), downloads, ids)
+
+
+def _post_list(data) -> list | None:
+    found = None
+    for keys in POST_LISTS:
+        section = get_path(data, *keys[:-1])
+        if isinstance(section, dict):
+            value = get_key(section, keys[-1])
+            # Empty sections are null, not [] (seen in a real 2024 export).
+            found = value if isinstance(value, list) else (found if found is not None else [])
+            if value:
+                return value
+    return found
+
+
+def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
+    created = _parse_date(text_or_none(get_key(item, "Date", "date")))
+    post_id = ids.make("tiktok-" + (created.strftime("%Y%m%d-%H%M%S") if created else "undated"))
+    # A photo post's Link holds one image link per line; a video post's holds one.
+    links = _LINK_RE.findall(text_or_none(get_key(item, "Link", "link")) or "")
+    who = text_or_none(get_key(item, "WhoCanView", "whoCanView", "who_can_view")) or ""
+    notes: dict = {"links": tuple(links), "private": who.casefold() == PRIVATE}
+    if not links:
+        notes["error"] = "no media link in the export for this post"
+    alt = text_or_none(get_key(item, "AlternateText", "alternateText"))
+    media = tuple(
+        MediaItem(path=(downloads / f"{post_id}-{i:02d}").resolve(), alt=alt)
+        for i in range(1, len(links) + 1)
+    )
+    return Post(
+        id=post_id,
+        caption=text_or_none(get_key(item, "Title", "title", "Description")) or "",
+        media=media,
+        created=created,
+        source=make_source(NAME, file, **notes),
+    )
+
+
+def _parse_date(text: str | None) -> dt.datetime | None:
+    # The export's timezone is undocumented; UTC is the likeliest (platform-specs.md §11.1).
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text or "", fmt).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None

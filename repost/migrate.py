@@ -1,0 +1,364 @@
+"""Migrate a backlog: import posts, then per post reuse export's flow, resumable through the state DB."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import repost
+from repost.bundle import WORK_DIR, fingerprint, is_up_to_date
+from repost.errors import ExitStatus, RepostError
+from repost.export import ExportOptions, plan_post, write_post
+from repost.importers import detect_source, iter_source
+from repost.importers.common import source_note
+from repost.importers.download import Downloader, fetch_media, local_media
+from repost.model import Post
+from repost.plan import BundlePlan, safe_id
+from repost.profiles import Profile, select_profiles
+from repost.state import Record, State
+
+PRIVATE_SKIP = "private (Who can view: Only You); --include-private takes it"
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    out: Path
+    to: str
+    jobs: int = 1
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int | None = None
+    only: tuple[str, ...] = ()
+    dry_run: bool = False
+    include_private: bool = False
+    fit: str | None = None
+    timeout_s: float = 30.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    schedule: object | None = None  # a repost.schedule.Schedule
+
+    def export_options(self) -> ExportOptions:
+        return ExportOptions(out=self.out, to=self.to, fit=self.fit, jobs=self.jobs, dry_run=self.dry_run)
+
+    def fingerprint_options(self) -> dict:
+        """The options that change what a bundle holds (the same ones export's fingerprint takes)."""
+        return self.export_options().plan_options()
+
+
+@dataclass
+class Summary:
+    """What a migration did, counted per (post, platform); failures and skips with their reasons."""
+
+    source: str = ""
+    kind: str = ""
+    posts: int = 0
+    made: int = 0
+    up_to_date: int = 0
+    planned: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def add(self, rec: Record) -> None:
+        if rec.outcome == "made":
+            self.made += 1
+        elif rec.outcome == "up_to_date":
+            self.up_to_date += 1
+        elif rec.outcome == "planned":
+            self.planned += 1
+        elif rec.outcome == "failed":
+            self.failed.append({"post": rec.post, "platform": rec.platform, "error": rec.error})
+        elif rec.outcome == "skipped" and not any(s["post"] == rec.post for s in self.skipped[-1:]):
+            self.skipped.append({"post": rec.post, "reason": rec.error})
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        return ExitStatus.FAILED if self.failed else ExitStatus.OK
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": not self.failed,
+            "source": self.source,
+            "kind": self.kind,
+            "posts": self.posts,
+            "done": self.made,
+            "up_to_date": self.up_to_date,
+            "planned": self.planned,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "files": self.files,
+        }
+
+
+class Hooks:
+    """What the command line watches: posts starting and finishing (the progress bar, dry-run plans)."""
+
+    def total(self, count: int) -> None: ...
+    def started(self, post_id: str) -> None: ...
+    def finished(self, post_id: str, records: list[Record]) -> None: ...
+    def planned(self, plans: list[BundlePlan]) -> None: ...
+    def unplanned(self, post_id: str, why: str) -> None: ...
+
+
+def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Post]:
+    """--only, --since, --until, then --limit, lazily (a backlog streams through)."""
+    wanted = set(options.only)
+    count = 0
+    for post in posts:
+        if options.limit is not None and count >= options.limit:
+            return
+        if wanted and post.id not in wanted and safe_id(post.id) not in wanted:
+            continue
+        day = _day(post.created)
+        if (options.since or options.until) and day is None:
+            continue
+        if (options.since and day < options.since) or (options.until and day > options.until):
+            continue
+        count += 1
+        yield post
+
+
+def _day(created) -> dt.date | None:
+    if isinstance(created, dt.datetime):
+        return created.astimezone(dt.UTC).date() if created.tzinfo else created.date()
+    return created
+
+
+def created_key(created) -> str | None:
+    """A post's date as sortable UTC ISO text (dates count as midnight)."""
+    if isinstance(created, dt.datetime):
+        when = created.astimezone(dt.UTC) if created.tzinfo else created
+        return when.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(created, dt.date):
+        return created.strftime("%Y-%m-%dT00:00:00")
+    return None
+
+
+def input_key(post: Post, profile: Profile, options: dict) -> str | None:
+    """What a bundle is made from, known without probing or hashing media: tool, profile, options,
+    the post's fields and each file's size and mtime. None when a media file is missing."""
+    post = post.for_platform(profile.id)
+    h = hashlib.sha256()
+    parts = [repost.__version__, profile.digest, profile.upload_path, json.dumps(options, sort_keys=True)]
+    # The source (links, export path) is left out, as in bundle.fingerprint: a new export of the
+    # same posts, with fresh signed links, changes nothing that is made.
+    parts.append(repr(dataclasses.replace(post, source=None, platforms={})))
+    files = [item.path for item in post.media]
+    if post.cover is not None and post.cover.path is not None:
+        files.append(post.cover.path)
+    if post.file is not None:
+        files.append(post.file)
+    try:
+        for f in files:
+            st = f.stat()
+            parts += [str(f), str(st.st_size), str(st.st_mtime_ns)]
+    except OSError:
+        return None
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+class Migration:
+    """One run over a source: triage each post in the main thread, make bundles in workers."""
+
+    def __init__(self, source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None):
+        self.kind, self.found = detect_source(source)
+        self.targets = select_profiles(profiles, options.to)
+        self.options = options
+        self.hooks = hooks or Hooks()
+        self.work = Path(options.out).resolve() / WORK_DIR
+        self.downloader = Downloader(
+            self.work / "downloads", options.timeout_s, options.retries, options.backoff_s
+        )
+        self.fp_options = options.fingerprint_options()
+        self.summary = Summary(source=str(source), kind=self.kind)
+
+    def posts(self) -> Iterator[Post]:
+        return select_posts(iter_source(self.kind, self.found, self.downloader.folder), self.options)
+
+    def run(self, *, count_first: bool = False) -> Summary:
+        """Migrate every selected post; one bad post never stops the others."""
+        if count_first:
+            self.hooks.total(sum(1 for _ in self.posts()))
+        dry = self.options.dry_run
+        state = State.open(self.work / "state.db", read_only=dry)
+        try:
+            if not dry:
+                _clear_leftovers(self.work)
+                state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
+            self._loop(state)
+            if not dry:
+                from repost.migrate_report import write_reports
+
+                self.summary.files.update(write_reports(state, Path(self.options.out), self.summary))
+                if self.options.schedule is not None:
+                    from repost.schedule import write_schedule
+
+                    now = dt.datetime.now(dt.UTC)
+                    records = state.iter_run(order="created")
+                    self.summary.files.update(
+                        write_schedule(records, self.options.schedule, Path(self.options.out), now)
+                    )
+        finally:
+            state.close()
+        return self.summary
+
+    def _loop(self, state: State) -> None:
+        with ThreadPoolExecutor(max_workers=self.options.jobs) as pool:
+            pending: dict[Future, str] = {}
+            try:
+                for post in self.posts():
+                    self.summary.posts += 1
+                    todo, records = self._triage(post, state)
+                    self._save(state, post.id, records, finished=not todo, durable=False)
+                    if not todo:
+                        continue
+                    self.hooks.started(post.id)
+                    if self.options.dry_run:
+                        self._save(state, post.id, self._plan_only(post, todo), finished=True)
+                        continue
+                    pending[pool.submit(self._make, post, todo)] = post.id
+                    # A bounded window of work: memory stays flat however long the backlog is.
+                    if len(pending) >= 2 * self.options.jobs:
+                        self._drain(state, pending, FIRST_COMPLETED)
+                self._drain(state, pending, None)
+                if not self.options.dry_run:
+                    state.flush()
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+
+    def _drain(self, state: State, pending: dict[Future, str], when) -> None:
+        done, _ = wait(pending, return_when=when) if when else wait(pending)
+        for future in done:
+            post_id = pending.pop(future)
+            self._save(state, post_id, future.result(), finished=True)
+
+    def _save(self, state, post_id: str, records: list[Record], *, finished: bool, durable=True) -> None:
+        if records and not self.options.dry_run:
+            state.record(records, durable=durable)
+        for rec in records:
+            self.summary.add(rec)
+        if finished:
+            self.hooks.finished(post_id, records)
+
+    def _triage(self, post: Post, state: State) -> tuple[list[Profile], list[Record]]:
+        """Which platforms need work; records for those that need none (up to date, skipped, broken)."""
+        reason = source_note(post, "error")
+        if reason:
+            return [], self._records(post, "failed", reason)
+        reason = source_note(post, "skip")
+        if not reason and source_note(post, "private") and not self.options.include_private:
+            reason = PRIVATE_SKIP
+        if reason:
+            return [], self._records(post, "skipped", reason)
+        local = local_media(post, self.downloader)
+        if local is None:  # media still to download: nothing can be up to date yet
+            return list(self.targets), []
+        todo, records = [], []
+        for profile in self.targets:
+            row = state.lookup(post.id, profile.id)
+            if row is not None and _still_good(row, input_key(local, profile, self.fp_options)):
+                row.outcome = "up_to_date"
+                records.append(row)
+            else:
+                todo.append(profile)
+        return todo, records
+
+    def _records(self, post: Post, status: str, reason: str, profiles=None) -> list[Record]:
+        return [
+            Record(post.id, p.id, status, status, error=reason, created=created_key(post.created),
+                   title=_title(post))
+            for p in (self.targets if profiles is None else profiles)
+        ]  # fmt: skip
+
+    def _make(self, post: Post, todo: list[Profile]) -> list[Record]:
+        """In a worker: download, then export's own per-post flow (probe, plan, write)."""
+        eopts = self.options.export_options()
+        try:
+            local = fetch_media(post, self.downloader)
+            plans = plan_post(local, todo, eopts)
+            results = write_post(plans, eopts)
+        except (RepostError, OSError) as exc:
+            return self._records(post, "failed", _describe(exc), todo)
+        return [self._record(local, plan, result) for plan, result in zip(plans, results)]
+
+    def _record(self, post: Post, plan: BundlePlan, result) -> Record:
+        ok = result.status in ("made", "up_to_date")
+        return Record(
+            post.id,
+            plan.profile.id,
+            "done" if ok else "failed",
+            result.status,
+            inputs=input_key(post, plan.profile, self.fp_options) if ok else None,
+            fingerprint=fingerprint(plan) if ok else None,
+            error=result.error,
+            bundle=str(result.path),
+            created=created_key(post.created),
+            title=plan.texts.title or _title(post),
+            changes=tuple(result.changes),
+            warnings=tuple(source_note(post, "warnings", ())) + tuple(result.warnings),
+        )
+
+    def _plan_only(self, post: Post, todo: list[Profile]) -> list[Record]:
+        """--dry-run: plan what can be planned without the network; write nothing."""
+        local = local_media(post, self.downloader)
+        if local is None:
+            why = f"would download {len(source_note(post, 'links', ()))} file(s) first"
+            self.hooks.unplanned(post.id, why)
+            return self._records(post, "planned", why, todo)
+        try:
+            plans = plan_post(local, todo, self.options.export_options())
+        except RepostError as exc:
+            return self._records(post, "failed", exc.one_line(), todo)
+        self.hooks.planned(plans)
+        return [
+            Record(post.id, p.profile.id, "planned", "planned" if p.ok else "failed",
+                   error="; ".join(p.blockers) or None)
+            for p in plans
+        ]  # fmt: skip
+
+
+def _still_good(row: Record, key: str | None) -> bool:
+    """Finished from these very inputs, and the bundle on disk still the one recorded (cheap: stats)."""
+    return (
+        row.status == "done"
+        and key is not None
+        and row.inputs == key
+        and bool(row.bundle)
+        and is_up_to_date(Path(row.bundle), row.fingerprint or "")
+    )
+
+
+def _describe(exc: RepostError | OSError) -> str:
+    if isinstance(exc, RepostError):
+        return exc.one_line()
+    what = f"cannot write: {exc.strerror or exc}"
+    return f"{what} [{exc.filename}]" if exc.filename else what
+
+
+def _title(post: Post) -> str:
+    text = post.title or (post.caption or "").strip().split("\n", 1)[0]
+    return text[:80]
+
+
+def _clear_leftovers(work: Path) -> None:
+    """Half-made bundles a killed run left aside (never in place: bundles are renamed in whole)."""
+    tmp = work / "tmp"
+    if tmp.is_dir():
+        for leftover in tmp.iterdir():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None, *, count_first=False):
+    """Migrate SOURCE's posts to the chosen platforms under ``options.out``; returns the Summary."""
+    return Migration(source, profiles, options, hooks).run(count_first=count_first)

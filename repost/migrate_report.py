@@ -1,0 +1,173 @@
+"""What a migration shows: the report files (report.json, report.md), the summary, the progress bar."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+import repost
+from repost.migrate import Hooks, Summary
+from repost.state import Record, State
+
+OUTCOME_WORDS = {
+    "made": "made",
+    "up_to_date": "up to date",
+    "skipped": "skipped",
+    "failed": "failed",
+    "planned": "planned",
+}
+
+
+@contextmanager
+def write_aside(path: Path):
+    """A file written beside its place and renamed in, so a killed run never leaves half of it."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def record_to_dict(rec: Record) -> dict:
+    return {
+        "post": rec.post,
+        "platform": rec.platform,
+        "result": rec.outcome,
+        "bundle": rec.bundle if rec.status == "done" else None,
+        "created": rec.created,
+        "title": rec.title,
+        "changes": list(rec.changes),
+        "warnings": list(rec.warnings),
+        "error": rec.error,
+    }
+
+
+def write_reports(state: State, out: Path, summary: Summary) -> dict[str, str]:
+    """DIR/report.json and DIR/report.md, streamed from this run's records (never all in memory)."""
+    out.mkdir(parents=True, exist_ok=True)
+    head = {
+        "schema": 1,
+        "tool": {"name": "repost", "version": repost.__version__},
+        "run": state.run,
+        **{k: v for k, v in summary.to_dict().items() if k != "files"},
+    }
+    json_path, md_path = out / "report.json", out / "report.md"
+    with write_aside(json_path) as f:
+        f.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "bundles": [')
+        for i, rec in enumerate(state.iter_run()):
+            f.write(("," if i else "") + "\n    " + json.dumps(record_to_dict(rec), ensure_ascii=False))
+        f.write("\n  ]\n}\n")
+    with write_aside(md_path) as f:
+        f.write(f"# Migration report\n\nSource: `{summary.source}` ({summary.kind}), run {state.run}.\n\n")
+        f.write(summary_line(summary) + "\n\n")
+        f.write("| post | platform | result | bundle | changes | warnings |\n")
+        f.write("| --- | --- | --- | --- | --- | --- |\n")
+        for rec in state.iter_run():
+            result = OUTCOME_WORDS.get(rec.outcome, rec.outcome)
+            if rec.error:
+                result += f": {rec.error}"
+            bundle = rec.bundle if rec.status == "done" else ""
+            cells = [rec.post, rec.platform, result, bundle, "; ".join(rec.changes), "; ".join(rec.warnings)]
+            f.write("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
+    return {"report_json": str(json_path), "report_md": str(md_path)}
+
+
+def _md_cell(text: str | None) -> str:
+    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def summary_line(summary: Summary) -> str:
+    parts = [
+        f"{summary.posts} posts: {summary.made} done",
+        f"{summary.up_to_date} up to date",
+        f"{len(summary.skipped)} skipped",
+        f"{len(summary.failed)} failed",
+    ]
+    if summary.planned:
+        parts.insert(1, f"{summary.planned} planned")
+    return ", ".join(parts) + " (counted per post and platform; skipped per post)"
+
+
+def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None) -> None:
+    if as_json:
+        doc = summary.to_dict()
+        if plans is not None:
+            doc["plans"] = plans
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    for s in summary.skipped:
+        click.echo(f"- {s['post']}: skipped: {s['reason']}")
+    for f in summary.failed:
+        click.echo(f"✗ {f['post']} → {f['platform']}: {f['error']}")
+    click.echo(summary_line(summary))
+    for name, path in summary.files.items():
+        click.echo(f"{name.replace('_', ' ')}: {path}")
+
+
+class ProgressBar(Hooks):
+    """One line on a terminal: the overall bar, the counts, and the posts being made now."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.count = 0
+        self.of = 0
+        self.failed = 0
+        self.now: dict[str, None] = {}
+
+    def total(self, count: int) -> None:
+        self.of = count
+        self._draw()
+
+    def started(self, post_id: str) -> None:
+        self.now[post_id] = None
+        self._draw()
+
+    def finished(self, post_id: str, records: list[Record]) -> None:
+        self.now.pop(post_id, None)
+        self.count += 1
+        self.failed += sum(r.outcome == "failed" for r in records)
+        self._draw()
+
+    def _draw(self) -> None:
+        width = shutil.get_terminal_size((80, 20)).columns
+        share = self.count / self.of if self.of else 0
+        bar = "█" * int(share * 20) + "·" * (20 - int(share * 20))
+        text = f"[{bar}] {self.count}/{self.of or '?'} posts, {self.failed} failed"
+        if self.now:
+            text += " · now: " + ", ".join(self.now)
+        self.stream.write("\r" + text[: width - 1].ljust(width - 1))
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r" + " " * (shutil.get_terminal_size((80, 20)).columns - 1) + "\r")
+        self.stream.flush()
+
+
+class PlanPrinter(Hooks):
+    """--dry-run: print each plan as export --dry-run does, or keep it for --json."""
+
+    def __init__(self, out: Path, as_json: bool) -> None:
+        self.out, self.as_json, self.plans = out, as_json, []
+
+    def planned(self, plans) -> None:
+        from repost.export import _echo_plan, plan_to_dict
+
+        for plan in plans:
+            d = plan_to_dict(plan, self.out)
+            if self.as_json:
+                self.plans.append(d)
+            else:
+                _echo_plan(d)
+
+    def unplanned(self, post_id: str, why: str) -> None:
+        if not self.as_json:
+            click.echo(f"plan: {post_id}: {why}")

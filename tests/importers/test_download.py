@@ -1,0 +1,105 @@
+"""download: signed links fetched with timeouts, retries, Range resume, and typed by their bytes."""
+
+import pytest
+
+from repost.importers.download import EXPIRED, Downloader, DownloadError, sniff_extension
+from tests.importers.exports import LinkServer
+
+
+@pytest.fixture
+def server():
+    s = LinkServer()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def downloader(tmp_path):
+    return Downloader(tmp_path / "downloads", timeout_s=0.5, retries=1, backoff_s=0.01)
+
+
+def test_good_link_is_saved_with_the_type_its_bytes_show(server, downloader, clip_fits_all):
+    data = clip_fits_all.read_bytes()
+    server.routes["/v/1"] = ("file", data)
+    got = downloader.fetch(server.url("/v/1"), downloader.folder / "tiktok-1-01")
+    assert got.name == "tiktok-1-01.mp4" and got.read_bytes() == data
+    # a finished download is found again without the network
+    assert downloader.fetch(server.url("/v/1"), downloader.folder / "tiktok-1-01") == got
+    assert len(server.hits) == 1
+    assert not list(downloader.folder.glob("*.part"))
+
+
+@pytest.mark.parametrize("code", [403, 404, 410])
+def test_expired_link_is_named_and_not_retried(server, downloader, code):
+    server.routes["/v/old"] = ("status", code)
+    with pytest.raises(DownloadError) as info:
+        downloader.fetch(server.url("/v/old"), downloader.folder / "p-01")
+    assert info.value.what == EXPIRED
+    assert f"HTTP {code}" in info.value.where and "signature" not in info.value.where
+    assert len(server.hits) == 1
+    assert not list(downloader.folder.iterdir())
+
+
+def test_slow_link_times_out_after_retries(server, downloader):
+    server.routes["/v/slow"] = ("slow", 1.5, b"\xff\xd8\xff" + b"0" * 100)
+    with pytest.raises(DownloadError) as info:
+        downloader.fetch(server.url("/v/slow"), downloader.folder / "p-01")
+    assert "after 2 tries: timed out" in info.value.what
+    assert info.value.hint and "resume" in info.value.hint
+    assert len(server.hits) == 2
+
+
+def test_server_errors_are_retried_then_reported(server, downloader):
+    server.routes["/v/busy"] = ("status", 503)
+    with pytest.raises(DownloadError, match="after 2 tries: HTTP 503"):
+        downloader.fetch(server.url("/v/busy"), downloader.folder / "p-01")
+    assert len(server.hits) == 2
+
+
+def test_redirect_is_followed(server, downloader, image_jpeg_34):
+    server.routes["/short"] = ("redirect", "/img/1")
+    server.routes["/img/1"] = ("file", image_jpeg_34.read_bytes())
+    got = downloader.fetch(server.url("/short"), downloader.folder / "p-01")
+    assert got.suffix == ".jpg" and got.read_bytes() == image_jpeg_34.read_bytes()
+    assert [p for p, _ in server.hits] == ["/short", "/img/1"]
+
+
+def test_cut_transfer_resumes_with_range(server, downloader, clip_fits_all):
+    data = clip_fits_all.read_bytes()
+    server.routes["/v/cut"] = ("cut", data)
+    got = downloader.fetch(server.url("/v/cut"), downloader.folder / "p-01")
+    assert got.read_bytes() == data
+    assert server.hits == [("/v/cut", None), ("/v/cut", f"bytes={len(data) // 2}-")]
+
+
+def test_part_file_left_by_a_killed_run_is_resumed(server, downloader, clip_fits_all):
+    data = clip_fits_all.read_bytes()
+    server.routes["/v/1"] = ("file", data)
+    downloader.folder.mkdir(parents=True)
+    (downloader.folder / "p-01.part").write_bytes(data[:1000])
+    got = downloader.fetch(server.url("/v/1"), downloader.folder / "p-01")
+    assert got.read_bytes() == data and server.hits == [("/v/1", "bytes=1000-")]
+
+
+def test_a_web_page_instead_of_media_is_refused(server, downloader):
+    server.routes["/v/page"] = ("html",)
+    with pytest.raises(DownloadError, match="no photo or video"):
+        downloader.fetch(server.url("/v/page"), downloader.folder / "p-01")
+    assert not list(downloader.folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("head", "ext"),
+    [
+        (b"\x00\x00\x00\x20ftypisom\x00\x00", "mp4"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00", "heic"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "jpg"),
+        (b"\x89PNG\r\n\x1a\n\x00", "png"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"),
+        (b"\x1aE\xdf\xa3\x01\x00", "webm"),
+        (b"ID3\x04\x00", "mp3"),
+        (b"<!doctype html>", None),
+    ],
+)
+def test_sniff_extension(head, ext):
+    assert sniff_extension(head) == ext

@@ -1,0 +1,72 @@
+"""Instagram export importer: three layouts, single posts vs carousels, reels, mojibake repaired."""
+
+import datetime as dt
+
+import pytest
+
+from repost.importers import detect_source
+from repost.importers.common import fix_mojibake, source_note
+from repost.importers.instagram import iter_posts
+from tests.importers.exports import ig_media, mojibake, write_instagram_export
+
+CAT = "Evening cats 🐱 at the café #cats"
+
+
+def test_mojibake_is_repaired_and_clean_text_kept():
+    assert mojibake("🐱") == "ð\x9f\x90±"
+    assert fix_mojibake("Un Taxi \u00f0\u009f\u0087\u00a8\u00f0\u009f\u0087\u00b4") == "Un Taxi 🇨🇴"
+    assert fix_mojibake({"t": [mojibake(CAT)]}) == {"t": [CAT]}
+    for clean in ("café", "plain", "猫 🐱", ""):
+        assert fix_mojibake(clean) == clean
+
+
+@pytest.mark.parametrize("layout", ["2025", "2024", "old"])
+def test_posts_and_reels_in_every_layout(tmp_path, layout, image_jpeg_34, clip_fits_all):
+    posts = [
+        {"media": [ig_media("media/posts/202405/111_n_1.jpg", 1715566876, CAT)]},
+        {
+            "media": [ig_media("media/posts/202403/222_n_2.jpg", 1710165470),
+                      ig_media("media/posts/202403/333_n_3.jpg", 1710165470)],
+            "title": mojibake("Un Taxi 🇨🇴"),
+            "creation_timestamp": 1710165471,
+        },
+    ]  # fmt: skip
+    reels = [{"media": [ig_media("media/reels/202401/FQIoAkMzLBdA_1790", 1704232088, "Reel 🎬")]}]
+    files = {
+        "media/posts/202405/111_n_1.jpg": image_jpeg_34,
+        "media/posts/202403/222_n_2.jpg": image_jpeg_34,
+        "media/posts/202403/333_n_3.jpg": image_jpeg_34,
+        "media/reels/202401/FQIoAkMzLBdA_1790": clip_fits_all,  # a video uri with no extension
+    }
+    root = write_instagram_export(tmp_path / "instagram-cats-2024", layout, posts, reels, files)
+    assert detect_source(root) == ("instagram", root)
+    single, carousel, reel = iter_posts(root, tmp_path / "dl")
+    assert single.caption == CAT and single.id == "instagram-20240513-022116"
+    assert single.created == dt.datetime(2024, 5, 13, 2, 21, 16, tzinfo=dt.UTC)
+    assert carousel.caption == "Un Taxi 🇨🇴" and len(carousel.media) == 2
+    assert carousel.created == dt.datetime.fromtimestamp(1710165471, dt.UTC)
+    assert reel.caption == "Reel 🎬" and reel.media[0].path == (root / list(files)[3]).resolve()
+    assert source_note(reel, "kind") == "reel" and source_note(single, "kind") == "post"
+    assert all(m.path.is_absolute() for p in (single, carousel, reel) for m in p.media)
+
+
+def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34):
+    posts = [
+        {"media": [ig_media("media/posts/202405/gone.jpg", 1715566876, "lost")]},
+        {"media": [ig_media("media/posts/202405/here.jpg", 1715566877, "here")]},
+    ]
+    root = write_instagram_export(
+        tmp_path / "ig", "2024", posts, [], {"media/posts/202405/here.jpg": image_jpeg_34}
+    )
+    lost, here = iter_posts(root, tmp_path / "dl")
+    assert source_note(lost, "error") == "media file not found in the export: media/posts/202405/gone.jpg"
+    assert source_note(here, "error") is None and here.caption == "here"
+
+
+def test_same_second_posts_get_distinct_stable_ids(tmp_path, image_jpeg_34):
+    posts = [{"media": [ig_media(f"media/posts/1/{i}.jpg", 1715566876, str(i))]} for i in range(3)]
+    files = {f"media/posts/1/{i}.jpg": image_jpeg_34 for i in range(3)}
+    root = write_instagram_export(tmp_path / "ig", "2024", posts, [], files)
+    ids = [p.id for p in iter_posts(root, tmp_path / "dl")]
+    assert ids == ["instagram-20240513-022116", "instagram-20240513-022116-2", "instagram-20240513-022116-3"]
+    assert ids == [p.id for p in iter_posts(root, tmp_path / "dl")]

@@ -1,0 +1,85 @@
+"""TikTok export importer: both schemas, Link/link drift, empty markers, photo posts, private posts."""
+
+import datetime as dt
+
+import pytest
+
+from repost.errors import InputError
+from repost.importers import detect_source, iter_source
+from repost.importers.common import source_note
+from repost.importers.tiktok import iter_posts
+from tests.importers.exports import tiktok_video, write_tiktok_export
+
+VIDEOS = [
+    tiktok_video("2024-03-02 18:04:11", "https://v16m.tiktokcdn.com/abc/?a=1&x-signature=s1",
+                 "Sunset cats 🐱 #cats #sunset"),
+    tiktok_video("2024-02-01 09:00:00", "https://p16.tiktokcdn.com/i1.jpeg?s=1\nhttps://p16.tiktokcdn.com/i2?s=2",
+                 "Two photos"),
+    tiktok_video("2024-01-05 07:30:00", "https://v16m.tiktokcdn.com/def/?x=2", "N/A", who="Only You"),
+    tiktok_video("2024-01-05 07:30:00", "https://v16m.tiktokcdn.com/ghi/?x=3", " - "),
+]  # fmt: skip
+
+
+def test_2024_schema(tmp_path):
+    file = write_tiktok_export(tmp_path / "export", VIDEOS)
+    assert detect_source(tmp_path / "export") == ("tiktok", file)
+    downloads = tmp_path / "out" / ".repost" / "downloads"
+    posts = list(iter_source("tiktok", file, downloads))
+    assert [p.id for p in posts] == [
+        "tiktok-20240302-180411",
+        "tiktok-20240201-090000",
+        "tiktok-20240105-073000",
+        "tiktok-20240105-073000-2",
+    ]
+    video, photos, private, empty = posts
+    assert video.caption == "Sunset cats 🐱 #cats #sunset"
+    assert video.created == dt.datetime(2024, 3, 2, 18, 4, 11, tzinfo=dt.UTC)
+    assert [m.path for m in video.media] == [(downloads / "tiktok-20240302-180411-01").resolve()]
+    assert all(m.path.is_absolute() for p in posts for m in p.media)
+    assert video.media[0].alt is None  # "N/A" means empty
+    assert len(photos.media) == 2 and len(source_note(photos, "links")) == 2
+    assert source_note(private, "private") is True and source_note(video, "private") is None
+    assert private.caption == "" and empty.caption == ""
+    assert video.source["importer"] == "tiktok" and video.source["file"] == str(file.resolve())
+
+
+def test_old_schema_with_lowercase_keys(tmp_path):
+    old = [{"date": "2021-07-09 10:11:12", "link": "https://v16.muscdn.com/x?sig=1", "likes": "3"}]
+    file = write_tiktok_export(tmp_path / "export", old, old_schema=True)
+    assert file.name == "user_data.json"
+    assert detect_source(file) == ("tiktok", file)
+    (post,) = iter_posts(file, tmp_path / "dl")
+    assert post.id == "tiktok-20210709-101112" and post.caption == ""
+    assert source_note(post, "links") == ("https://v16.muscdn.com/x?sig=1",)
+
+
+def test_folder_one_level_up_is_recognised(tmp_path):
+    file = write_tiktok_export(tmp_path / "TikTok_Data_1711111111" / "TikTok_Data", VIDEOS)
+    assert detect_source(tmp_path / "TikTok_Data_1711111111") == ("tiktok", file)
+
+
+def test_ids_are_stable_across_reads(tmp_path):
+    file = write_tiktok_export(tmp_path / "export", VIDEOS)
+    first = [p.id for p in iter_posts(file, tmp_path / "dl")]
+    assert first == [p.id for p in iter_posts(file, tmp_path / "dl")]
+
+
+def test_null_post_list_gives_no_posts_and_a_post_without_link_fails_alone(tmp_path):
+    file = write_tiktok_export(tmp_path / "a", None)
+    assert list(iter_posts(file, tmp_path / "dl")) == []
+    file = write_tiktok_export(tmp_path / "b", [tiktok_video("2024-01-01 00:00:00", "N/A", "x")])
+    (post,) = iter_posts(file, tmp_path / "dl")
+    assert source_note(post, "error") == "no media link in the export for this post"
+
+
+def test_export_without_any_post_list_is_a_clear_error(tmp_path):
+    (tmp_path / "user_data_tiktok.json").write_text('{"Profile": {}}', encoding="utf-8")
+    with pytest.raises(InputError, match="no post list in this TikTok export"):
+        list(iter_posts(tmp_path / "user_data_tiktok.json", tmp_path / "dl"))
+
+
+def test_broken_json_names_the_file(tmp_path):
+    (tmp_path / "user_data_tiktok.json").write_text('{"Post": ', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        list(iter_posts(tmp_path / "user_data_tiktok.json", tmp_path / "dl"))
+    assert "not valid JSON" in info.value.what and "user_data_tiktok.json" in info.value.where

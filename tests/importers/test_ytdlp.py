@@ -1,0 +1,62 @@
+"""yt-dlp folder importer: info.json to Post, thumbnails as covers, audio-only photo posts warned."""
+
+import datetime as dt
+
+from repost.importers import detect_source
+from repost.importers.common import source_note
+from repost.importers.ytdlp import iter_posts
+from tests.importers.exports import write_ytdlp_entry
+
+
+def test_info_json_becomes_a_post(tmp_path, clip_fits_all, image_jpeg_34):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "7301234567890123456", clip_fits_all,
+                      title="Cats at dusk 🐱 #cats", description="Cats at dusk 🐱 #cats\nsecond line",
+                      tags=["cats", "#dusk"], timestamp=1700000000)  # fmt: skip
+    (folder / "7301234567890123456.webp").write_bytes(image_jpeg_34.read_bytes())
+    assert detect_source(folder) == ("yt-dlp", folder)
+    (post,) = iter_posts(folder, tmp_path / "dl")
+    assert post.id == "7301234567890123456"
+    assert post.caption == "Cats at dusk 🐱 #cats\nsecond line"
+    assert post.title is None  # TikTok's title is the description cut short
+    assert post.hashtags == ("cats", "dusk")
+    assert post.created == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
+    assert post.media[0].path == (folder / "7301234567890123456.mp4").resolve()
+    assert post.cover.path == (folder / "7301234567890123456.webp").resolve()
+    assert source_note(post, "url").endswith("/video/7301234567890123456")
+
+
+def test_real_title_kept_and_upload_date_used(tmp_path, clip_fits_all):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "abc-DEF_123", clip_fits_all, suffix=".webm", title="A real title",
+                      description="Body", upload_date="20230102", extractor_key="Youtube")  # fmt: skip
+    (post,) = iter_posts(folder, tmp_path / "dl")
+    assert post.title == "A real title" and post.created == dt.date(2023, 1, 2)
+    assert post.media[0].path.name == "abc-DEF_123.webm"
+
+
+def test_photo_post_saved_as_audio_is_skipped_with_how_to_fetch_the_photos(tmp_path, clip_fits_all):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "7400000000000000001", clip_fits_all, suffix=".mp3", vcodec="none")
+    (post,) = iter_posts(folder, tmp_path / "dl")
+    skip = source_note(post, "skip")
+    assert "saved only the sound of this photo post" in skip
+    assert "gallery-dl https://www.tiktok.com/@cats.at.dusk/video/7400000000000000001" in skip
+
+
+def test_missing_media_and_playlists(tmp_path):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "111", None)
+    (folder / "list.info.json").write_text('{"_type": "playlist", "id": "list"}', encoding="utf-8")
+    (folder / "zzz.info.json").write_text("{broken", encoding="utf-8")
+    missing, broken = iter_posts(folder, tmp_path / "dl")
+    assert "no media file beside 111.info.json" in source_note(missing, "error")
+    assert broken.id == "zzz" and "not valid JSON" in source_note(broken, "error")
+
+
+def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "a", clip_fits_all, id="../../etc/passwd")
+    write_ytdlp_entry(folder, "b", clip_fits_all, id="etc/passwd")
+    ids = [p.id for p in iter_posts(folder, tmp_path / "dl")]
+    assert ids == ["etc-passwd", "etc-passwd-2"]

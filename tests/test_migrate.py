@@ -1,0 +1,344 @@
+"""migrate: whole backlogs to RedNote and Reels; resumable, parallel, paced, one bad post failing alone."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from repost.importers.download import EXPIRED
+from repost.migrate_report import ProgressBar
+from repost.state import Record
+from tests.importers.exports import (
+    LinkServer,
+    ig_media,
+    tiktok_video,
+    write_instagram_export,
+    write_tiktok_export,
+    write_ytdlp_entry,
+)
+
+TO = "rednote,reels"
+DAY = 86400
+
+
+@pytest.fixture
+def ytdlp_source(tmp_path, clip_fits_all):
+    folder = tmp_path / "yt"
+    for i in range(3):
+        write_ytdlp_entry(folder, f"730000000000000000{i}", clip_fits_all, title=f"Dusk cats {i}",
+                          description=f"Cats {i} at dusk 🐱 #cats",
+                          timestamp=1700000000 - i * DAY)  # fmt: skip
+    return folder
+
+
+@pytest.fixture
+def server():
+    s = LinkServer()
+    yield s
+    s.close()
+
+
+def bundles_under(out: Path) -> list[str]:
+    return sorted(str(m.parent.relative_to(out)) for m in out.glob("*/*/manifest.json"))
+
+
+def report(out: Path) -> dict:
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return {(b["post"], b["platform"]): b for b in doc["bundles"]}
+
+
+def test_ytdlp_folder_migrates_in_parallel_and_a_rerun_redoes_nothing(
+    run, ytdlp_source, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    result = run("migrate", ytdlp_source, "--to", TO, "--out", out, "-j", "2", "--json")
+    assert result.code == 0, result.out + result.err
+    doc = result.json()
+    assert (doc["kind"], doc["posts"], doc["done"], doc["up_to_date"], doc["failed"]) == (
+        "yt-dlp",
+        3,
+        6,
+        0,
+        [],
+    )
+    assert len(bundles_under(out)) == 6
+    caption = (out / "7300000000000000000" / "rednote" / "caption.txt").read_text(encoding="utf-8")
+    assert caption.startswith("Cats 0 at dusk 🐱 #cats")
+    assert (out / "7300000000000000000" / "rednote" / "title.txt").read_text(
+        encoding="utf-8"
+    ) == "Dusk cats 0\n"
+    # the yt-dlp thumbnail is not there, so the cover comes from the video
+    assert (out / "7300000000000000000" / "reels" / "cover.jpg").is_file()
+    check = run("validate", out, "--json")
+    assert check.code == 0 and len(check.json()["bundles"]) == 6
+    assert {b["result"] for b in report(out).values()} == {"made"}
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| 7300000000000000002 | reels | made |" in md and "copied H264/AAC" in md
+
+    # Nothing to do: no media probed, no bundle touched.
+    def no_probe(path):
+        raise AssertionError(f"probed {path} for an up-to-date post")
+
+    monkeypatch.setattr("repost.export.probe_media", no_probe)
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*/*/manifest.json")}
+    again = run("migrate", ytdlp_source, "--to", TO, "--out", out, "-j", "2", "--json")
+    assert again.code == 0, again.err
+    assert (again.json()["done"], again.json()["up_to_date"]) == (0, 6)
+    assert before == {p: p.stat().st_mtime_ns for p in out.glob("*/*/manifest.json")}
+    assert {b["result"] for b in report(out).values()} == {"up_to_date"}
+
+
+def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, server, tmp_path, clip_fits_all,
+                                                                        image_jpeg_34):  # fmt: skip
+    server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
+    server.routes["/v/private"] = ("file", clip_fits_all.read_bytes())
+    server.routes["/i/1"] = ("file", image_jpeg_34.read_bytes())
+    server.routes["/i/2"] = ("redirect", "/i/1")
+    server.routes["/v/expired"] = ("status", 410)
+    videos = [
+        tiktok_video("2024-03-02 18:04:11", server.url("/v/good"), "Sunset cats 🐱 #cats"),
+        tiktok_video("2024-03-01 10:00:00", server.url("/v/expired"), "Gone"),
+        tiktok_video("2024-02-01 09:00:00", server.url("/v/private"), "Just me", who="Only You"),
+        tiktok_video("2024-01-01 08:00:00", server.url("/i/1") + "\n" + server.url("/i/2"), "Two photos"),
+    ]
+    source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
+    out = tmp_path / "out"
+    result = run("migrate", source, "--to", TO, "--out", out, "-j", "2", "--json", "--retries", "0")
+    assert result.code == 1, result.err
+    doc = result.json()
+    failed = {(f["post"], f["platform"]): f["error"] for f in doc["failed"]}
+    assert set(failed) == {("tiktok-20240301-100000", "rednote"), ("tiktok-20240301-100000", "reels")}
+    assert failed["tiktok-20240301-100000", "reels"].startswith(EXPIRED + " [HTTP 410 ")
+    assert [s["post"] for s in doc["skipped"]] == ["tiktok-20240201-090000"]
+    assert bundles_under(out) == [
+        "tiktok-20240101-080000/rednote",
+        "tiktok-20240101-080000/reels",  # the photo post as a slideshow: Reels takes video only
+        "tiktok-20240302-180411/rednote",
+        "tiktok-20240302-180411/reels",
+    ]
+    photos = json.loads((out / "tiktok-20240101-080000/rednote/manifest.json").read_text(encoding="utf-8"))
+    assert [f["path"] for f in photos["files"] if f["role"] == "image"] == ["01.jpg", "02.jpg"]
+    assert "links" not in photos["post"]["source"] and photos["post"]["source"]["importer"] == "tiktok"
+    caption = (out / "tiktok-20240302-180411/reels/caption.txt").read_text(encoding="utf-8")
+    assert caption.startswith("Sunset cats 🐱 #cats")
+    downloads = sorted(p.name for p in (out / ".repost" / "downloads").iterdir())
+    assert downloads == ["tiktok-20240101-080000-01.jpg", "tiktok-20240101-080000-02.jpg",
+                         "tiktok-20240302-180411-01.mp4"]  # fmt: skip
+
+    # A dry run downloads nothing and says what it would fetch.
+    hits = len(server.hits)
+    dry = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json", "--include-private")
+    assert len(server.hits) == hits and dry.json()["up_to_date"] == 4 and dry.json()["planned"] == 4
+    assert not (out / "tiktok-20240201-090000").exists()
+    text = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--include-private")
+    assert "plan: tiktok-20240201-090000: would download 1 file(s) first" in text.out
+
+    # A re-run downloads nothing that is already here; --include-private takes the private post.
+    hits = len(server.hits)
+    again = run("migrate", source, "--to", TO, "--out", out, "--json", "--include-private", "--retries", "0")
+    assert again.code == 1
+    assert [p for p, _ in server.hits[hits:]] == ["/v/expired", "/v/private"]
+    assert again.json()["done"] == 2 and again.json()["up_to_date"] == 4
+
+
+def test_instagram_export_keeps_emoji_and_reads_extensionless_video(
+    run, tmp_path, clip_fits_all, image_jpeg_34
+):
+    posts = [{"media": [ig_media("media/posts/202405/111_n.jpg", 1715566876, "Café cats 🐱 #cats")]}]
+    reels = [{"media": [ig_media("media/reels/202401/FQIoAkMz_1790", 1704232088, "Reel 🇨🇴")]}]
+    files = {"media/posts/202405/111_n.jpg": image_jpeg_34, "media/reels/202401/FQIoAkMz_1790": clip_fits_all}
+    root = write_instagram_export(tmp_path / "instagram", "2024", posts, reels, files)
+    # as in a real export: the UTF-8 bytes of 🐱 written as four latin-1 escapes
+    raw = (root / "your_instagram_activity/content/posts_1.json").read_text(encoding="utf-8")
+    assert "\\u00f0\\u009f\\u0090\\u00b1" in raw and "🐱" not in raw
+    out = tmp_path / "out"
+    result = run("migrate", root, "--to", TO, "--out", out, "-j", "2", "--json")
+    doc = result.json()
+    assert result.code == 0 and doc["failed"] == []
+    # a photo post becomes a slideshow for Reels, which takes video only
+    assert (out / "instagram-20240513-022116/reels/01.mp4").is_file()
+    caption = (out / "instagram-20240513-022116/rednote/caption.txt").read_text(encoding="utf-8")
+    assert caption.startswith("Café cats 🐱 #cats")
+    reel = (out / "instagram-20240102-214808/reels/caption.txt").read_text(encoding="utf-8")
+    assert reel.startswith("Reel 🇨🇴")
+    assert run("validate", out).code == 0
+
+
+def make_backlog(write_post, clip, n, start=0):
+    for i in range(start, start + n):
+        text = f"caption: Post {i} 🐱\ncreated: 2024-01-{i + 1:02d}T12:00:00Z\nmedia: [clip.mp4]\n"
+        write_post(text, media={"clip.mp4": clip}, folder=f"backlog/p{i}")
+
+
+def test_one_misfit_post_fails_alone(run, write_post, clip_fits_all, image_jpeg_34, tmp_path):
+    make_backlog(write_post, clip_fits_all, 2)
+    # a post mixing a video and a photo: no platform takes both in one post
+    write_post("caption: wide\nmedia: [clip.mp4, a.jpg]\n", media={"clip.mp4": clip_fits_all, "a.jpg": image_jpeg_34},
+               folder="backlog/wide")  # fmt: skip
+    out = tmp_path / "out"
+    result = run("migrate", tmp_path / "backlog", "--to", TO, "--out", out, "--json")
+    assert result.code == 1
+    doc = result.json()
+    assert doc["done"] == 4 and {f["post"] for f in doc["failed"]} == {"wide"}
+    assert all(f["error"].startswith("the post mixes photos and video") for f in doc["failed"])
+    assert bundles_under(out) == ["p0/rednote", "p0/reels", "p1/rednote", "p1/reels"]
+    # a post.yaml that cannot be read fails alone too, naming the file and the problem
+    write_post("media: [gone.mp4]\n", folder="backlog/broken")
+    text = run("migrate", tmp_path / "backlog", "--to", TO, "--out", out)
+    assert text.code == 1 and "✗ wide → reels: the post mixes photos and video" in text.out
+    assert "✗ broken → rednote: media[0]: media file not found: gone.mp4 [" in text.out
+    assert "4 up to date" in text.out and "\r" not in text.err  # not a terminal: no progress bar
+
+
+def test_progress_bar_shows_overall_and_current_posts():
+    buf = io.StringIO()
+    bar = ProgressBar(buf)
+    bar.total(3)
+    bar.started("p0")
+    bar.started("p1")
+    assert "0/3 posts, 0 failed · now: p0, p1" in buf.getvalue().split("\r")[-1]
+    bar.finished("p0", [Record("p0", "reels", "failed", "failed", error="boom")])
+    assert "[██████·" in buf.getvalue().split("\r")[-1]
+    assert "1/3 posts, 1 failed · now: p1" in buf.getvalue().split("\r")[-1]
+
+
+def test_a_change_redoes_just_what_it_touches(run, write_post, clip_fits_all, tmp_path):
+    make_backlog(write_post, clip_fits_all, 2)
+    out, src = tmp_path / "out", tmp_path / "backlog"
+    assert run("migrate", src, "--to", TO, "--out", out).code == 0
+    post = src / "p1" / "post.yaml"
+    post.write_text(post.read_text(encoding="utf-8").replace("Post 1", "Post one"), encoding="utf-8")
+    assert run("migrate", src, "--to", TO, "--out", out).code == 0
+    made = {k for k, b in report(out).items() if b["result"] == "made"}
+    assert made == {("p1", "rednote"), ("p1", "reels")}
+    assert "Post one" in (out / "p1/reels/caption.txt").read_text(encoding="utf-8")
+    # a profile edit (a user copy of reels.yaml, version bumped) redoes Reels only
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    builtin = Path(__file__).resolve().parents[1] / "profiles" / "reels.yaml"
+    text = builtin.read_text(encoding="utf-8")
+    version = next(line for line in text.splitlines() if line.startswith("version:"))
+    bumped = int(version.split(":")[1]) + 1
+    (profiles / "reels.yaml").write_text(text.replace(version, f"version: {bumped}"), encoding="utf-8")
+    assert run("migrate", src, "--to", TO, "--out", out, "--profiles", profiles).code == 0
+    made = {k for k, b in report(out).items() if b["result"] == "made"}
+    assert made == {("p0", "reels"), ("p1", "reels")}
+    manifest = json.loads((out / "p0/reels/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["profile"]["version"] == bumped
+    # an option that changes what is made redoes everything it reaches
+    assert run("migrate", src, "--to", "rednote", "--out", out, "--fit", "pad").code == 0
+    assert {k for k, b in report(out).items() if b["result"] == "made"} == {
+        ("p0", "rednote"),
+        ("p1", "rednote"),
+    }
+
+
+def test_filters_and_dry_run(run, write_post, clip_fits_all, tmp_path):
+    make_backlog(write_post, clip_fits_all, 4)
+    src, out = tmp_path / "backlog", tmp_path / "out"
+    dry = run("migrate", src, "--to", "reels", "--out", out, "--dry-run", "--json",
+              "--since", "2024-01-02", "--until", "2024-01-04", "--limit", "2")  # fmt: skip
+    assert dry.code == 0, dry.err
+    assert [p["post"] for p in dry.json()["plans"]] == ["p1", "p2"] and dry.json()["planned"] == 2
+    assert not out.exists()
+    text = run("migrate", src, "--to", "reels", "--out", out, "--dry-run", "--only", "p3")
+    assert "plan: p3 → reels" in text.out and "p0" not in text.out and not out.exists()
+    only = run("migrate", src, "--to", "reels", "--out", out, "--only", "p0,p3", "--json")
+    assert only.code == 0 and bundles_under(out) == ["p0/reels", "p3/reels"]
+
+
+def unfold(ics: str) -> list[str]:
+    return ics.replace("\r\n ", "").split("\r\n")
+
+
+def test_schedule_paces_oldest_first_one_a_day_per_platform(run, write_post, clip_fits_all, tmp_path):
+    make_backlog(write_post, clip_fits_all, 3)
+    post = tmp_path / "backlog" / "p2" / "post.yaml"
+    post.write_text("title: Cats, dogs; and \\ more\n" + post.read_text(encoding="utf-8"), encoding="utf-8")
+    src, out = tmp_path / "backlog", tmp_path / "out"
+    result = run("migrate", src, "--to", TO, "--out", out, "--schedule", "daily 18:00",
+                 "--start", "2026-03-28", "--tz", "Europe/Berlin")  # fmt: skip
+    assert result.code == 0, result.err
+    rows = (out / "schedule.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "date,time,timezone,platform,post,title,bundle"
+    got = [r.split(",")[:5] for r in rows[1:]]
+    assert [g for g in got if g[3] == "reels"] == [
+        ["2026-03-28", "18:00", "Europe/Berlin", "reels", "p0"],
+        ["2026-03-29", "18:00", "Europe/Berlin", "reels", "p1"],
+        ["2026-03-30", "18:00", "Europe/Berlin", "reels", "p2"],
+    ]
+    assert len(rows) == 7
+    raw = (out / "schedule.ics").read_bytes()
+    assert raw.startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and raw.endswith(b"END:VCALENDAR\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+    lines = unfold(raw.decode("utf-8"))
+    assert lines.count("BEGIN:VEVENT") == 6
+    # 18:00 in Berlin: 17:00Z before the clocks change on 29 March 2026, 16:00Z after
+    assert "DTSTART:20260328T170000Z" in lines and "DTSTART:20260329T160000Z" in lines
+    assert "SUMMARY:Post on reels: Cats\\, dogs\\; and \\\\ more" in lines
+    two = run("migrate", src, "--to", "reels", "--out", out, "--schedule", "daily 09:00,18:00",
+              "--start", "2026-01-10")  # fmt: skip
+    assert two.code == 0
+    dates = [r.split(",")[:2] for r in (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert dates == [["2026-01-10", "09:00"], ["2026-01-10", "18:00"], ["2026-01-11", "09:00"]]
+    bad = run("migrate", src, "--to", "reels", "--out", out, "--schedule", "sometimes")
+    assert bad.code == 2 and "cannot read the schedule" in bad.err
+
+
+def test_unrecognised_source_is_a_usage_error(run, tmp_path):
+    (tmp_path / "src").mkdir()
+    result = run("migrate", tmp_path / "src", "--to", TO, "--out", tmp_path / "out")
+    assert result.code == 2 and "Error: not a source repost can migrate" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def tiktok_backlog(server, clip, folder: Path, n: int) -> Path:
+    server.routes["/v/clip"] = ("file", clip.read_bytes())
+    videos = [
+        tiktok_video(f"2024-01-{i + 1:02d} 12:00:00", server.url("/v/clip"), f"Post {i} 🐱") for i in range(n)
+    ]
+    return write_tiktok_export(folder, videos).parent
+
+
+@pytest.mark.parametrize("kind", ["posts", "tiktok"])
+def test_killed_with_sigkill_midway_then_resumed(run, write_post, server, clip_fits_all, tmp_path, kind):
+    if kind == "posts":
+        make_backlog(write_post, clip_fits_all, 8)
+        src = tmp_path / "backlog"
+    else:  # killed while downloading or making: .part files and half-made bundles both resume
+        src = tiktok_backlog(server, clip_fits_all, tmp_path / "TikTok_Data", 8)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "repost", "migrate", src, "--to", TO, "--out", out, "-j", "2"]
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and not list(out.glob("*/*/manifest.json")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    # Whatever is in place is whole: a bundle folder always has its manifest and every file in it.
+    finished = {}
+    for bundle in (p for p in out.glob("*/*") if ".repost" not in p.parts):
+        manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+        assert all((bundle / f["path"]).stat().st_size == f["bytes"] for f in manifest["files"])
+        finished[bundle] = (bundle / "manifest.json").stat().st_mtime_ns
+    assert 0 < len(finished) < 16
+
+    result = run("migrate", src, "--to", TO, "--out", out, "-j", "2", "--json")
+    assert result.code == 0, result.out + result.err
+    assert result.json()["done"] + result.json()["up_to_date"] == 16
+    assert len(bundles_under(out)) == 16
+    assert len([p for p in out.glob("*/*") if ".repost" not in p.parts]) == 16
+    for bundle, mtime in finished.items():  # finished before the kill: not made again
+        assert (bundle / "manifest.json").stat().st_mtime_ns == mtime
+        assert report(out)[bundle.parent.name, bundle.name]["result"] == "up_to_date"
+    assert not list((out / ".repost" / "tmp").iterdir())
+    assert not list(out.glob(".repost/downloads/*.part"))
+    check = run("validate", out, "--json")
+    assert check.code == 0 and len(check.json()["bundles"]) == 16

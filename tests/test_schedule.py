@@ -1,0 +1,57 @@
+"""schedule: the --schedule grammar, slots across days, and RFC 5545 folding and escaping."""
+
+import datetime as dt
+
+import pytest
+
+from repost.errors import UsageError
+from repost.schedule import escape_text, fold_lines, parse_schedule, plan_slots
+from repost.state import Record
+
+
+def test_grammar_and_slots():
+    s = parse_schedule("every 2 days 18:00,9:30", dt.date(2026, 1, 1), "Asia/Shanghai")
+    slots = s.slots()
+    got = [next(slots) for _ in range(3)]
+    assert [x.isoformat() for x in got] == [
+        "2026-01-01T09:30:00+08:00",
+        "2026-01-01T18:00:00+08:00",
+        "2026-01-03T09:30:00+08:00",
+    ]
+    default = parse_schedule("daily 18:00", None, None)
+    assert default.tz.key == "UTC" and default.start > dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("spec", "tz", "message"),
+    [("weekly 18:00", None, "cannot read"), ("daily 25:00", None, "no such time"),
+     ("daily 18:00", "Mars/Olympus", "unknown time zone")],
+)  # fmt: skip
+def test_bad_schedules_are_usage_errors(spec, tz, message):
+    with pytest.raises(UsageError, match=message):
+        parse_schedule(spec, None, tz)
+
+
+def test_each_platform_gets_its_own_slots_and_undone_posts_none():
+    s = parse_schedule("daily 18:00", dt.date(2026, 5, 1), "UTC")
+    records = [
+        Record("a", "rednote", "done", "made"),
+        Record("b", "rednote", "failed", "failed"),
+        Record("c", "rednote", "done", "made"),
+        Record("a", "reels", "done", "up_to_date"),
+    ]
+    got = [(when.day, r.post, r.platform) for when, r in plan_slots(records, s)]
+    assert got == [(1, "a", "rednote"), (2, "c", "rednote"), (1, "a", "reels")]
+
+
+def test_folding_counts_octets_and_never_splits_a_character():
+    line = "SUMMARY:" + "猫🐱" * 40
+    folded = fold_lines([line])
+    parts = folded.encode("utf-8").split(b"\r\n")
+    assert parts[-1] == b"" and all(len(p) <= 75 for p in parts)
+    assert all(p.startswith(b" ") for p in parts[1:-1])
+    assert folded.replace("\r\n ", "") == line + "\r\n"  # every part decodes: no split character
+
+
+def test_text_escaping():
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
