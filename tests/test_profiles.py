@@ -9,7 +9,7 @@ import yaml
 from repost.errors import ProfileError
 from repost.profiles import builtin_profile_dir, load_profile, load_profiles, select_profiles
 
-BUILTIN = ["lemon8", "rednote", "reels", "tiktok"]
+BUILTIN = ["lemon8", "rednote", "reels", "shorts", "tiktok"]
 
 
 def builtin_file(pid: str) -> Path:
