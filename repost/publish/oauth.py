@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import secrets as pysecrets
 import threading
 import time
 import urllib.parse
 import webbrowser
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from repost.errors import UsageError
 from repost.publish import http
@@ -184,7 +184,7 @@ def _wait_for_code(state: str, port: int, on_ready) -> tuple[str, str]:
     """Serve one redirect on 127.0.0.1; returns (code, redirect_uri)."""
     got: dict[str, str] = {}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
             if query.get("state") != state:
@@ -203,7 +203,7 @@ def _wait_for_code(state: str, port: int, on_ready) -> tuple[str, str]:
         def log_message(self, *args):  # the query holds the code: never print it
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+    server = HTTPServer(("127.0.0.1", port), Handler)
     server.timeout = 1.0
     redirect_uri = f"http://127.0.0.1:{server.server_address[1]}/callback"
     deadline = time.monotonic() + LOGIN_TIMEOUT_S

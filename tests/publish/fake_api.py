@@ -6,6 +6,8 @@ with the documented shapes and errors, recording every request so tests can asse
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 import threading
@@ -35,12 +37,21 @@ class State:
     youtube_videos: list = field(default_factory=list)
     polls: dict = field(default_factory=dict)
     issued: list = field(default_factory=list)  # every token the server handed out
-    auth_codes: dict = field(default_factory=dict)
+    auth_codes: dict = field(default_factory=dict)  # code -> PKCE code_challenge
+    pkce_verified: int = 0
 
     def new_token(self, prefix: str) -> str:
         token = f"{prefix}-{secrets.token_hex(12)}"
         self.issued.append(token)
         return token
+
+
+def _pkce_matches(verifier: str | None, challenge: str | None) -> bool:
+    """RFC 7636 S256: BASE64URL(SHA256(verifier)) without padding equals the challenge."""
+    if not verifier or not challenge:
+        return False
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == challenge
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -117,30 +128,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def _token_endpoint(self, form: dict, prefix: str) -> None:
         grant = form.get("grant_type")
-        ok = (grant == "refresh_token" and form.get("refresh_token") in self.state.refresh_tokens) or (
-            grant == "authorization_code"
-            and form.get("code") in self.state.auth_codes
-            and form.get("code_verifier")
-        )
+        if grant == "authorization_code":
+            ok = _pkce_matches(form.get("code_verifier"), self.state.auth_codes.pop(form.get("code"), None))
+            self.state.pkce_verified += ok
+        else:
+            ok = grant == "refresh_token" and form.get("refresh_token") in self.state.refresh_tokens
         if not ok or not form.get("client_secret"):
-            return self._send(
-                400, {"error": "invalid_grant", "error_description": "refresh token is invalid"}
-            )
-        self.state.auth_codes.pop(form.get("code"), None)
+            return self._send(400, {"error": "invalid_grant", "error_description": "the grant is invalid"})
         access, refresh = self.state.new_token(f"{prefix}-access"), self.state.new_token(f"{prefix}-refresh")
         self.state.valid_tokens.add(access)
         self.state.refresh_tokens[refresh] = form.get("client_key") or form.get("client_id")
-        self._send(
-            200,
-            {
-                "access_token": access,
-                "refresh_token": refresh,
-                "expires_in": 86400,
-                "open_id": "open-1",
-                "scope": "video.publish",
-                "token_type": "Bearer",
-            },
-        )
+        doc = {"access_token": access, "refresh_token": refresh, "expires_in": 86400, "open_id": "open-1"}
+        self._send(200, {**doc, "scope": "video.publish", "token_type": "Bearer"})
 
     # --- TikTok ---------------------------------------------------------------------------------
 
