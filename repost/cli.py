@@ -206,14 +206,17 @@ def auth_logout(platform, account):
     "--privacy", default=None, help="TikTok privacy level or YouTube privacyStatus (default: private)."
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be published; post nothing.")
+@click.option(
+    "--retry-unconfirmed", is_flag=True, help="Send again a post an earlier run sent but never confirmed."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def publish(bundles, account, privacy, dry_run, as_json):
+def publish(bundles, account, privacy, dry_run, retry_unconfirmed, as_json):
     """Publish BUNDLE... (bundles or folders of them) through the platforms' official APIs."""
     from dataclasses import asdict
 
     from repost.publish.runner import exit_status, publish_bundles, render
 
-    outcomes = publish_bundles(bundles, account=account, dry_run=dry_run, privacy=privacy)
+    outcomes = publish_bundles(bundles, account, dry_run, privacy, retry=retry_unconfirmed)
     if as_json:
         rows = [{**asdict(o), "bundle": str(o.bundle)} for o in outcomes]
         click.echo(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from repost.publish.secrets import fail, log, redact
 
@@ -61,6 +63,7 @@ def send(
     json_body: dict | None = None,
     form: dict | None = None,
     data: bytes | None = None,
+    upload: Path | None = None,
 ) -> Response:
     """One request; an HTTP error status is returned, not raised (callers map the platform's errors)."""
     headers = dict(headers or {})
@@ -72,10 +75,15 @@ def send(
     elif form is not None:
         data = urllib.parse.urlencode(form).encode("ascii")
         headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    log.debug("%s %s (%d bytes)", method, url, len(data or b""))
+    length = upload.stat().st_size if upload is not None else len(data or b"")
+    log.debug("%s %s (%d bytes)", method, url, length)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as resp:
+        with contextlib.ExitStack() as stack:
+            if upload is not None:  # streamed from disk: a large video is never held in memory
+                data = stack.enter_context(open(upload, "rb"))
+                headers["Content-Length"] = str(length)
+            request = urllib.request.Request(url, data=data, headers=headers, method=method)
+            resp = stack.enter_context(urllib.request.urlopen(request, timeout=TIMEOUT_S))
             result = Response(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
     except urllib.error.HTTPError as exc:
         result = Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())

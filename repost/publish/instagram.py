@@ -89,8 +89,8 @@ def _wait(session: Session, graph: str, container: str) -> None:
     raise fail("Instagram is still processing the video", container, hint="run publish again later")
 
 
-def publish(bundle: Bundle, session: Session, profile: Profile) -> Published:
-    """Post one video bundle as a Reel."""
+def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, commit=None) -> Published:
+    """Post one video bundle as a Reel; ``commit(container_id)`` runs before media_publish."""
     user_id = session.tokens.user_id
     if not user_id:
         raise fail("the Instagram login has no account id", hint="log in again with --user-id IG_USER_ID")
@@ -112,10 +112,12 @@ def publish(bundle: Bundle, session: Session, profile: Profile) -> Published:
     size = video.stat().st_size
     headers = {"offset": "0", "file_size": str(size), "Content-Type": "application/octet-stream"}
     url = f"{http.base_url('REPOST_RUPLOAD')}/ig-api-upload/{container}"
-    doc = _call(session, "POST", url, headers=headers, data=video.read_bytes())
+    doc = _call(session, "POST", url, headers=headers, upload=video)
     if not doc.get("success"):
         raise fail(f"Instagram did not take the upload: {doc.get('message', 'no reason given')}", video)
     _wait(session, graph, container)
+    if commit:
+        commit(container)
     media_id = str(
         _call(session, "POST", f"{graph}/{user_id}/media_publish", form={"creation_id": container})["id"]
     )

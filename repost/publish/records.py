@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS publish_records (
     url          TEXT,
     bundle       TEXT NOT NULL,
     published_at TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'published',  -- or 'pending': sent, not yet confirmed
     PRIMARY KEY (post_id, platform, account)
 )
 """
@@ -39,6 +40,7 @@ class PublishRecord:
     url: str | None
     bundle: str
     published_at: str
+    status: str = "published"  # or "pending": the point of no return was passed, no confirmation yet
 
 
 def state_db(bundle: Path) -> Path:
@@ -59,15 +61,16 @@ def find_record(bundle: Path, post_id: str, platform: str, account: str) -> Publ
     if db.is_file():
         with _connect(db) as conn:
             row = conn.execute(
-                "SELECT post_id, platform, account, remote_id, url, bundle, published_at FROM publish_records"
-                " WHERE post_id = ? AND platform = ? AND account = ?",
+                "SELECT post_id, platform, account, remote_id, url, bundle, published_at, status"
+                " FROM publish_records WHERE post_id = ? AND platform = ? AND account = ?",
                 (post_id, platform, account),
             ).fetchone()
         if row:
             return PublishRecord(*row)
     for entry in read_publish_json(bundle):
-        if entry.get("account") == account and entry.get("remote_id"):
-            return PublishRecord(**{k: entry.get(k) for k in PublishRecord.__dataclass_fields__})
+        if entry.get("account") == account and entry.get("platform") == platform and entry.get("remote_id"):
+            fields = {k: entry.get(k) for k in PublishRecord.__dataclass_fields__}
+            return PublishRecord(**{**fields, "status": fields["status"] or "published"})
     return None
 
 
@@ -81,10 +84,10 @@ def read_publish_json(bundle: Path) -> list[dict]:
 
 
 def save_record(bundle: Path, record: PublishRecord) -> None:
-    """Record a publish in state.db and in publish.json (written aside, then renamed)."""
+    """Record a publish (or a pending one) in state.db and in publish.json (written aside, then renamed)."""
     with _connect(state_db(bundle)) as conn:
         conn.execute(
-            "INSERT OR REPLACE INTO publish_records VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO publish_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             tuple(asdict(record).values()),
         )
     entries = [e for e in read_publish_json(bundle) if e.get("account") != record.account]

@@ -14,16 +14,18 @@ from repost.publish.manual import NO_API, manual_steps
 from repost.publish.oauth import Session
 from repost.publish.secrets import load_tokens, redact
 
+# Each takes (bundle, session, profile, privacy, commit): ``commit(remote_id)`` is called just
+# before the step that makes the post happen, so a crash after it is never followed by a repeat.
 PUBLISHERS: dict[str, Callable[..., object]] = {
-    "tiktok": lambda b, s, p, privacy: tiktok.publish(b, s, p, privacy),
-    "reels": lambda b, s, p, privacy: instagram.publish(b, s, p),
-    "shorts": lambda b, s, p, privacy: youtube.publish(b, s, p, privacy),
+    "tiktok": tiktok.publish,
+    "reels": instagram.publish,
+    "shorts": youtube.publish,
 }
 
 
 @dataclass
 class Outcome:
-    """What became of one bundle: published | already | manual | planned | failed."""
+    """What became of one bundle: published | already | unconfirmed | manual | planned | failed."""
 
     bundle: Path
     platform: str
@@ -49,7 +51,7 @@ def find_bundles(paths) -> list[Path]:
     return found
 
 
-def publish_one(path: Path, profiles: dict[str, Profile], account: str, dry_run: bool, privacy) -> Outcome:
+def publish_one(path: Path, profiles: dict[str, Profile], account, dry_run, privacy, retry) -> Outcome:
     bundle: Bundle = read_bundle(path)
     if bundle.platform in NO_API:
         return Outcome(
@@ -60,41 +62,48 @@ def publish_one(path: Path, profiles: dict[str, Profile], account: str, dry_run:
             f"repost cannot publish to {bundle.platform}", path, hint="upload the bundle by hand"
         )
     done = records.find_record(path, bundle.post_id, bundle.platform, account)
-    if done:
+    if done and done.status == "pending" and not retry:
+        return Outcome(path, bundle.platform, "unconfirmed", done.remote_id, hint=UNCONFIRMED)
+    if done and done.status != "pending":
         return Outcome(path, bundle.platform, "already", done.remote_id, done.url)
     if dry_run:
         load_tokens(bundle.platform, account)  # a missing login shows now, not at the real run
         return Outcome(path, bundle.platform, "planned")
+
+    def record(remote_id: str, url: str | None = None, status: str = "pending") -> None:
+        rec = records.PublishRecord(bundle.post_id, bundle.platform, account, remote_id, url,
+                                    str(path.resolve()), records.now_iso(), status)  # fmt: skip
+        records.save_record(path, rec)
+
     session = Session(bundle.platform, account)
-    result = PUBLISHERS[bundle.platform](bundle, session, profiles[bundle.platform], privacy)
-    record = records.PublishRecord(
-        bundle.post_id,
-        bundle.platform,
-        account,
-        result.remote_id,
-        result.url,
-        str(path.resolve()),
-        records.now_iso(),
-    )
-    records.save_record(path, record)
+    result = PUBLISHERS[bundle.platform](bundle, session, profiles[bundle.platform], privacy, record)
+    record(result.remote_id, result.url, "published")
     return Outcome(path, bundle.platform, "published", result.remote_id, result.url)
 
 
-def publish_bundles(paths, account: str = "default", dry_run: bool = False, privacy=None) -> list[Outcome]:
+UNCONFIRMED = (
+    "an earlier run sent this post and did not hear back; look for it on the account, and only if it "
+    "is not there run publish again with --retry-unconfirmed"
+)
+
+
+def publish_bundles(paths, account="default", dry_run=False, privacy=None, retry=False) -> list[Outcome]:
     """Publish every bundle found; one failure does not stop the rest."""
     # API posting follows the API path's limits (TikTok caption 2,200 UTF-16 units, not the app's 4,000).
     profiles = load_profiles(upload_path="api")
     outcomes = []
     for path in find_bundles(paths):
         try:
-            outcomes.append(publish_one(path, profiles, account, dry_run, privacy))
+            outcomes.append(publish_one(path, profiles, account, dry_run, privacy, retry))
         except RepostError as exc:
-            outcomes.append(Outcome(path, "?", "failed", error=redact(exc.one_line()), hint=exc.hint))
+            platform = path.name if path.name in (*PUBLISHERS, *NO_API) else "?"
+            outcomes.append(Outcome(path, platform, "failed", error=redact(exc.one_line()), hint=exc.hint))
     return outcomes
 
 
 def exit_status(outcomes: list[Outcome]) -> ExitStatus:
-    return ExitStatus.FAILED if any(o.status == "failed" for o in outcomes) else ExitStatus.OK
+    bad = any(o.status in ("failed", "unconfirmed") for o in outcomes)
+    return ExitStatus.FAILED if bad else ExitStatus.OK
 
 
 def render(outcome: Outcome) -> list[str]:
@@ -104,6 +113,11 @@ def render(outcome: Outcome) -> list[str]:
         return [f"✓ {where}: published {outcome.url or outcome.remote_id}"]
     if outcome.status == "already":
         return [f"= {where}: already published ({outcome.url or outcome.remote_id}); nothing to do"]
+    if outcome.status == "unconfirmed":
+        return [
+            f"? {where}: sent before as {outcome.remote_id}, never confirmed",
+            f"    hint: {outcome.hint}",
+        ]
     if outcome.status == "planned":
         return [f"· {where}: would publish (dry run)"]
     if outcome.status == "manual":

@@ -114,8 +114,8 @@ def _wait(session: Session, publish_id: str) -> dict:
     raise fail("TikTok is still processing the video", publish_id, hint="check the TikTok app in a while")
 
 
-def publish(bundle: Bundle, session: Session, profile: Profile, privacy: str | None = None) -> Published:
-    """Post one video bundle to TikTok."""
+def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, commit=None) -> Published:
+    """Post one video bundle to TikTok; ``commit(publish_id)`` runs before the upload that posts it."""
     if bundle.kind != "video":
         raise fail(
             "TikTok's API takes photo posts only as PULL_FROM_URL: TikTok downloads each image from a "
@@ -138,6 +138,8 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy: str | N
         },
     }
     data = _call(session, "/v2/post/publish/video/init/", body)
+    if commit:
+        commit(str(data["publish_id"]))  # Direct Post: a complete upload is posted without another call
     upload_chunks(data["upload_url"], video, size)
     done = _wait(session, data["publish_id"])
     post_ids = done.get("publicaly_available_post_id") or []  # sic: TikTok's spelling

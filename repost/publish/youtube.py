@@ -46,8 +46,8 @@ def title_of(bundle: Bundle, profile: Profile) -> str:
     return text.replace("<", "").replace(">", "")  # Y4: a title may not hold < or >
 
 
-def publish(bundle: Bundle, session: Session, profile: Profile, privacy: str | None = None) -> Published:
-    """Upload one video bundle as a Short."""
+def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, commit=None) -> Published:
+    """Upload one video bundle as a Short; ``commit`` runs before the upload that creates the video."""
     if bundle.kind != "video":
         raise fail("YouTube's API takes no image posts; a Shorts bundle must hold a video", bundle.path)
     caption = profile.text.caption
@@ -71,15 +71,10 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy: str | N
     location = resp.header("location")
     if resp.status >= 400 or not location:
         raise fail(f"YouTube refused the upload: {_reason(resp)}", start)
-    resp = authed(
-        session,
-        http.bearer,
-        _expired,
-        "PUT",
-        location,
-        data=video.read_bytes(),
-        headers={"Content-Type": "video/mp4"},
-    )
+    if commit:
+        commit("(upload started)")  # YouTube gives the video id only when the upload ends
+    put_headers = {"Content-Type": "video/mp4"}
+    resp = authed(session, http.bearer, _expired, "PUT", location, upload=video, headers=put_headers)
     if resp.status not in (200, 201) or not resp.json().get("id"):
         raise fail(f"YouTube did not take the video: {_reason(resp)}", video)
     video_id = resp.json()["id"]

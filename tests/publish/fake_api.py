@@ -32,6 +32,7 @@ class State:
     inits: int = 0
     spam_risk: bool = False
     ig_quota_usage: int = 0
+    ig_publish_drops: int = 0  # media_publish calls that fail as if the connection dropped
     ig_posts: list = field(default_factory=list)
     tiktok_posts: list = field(default_factory=list)
     youtube_videos: list = field(default_factory=list)
@@ -291,6 +292,9 @@ class Handler(BaseHTTPRequestHandler):
             self.state.polls[cid] = {"uploaded": 0, "polls": 0, "caption": form.get("caption")}
             port = self.server.server_address[1]
             return self._send(200, {"id": cid, "uri": f"http://127.0.0.1:{port}/ig-api-upload/{cid}"})
+        if rest[1:] == ["media_publish"] and self.state.ig_publish_drops:
+            self.state.ig_publish_drops -= 1
+            return self._send(502, {"error": {"message": "Bad gateway", "code": 1}})
         if rest[1:] == ["media_publish"]:
             c = self.state.polls.get(form.get("creation_id"))
             if not c or c["polls"] < 1 or not c["uploaded"]:

@@ -228,3 +228,21 @@ def test_not_a_bundle_is_one_clear_line(run, tmp_path, memory_keyring, what):
         path.mkdir()
     result = run("publish", path)
     assert result.code == 1 and "not a bundle (no readable manifest.json)" in result.out
+
+
+def test_a_post_sent_but_never_confirmed_is_not_sent_again_unless_asked(
+    run, api, login, exported, memory_keyring
+):
+    reels_login(api, login)
+    bundle = exported / "cats" / "reels"
+    api.ig_publish_drops = 1  # the publish call is sent, and no answer comes back
+    first = run("publish", bundle)
+    assert first.code == 1 and api.ig_posts == []
+    requests_before = len(api.requests)
+    again = run("publish", bundle)
+    assert again.code == 1 and "never confirmed" in again.out and "--retry-unconfirmed" in again.out
+    assert len(api.requests) == requests_before  # nothing sent
+    retried = run("publish", bundle, "--retry-unconfirmed", "--json")
+    assert retried.code == 0 and retried.json()["bundles"][0]["status"] == "published"
+    assert len(api.ig_posts) == 1
+    assert "already published" in run("publish", bundle, "--retry-unconfirmed").out
