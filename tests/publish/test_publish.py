@@ -246,3 +246,26 @@ def test_a_post_sent_but_never_confirmed_is_not_sent_again_unless_asked(
     assert retried.code == 0 and retried.json()["bundles"][0]["status"] == "published"
     assert len(api.ig_posts) == 1
     assert "already published" in run("publish", bundle, "--retry-unconfirmed").out
+
+
+def test_a_token_past_its_expiry_is_refreshed_before_the_first_call(
+    run, api, login, exported, memory_keyring
+):
+    access, refresh = api.new_token("tt-access"), api.new_token("tt-refresh")
+    api.refresh_tokens[refresh] = "tt-client"
+    doc = {"access_token": access, "refresh_token": refresh, "expires_in": 1, **TT_CLIENT}
+    assert login("tiktok", doc).code == 0
+    result = run("publish", exported / "cats" / "tiktok")
+    assert result.code == 0, result.out
+    assert api.requests[0][1] == "/v2/oauth/token/"  # refreshed first: no call was made with the old token
+    assert not any(h.get("Authorization") == f"Bearer {access}" for _, _, h, _ in api.requests)
+
+
+def test_a_refused_refresh_asks_for_a_new_login(run, api, login, exported, memory_keyring):
+    doc = {"access_token": "tt-dead-token-123", "refresh_token": "tt-revoked-refresh-123", **TT_CLIENT}
+    assert login("tiktok", doc).code == 0
+    result = run("--debug", "publish", exported / "cats" / "tiktok")
+    assert result.code == 1
+    assert "the tiktok token endpoint refused: the grant is invalid" in result.out
+    assert "repost auth login tiktok" in result.out
+    assert "tt-revoked-refresh-123" not in result.out + result.err and "tt-dead-token-123" not in result.err
