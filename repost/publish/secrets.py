@@ -173,7 +173,14 @@ def load_tokens(platform: str, account: str) -> Tokens:
             platform,
             hint=f"run: repost auth login {platform} --account {account}",
         )
-    tokens = Tokens(**json.loads(raw))
+    try:
+        tokens = Tokens(**json.loads(raw))
+    except (ValueError, TypeError):
+        raise fail(
+            f"the stored {platform} login for {account!r} is unreadable",
+            platform,
+            hint=f"log in again: repost auth login {platform} --account {account}",
+        ) from None
     remember_secret(*tokens.secret_values())
     return tokens
 

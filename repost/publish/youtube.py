@@ -20,6 +20,7 @@ REASONS = {
     "rateLimitExceeded": "YouTube's rate limit was hit; wait a minute and run again",
     "forbidden": "the login may not upload to this channel; log in again and allow uploads",
 }
+PRIVACY = ("private", "unlisted", "public")  # videos#status.privacyStatus (Y4)
 # Google marks a video about children or not; a Short made for kids loses comments, so say no unless told.
 MADE_FOR_KIDS = False
 
@@ -50,6 +51,11 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
     """Upload one video bundle as a Short; ``commit`` runs before the upload that creates the video."""
     if bundle.kind != "video":
         raise fail("YouTube's API takes no image posts; a Shorts bundle must hold a video", bundle.path)
+    privacy = (privacy or "private").lower()
+    if privacy not in PRIVACY:
+        raise fail(
+            f"YouTube privacy {privacy!r} is not one of {', '.join(PRIVACY)}", hint="use --privacy private"
+        )
     caption = profile.text.caption
     n = count_text(bundle.caption, caption.count)
     if n > caption.max_length:
@@ -60,7 +66,7 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
     size = video.stat().st_size
     resource = {
         "snippet": {"title": title_of(bundle, profile), "description": bundle.caption},
-        "status": {"privacyStatus": (privacy or "private").lower(), "selfDeclaredMadeForKids": MADE_FOR_KIDS},
+        "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": MADE_FOR_KIDS},
     }
     start = http.base_url("REPOST_YOUTUBE_API") + "/upload/youtube/v3/videos"
     headers = {"X-Upload-Content-Length": str(size), "X-Upload-Content-Type": "video/mp4"}

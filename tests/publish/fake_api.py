@@ -286,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest[1:] == ["media"] and method == "POST":
             if form.get("media_type") != "REELS" or form.get("upload_type") != "resumable":
                 return self._ig_error(400, 100, "Invalid parameter")
-            if len(form.get("caption", "")) > 2200:
+            if len(form.get("caption", "")) > 2200 or form.get("caption", "").count("#") > 30:
                 return self._ig_error(400, 100, "The caption is too long.", 2207010)
             cid = f"1790{len(self.state.polls) + 1:04d}"
             self.state.polls[cid] = {"uploaded": 0, "polls": 0, "caption": form.get("caption")}

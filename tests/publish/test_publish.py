@@ -269,3 +269,21 @@ def test_a_refused_refresh_asks_for_a_new_login(run, api, login, exported, memor
     assert "the tiktok token endpoint refused: the grant is invalid" in result.out
     assert "repost auth login tiktok" in result.out
     assert "tt-revoked-refresh-123" not in result.out + result.err and "tt-dead-token-123" not in result.err
+
+
+def test_instagram_error_2207010_is_explained(run, api, login, exported, memory_keyring):
+    reels_login(api, login)
+    # within 2,200 characters, so repost sends it; 31 hashtags is over Instagram's 30
+    tags = " ".join(f"#t{i}" for i in range(31))
+    (exported / "cats" / "reels" / "caption.txt").write_text(f"Cats {tags}\n", encoding="utf-8")
+    result = run("publish", exported / "cats" / "reels")
+    assert result.code == 1
+    assert "caption is over Instagram's limits (2,200 characters, 30 hashtags, 20 @ tags)" in result.out
+    assert "subcode 2207010" in result.out and api.ig_posts == []
+
+
+def test_youtube_privacy_is_checked(run, api, login, exported, memory_keyring):
+    assert login("shorts", "yt-token-abcdef").code == 0
+    result = run("publish", exported / "cats" / "shorts", "--privacy", "SELF_ONLY")
+    assert result.code == 1 and "not one of private, unlisted, public" in result.out
+    assert api.requests == []
