@@ -52,6 +52,7 @@ def find_bundles(paths) -> list[Path]:
 
 
 def publish_one(path: Path, profiles: dict[str, Profile], account, dry_run, privacy, retry) -> Outcome:
+    """Publish one bundle, unless it was published (or sent) before; platforms with no API get steps."""
     bundle: Bundle = read_bundle(path)
     if bundle.platform in NO_API:
         return Outcome(

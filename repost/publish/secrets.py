@@ -78,7 +78,8 @@ def fail(what: str, where: object = None, hint: str | None = None) -> PublishErr
 
 NO_BACKEND_HINT = (
     "install and unlock a Secret Service keyring (Debian/Ubuntu: sudo apt-get install gnome-keyring; "
-    "macOS Keychain and Windows Credential Locker work as they are); repost never falls back to a "
+    "macOS Keychain and Windows Credential Locker work as they are; on a machine with no desktop session, "
+    "run inside dbus-run-session after `gnome-keyring-daemon --unlock`); repost never falls back to a "
     "plain-text file. To keep tokens in a file on purpose, pip install keyrings.alt, configure it "
     f"(PYTHON_KEYRING_BACKEND) and set {ALLOW_FILE_KEYRING}=1"
 )
@@ -108,14 +109,13 @@ def get_backend():
     import keyring
 
     backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
     if not _usable(backend):
-        raise UsageError(
-            "no usable system keyring to keep tokens in", type(backend).__name__, NO_BACKEND_HINT
-        )
+        raise UsageError("no usable system keyring to keep tokens in", name, NO_BACKEND_HINT)
     if _is_file_backend(backend) and os.environ.get(ALLOW_FILE_KEYRING) != "1":
         raise UsageError(
             "the keyring backend keeps tokens in a file, and you did not opt in to that",
-            f"{type(backend).__module__}.{type(backend).__name__}",
+            name,
             NO_BACKEND_HINT,
         )
     return backend
