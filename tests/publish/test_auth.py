@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -113,8 +114,6 @@ def test_oauth_redirect_with_a_forged_state_is_refused(run, api, memory_keyring,
     def forged(url):
         redirect = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["redirect_uri"]
         _browser(redirect + "?code=stolen&state=not-yours")
-
-    import urllib.parse
 
     monkeypatch.setattr(oauth, "open_browser", forged)
     result = run("auth", "login", "shorts", "--oauth", "--client-id", "yt-app")
