@@ -297,6 +297,88 @@ def profiles_show(profile_id, as_json, profile_dirs, upload_path):
     click.echo(json.dumps(detail, indent=2, ensure_ascii=False) if as_json else render_detail(detail))
 
 
+@cli.group()
+def auth():
+    """Log in to a platform's posting API; tokens are kept in the system keyring only."""
+
+
+@auth.command("login")
+@click.argument("platform", type=click.Choice(["tiktok", "reels", "shorts", "rednote", "lemon8"]))
+@click.option("--account", default="default", show_default=True, help="A name for this login.")
+@click.option("--token-stdin", is_flag=True, help="Read the access token, or the token JSON, from stdin.")
+@click.option("--oauth", "oauth_flow", is_flag=True, help="Log in in the browser (redirect to 127.0.0.1).")
+@click.option("--client-id", help="Your app's client id (client key on TikTok), for --oauth and refresh.")
+@click.option("--user-id", help="Instagram: the professional account's id.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Loopback port for --oauth (0: any).")
+def auth_login(platform, account, token_stdin, oauth_flow, client_id, user_id, port):
+    """Store a login for PLATFORM. The client secret, if any, comes from REPOST_CLIENT_SECRET."""
+    import os
+
+    from repost.publish.auth_commands import login
+
+    text = sys.stdin.read() if token_stdin else None
+    secret = os.environ.get("REPOST_CLIENT_SECRET") or None
+    login(platform, account, stdin_text=text, oauth_flow=oauth_flow, client_id=client_id,
+          client_secret=secret, user_id=user_id, port=port, echo=click.echo)  # fmt: skip
+    click.echo(f"Logged in to {platform} as {account!r}; the tokens are in the system keyring.")
+
+
+@auth.command("list")
+def auth_list():
+    """Every stored login (never the tokens themselves)."""
+    from repost.publish.auth_commands import accounts, describe
+    from repost.publish.secrets import load_tokens
+
+    found = accounts()
+    if not found:
+        click.echo("No logins. Run: repost auth login PLATFORM")
+    for platform, account in found:
+        click.echo(f"{platform:<8} {account:<16} {describe(load_tokens(platform, account))}")
+
+
+@auth.command("logout")
+@click.argument("platform")
+@click.option("--account", default="default", show_default=True)
+def auth_logout(platform, account):
+    """Delete a login from the keyring."""
+    from repost.publish.auth_commands import logout
+
+    if logout(platform, account):
+        click.echo(f"Logged out of {platform} ({account!r}).")
+    else:
+        click.echo(f"No login for {platform} as {account!r}.")
+
+
+@cli.command()
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--account", default="default", show_default=True, help="Which login to post as.")
+@click.option(
+    "--privacy", default=None, help="TikTok privacy level or YouTube privacyStatus (default: private)."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be published; post nothing.")
+@click.option(
+    "--retry-unconfirmed", is_flag=True, help="Send again a post an earlier run sent but never confirmed."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def publish(bundles, account, privacy, dry_run, retry_unconfirmed, as_json):
+    """Publish BUNDLE... (bundles or folders of them) through the platforms' official APIs."""
+    from dataclasses import asdict
+
+    from repost.publish.runner import exit_status, publish_bundles, render
+
+    outcomes = publish_bundles(bundles, account, dry_run, privacy, retry=retry_unconfirmed)
+    if as_json:
+        rows = [{**asdict(o), "bundle": str(o.bundle)} for o in outcomes]
+        click.echo(
+            json.dumps({"ok": exit_status(outcomes) == 0, "bundles": rows}, indent=2, ensure_ascii=False)
+        )
+    else:
+        for o in outcomes:
+            for line in render(o):
+                click.echo(line)
+    sys.exit(exit_status(outcomes))
+
+
 def main(argv=None) -> None:
     """Run the command line; every error ends here as one line, a hint and an exit code."""
     try:

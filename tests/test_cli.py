@@ -48,12 +48,12 @@ def test_broken_media_named_without_traceback(run, write_post, tmp_path):
 def test_profiles_list_names_every_platform_with_sources(run):
     result = run("profiles", "list")
     assert result.code == 0
-    for pid in ("tiktok", "reels", "rednote", "lemon8"):
+    for pid in ("tiktok", "reels", "rednote", "lemon8", "shorts"):
         assert any(line.startswith(f"{pid} ") for line in result.out.splitlines()), pid
     tiktok_sources = next(line for line in result.out.splitlines() if "sources:" in line and "T1" in line)
     assert {"T1", "T2", "T3"} <= set(tiktok_sources.split("sources: ")[1].split(", "))
     rows = run("profiles", "list", "--json").json()
-    assert {r["id"] for r in rows} == {"tiktok", "reels", "rednote", "lemon8"}
+    assert {r["id"] for r in rows} == {"tiktok", "reels", "rednote", "lemon8", "shorts"}
     assert all(r["sources"] and r["figures"] > 10 for r in rows)
 
 

@@ -1,4 +1,4 @@
-"""export: a fitting clip becomes four valid bundles by stream copy; bundles appear whole or not at all."""
+"""export: a fitting clip becomes a valid bundle per built-in platform by stream copy, whole or not at all."""
 
 import json
 import os
@@ -8,7 +8,7 @@ import pytest
 
 from repost.media.probe import probe_media
 
-PLATFORMS = ["lemon8", "rednote", "reels", "tiktok"]
+PLATFORMS = ["lemon8", "rednote", "reels", "shorts", "tiktok"]
 VIDEO_POST = """
 title: Cats at sunset
 caption: |
@@ -30,7 +30,7 @@ def fitting_post(write_post, clip_fits_all):
     return write_post(VIDEO_POST, media={"clip.mp4": clip_fits_all}, folder="cats")
 
 
-def test_fitting_clip_to_all_four_platforms_by_stream_copy(run, fitting_post, clip_fits_all, tmp_path):
+def test_fitting_clip_to_all_builtin_platforms_by_stream_copy(run, fitting_post, clip_fits_all, tmp_path):
     out = tmp_path / "out"
     result = run("export", fitting_post, "--to", "all", "--out", out, "--json")
     assert result.code == 0, result.err
@@ -70,7 +70,7 @@ def test_fitting_clip_to_all_four_platforms_by_stream_copy(run, fitting_post, cl
     assert (out / "cats" / "reels" / "cover.jpg").is_file()
     check = run("validate", out, "--json")
     assert check.code == 0, check.out
-    assert [b["ok"] for b in check.json()["bundles"]] == [True] * 4
+    assert [b["ok"] for b in check.json()["bundles"]] == [True] * len(PLATFORMS)
 
 
 def test_up_to_date_bundle_is_left_alone_and_force_rebuilds(run, fitting_post, tmp_path):

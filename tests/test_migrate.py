@@ -179,8 +179,8 @@ def make_backlog(write_post, clip, n, start=0):
 def test_one_misfit_post_fails_alone(run, write_post, clip_fits_all, image_jpeg_34, tmp_path):
     make_backlog(write_post, clip_fits_all, 2)
     # a post mixing a video and a photo: no platform takes both in one post
-    write_post("caption: wide\nmedia: [clip.mp4, a.jpg]\n", media={"clip.mp4": clip_fits_all, "a.jpg": image_jpeg_34},
-               folder="backlog/wide")  # fmt: skip
+    media = {"clip.mp4": clip_fits_all, "a.jpg": image_jpeg_34}
+    write_post("caption: wide\nmedia: [clip.mp4, a.jpg]\n", media=media, folder="backlog/wide")
     out = tmp_path / "out"
     result = run("migrate", tmp_path / "backlog", "--to", TO, "--out", out, "--json")
     assert result.code == 1

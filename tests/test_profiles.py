@@ -9,7 +9,7 @@ import yaml
 from repost.errors import ProfileError
 from repost.profiles import builtin_profile_dir, load_profile, load_profiles, select_profiles
 
-BUILTIN = ["lemon8", "rednote", "reels", "tiktok"]
+BUILTIN = ["lemon8", "rednote", "reels", "shorts", "tiktok"]
 
 
 def builtin_file(pid: str) -> Path:
@@ -53,6 +53,16 @@ def test_rednote_and_reels_key_figures():
     assert reels.video.max_sample_rate_hz == 48000 and reels.video.max_audio_channels == 2
     assert reels.video.require_faststart and not reels.video.allow_edit_lists
     assert (reels.text.max_hashtags, reels.text.max_mentions) == (30, 20)
+
+
+def test_shorts_key_figures_are_sourced_from_platform_specs_5():
+    shorts = load_profiles()["shorts"]
+    assert shorts.kinds == ("video",) and shorts.image is None
+    assert shorts.video.max_duration_s == 180 and shorts.video.preferred_aspect == "9:16"
+    assert (shorts.text.title.max_length, shorts.text.title.count) == (100, "chars")
+    assert (shorts.text.caption.max_length, shorts.text.caption.count) == (5000, "utf8_bytes")
+    assert shorts.figures["video.max_duration_s"].source.startswith("Y1 ")
+    assert shorts.figures["text.caption.max_length"].source.startswith("Y4 ")
 
 
 def _mutated(tmp_path, mutate, pid="reels"):

@@ -45,7 +45,9 @@ def long_bundles(run, write_post, clip_fits_all, tmp_path):
         yaml.safe_dump(data, allow_unicode=True), media={"clip.mp4": clip_fits_all}, folder="kyoto"
     )
     out = tmp_path / "out"
-    result = run("export", post, "--to", "all", "--out", out, "--overflow", "comment", "--json")
+    result = run(
+        "export", post, "--to", "tiktok,reels,rednote,lemon8", "--out", out, "--overflow", "comment", "--json"
+    )
     assert result.code == 0, result.out + result.err
     return out / "kyoto", data
 

@@ -1,0 +1,1 @@
+"""Publishing bundles through the platforms' official APIs, with tokens kept in the system keyring."""

@@ -1,0 +1,67 @@
+"""The library side of `repost auth login|list|logout` (the CLI stays thin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from repost.errors import UsageError
+from repost.publish import oauth
+from repost.publish.secrets import Tokens, delete_tokens, list_accounts, remember_secret, save_tokens
+
+
+def login(
+    platform,
+    account,
+    *,
+    stdin_text=None,
+    oauth_flow=False,
+    client_id=None,
+    client_secret=None,
+    user_id=None,
+    port=0,
+    echo=print,
+) -> Tokens:
+    """Store tokens for one account: pasted (stdin) or from the authorization-code flow."""
+    oauth.check_platform(platform)
+    if oauth_flow == (stdin_text is not None):
+        raise UsageError("choose one way to log in: --token-stdin or --oauth")
+    if oauth_flow:
+        if not client_id:
+            raise UsageError("--oauth needs --client-id (your app's id on the platform's developer site)")
+        remember_secret(client_secret)
+        doc = oauth.login_in_browser(platform, client_id, client_secret, port, echo)
+        tokens = Tokens(
+            access_token=doc["access_token"],
+            refresh_token=doc.get("refresh_token"),
+            expires_at=time.time() + float(doc["expires_in"]) if doc.get("expires_in") else None,
+            client_id=client_id,
+            client_secret=client_secret,
+            user_id=user_id or doc.get("open_id"),
+        )
+    else:
+        tokens = oauth.tokens_from_text(stdin_text, client_id, user_id)
+        tokens.client_secret = tokens.client_secret or client_secret
+    if platform == "reels" and not tokens.user_id:
+        raise UsageError("Instagram needs the professional account's id", hint="add --user-id IG_USER_ID")
+    save_tokens(platform, account, tokens)
+    return tokens
+
+
+def describe(tokens: Tokens) -> str:
+    """The non-secret facts about a login, for `auth list`."""
+    if tokens.expires_at is None:
+        expiry = "no expiry given"
+    else:
+        when = dt.datetime.fromtimestamp(tokens.expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        expiry = f"{'expired' if tokens.expired(0) else 'expires'} {when}"
+    refresh = "refreshable" if tokens.refresh_token and tokens.client_id else "not refreshable"
+    return f"{expiry}, {refresh}"
+
+
+def accounts() -> list[tuple[str, str]]:
+    return list_accounts()
+
+
+def logout(platform: str, account: str) -> bool:
+    return delete_tokens(platform, account)

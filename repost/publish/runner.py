@@ -1,0 +1,129 @@
+"""Publish bundles: pick the platform's publisher, never post twice, record what was posted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repost.errors import ExitStatus, PublishError, RepostError
+from repost.profiles import Profile, load_profiles
+from repost.publish import instagram, records, tiktok, youtube
+from repost.publish.base import Bundle, read_bundle
+from repost.publish.manual import NO_API, manual_steps
+from repost.publish.oauth import Session
+from repost.publish.secrets import load_tokens, redact
+
+# Each takes (bundle, session, profile, privacy, commit): ``commit(remote_id)`` is called just
+# before the step that makes the post happen, so a crash after it is never followed by a repeat.
+PUBLISHERS: dict[str, Callable[..., object]] = {
+    "tiktok": tiktok.publish,
+    "reels": instagram.publish,
+    "shorts": youtube.publish,
+}
+
+
+@dataclass
+class Outcome:
+    """What became of one bundle: published | already | unconfirmed | manual | planned | failed."""
+
+    bundle: Path
+    platform: str
+    status: str
+    remote_id: str | None = None
+    url: str | None = None
+    error: str | None = None
+    hint: str | None = None
+    steps: list[str] = field(default_factory=list)
+
+
+def find_bundles(paths) -> list[Path]:
+    """Each PATH is a bundle, or a folder of bundles at any depth (DIR or DIR/<post-id>)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if (path / "manifest.json").is_file():
+            found.append(path)
+        elif path.is_dir():
+            inner = sorted(m.parent for m in path.rglob("manifest.json") if ".repost" not in m.parts)
+            found.extend(inner or [path])  # none inside: read_bundle says it is not a bundle
+        else:
+            found.append(path)  # read_bundle reports it
+    return found
+
+
+def publish_one(path: Path, profiles: dict[str, Profile], account, dry_run, privacy, retry) -> Outcome:
+    """Publish one bundle, unless it was published (or sent) before; platforms with no API get steps."""
+    bundle: Bundle = read_bundle(path)
+    if bundle.platform in NO_API:
+        return Outcome(
+            path, bundle.platform, "manual", hint=NO_API[bundle.platform], steps=manual_steps(bundle)
+        )
+    if bundle.platform not in PUBLISHERS:
+        raise PublishError(
+            f"repost cannot publish to {bundle.platform}", path, hint="upload the bundle by hand"
+        )
+    done = records.find_record(path, bundle.post_id, bundle.platform, account)
+    if done and done.status == "pending" and not retry:
+        return Outcome(path, bundle.platform, "unconfirmed", done.remote_id, hint=UNCONFIRMED)
+    if done and done.status != "pending":
+        return Outcome(path, bundle.platform, "already", done.remote_id, done.url)
+    if dry_run:
+        load_tokens(bundle.platform, account)  # a missing login shows now, not at the real run
+        return Outcome(path, bundle.platform, "planned")
+
+    def record(remote_id: str, url: str | None = None, status: str = "pending") -> None:
+        rec = records.PublishRecord(bundle.post_id, bundle.platform, account, remote_id, url,
+                                    str(path.resolve()), records.now_iso(), status)  # fmt: skip
+        records.save_record(path, rec)
+
+    session = Session(bundle.platform, account)
+    result = PUBLISHERS[bundle.platform](bundle, session, profiles[bundle.platform], privacy, record)
+    record(result.remote_id, result.url, "published")
+    return Outcome(path, bundle.platform, "published", result.remote_id, result.url)
+
+
+UNCONFIRMED = (
+    "an earlier run sent this post and did not hear back; look for it on the account, and only if it "
+    "is not there run publish again with --retry-unconfirmed"
+)
+
+
+def publish_bundles(paths, account="default", dry_run=False, privacy=None, retry=False) -> list[Outcome]:
+    """Publish every bundle found; one failure does not stop the rest."""
+    # API posting follows the API path's limits (TikTok caption 2,200 UTF-16 units, not the app's 4,000).
+    profiles = load_profiles(upload_path="api")
+    outcomes = []
+    for path in find_bundles(paths):
+        try:
+            outcomes.append(publish_one(path, profiles, account, dry_run, privacy, retry))
+        except RepostError as exc:
+            platform = path.name if path.name in (*PUBLISHERS, *NO_API) else "?"
+            outcomes.append(Outcome(path, platform, "failed", error=redact(exc.one_line()), hint=exc.hint))
+    return outcomes
+
+
+def exit_status(outcomes: list[Outcome]) -> ExitStatus:
+    bad = any(o.status in ("failed", "unconfirmed") for o in outcomes)
+    return ExitStatus.FAILED if bad else ExitStatus.OK
+
+
+def render(outcome: Outcome) -> list[str]:
+    """Lines for the terminal."""
+    where = f"{outcome.bundle} [{outcome.platform}]"
+    if outcome.status == "published":
+        return [f"✓ {where}: published {outcome.url or outcome.remote_id}"]
+    if outcome.status == "already":
+        return [f"= {where}: already published ({outcome.url or outcome.remote_id}); nothing to do"]
+    if outcome.status == "unconfirmed":
+        return [
+            f"? {where}: sent before as {outcome.remote_id}, never confirmed",
+            f"    hint: {outcome.hint}",
+        ]
+    if outcome.status == "planned":
+        return [f"· {where}: would publish (dry run)"]
+    if outcome.status == "manual":
+        return [f"✋ {where}: {outcome.hint}; upload it by hand:"] + [
+            f"    {i}. {s}" for i, s in enumerate(outcome.steps, 1)
+        ]
+    lines = [f"✗ {where}: {outcome.error}"]
+    return lines + ([f"    hint: {outcome.hint}"] if outcome.hint else [])
