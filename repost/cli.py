@@ -67,8 +67,9 @@ def _load(profile_dirs, upload_path):
 @click.option("--dry-run", is_flag=True, help="Print the plan, ffmpeg commands included; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date.")
+@click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
 @_profile_options
-def export(posts, to, out, fit, jobs, dry_run, as_json, force, profile_dirs, upload_path):
+def export(posts, to, out, fit, jobs, dry_run, as_json, force, preview, profile_dirs, upload_path):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
@@ -76,7 +77,31 @@ def export(posts, to, out, fit, jobs, dry_run, as_json, force, profile_dirs, upl
     options = ExportOptions(out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force)
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
+    if preview and not dry_run and any(r.status != "failed" for r in outcome.results):
+        _write_preview(out, profiles, quiet=as_json)
     sys.exit(outcome.exit_status)
+
+
+def _write_preview(out: Path, profiles, *, quiet: bool = False) -> None:
+    """The preview page after export (or migrate): its path on stderr, so --json stays clean."""
+    from repost.preview import write_preview
+
+    page = write_preview(out, profiles)
+    if not quiet:
+        click.echo(f"preview: {page}", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_profile_options
+def preview(folder, profile_dirs, upload_path):
+    """Write FOLDER/index.html: every bundle under FOLDER as each platform shows it (opens from disk)."""
+    from repost.preview import write_preview
+
+    profiles = _load(profile_dirs, upload_path)
+    page = write_preview(folder, profiles)
+    click.echo(f"preview: {page}")
+    click.echo(f"open it in a browser: {page.resolve().as_uri()}")
 
 
 @cli.command()

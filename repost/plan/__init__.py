@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -75,6 +76,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers)
     elif images:
         plan_images(profile, [f for _, f in images], steps, changes, blockers)
+    steps = _with_alt(steps, post)
     texts = compose_texts(post, profile, "video" if videos else "photos")
     changes += texts.changes
     warnings += texts.warnings
@@ -89,3 +91,12 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         tuple(blockers),
         options,
     )
+
+
+def _with_alt(steps: list[Step], post: Post) -> list[Step]:
+    """Each photo or video step carries its media item's alt text (for the manifest and preview)."""
+    alts = {item.path: item.alt for item in post.media if item.alt}
+    return [
+        dataclasses.replace(s, alt=alts[s.source]) if s.role != "cover" and s.source in alts else s
+        for s in steps
+    ]

@@ -15,3 +15,4 @@ class Step:
     dest: str
     role: str  # video | image | cover
     ffmpeg_args: tuple[str, ...] | None = None
+    alt: str | None = None  # the post's alt text for this photo or video, carried to the manifest
