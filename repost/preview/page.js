@@ -71,8 +71,12 @@
     function index() {
       return Math.round(track.scrollLeft / Math.max(track.clientWidth, 1));
     }
+    // While a smooth scroll runs toward ``goal``, scroll events report positions on the way;
+    // the index follows the goal until it is reached (or the scroll ends elsewhere).
+    var goal = null;
     function go(i) {
       i = Math.max(0, Math.min(imgs.length - 1, i));
+      goal = i;
       track.scrollTo({ left: i * track.clientWidth, behavior: reduceMotion ? "auto" : "smooth" });
       update(i);
     }
@@ -89,8 +93,16 @@
     track.addEventListener("scroll", function () {
       if (pending) return;
       pending = true;
-      requestAnimationFrame(function () { pending = false; update(); });
+      requestAnimationFrame(function () {
+        pending = false;
+        if (goal !== null) {
+          if (Math.abs(track.scrollLeft - goal * track.clientWidth) > 2) return;
+          goal = null;
+        }
+        update();
+      });
     });
+    track.addEventListener("scrollend", function () { goal = null; update(); });
     track.addEventListener("keydown", function (e) {
       var at = Number(track.dataset.index || 0);
       var to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: imgs.length - 1 }[e.key];
@@ -104,12 +116,21 @@
     return [box, dots];
   }
 
+  // Caption text with its #tags coloured as the apps show them (text nodes only, never markup).
+  function tagged(cls, text, hidden) {
+    var span = el("span", { class: cls, hidden: hidden });
+    text.split(/(#[\p{L}\p{M}\p{N}_]+)/u).forEach(function (part, i) {
+      if (part) span.appendChild(i % 2 ? el("span", { class: "tag", text: part }) : document.createTextNode(part));
+    });
+    return span;
+  }
+
   function caption(card) {
     var c = card.caption;
     var p = el("p", { class: "caption", "data-fold": c.fold === null ? "none" : c.fold },
-      el("span", { class: "caption-visible", text: c.visible }));
+      tagged("caption-visible", c.visible));
     if (!c.rest) return p;
-    var rest = el("span", { class: "caption-rest", hidden: true, text: c.rest });
+    var rest = tagged("caption-rest", c.rest, true);
     var dots = el("span", { class: "ellipsis", text: "\u2026 " });
     var more = el("button", { type: "button", class: "more", "aria-expanded": "false", text: "more" });
     more.addEventListener("click", function () {
@@ -162,11 +183,12 @@
     } else if (card.cover) media.appendChild(el("img", { src: card.cover.src, alt: card.cover.alt || "", loading: "lazy" }));
     var tags = null;
     if (card.hashtags.length) {
-      tags = el("ul", { class: "tags", "aria-label": "Hashtags" });
+      tags = el("ul", { class: "tags" });
       card.hashtags.forEach(function (t) { tags.appendChild(el("li", { text: "#" + t })); });
+      tags = el("section", null, el("h4", { text: "Hashtags (hashtags.txt)" }), tags);
     }
     var screen = el("div", { class: "screen" }, media, extra,
-      el("div", { class: "texts" }, card.title ? el("p", { class: "post-title", text: card.title }) : null, caption(card), tags));
+      el("div", { class: "texts" }, card.title ? el("p", { class: "post-title", text: card.title }) : null, caption(card)));
     var foldNote = card.caption.fold === null
       ? el("p", { class: "fold-note", text: card.platform_name + "'s profile names no caption fold: the whole caption is shown." })
       : el("p", { class: "fold-note", text: "Folded after " + fmt(card.caption.fold) + " " + card.caption.unit + ", as " + card.platform_name + " shows it." });
@@ -184,7 +206,7 @@
       el("h3", { id: id + "-h", text: card.platform_name }),
       el("span", { class: "badge " + card.status, text: STATUS_LABEL[card.status] || card.status })),
     el("div", { class: "phone" }, screen),
-    el("div", { class: "checks" }, foldNote, countsTable(card), cover,
+    el("div", { class: "checks" }, foldNote, countsTable(card), tags, cover,
       listSection("Warnings", card.warnings, "warnings"),
       listSection("Changes", card.changes, "changes"),
       findings));

@@ -84,6 +84,8 @@ class Browser:
         ]
         for domain in ("Page", "Runtime", "Network", "Log"):
             self.send(f"{domain}.enable", session=True)
+        # A headless page never has window focus; without this, Tab and :focus-visible do nothing.
+        self.send("Emulation.setFocusEmulationEnabled", session=True, enabled=True)
 
     def _read_message(self, deadline: float) -> dict:
         while b"\0" not in self._buf:
@@ -127,6 +129,15 @@ class Browser:
         if "exceptionDetails" in result:
             raise BrowserError(f"JS error: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def press(self, key: str) -> None:
+        """A real key press (down and up) sent to the focused element, as a keyboard would."""
+        codes = {"Tab": 9, "Enter": 13, "ArrowLeft": 37, "ArrowRight": 39, "Home": 36, "End": 35, "/": 191}
+        for kind in ("rawKeyDown", "keyUp"):
+            self.send(
+                "Input.dispatchKeyEvent", session=True, type=kind, key=key, code=key,
+                windowsVirtualKeyCode=codes[key],
+            )  # fmt: skip
 
     def screenshot(self, dest: Path, full_page: bool = False) -> Path:
         params = {"format": "png", "captureBeyondViewport": full_page}

@@ -152,3 +152,30 @@ def test_export_preview_writes_nothing_on_dry_run(run, write_post, clip_fits_all
     made = run("export", post, "--to", "tiktok", "--out", out, "--preview", "--json")
     assert made.code == 0 and made.json()["ok"] and (out / "index.html").is_file()
     assert len(collect_posts(out, load_profiles())) == 1
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_meet_wcag_aa():
+    import re
+
+    css = read_template("page.css")
+    var = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6});", css))
+    pairs = [
+        ("ink", "paper"), ("ink", "card"), ("muted", "card"), ("muted", "paper"), ("tag", "card"),
+        ("ok-ink", "ok-bg"), ("warn-ink", "warn-bg"), ("bad-ink", "bad-bg"), ("focus", "card"),
+        ("warn-ink", "card"), ("bad-ink", "card"),
+    ]  # fmt: skip
+    for fg, bg in pairs:
+        assert contrast(var[fg], var[bg]) >= 4.5, (fg, bg, round(contrast(var[fg], var[bg]), 2))
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)

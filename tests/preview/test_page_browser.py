@@ -13,11 +13,13 @@ from repost.validate import find_bundles, validate_bundle
 pytestmark = pytest.mark.usefixtures("chromium")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(backlog, browser):
-    """The page as opened from a file:// URL, every chunk built."""
-    browser.open((backlog / "index.html").as_uri())
-    browser.evaluate("document.fonts.ready.then(() => true)")
+    """The backlog's page as opened from a file:// URL (opened again if a test went elsewhere)."""
+    url = (backlog / "index.html").as_uri()
+    if browser.evaluate("location.href.split('#')[0]") != url:
+        browser.open(url)
+        browser.evaluate("document.fonts.ready.then(() => true)")
     return browser
 
 
@@ -141,21 +143,38 @@ def test_failed_bundle_is_shown_as_failed_with_its_findings(backlog, browser, tm
 
 def test_carousel_moves_with_arrow_keys_and_images_carry_alt_text(page):
     reset(page, platform="rednote", q="photo note")
+    js(page, "document.querySelector('.track').focus()")
+    index = []
+    for key in ("ArrowRight", "ArrowRight", "ArrowRight", "ArrowLeft", "Home"):
+        page.press(key)
+        index.append(js(page, "return document.querySelector('.track').dataset.index"))
+    assert index == ["1", "2", "2", "1", "0"]
     got = js(
         page,
-        """const t = document.querySelector('.track'); t.focus();
-           const key = k => t.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true}));
-           key('ArrowRight'); const one = t.dataset.index; key('ArrowRight'); key('ArrowRight');
-           const last = t.dataset.index; key('ArrowLeft');
-           return [one, last, t.dataset.index, document.activeElement === t,
+        """const t = document.querySelector('.track');
+           return [document.activeElement === t, getComputedStyle(t).outlineStyle,
+                   getComputedStyle(t).scrollSnapType,
                    [...t.querySelectorAll('img')].map(i => [i.alt, i.loading])];""",
     )
-    assert got[:4] == ["1", "2", "1", True]
-    assert got[4] == [
+    assert got[0] is True and got[1] != "none"  # focus is kept and visible
+    assert got[2].startswith("x")
+    assert got[3] == [
         ["Blue square with a yellow corner", "lazy"],
         ["The same picture again", "lazy"],
         ["Photo 3 (the post gives no alt text)", "lazy"],
     ]
+
+
+def test_tab_reaches_the_filters_and_slash_jumps_to_search(page, backlog):
+    page.open((backlog / "index.html").as_uri())  # focus starts at the top of a fresh page
+    order = []
+    for _ in range(4):
+        page.press("Tab")
+        order.append(js(page, "const e = document.activeElement; return e.id || e.className"))
+    assert order == ["skip", "filter-platform", "filter-status", "filter-search"]
+    js(page, "document.activeElement.blur()")
+    page.press("/")
+    assert js(page, "return document.activeElement.id") == "filter-search"
 
 
 def test_video_is_lazy_relative_and_labelled(page):
@@ -196,3 +215,19 @@ def test_screenshot_is_not_blank(page, backlog, tmp_path):
     with Image.open(shot) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is None or len(colours) > 50  # a page of cards, not one flat colour
+
+
+def test_reduced_motion_turns_smooth_scrolling_off(page):
+    def behaviour():
+        return js(page, "return getComputedStyle(document.documentElement).scrollBehavior")
+
+    assert behaviour() == "smooth"
+    page.send(
+        "Emulation.setEmulatedMedia",
+        session=True,
+        features=[{"name": "prefers-reduced-motion", "value": "reduce"}],
+    )
+    try:
+        assert behaviour() == "auto"
+    finally:
+        page.send("Emulation.setEmulatedMedia", session=True, features=[])
