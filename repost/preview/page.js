@@ -131,7 +131,7 @@
       tagged("caption-visible", c.visible));
     if (!c.rest) return p;
     var rest = tagged("caption-rest", c.rest, true);
-    var dots = el("span", { class: "ellipsis", text: "\u2026 " });
+    var dots = el("span", { class: "ellipsis", text: "\u2026" });
     var more = el("button", { type: "button", class: "more", "aria-expanded": "false", text: "more" });
     more.addEventListener("click", function () {
       var open = more.getAttribute("aria-expanded") !== "true";
@@ -142,6 +142,7 @@
     });
     p.appendChild(rest);
     p.appendChild(dots);
+    p.appendChild(document.createTextNode(" "));
     p.appendChild(more);
     return p;
   }

@@ -158,6 +158,13 @@ def test_carousel_moves_with_arrow_keys_and_images_carry_alt_text(page):
     )
     assert got[0] is True and got[1] != "none"  # focus is kept and visible
     assert got[2].startswith("x")
+    # the photo really loads from the bundle (the page's Content-Security-Policy lets local files in)
+    size = js(
+        page,
+        """const i = document.querySelector('.track img'); i.scrollIntoView();
+           return i.decode().then(() => [i.naturalWidth, i.naturalHeight]);""",
+    )
+    assert size == [1080, 1440]
     assert got[3] == [
         ["Blue square with a yellow corner", "lazy"],
         ["The same picture again", "lazy"],
