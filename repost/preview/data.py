@@ -123,7 +123,6 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
         "platform_name": profile.name if profile else pid,
         "path": "/".join(bundle.relative_to(root).parts),
         "status": status_of(report, manifest),
-        "created": _text(manifest.get("created")),
         "title": _text(text.get("title")),
         "caption": _caption(text, profile),
         "hashtags": [t for t in text.get("hashtags") or [] if isinstance(t, str)],
@@ -155,6 +154,7 @@ def collect_posts(root: Path, profiles: Mapping[str, Profile]) -> list[dict]:
         card = read_card(root, bundle, profiles)
         key = "/".join(bundle.relative_to(root).parts[:-1]) or card["post"]
         post = posts.setdefault(key, {"id": card["post"], "title": card["title"], "cards": []})
-        post["title"] = post["title"] or card["title"]
+        # the longest: platforms without a title field show none, short ones show it cut
+        post["title"] = max(post["title"], card["title"], key=len)
         post["cards"].append(card)
     return list(posts.values())

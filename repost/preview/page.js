@@ -127,7 +127,7 @@
 
   function caption(card) {
     var c = card.caption;
-    var p = el("p", { class: "caption", "data-fold": c.fold === null ? "none" : c.fold },
+    var p = el("p", { class: "caption", dir: "auto", "data-fold": c.fold === null ? "none" : c.fold },
       tagged("caption-visible", c.visible));
     if (!c.rest) return p;
     var rest = tagged("caption-rest", c.rest, true);
@@ -189,7 +189,7 @@
       tags = el("section", null, el("h4", { text: "Hashtags (hashtags.txt)" }), tags);
     }
     var screen = el("div", { class: "screen" }, media, extra,
-      el("div", { class: "texts" }, card.title ? el("p", { class: "post-title", text: card.title }) : null, caption(card)));
+      el("div", { class: "texts" }, card.title ? el("p", { class: "post-title", dir: "auto", text: card.title }) : null, caption(card)));
     var foldNote = card.caption.fold === null
       ? el("p", { class: "fold-note", text: card.platform_name + "'s profile names no caption fold: the whole caption is shown." })
       : el("p", { class: "fold-note", text: "Folded after " + fmt(card.caption.fold) + " " + card.caption.unit + ", as " + card.platform_name + " shows it." });
@@ -199,6 +199,10 @@
     var cover = card.cover && card.video
       ? el("div", { class: "cover-thumb" }, el("img", { src: card.cover.src, loading: "lazy", alt: "Cover image for " + card.platform_name }), el("span", { text: "cover.jpg" }))
       : null;
+    var files = card.video ? [card.video] : card.images;
+    var alts = files.length ? listSection("Alt text", files.map(function (m) {
+      return m.name + ": " + (m.alt || "none given in the post");
+    }), "alts") : null;
     return el("section", {
       class: "card", id: id, "aria-labelledby": id + "-h", "data-platform": card.platform,
       "data-status": card.status, "data-path": card.path,
@@ -207,7 +211,7 @@
       el("h3", { id: id + "-h", text: card.platform_name }),
       el("span", { class: "badge " + card.status, text: STATUS_LABEL[card.status] || card.status })),
     el("div", { class: "phone" }, screen),
-    el("div", { class: "checks" }, foldNote, countsTable(card), tags, cover,
+    el("div", { class: "checks" }, foldNote, countsTable(card), tags, cover, alts,
       listSection("Warnings", card.warnings, "warnings"),
       listSection("Changes", card.changes, "changes"),
       findings));

@@ -184,6 +184,16 @@ def test_tab_reaches_the_filters_and_slash_jumps_to_search(page, backlog):
     assert js(page, "return document.activeElement.id") == "filter-search"
 
 
+def test_alt_texts_are_listed_for_the_creator(page):
+    reset(page, platform="lemon8", q="photo note")
+    alts = js(page, "return [...document.querySelectorAll('.card .alts li')].map(l => l.textContent)")
+    assert alts == [
+        "01.jpg: Blue square with a yellow corner",
+        "02.jpg: The same picture again",
+        "03.jpg: none given in the post",
+    ]
+
+
 def test_video_is_lazy_relative_and_labelled(page):
     reset(page, platform="reels", q="roof")
     video = js(
