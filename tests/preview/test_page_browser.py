@@ -114,6 +114,7 @@ def test_more_unfolds_the_caption(page):
 
 def test_filters_by_platform_status_and_search(page, backlog):
     assert reset(page, platform="rednote") == ["cats/rednote", "hostile/rednote", "photos/rednote"]
+    assert js(page, "return location.hash") == "#platform=rednote"  # the view can be bookmarked
     assert reset(page, platform="reels", status="valid") == []  # reels warns: no title field
     assert sorted(reset(page, q="#照片")) == ["photos/lemon8", "photos/rednote"]
     assert reset(page, platform="tiktok", q="nothing matches this") == []
