@@ -78,28 +78,29 @@ def export(posts, to, out, fit, jobs, dry_run, as_json, force, preview, profile_
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
     if preview and not dry_run and any(r.status != "failed" for r in outcome.results):
-        _write_preview(out, profiles, quiet=as_json)
+        _write_preview(out, profiles, jobs=jobs, quiet=as_json)
     sys.exit(outcome.exit_status)
 
 
-def _write_preview(out: Path, profiles, *, quiet: bool = False) -> None:
+def _write_preview(out: Path, profiles, *, jobs: int = 1, quiet: bool = False) -> None:
     """The preview page after export (or migrate): its path on stderr, so --json stays clean."""
     from repost.preview import write_preview
 
-    page = write_preview(out, profiles)
+    page = write_preview(out, profiles, jobs=jobs)
     if not quiet:
         click.echo(f"preview: {page}", err=True)
 
 
 @cli.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Bundles validated in parallel.")
 @_profile_options
-def preview(folder, profile_dirs, upload_path):
+def preview(folder, jobs, profile_dirs, upload_path):
     """Write FOLDER/index.html: every bundle under FOLDER as each platform shows it (opens from disk)."""
     from repost.preview import write_preview
 
     profiles = _load(profile_dirs, upload_path)
-    page = write_preview(folder, profiles)
+    page = write_preview(folder, profiles, jobs=jobs)
     click.echo(f"preview: {page}")
     click.echo(f"open it in a browser: {page.resolve().as_uri()}")
 

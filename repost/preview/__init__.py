@@ -19,7 +19,7 @@ __all__ = ["PAGE", "write_preview"]
 PAGE = "index.html"
 
 
-def write_preview(out_dir: Path, profiles: Mapping[str, Profile]) -> Path:
+def write_preview(out_dir: Path, profiles: Mapping[str, Profile], *, jobs: int = 1) -> Path:
     """Validate every bundle under ``out_dir`` and write ``out_dir``/index.html; returns its path."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
@@ -31,7 +31,7 @@ def write_preview(out_dir: Path, profiles: Mapping[str, Profile]) -> Path:
             out_dir,
             hint=f"run repost preview {out_dir.parent.parent}",
         )
-    posts = collect_posts(out_dir, profiles)
+    posts = collect_posts(out_dir, profiles, jobs)
     if not posts:
         raise InputError(
             "no bundle here (no manifest.json)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -146,12 +147,15 @@ def _aspect(profile: Profile | None, kind: str) -> str:
     return f"{w} / {h}"
 
 
-def collect_posts(root: Path, profiles: Mapping[str, Profile]) -> list[dict]:
-    """Every bundle under ``root`` as cards, grouped by post in folder order."""
+def collect_posts(root: Path, profiles: Mapping[str, Profile], jobs: int = 1) -> list[dict]:
+    """Every bundle under ``root`` as cards, grouped by post in folder order; ``jobs`` bundles are
+    validated at a time (hashing and probing wait on the disk more than on the interpreter)."""
     root = Path(root)
+    bundles = find_bundles(root)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        cards = list(pool.map(lambda b: read_card(root, b, profiles), bundles))
     posts: dict[str, dict] = {}
-    for bundle in find_bundles(root):
-        card = read_card(root, bundle, profiles)
+    for bundle, card in zip(bundles, cards, strict=True):
         key = "/".join(bundle.relative_to(root).parts[:-1]) or card["post"]
         post = posts.setdefault(key, {"id": card["post"], "title": card["title"], "cards": []})
         # the longest: platforms without a title field show none, short ones show it cut
