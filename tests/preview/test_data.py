@@ -124,6 +124,7 @@ def test_preview_command_writes_the_page_and_validates(run, backlog, tmp_path):
     (copy / "index.html").unlink()
     with open(copy / "photos" / "rednote" / "02.jpg", "ab") as f:
         f.write(b"edited")
+    (copy / "hostile" / "reels" / "manifest.json").write_text("{not json", encoding="utf-8")
     result = run("preview", copy, "-j", "2")
     assert result.code == 0, result.err
     assert (copy / "index.html").as_uri() in result.out
@@ -131,7 +132,9 @@ def test_preview_command_writes_the_page_and_validates(run, backlog, tmp_path):
     broken = cards["photos/rednote"]
     assert broken["status"] == "failed"
     assert any("02.jpg" in f["message"] and f["severity"] == "error" for f in broken["findings"])
-    # the page is not a bundle file: the bundles still validate as before
+    unreadable = cards["hostile/reels"]
+    assert unreadable["status"] == "failed" and unreadable["platform"] == "reels"
+    assert "manifest.json: missing or not valid JSON" in [f["message"] for f in unreadable["findings"]]
     assert not list(copy.glob(".index.html.*.tmp"))
 
 
