@@ -292,7 +292,10 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
     for step in plan.steps:
         target = tmp / step.dest
         renditions.make(step, target)
-        files.append(media_entry(target, step.dest, step.role))
+        entry = media_entry(target, step.dest, step.role)
+        if step.alt:
+            entry["alt"] = step.alt
+        files.append(entry)
     texts = plan.texts
     writes = [("caption.txt", texts.caption)]
     if texts.title is not None:

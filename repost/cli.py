@@ -140,6 +140,7 @@ def _lang_option(ctx, param, value):
     default=None,
     help="Language of the texts: LANG for every platform, or PLATFORM=LANG,... (default: the profile's).",
 )
+@click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
 @_photo_options
 @_profile_options
 def export(
@@ -156,6 +157,7 @@ def export(
     overflow,
     bilingual,
     lang,
+    preview,
     profile_dirs,
     upload_path,
     **photo,
@@ -170,7 +172,32 @@ def export(
     )  # fmt: skip
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
+    if preview and not dry_run and any(r.status != "failed" for r in outcome.results):
+        _write_preview(out, profiles, jobs=jobs, quiet=as_json)
     sys.exit(outcome.exit_status)
+
+
+def _write_preview(out: Path, profiles, *, jobs: int = 1, quiet: bool = False) -> None:
+    """The preview page after export (or migrate): its path on stderr, so --json stays clean."""
+    from repost.preview import write_preview
+
+    page = write_preview(out, profiles, jobs=jobs)
+    if not quiet:
+        click.echo(f"preview: {page}", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Bundles validated in parallel.")
+@_profile_options
+def preview(folder, jobs, profile_dirs, upload_path):
+    """Write FOLDER/index.html: every bundle under FOLDER as each platform shows it (opens from disk)."""
+    from repost.preview import write_preview
+
+    profiles = _load(profile_dirs, upload_path)
+    page = write_preview(folder, profiles, jobs=jobs)
+    click.echo(f"preview: {page}")
+    click.echo(f"open it in a browser: {page.resolve().as_uri()}")
 
 
 @cli.command()
@@ -198,9 +225,10 @@ def export(
 @click.option("--tz", help="Time zone of the schedule, an IANA name (default UTC).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, help="Download timeout, seconds.")
 @click.option("--retries", type=click.IntRange(0, 20), default=3, help="Download retries, with backoff.")
+@click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
 @_profile_options
 def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, include_private, fit,
-            schedule_spec, start, tz, timeout, retries, profile_dirs, upload_path):  # fmt: skip
+            schedule_spec, start, tz, timeout, retries, preview, profile_dirs, upload_path):  # fmt: skip
     """Migrate a backlog: post folders, a yt-dlp folder, a TikTok or Instagram export."""
     from repost.errors import UsageError
     from repost.migrate import MigrateOptions
@@ -226,6 +254,8 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
         if isinstance(hooks, ProgressBar):
             hooks.close()
     print_summary(summary, as_json=as_json, plans=hooks.plans if dry_run and as_json else None)
+    if preview and not dry_run and Path(out).is_dir():
+        _write_preview(out, profiles, jobs=jobs, quiet=as_json)
     sys.exit(summary.exit_status)
 
 

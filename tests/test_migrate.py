@@ -342,3 +342,13 @@ def test_killed_with_sigkill_midway_then_resumed(run, write_post, server, clip_f
     assert not list(out.glob(".repost/downloads/*.part"))
     check = run("validate", out, "--json")
     assert check.code == 0 and len(check.json()["bundles"]) == 16
+
+
+def test_migrate_preview_writes_the_page(run, write_post, clip_fits_all, tmp_path):
+    make_backlog(write_post, clip_fits_all, 2)
+    out = tmp_path / "out"
+    result = run("migrate", tmp_path / "backlog", "--to", "rednote", "--out", out, "--preview")
+    assert result.code == 0, result.out
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "p0/rednote" in page and "p1/rednote" in page
+    assert f"preview: {out / 'index.html'}" in result.err

@@ -142,6 +142,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)
         if privacy is not None:
             plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
+    steps = _with_alt(steps, post)
     texts = compose_texts(written, profile, kind, options)
     changes += texts.changes
     warnings += texts.warnings
@@ -199,3 +200,12 @@ def _plan_carousel(
         bundle_id = f"{plan.bundle_id}-part{k}"
         plans.append(dataclasses.replace(plan, bundle_id=bundle_id, changes=(note, *plan.changes), part=part))
     return plans
+
+
+def _with_alt(steps: list[Step], post: Post) -> list[Step]:
+    """Each photo or video step carries its media item's alt text (for the manifest and preview)."""
+    alts = {item.path: item.alt for item in post.media if item.alt}
+    return [
+        dataclasses.replace(s, alt=alts[s.source]) if s.role != "cover" and s.source in alts else s
+        for s in steps
+    ]

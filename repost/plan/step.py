@@ -20,3 +20,4 @@ class Step:
     # What media/ is to do for "photo", "slideshow" and "cover": a frozen dataclass (PhotoOp,
     # SlideshowOp, CoverOp), so a step stays plain, hashable data.
     op: object | None = None
+    alt: str | None = None  # the post's alt text for this photo or video, carried to the manifest
