@@ -37,27 +37,3 @@ def remux_args(facts, dest: str, *, drop_edit_list: bool) -> tuple[str, ...]:
         args += ["-use_editlist", "0"]
     args += ["-f", "mp4", "-y", safe_path(dest)]
     return tuple(args)
-
-
-def cover_frame_args(facts, at_s: float, dest: str) -> tuple[str, ...]:
-    """One frame at ``at_s`` seconds as a high-quality JPEG (rotation applied by ffmpeg)."""
-    return (
-        "-ss",
-        f"{at_s:.3f}",
-        "-i",
-        safe_path(facts.path),
-        "-map",
-        "0:v:0",
-        "-frames:v",
-        "1",
-        "-q:v",
-        "2",
-        "-pix_fmt",
-        "yuvj420p",
-        "-f",
-        "image2",
-        "-update",
-        "1",
-        "-y",
-        safe_path(dest),
-    )

@@ -6,12 +6,9 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from repost.errors import MediaError
 from repost.media.ffmpeg import run_ffmpeg, safe_path
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
-
-JPEG_QUALITY = 92
 
 
 def make_file(step, dest: Path, *, threads: int | None = None, progress=None) -> None:
@@ -31,8 +28,6 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
         run_ffmpeg(args, where=step.source, progress=progress, duration_s=step.duration_s)
     elif step.action == "copy":
         shutil.copyfile(step.source, dest)
-    elif step.action == "jpeg":
-        save_jpeg(step.source, dest)
     elif step.action == "photo":
         from repost.media.images import make_photo
 
@@ -58,25 +53,6 @@ def make_shared(steps, dests: list[Path], *, threads: int | None = None, progres
         args[:0] = ["-filter_threads", str(threads)]
     longest = max((step.duration_s or 0.0) for step in steps) or None
     run_ffmpeg(args, where=steps[0].source, progress=progress, duration_s=longest)
-
-
-def save_jpeg(source: Path, dest: Path) -> None:
-    """An image as an upright sRGB-ish JPEG with no alpha (covers given as files)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(source) as im:
-            im = ImageOps.exif_transpose(im)
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                flat = Image.new("RGB", im.size, "white")
-                flat.paste(im, mask=im.getchannel("A"))
-                im = flat
-            elif im.mode != "RGB":
-                im = im.convert("RGB")
-            im.save(dest, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise MediaError(f"cannot convert the image to JPEG: {exc}", source) from exc
 
 
 def sha256_of(path: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 class Step:
     """One file of a bundle and how it is made. ``ffmpeg_args`` write to ``dest`` in the bundle."""
 
-    action: str  # "ffmpeg" | "copy" | "jpeg" | "photo" | "slideshow" | "cover"
+    action: str  # "ffmpeg" | "copy" | "photo" | "slideshow" | "cover"
     source: Path
     dest: str
     role: str  # video | image | cover
