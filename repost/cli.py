@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 import repost
-from repost.errors import ExitStatus, RepostError
+from repost.errors import ExitStatus, ProfileError, RepostError
 from repost.profiles import load_profiles
 
 _state = {"debug": False}
@@ -283,11 +283,13 @@ def validate(paths, profile_id, as_json, profile_dirs, upload_path):
 
 
 @cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (the list, without a subcommand).")
+@_profile_options
 @click.pass_context
-def profiles(ctx):
+def profiles(ctx, as_json, profile_dirs, upload_path):
     """List the platform profiles, or show one with every figure's source."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(profiles_list)
+        ctx.invoke(profiles_list, as_json=as_json, profile_dirs=profile_dirs, upload_path=upload_path)
 
 
 @profiles.command("list")
@@ -319,10 +321,13 @@ def profiles_list(as_json=False, profile_dirs=(), upload_path=None):
 def profiles_show(profile_id, as_json, profile_dirs, upload_path):
     """One profile: every figure with its source, date and confidence."""
     from repost.profile_views import profile_detail, render_detail
-    from repost.profiles import select_profiles
 
     found = _load(profile_dirs, upload_path)
-    profile = select_profiles(found, [profile_id])[0]
+    if profile_id not in found:
+        raise ProfileError(
+            "ID", [f"unknown platform {profile_id}"], hint=f"known platforms: {', '.join(found)}"
+        )
+    profile = found[profile_id]
     detail = profile_detail(profile)
     click.echo(json.dumps(detail, indent=2, ensure_ascii=False) if as_json else render_detail(detail))
 

@@ -21,12 +21,12 @@ from repost.bundle import (
     is_current,
     write_bundle,
 )
-from repost.errors import BundleError, ExitStatus, RepostError
+from repost.errors import BundleError, ExitStatus, InputError, RepostError
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
 from repost.model import Post, load_post
-from repost.plan import BundlePlan, plan_bundles
+from repost.plan import BundlePlan, plan_bundles, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.progress import ProgressBoard
 
@@ -81,7 +81,7 @@ class ExportOutcome:
     def exit_status(self) -> ExitStatus:
         if self.input_errors:
             return ExitStatus.USAGE
-        if any(r.status == "failed" for r in self.results):
+        if any(r.status == "failed" for r in self.results) or any(not p.ok for p in self.plans):
             return ExitStatus.FAILED
         return ExitStatus.OK
 
@@ -91,9 +91,12 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     targets = select_profiles(profiles, options.to)
     outcome = ExportOutcome()
     jobs: list[list[BundlePlan]] = []
+    seen: dict[str, Path | None] = {}  # bundle folder -> the post file that claimed it
     for arg in post_args:
         try:
-            plans = plan_post(load_post(arg), targets, options)
+            post = load_post(arg)
+            _claim_id(seen, post)
+            plans = plan_post(post, targets, options)
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
@@ -119,8 +122,23 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
 
 def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:
     """Probe a post's media once and plan its bundles for each target (export and migrate share it)."""
-    facts = {item.path: probe_media(item.path) for item in post.media}
+    # Per-platform overrides may name other media: probe every file any target will use, once.
+    paths = dict.fromkeys(item.path for p in (None, *targets) for item in _media_for(post, p))
+    facts = {path: probe_media(path) for path in paths}
     return [b for p in targets for b in plan_bundles(post, p, facts, options.plan_options())]
+
+
+def _claim_id(seen: dict[str, Path | None], post: Post) -> None:
+    """Two posts with one id would overwrite each other's bundles: the second is refused."""
+    key = safe_id(post.id)
+    if key in seen:
+        raise InputError(f"post id {post.id!r} is already used by {seen[key]}", post.file,
+                         hint="give one of the posts another id: in post.yaml")  # fmt: skip
+    seen[key] = post.file
+
+
+def _media_for(post: Post, profile: Profile | None):
+    return post.media if profile is None else post.for_platform(profile.id).media
 
 
 def write_post(

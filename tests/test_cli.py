@@ -89,3 +89,10 @@ def test_python_dash_m(tmp_path):
         check=False,
     )
     assert proc.returncode == 0 and "rednote" in proc.stdout
+
+
+def test_profiles_group_takes_json_and_names_an_unknown_id(run):
+    rows = run("profiles", "--json").json()
+    assert {"tiktok", "rednote"} <= {r["id"] for r in rows}
+    result = run("profiles", "show", "nope")
+    assert result.code == 2 and result.err.startswith("Error: unknown platform nope [ID]")

@@ -239,3 +239,26 @@ def test_nothing_written_outside_out(run, fitting_post, tmp_path):
     after = {p for p in tmp_path.rglob("*")}
     assert all(p.is_relative_to(out) for p in after - before)
     assert os.listdir(out / ".repost" / "tmp") == []
+
+
+def test_a_per_platform_media_override_is_probed_and_used(run, write_post, clip_fits_all, clip_916, tmp_path):
+    text = "media: [a.mp4]\nplatforms: {tiktok: {media: [b.mp4]}}\n"
+    post = write_post(text, media={"a.mp4": clip_fits_all, "b.mp4": clip_916})
+    doc = run("export", post, "--to", "tiktok,reels", "--out", tmp_path / "out", "--dry-run", "--json").json()
+    sources = {p["platform"]: p["steps"][0]["source"] for p in doc["plans"]}
+    assert sources["tiktok"].endswith("b.mp4") and sources["reels"].endswith("a.mp4")
+
+
+def test_dry_run_exits_1_when_a_plan_cannot_be_made(run, write_post, clip_fits_all, image_jpeg_34, tmp_path):
+    post = write_post("media: [a.mp4, b.jpg]\n", media={"a.mp4": clip_fits_all, "b.jpg": image_jpeg_34})
+    result = run("export", post, "--to", "tiktok", "--out", tmp_path / "out", "--dry-run", "--json")
+    assert result.code == 1 and result.json()["ok"] is False
+
+
+def test_two_posts_with_one_id_never_overwrite_each_other(run, write_post, clip_fits_all, tmp_path):
+    a = write_post("id: same\ncaption: A\nmedia: [c.mp4]\n", media={"c.mp4": clip_fits_all}, folder="a")
+    b = write_post("id: same\ncaption: B\nmedia: [c.mp4]\n", media={"c.mp4": clip_fits_all}, folder="b")
+    out = tmp_path / "out"
+    result = run("export", a, b, "--to", "tiktok", "--out", out)
+    assert result.code == 2 and "post id 'same' is already used by" in result.err
+    assert (out / "same" / "tiktok" / "caption.txt").read_text(encoding="utf-8").startswith("A")

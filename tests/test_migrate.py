@@ -352,3 +352,14 @@ def test_migrate_preview_writes_the_page(run, write_post, clip_fits_all, tmp_pat
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "p0/rednote" in page and "p1/rednote" in page
     assert f"preview: {out / 'index.html'}" in result.err
+
+
+def test_post_folders_with_one_id_get_distinct_bundles(run, write_post, clip_fits_all, tmp_path):
+    for name, caption in (("a", "A"), ("b", "B")):
+        write_post(f"id: same\ncaption: {caption}\nmedia: [c.mp4]\n", media={"c.mp4": clip_fits_all},
+                   folder=f"backlog/{name}")  # fmt: skip
+    out = tmp_path / "out"
+    result = run("migrate", tmp_path / "backlog", "--to", "tiktok", "--out", out, "--json")
+    assert result.code == 0, result.out
+    assert bundles_under(out) == ["same-2/tiktok", "same/tiktok"]
+    assert (out / "same-2" / "tiktok" / "caption.txt").read_text(encoding="utf-8").startswith("B")

@@ -205,3 +205,15 @@ def test_as_video_makes_a_slideshow_where_photos_are_taken_too(run, write_post, 
     (plan,) = result.json()["plans"]
     assert [(s["file"], s["action"]) for s in plan["steps"]] == [("01.mp4", "slideshow")]
     assert "5.5 s slideshow video of 2 photo(s)" in plan["changes"][0]  # 3 s each, 0.5 s crossfade
+
+
+def test_split_carousel_keeps_the_platforms_language(run, write_post, image_factory, tmp_path):
+    media = _small_photos(image_factory, 20)
+    text = (f"caption: English caption\nlang: en\nmedia: {sorted(media)}\n"
+            "translations: {zh: {caption: 中文说明}}\nplatforms: {rednote: {lang: zh}}\n")  # fmt: skip
+    post = write_post(text, media=media, folder="many")
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "rednote", "--out", out).code == 0
+    for k in (1, 2):
+        caption = (out / f"many-part{k}" / "rednote" / "caption.txt").read_text(encoding="utf-8")
+        assert caption.startswith(f"({k}/2) 中文说明"), caption

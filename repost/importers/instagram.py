@@ -57,10 +57,15 @@ def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
     caption = text_or_none(entry.get("title")) or text_or_none(first.get("title")) or ""
     created = from_unix(entry.get("creation_timestamp") or first.get("creation_timestamp"))
     post_id = ids.make("instagram-" + (created.strftime("%Y%m%d-%H%M%S") if created else "undated"))
-    paths = [root / str(m.get("uri", "")) for m in children]
+    uris = [str(m.get("uri", "")) for m in children]
+    # A uri is relative to the export folder; one that leads out of it (.., absolute) is refused.
+    outside = [u for u in uris if not (root / u).resolve().is_relative_to(root)]
+    paths = [root / u for u in uris if u not in outside]
     missing = [str(p.relative_to(root)) for p in paths if not p.is_file()]
     notes: dict = {"kind": "reel" if file.name == "reels.json" else "post"}
-    if missing:
+    if outside:
+        notes["error"] = f"media uri outside the export folder: {', '.join(outside)}"
+    elif missing:
         notes["error"] = f"media file not found in the export: {', '.join(missing)}"
     return Post(
         id=post_id,

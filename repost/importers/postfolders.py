@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 from repost.errors import RepostError
-from repost.importers.common import make_source
+from repost.importers.common import IdMaker, make_source
 from repost.model import POST_FILE_NAMES, Post, load_post
 
 NAME = "posts"
@@ -29,15 +30,17 @@ def detect(path: Path) -> Path | None:
 def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
     """Each post folder in name order; a broken post.yaml becomes a post that fails alone."""
     folders = [root] if _has_post(root) else sorted(p for p in root.iterdir() if p.is_dir() and _has_post(p))
+    ids = IdMaker()  # two folders saying the same id must not overwrite each other's bundles
     for folder in folders:
         try:
             post = load_post(folder)
         except RepostError as exc:
-            yield Post(id=folder.name, source=make_source(NAME, folder, error=exc.one_line()))
+            yield Post(id=ids.make(folder.name), source=make_source(NAME, folder, error=exc.one_line()))
             continue
         if post.source is None:
             post = _with_source(post)
-        yield post
+        unique = ids.make(post.id)
+        yield post if unique == post.id else dataclasses.replace(post, id=unique)
 
 
 def _with_source(post: Post) -> Post:

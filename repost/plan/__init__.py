@@ -178,7 +178,13 @@ def _plan_carousel(
     over = cap is not None and len(photos) == len(fitted.media) > cap and not _as_slideshow(profile, options)
     if not over:
         return [plan_bundle(post, profile, facts, options)]
-    base = dataclasses.replace(fitted, platforms={})
+    # The post as written keeps its overrides (the texts need its own language); only this
+    # platform's media override goes, as each part names its photos itself.
+    over_media = {
+        pid: MappingProxyType({k: v for k, v in over.items() if k != "media"}) if pid == profile.id else over
+        for pid, over in post.platforms.items()
+    }
+    base = dataclasses.replace(post, platforms=MappingProxyType(over_media))
     if options.get("carousel") == "truncate":
         kept = dataclasses.replace(base, media=fitted.media[:cap])
         plan = plan_bundle(kept, profile, facts, options)

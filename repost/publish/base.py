@@ -37,6 +37,9 @@ def read_bundle(path: Path) -> Bundle:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
         files = manifest["files"]
         platform, post_id = manifest["profile"]["id"], manifest["post"]["id"]
+        if manifest.get("part"):
+            # each part of a split post is a post of its own: "1/3" of post x is recorded as x#1/3
+            post_id = f"{post_id}#{manifest['part']}"
     except (OSError, ValueError, KeyError, TypeError):
         raise PublishError(
             "not a bundle (no readable manifest.json)", path, hint="give a folder made by `repost export`"

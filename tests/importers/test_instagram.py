@@ -70,3 +70,12 @@ def test_same_second_posts_get_distinct_stable_ids(tmp_path, image_jpeg_34):
     ids = [p.id for p in iter_posts(root, tmp_path / "dl")]
     assert ids == ["instagram-20240513-022116", "instagram-20240513-022116-2", "instagram-20240513-022116-3"]
     assert ids == [p.id for p in iter_posts(root, tmp_path / "dl")]
+
+
+def test_a_media_uri_leading_out_of_the_export_is_refused(tmp_path, image_jpeg_34):
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(image_jpeg_34.read_bytes())
+    posts = [{"media": [ig_media("../secret.jpg", 1715566876, "sneaky")]}]
+    root = write_instagram_export(tmp_path / "export", "2024", posts, [], {})
+    (post,) = iter_posts(root, tmp_path / "dl")
+    assert post.media == () and "outside the export folder: ../secret.jpg" in source_note(post, "error")

@@ -289,3 +289,19 @@ def test_youtube_privacy_is_checked(run, api, login, exported, memory_keyring):
     result = run("publish", exported / "cats" / "shorts", "--privacy", "SELF_ONLY")
     assert result.code == 1 and "not one of private, unlisted, public" in result.out
     assert api.requests == []
+
+
+def test_parts_of_a_split_post_are_recorded_apart(tmp_path):
+    import json as _json
+
+    from repost.publish.base import read_bundle
+
+    ids = []
+    for part in ("1/2", "2/2"):
+        bundle = tmp_path / f"p-part{part[0]}" / "tiktok"
+        bundle.mkdir(parents=True)
+        manifest = {"profile": {"id": "tiktok"}, "post": {"id": "p"}, "part": part, "files": [],
+                    "text": {"caption": "", "title": None, "hashtags": []}}  # fmt: skip
+        (bundle / "manifest.json").write_text(_json.dumps(manifest), encoding="utf-8")
+        ids.append(read_bundle(bundle).post_id)
+    assert ids == ["p#1/2", "p#2/2"]
