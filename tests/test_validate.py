@@ -180,3 +180,19 @@ def test_unreadable_inputs_exit_2(run, tmp_path, clip_916):
     assert run("validate", tmp_path).code == 2  # no bundle here
     assert run("validate", clip_916).code == 2  # a media file needs --profile
     assert run("validate", clip_916, "--profile", "myspace").code == 2
+
+
+def test_a_media_file_replaced_by_garbage_is_a_finding_not_a_crash(run, bundle):
+    b = bundle("tiktok")
+    replant(b, "01.mp4", b"garbage bytes, not a video")
+    code, found = findings(run, b)
+    f = only(found, "media")
+    assert code == 1 and f["file"] == "01.mp4" and "not a video or image file" in f["message"]
+
+
+def test_garbage_named_jpg_is_refused_clearly(run, tmp_path):
+    # ffmpeg's image2 demuxer opens any bytes named .jpg as a picture of 0x0
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"garbage bytes, not an image")
+    result = run("validate", fake, "--profile", "rednote")
+    assert result.code == 2 and "no picture in it" in result.err and "Traceback" not in result.err

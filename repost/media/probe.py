@@ -196,6 +196,10 @@ def _video_facts(container: Any, path: Path, size: int, head: bytes) -> VideoFac
         found = "audio only" if container.streams.audio else f"read as {container.format.name}"
         raise MediaError(f"not a video or image file ({found})", where=path, hint=_NOT_MEDIA_HINT)
     cc = stream.codec_context
+    if not cc.width or not cc.height:
+        # ffmpeg's image2 demuxer "opens" arbitrary bytes named .jpg as MJPEG with no picture.
+        raise MediaError(f"no picture in it (read as {container.format.name}, 0x0)", where=path,
+                         hint="the file is damaged or not a media file")  # fmt: skip
     times, complete, rotation = _scan_video(container, stream)
     vfr = _is_vfr(times)
     rate = _frame_rate(stream, times, vfr)
