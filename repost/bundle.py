@@ -253,7 +253,7 @@ def write_bundle(
         raise BundleError(
             "; ".join(plan.blockers),
             f"{plan.post.id} → {plan.profile.id}",
-            hint="the photo conversions arrive with the photo engine",
+            hint="--dry-run shows the whole plan and what blocks it",
         )
     fp = fingerprint(plan)
     if dest.exists():

@@ -11,12 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import MediaError
-from repost.media.probe_image import register_heif
+from repost.media.probe_image import MAX_PIXELS, bomb_error, register_heif
 
-# Pillow's bomb guard warns above MAX_IMAGE_PIXELS and refuses above twice that. Phones reach
-# 200 MP (16320x12240, Samsung ISOCELL HP sensors); we allow that, and treat the warning as a
-# refusal too, so nothing past ~210 MP (about 630 MB decoded as RGB) is ever decoded.
-MAX_PIXELS = 210_000_000
 _SHRINK_STEP = 0.85  # when even the lowest quality is too big, shrink by this and try again
 _SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
 
@@ -64,11 +60,7 @@ def open_photo(path: Path, scale: float = 1.0) -> Photo:
                 pixels = _to_rgb(upright, icc)
                 return Photo(pixels, exif.tobytes() if len(exif) else None)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaError(
-            "image too large to decode safely (a decompression bomb?)",
-            where=path,
-            hint=f"repost decodes at most {MAX_PIXELS:,} pixels; shrink the image first",
-        ) from exc
+        raise bomb_error(path) from exc
     except (
         OSError,
         ValueError,

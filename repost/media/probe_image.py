@@ -13,6 +13,11 @@ from typing import Any
 
 from repost.errors import MediaError
 
+# Pillow's bomb guard warns above MAX_IMAGE_PIXELS and refuses above twice that. Phones reach
+# 200 MP (16320x12240, Samsung ISOCELL HP sensors); we allow that, and treat the warning as a
+# refusal too, so nothing past ~210 MP (about 630 MB decoded as RGB) is ever decoded.
+MAX_PIXELS = 210_000_000
+
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment", "iptc")
 
@@ -100,13 +105,16 @@ def probe_image(path: Path, size: int) -> ImageFacts:
             hint="the image is damaged or in a format Pillow cannot read (HEIC needs pillow-heif)",
         ) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        from repost.media.images import MAX_PIXELS
+        raise bomb_error(path) from exc
 
-        raise MediaError(
-            "image too large to decode safely (a decompression bomb?)",
-            where=path,
-            hint=f"repost decodes at most {MAX_PIXELS:,} pixels; shrink the image first",
-        ) from exc
+
+def bomb_error(path: Path) -> MediaError:
+    """The one error for an image over MAX_PIXELS (probing and decoding say the same)."""
+    return MediaError(
+        "image too large to decode safely (a decompression bomb?)",
+        where=path,
+        hint=f"repost decodes at most {MAX_PIXELS:,} pixels; shrink the image first",
+    )
 
 
 def icc_name(icc: bytes) -> str | None:

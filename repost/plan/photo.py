@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from repost.plan.rendition import even
 from repost.profiles import aspect_name, aspect_value
 from repost.rules import matching_aspect
 
@@ -40,10 +41,6 @@ class PhotoOp:
             self.place[3] / max(1, self.box[3] - self.box[1]),
         )
 
-    @property
-    def fit_kind(self) -> str:
-        return "pad" if self.place[2:] != self.canvas else "crop"
-
 
 def size_for_aspect(aspect: str, width_px: int, height_px: int, max_side_px: int | None) -> tuple[int, int]:
     """The profile's frame for another accepted aspect: the same short side, even sides."""
@@ -53,7 +50,7 @@ def size_for_aspect(aspect: str, width_px: int, height_px: int, max_side_px: int
     if max_side_px and max(w, h) > max_side_px:
         k = max_side_px / max(w, h)
         w, h = w * k, h * k
-    return _even(w), _even(h)
+    return even(w), even(h)
 
 
 def choose_aspect(width: int, height: int, rules) -> str:
@@ -84,18 +81,18 @@ def plan_photo_op(
     fw, fh = frame
     if matching_aspect(sw, sh, [aspect], tolerance):
         k = 1.0 if upscale else min(1.0, sw / fw)
-        canvas = (_even(fw * k), _even(fh * k))
+        canvas = (even(fw * k), even(fh * k))
         return PhotoOp(canvas, (0, 0, sw, sh), (0, 0, *canvas), source_size=size)
     target = aspect_value(aspect)
     if fit == "crop":
         box = _centre_crop(sw, sh, target)
         bw = box[2] - box[0]
         k = 1.0 if upscale else min(1.0, bw / fw)
-        canvas = (_even(fw * k), _even(fh * k))
+        canvas = (even(fw * k), even(fh * k))
         return PhotoOp(canvas, box, (0, 0, *canvas), source_size=size)
     # pad and blur: the whole picture inside the frame, the rest filled.
     k = 1.0 if upscale else min(1.0, max(sw / fw, sh / fh))
-    cw, ch = _even(fw * k), _even(fh * k)
+    cw, ch = even(fw * k), even(fh * k)
     scale = min(cw / sw, ch / sh)
     pw, ph = min(cw, round(sw * scale)), min(ch, round(sh * scale))
     place = ((cw - pw) // 2, (ch - ph) // 2, pw, ph)
@@ -125,8 +122,3 @@ def _centre_crop(sw: int, sh: int, target: float) -> tuple[int, int, int, int]:
     h = round(sw / target)
     top = (sh - h) // 2
     return (0, top, sw, top + h)
-
-
-def _even(x: float) -> int:
-    # Even sides: JPEG's 4:2:0 chroma and H.264 both want them, and profiles use them.
-    return max(2, round(x / 2) * 2)
