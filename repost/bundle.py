@@ -115,13 +115,16 @@ class Renditions:
 
     A rendition is keyed by its source and its exact ffmpeg argument list, so platforms whose
     plans come out identical share one encode. ``prepare`` makes every distinct video encode
-    up front, ``jobs`` at a time, with the cores shared between them.
+    up front, ``jobs`` at a time, with the cores shared between them. ``threads`` fixes each
+    ffmpeg run's threads instead, for a caller running several Renditions side by side (migrate's
+    posts in parallel).
     """
 
-    def __init__(self, jobs: int = 1, progress=None) -> None:
+    def __init__(self, jobs: int = 1, progress=None, *, threads: int | None = None) -> None:
         self.made: dict[tuple, Path] = {}
         self.failed: dict[tuple, MediaError] = {}
         self.jobs = jobs
+        self.threads = threads
         self.progress = progress  # a ProgressBoard, or None (not a terminal)
         self.encodes = 0  # renditions encoded (or remuxed)
         self.runs = 0  # ffmpeg runs that made them
@@ -138,7 +141,7 @@ class Renditions:
         if not groups:
             return
         work.mkdir(parents=True, exist_ok=True)
-        threads = threads_per_encode(min(self.jobs, len(groups)))
+        threads = self.threads or threads_per_encode(min(self.jobs, len(groups)))
 
         def make_group(item) -> None:
             i, members = item
@@ -173,7 +176,7 @@ class Renditions:
         if earlier is not None and earlier.is_file():
             shutil.copyfile(earlier, dest)
             return
-        make_file(step, dest)
+        make_file(step, dest, threads=self.threads)
         with self.lock:
             self.made[key] = dest
             self.encodes += step.action == "ffmpeg" and step.role == "video"

@@ -68,6 +68,60 @@ def _photo_options(f):
     return f
 
 
+def _lang_option(ctx, param, value):
+    """--lang zh | rednote=zh,tiktok=en -> ((platform or '*', lang), ...)."""
+    from repost.text.languages import parse_lang_option
+
+    try:
+        return tuple(parse_lang_option(value).items())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _bundle_options(f):
+    """What a bundle holds and how it is made: options export and migrate share."""
+    options = [
+        click.option(
+            "--fit",
+            type=click.Choice(["crop", "pad", "blur"]),
+            default=None,
+            help="How to reframe media of another aspect (default: each profile's).",
+        ),
+        click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date."),
+        click.option(
+            "--split",
+            is_flag=True,
+            help="Split a video over a platform's maximum into numbered parts (default: trim).",
+        ),
+        click.option(
+            "--loudness",
+            type=click.FloatRange(-70, -5),
+            default=None,
+            metavar="LUFS",
+            help="Normalise the audio to this loudness (EBU R128), e.g. -14.",
+        ),
+        click.option(
+            "--overflow",
+            type=click.Choice(["drop", "comment"]),
+            default="drop",
+            help="Hashtags over a platform's limit: drop them, or put them in comment.txt (a first comment).",
+        ),
+        click.option(
+            "--bilingual", is_flag=True, help="Put two of the post's languages in one caption where they fit."
+        ),
+        click.option(
+            "--lang",
+            callback=_lang_option,
+            default=None,
+            help="Language of the texts: LANG everywhere, or PLATFORM=LANG,... (default: the profile's).",
+        ),
+    ]
+    f = _photo_options(f)
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(repost.__version__, prog_name="repost")
 @click.option("--debug", is_flag=True, help="Show tracebacks and log ffmpeg command lines.")
@@ -82,16 +136,6 @@ def _load(profile_dirs, upload_path):
     return load_profiles(profile_dirs, upload_path)
 
 
-def _lang_option(ctx, param, value):
-    """--lang zh | rednote=zh,tiktok=en -> ((platform or '*', lang), ...)."""
-    from repost.text.languages import parse_lang_option
-
-    try:
-        return tuple(parse_lang_option(value).items())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @cli.command()
 @click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--to", "to", required=True, help="Platform ids, comma-separated, or 'all'.")
@@ -102,74 +146,19 @@ def _lang_option(ctx, param, value):
     help="Folder the bundles go into (nothing is written outside it).",
 )
 @click.option(
-    "--fit",
-    type=click.Choice(["crop", "pad", "blur"]),
-    default=None,
-    help="How to reframe media of another aspect (default: each profile's).",
-)
-@click.option(
     "-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Encodes (and posts) made in parallel."
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan, ffmpeg commands included; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date.")
-@click.option(
-    "--split",
-    is_flag=True,
-    help="Split a video over a platform's maximum into numbered parts (default: trim).",
-)
-@click.option(
-    "--loudness",
-    type=click.FloatRange(-70, -5),
-    default=None,
-    metavar="LUFS",
-    help="Normalise the audio to this loudness (EBU R128), e.g. -14.",
-)
-@click.option(
-    "--overflow",
-    type=click.Choice(["drop", "comment"]),
-    default="drop",
-    help="Hashtags over a platform's limit: drop them, or write them to comment.txt for a first comment.",
-)
-@click.option(
-    "--bilingual", is_flag=True, help="Put two of the post's languages in one caption where they fit."
-)
-@click.option(
-    "--lang",
-    callback=_lang_option,
-    default=None,
-    help="Language of the texts: LANG for every platform, or PLATFORM=LANG,... (default: the profile's).",
-)
 @click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
-@_photo_options
+@_bundle_options
 @_profile_options
-def export(
-    posts,
-    to,
-    out,
-    fit,
-    jobs,
-    dry_run,
-    as_json,
-    force,
-    split,
-    loudness,
-    overflow,
-    bilingual,
-    lang,
-    preview,
-    profile_dirs,
-    upload_path,
-    **photo,
-):
+def export(posts, to, out, jobs, dry_run, as_json, preview, profile_dirs, upload_path, **bundle):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
     profiles = _load(profile_dirs, upload_path)
-    options = ExportOptions(
-        out=out, to=to, fit=fit, jobs=jobs, dry_run=dry_run, force=force, split=split,
-        loudness=loudness, overflow=overflow, bilingual=bilingual, lang=lang, **photo,
-    )  # fmt: skip
+    options = ExportOptions(out=out, to=to, jobs=jobs, dry_run=dry_run, **bundle)
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
     if preview and not dry_run and any(r.status != "failed" for r in outcome.results):
@@ -217,7 +206,6 @@ def preview(folder, jobs, profile_dirs, upload_path):
 @click.option("--dry-run", is_flag=True, help="Print the plan; write and download nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--include-private", is_flag=True, help="Also migrate posts only you could see.")
-@click.option("--fit", type=click.Choice(["crop", "pad", "blur"]), default=None, help="As for export.")
 @click.option("--schedule", "schedule_spec", help='Pace the posts: "daily 18:00" (one a day per platform).')
 @click.option(
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the schedule (default tomorrow)."
@@ -226,9 +214,11 @@ def preview(folder, jobs, profile_dirs, upload_path):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, help="Download timeout, seconds.")
 @click.option("--retries", type=click.IntRange(0, 20), default=3, help="Download retries, with backoff.")
 @click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
+@_bundle_options
 @_profile_options
-def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, include_private, fit,
-            schedule_spec, start, tz, timeout, retries, preview, profile_dirs, upload_path):  # fmt: skip
+def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, include_private,
+            schedule_spec, start, tz, timeout, retries, preview, profile_dirs, upload_path,
+            **bundle):  # fmt: skip
     """Migrate a backlog: post folders, a yt-dlp folder, a TikTok or Instagram export."""
     from repost.errors import UsageError
     from repost.migrate import MigrateOptions
@@ -244,7 +234,8 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
     options = MigrateOptions(
         out=out, to=to, jobs=jobs, since=since and since.date(), until=until and until.date(), limit=limit,
         only=tuple(i.strip() for part in only for i in part.split(",") if i.strip()), dry_run=dry_run,
-        include_private=include_private, fit=fit, timeout_s=timeout, retries=retries, schedule=schedule,
+        include_private=include_private, timeout_s=timeout, retries=retries, schedule=schedule,
+        fit=bundle.pop("fit"), force=bundle.pop("force"), export=bundle,
     )  # fmt: skip
     profiles = _load(profile_dirs, upload_path)
     hooks = PlanPrinter(out, as_json) if dry_run else (ProgressBar() if sys.stderr.isatty() else None)

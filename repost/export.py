@@ -7,6 +7,7 @@ import shlex
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,18 +107,25 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
         return outcome
     renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
     # Every distinct encode of the run first, -j at a time; the bundles then copy them.
-    pending = [
-        p for plans in jobs for p in plans if p.ok and (options.force or not is_current(p, options.out))
-    ]
+    every = [p for plans in jobs for p in plans]
+    with renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
+        for results in pool.map(lambda plans: write_post(plans, options, renditions), jobs):
+            outcome.results += results
+    return outcome
+
+
+@contextmanager
+def renditions_made(plans: list[BundlePlan], options: ExportOptions, renditions: Renditions):
+    """Make the video encodes of the plans still to write (each distinct one once, encodes of
+    one source sharing a decode where they may) into a work folder under DIR/.repost, removed
+    once the bundles have copied them."""
+    pending = [p for p in plans if p.ok and (options.force or not is_current(p, options.out))]
     work = Path(options.out).resolve() / WORK_DIR / f"renditions-{uuid.uuid4().hex[:8]}"
     try:
         renditions.prepare([s for p in pending for s in p.steps], work)
-        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-            for results in pool.map(lambda plans: write_post(plans, options, renditions), jobs):
-                outcome.results += results
+        yield renditions
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return outcome
 
 
 def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:

@@ -6,16 +6,18 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
+import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
-from repost.bundle import WORK_DIR, fingerprint, is_up_to_date
+from repost.bundle import WORK_DIR, Renditions, fingerprint, is_up_to_date, read_manifest, threads_per_encode
 from repost.errors import ExitStatus, RepostError
-from repost.export import ExportOptions, plan_post, write_post
+from repost.export import ExportOptions, plan_post, renditions_made, write_post
 from repost.importers import detect_source, iter_source
 from repost.importers.common import source_note
 from repost.importers.download import Downloader, fetch_media, local_media
@@ -39,13 +41,20 @@ class MigrateOptions:
     dry_run: bool = False
     include_private: bool = False
     fit: str | None = None
+    force: bool = False  # remake bundles that are up to date
+    # export's other options for what a bundle holds (split, loudness, carousel, keep_metadata,
+    # as_kind, photo_seconds, pan_zoom, overflow, bilingual, lang), as ExportOptions names them
+    export: dict = field(default_factory=dict)
     timeout_s: float = 30.0
     retries: int = 3
     backoff_s: float = 1.0
     schedule: object | None = None  # a repost.schedule.Schedule
 
     def export_options(self) -> ExportOptions:
-        return ExportOptions(out=self.out, to=self.to, fit=self.fit, jobs=self.jobs, dry_run=self.dry_run)
+        return ExportOptions(
+            out=self.out, to=self.to, fit=self.fit, jobs=self.jobs, dry_run=self.dry_run, force=self.force,
+            **self.export,
+        )  # fmt: skip
 
     def fingerprint_options(self) -> dict:
         """The options that change what a bundle holds (the same ones export's fingerprint takes)."""
@@ -54,7 +63,8 @@ class MigrateOptions:
 
 @dataclass
 class Summary:
-    """What a migration did, counted per (post, platform); failures and skips with their reasons."""
+    """What a migration did, counted per bundle (post, platform and part: a post split into
+    numbered posts counts each); failures and skips with their reasons."""
 
     source: str = ""
     kind: str = ""
@@ -74,7 +84,10 @@ class Summary:
         elif rec.outcome == "planned":
             self.planned += 1
         elif rec.outcome == "failed":
-            self.failed.append({"post": rec.post, "platform": rec.platform, "error": rec.error})
+            failure = {"post": rec.post, "platform": rec.platform, "error": rec.error}
+            if rec.part:
+                failure["part"] = rec.part_label
+            self.failed.append(failure)
         elif rec.outcome == "skipped" and not any(s["post"] == rec.post for s in self.skipped[-1:]):
             self.skipped.append({"post": rec.post, "reason": rec.error})
 
@@ -217,7 +230,7 @@ class Migration:
             try:
                 for post in self.posts():
                     self.summary.posts += 1
-                    todo, records = self._triage(post, state)
+                    todo, records, earlier = self._triage(post, state)
                     self._save(state, post.id, records, finished=not todo, durable=False)
                     if not todo:
                         continue
@@ -225,7 +238,7 @@ class Migration:
                     if self.options.dry_run:
                         self._save(state, post.id, self._plan_only(post, todo), finished=True)
                         continue
-                    pending[pool.submit(self._make, post, todo)] = post.id
+                    pending[pool.submit(self._make, post, todo, earlier)] = post.id
                     # A bounded window of work: memory stays flat however long the backlog is.
                     if len(pending) >= 2 * self.options.jobs:
                         self._drain(state, pending, FIRST_COMPLETED)
@@ -251,28 +264,30 @@ class Migration:
         if finished:
             self.hooks.finished(post_id, records)
 
-    def _triage(self, post: Post, state: State) -> tuple[list[Profile], list[Record]]:
-        """Which platforms need work; records for those that need none (up to date, skipped, broken)."""
+    def _triage(self, post: Post, state: State) -> tuple[list[Profile], list[Record], list[Record]]:
+        """Which platforms need work; records for those that need none (up to date, skipped,
+        broken); and the earlier rows of those that do (their bundles may be replaced)."""
         reason = source_note(post, "error")
         if reason:
-            return [], self._records(post, "failed", reason)
+            return [], self._records(post, "failed", reason), []
         reason = source_note(post, "skip")
         if not reason and source_note(post, "private") and not self.options.include_private:
             reason = PRIVATE_SKIP
         if reason:
-            return [], self._records(post, "skipped", reason)
-        local = local_media(post, self.downloader)
-        if local is None:  # media still to download: nothing can be up to date yet
-            return list(self.targets), []
-        todo, records = [], []
+            return [], self._records(post, "skipped", reason), []
+        todo, records, earlier = [], [], []
+        local = local_media(post, self.downloader)  # None: media still to download
         for profile in self.targets:
-            row = state.lookup(post.id, profile.id)
-            if row is not None and _still_good(row, input_key(local, profile, self.fp_options)):
-                row.outcome = "up_to_date"
-                records.append(row)
+            rows = state.lookup(post.id, profile.id)
+            key = input_key(local, profile, self.fp_options) if local is not None else None
+            if not self.options.force and _all_still_good(rows, key):
+                for row in rows:
+                    row.outcome = "up_to_date"
+                records += rows
             else:
                 todo.append(profile)
-        return todo, records
+                earlier += rows
+        return todo, records, earlier
 
     def _records(self, post: Post, status: str, reason: str, profiles=None) -> list[Record]:
         return [
@@ -281,24 +296,47 @@ class Migration:
             for p in (self.targets if profiles is None else profiles)
         ]  # fmt: skip
 
-    def _make(self, post: Post, todo: list[Profile]) -> list[Record]:
-        """In a worker: download, then export's own per-post flow (probe, plan, write)."""
+    def _make(self, post: Post, todo: list[Profile], earlier: list[Record]) -> list[Record]:
+        """In a worker: download, then export's own per-post flow (probe, plan, encode, write).
+        Posts run side by side (-j), so each ffmpeg run gets its share of the cores."""
         eopts = self.options.export_options()
+        renditions = Renditions(threads=threads_per_encode(self.options.jobs))
         try:
             local = fetch_media(post, self.downloader)
             plans = plan_post(local, todo, eopts)
-            results = write_post(plans, eopts)
+            with renditions_made(plans, eopts, renditions):
+                results = write_post(plans, eopts, renditions)
         except (RepostError, OSError) as exc:
             return self._records(post, "failed", _describe(exc), todo)
-        return [self._record(local, plan, result) for plan, result in zip(plans, results)]
+        records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
+        self._retire(post, earlier, records)
+        return records
+
+    def _retire(self, post: Post, earlier: list[Record], records: list[Record]) -> None:
+        """Bundles this migration made before that the new ones replace (a post once split in
+        3 parts now made in 2, or whole): removed once every new bundle of the platform is done,
+        so no stale part is left to be uploaded. Only a folder holding this post's manifest for
+        that platform, inside --out, is ever removed."""
+        out = Path(self.options.out).resolve()
+        for platform in dict.fromkeys(r.platform for r in earlier):
+            new = [r for r in records if r.platform == platform]
+            if not new or any(r.status != "done" for r in new):
+                continue
+            kept = {r.bundle for r in new}
+            for row in earlier:
+                if row.platform == platform and row.bundle and row.bundle not in kept:
+                    _remove_bundle(Path(row.bundle), out, post.id, platform)
 
     def _record(self, post: Post, plan: BundlePlan, result) -> Record:
         ok = result.status in ("made", "up_to_date")
+        part, parts = (int(n) for n in plan.part.split("/")) if plan.part else (0, 1)
         return Record(
             post.id,
             plan.profile.id,
             "done" if ok else "failed",
             result.status,
+            part=part,
+            parts=parts,
             inputs=input_key(post, plan.profile, self.fp_options) if ok else None,
             fingerprint=fingerprint(plan) if ok else None,
             error=result.error,
@@ -326,6 +364,35 @@ class Migration:
                    error="; ".join(p.blockers) or None)
             for p in plans
         ]  # fmt: skip
+
+
+def _all_still_good(rows: list[Record], key: str | None) -> bool:
+    """Every bundle of a post on a platform still good: one made whole, or parts 1..n all there."""
+    if not rows:
+        return False
+    parts = rows[0].parts
+    wanted = list(range(1, parts + 1)) if parts > 1 else [0]
+    return [r.part for r in rows] == wanted and all(r.parts == parts and _still_good(r, key) for r in rows)
+
+
+def _remove_bundle(bundle: Path, out: Path, post_id: str, platform: str) -> None:
+    """Move a stale bundle aside (into DIR/.repost/tmp, cleared by the next run if a kill
+    comes between), remove it, then its post folder if that is left empty."""
+    try:
+        bundle = bundle.resolve()
+        if not bundle.is_relative_to(out) or WORK_DIR in bundle.relative_to(out).parts:
+            return
+        manifest = read_manifest(bundle) or {}
+        made_for = ((manifest.get("post") or {}).get("id"), (manifest.get("profile") or {}).get("id"))
+        if made_for != (post_id, platform):
+            return
+        aside = out / WORK_DIR / "tmp" / f"retired-{uuid.uuid4().hex[:8]}"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(bundle, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+        bundle.parent.rmdir()
+    except OSError:
+        pass  # not empty, or already gone: nothing stale is left to act on
 
 
 def _still_good(row: Record, key: str | None) -> bool:

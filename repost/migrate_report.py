@@ -41,6 +41,7 @@ def record_to_dict(rec: Record) -> dict:
     return {
         "post": rec.post,
         "platform": rec.platform,
+        "part": rec.part_label,
         "result": rec.outcome,
         "bundle": rec.bundle if rec.status == "done" else None,
         "created": rec.created,
@@ -76,7 +77,8 @@ def write_reports(state: State, out: Path, summary: Summary) -> dict[str, str]:
             if rec.error:
                 result += f": {rec.error}"
             bundle = rec.bundle if rec.status == "done" else ""
-            cells = [rec.post, rec.platform, result, bundle, "; ".join(rec.changes), "; ".join(rec.warnings)]
+            post = f"{rec.post} ({rec.part_label})" if rec.part else rec.post
+            cells = [post, rec.platform, result, bundle, "; ".join(rec.changes), "; ".join(rec.warnings)]
             f.write("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
     return {"report_json": str(json_path), "report_md": str(md_path)}
 
@@ -94,7 +96,7 @@ def summary_line(summary: Summary) -> str:
     ]
     if summary.planned:
         parts.insert(1, f"{summary.planned} planned")
-    return ", ".join(parts) + " (counted per post and platform; skipped per post)"
+    return ", ".join(parts) + " (counted per bundle: post, platform and part; skipped per post)"
 
 
 def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None) -> None:
@@ -107,7 +109,8 @@ def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None)
     for s in summary.skipped:
         click.echo(f"- {s['post']}: skipped: {s['reason']}")
     for f in summary.failed:
-        click.echo(f"✗ {f['post']} → {f['platform']}: {f['error']}")
+        part = f" ({f['part']})" if f.get("part") else ""
+        click.echo(f"✗ {f['post']}{part} → {f['platform']}: {f['error']}")
     click.echo(summary_line(summary))
     for name, path in summary.files.items():
         click.echo(f"{name.replace('_', ' ')}: {path}")

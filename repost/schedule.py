@@ -79,12 +79,13 @@ def write_schedule(records: Iterable[Record], schedule: Schedule, out: Path, now
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     with write_aside(csv_path) as fc, write_aside(ics_path) as fi:
         rows = csv.writer(fc, lineterminator="\n")
-        rows.writerow(["date", "time", "timezone", "platform", "post", "title", "bundle"])
+        rows.writerow(["date", "time", "timezone", "platform", "post", "title", "bundle", "part"])
         fi.write(fold_lines(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//repost//migrate schedule//EN",
                              "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]))  # fmt: skip
         for when, rec in plan_slots(records, schedule):
-            rows.writerow([when.date().isoformat(), when.strftime("%H:%M"), schedule.tz.key,
-                           rec.platform, rec.post, rec.title or "", rec.bundle])  # fmt: skip
+            day, time = when.date().isoformat(), when.strftime("%H:%M")
+            rows.writerow([day, time, schedule.tz.key, rec.platform, rec.post, rec.title or "", rec.bundle,
+                           rec.part_label or ""])  # fmt: skip
             fi.write(fold_lines(_event(when, rec, stamp)))
         fi.write(fold_lines(["END:VCALENDAR"]))
     return {"schedule_csv": str(csv_path), "schedule_ics": str(ics_path)}
@@ -96,9 +97,12 @@ def _event(when: dt.datetime, rec: Record, stamp: str) -> list[str]:
     start = when.astimezone(dt.UTC)
     end = start + dt.timedelta(minutes=EVENT_MINUTES)
     what = rec.title or rec.post
+    if rec.part:
+        what += f" ({rec.part_label})"
+    uid = f"{rec.post}-{rec.platform}" + (f"-part{rec.part}" if rec.part else "")
     return [
         "BEGIN:VEVENT",
-        f"UID:{escape_text(rec.post)}-{rec.platform}-{start:%Y%m%d}@repost",
+        f"UID:{escape_text(uid)}-{start:%Y%m%d}@repost",
         f"DTSTAMP:{stamp}",
         f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
         f"DTEND:{end:%Y%m%dT%H%M%SZ}",

@@ -1,4 +1,8 @@
-"""Migration state in SQLite (DIR/.repost/state.db): per post and platform, what was made from what.
+"""Migration state in SQLite (DIR/.repost/state.db): per bundle, what was made from what.
+
+A bundle is a (post, platform, part): a post split into numbered posts (a long video with
+--split, a carousel over the platform's cap) has one row per part, each with the part count, so
+a re-run can tell a whole set of parts from one with a part deleted or missing.
 
 A row is written only after its bundle was renamed into place (bundles are atomic, see
 bundle.py), and each post's rows are committed together, so a run killed at any moment, SIGKILL
@@ -17,10 +21,13 @@ from pathlib import Path
 
 from repost.errors import InputError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS bundles (
+SCHEMA_VERSION = 2  # 1: rows keyed by (post, platform); 2: by (post, platform, part)
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS bundles (
     post TEXT NOT NULL,
     platform TEXT NOT NULL,
+    part INTEGER NOT NULL DEFAULT 0,   -- 1..parts when the post was split, else 0
+    parts INTEGER NOT NULL DEFAULT 1,
     inputs TEXT,          -- quick key: tool, profile, options, post fields, media size+mtime
     fingerprint TEXT,     -- bundle.fingerprint() of the plan, as the manifest records it
     status TEXT NOT NULL, -- done | failed | skipped
@@ -34,26 +41,28 @@ CREATE TABLE IF NOT EXISTS bundles (
     run INTEGER,
     seq INTEGER,
     updated TEXT,
-    PRIMARY KEY (post, platform)
-);
-CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, source TEXT, options TEXT);
-CREATE INDEX IF NOT EXISTS bundles_run ON bundles (run, seq);
-"""
+    PRIMARY KEY (post, platform, part)
+)""",
+    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, source TEXT, options TEXT)",
+    "CREATE INDEX IF NOT EXISTS bundles_run ON bundles (run, seq)",
+)
 BATCH = 500  # confirming rows written together
 COLUMNS = (
-    "post", "platform", "inputs", "fingerprint", "status", "outcome", "error", "bundle",
+    "post", "platform", "part", "parts", "inputs", "fingerprint", "status", "outcome", "error", "bundle",
     "created", "title", "changes", "warnings",
 )  # fmt: skip
 
 
 @dataclass
 class Record:
-    """One (post, platform) as this run left it."""
+    """One bundle, (post, platform, part), as this run left it."""
 
     post: str
     platform: str
     status: str
     outcome: str
+    part: int = 0  # 1..parts for a post split into numbered posts, else 0
+    parts: int = 1
     inputs: str | None = None
     fingerprint: str | None = None
     error: str | None = None
@@ -67,6 +76,11 @@ class Record:
         row = {**self.__dict__, "changes": json.dumps(list(self.changes), ensure_ascii=False)}
         row["warnings"] = json.dumps(list(self.warnings), ensure_ascii=False)
         return tuple(row[c] for c in COLUMNS)
+
+    @property
+    def part_label(self) -> str | None:
+        """ "2/3" for part 2 of 3, None for a post made whole."""
+        return f"{self.part}/{self.parts}" if self.part else None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Record:
@@ -101,8 +115,10 @@ class State:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.row_factory = sqlite3.Row
-            if not read_only or not path.is_file():
-                conn.executescript(SCHEMA)
+            if read_only and path.is_file() and _version(conn) < SCHEMA_VERSION:
+                conn = _in_memory_copy(conn)  # --dry-run reads an old state without changing it
+            if _version(conn) < SCHEMA_VERSION:
+                _upgrade(conn)
         except sqlite3.Error as exc:
             raise InputError(f"cannot open the migration state: {exc}", path) from exc
         return cls(conn)
@@ -116,42 +132,83 @@ class State:
         self.run = int(cur.lastrowid)
         return self.run
 
-    def lookup(self, post: str, platform: str) -> Record | None:
+    def lookup(self, post: str, platform: str) -> list[Record]:
+        """The rows of a post on a platform: one, or one per part; [] when never seen."""
         # Pending rows are never looked up: a source yields each post id once.
-        row = self.conn.execute(
-            "SELECT * FROM bundles WHERE post = ? AND platform = ?", (post, platform)
-        ).fetchone()
-        return Record.from_row(row) if row is not None else None
+        rows = self.conn.execute(
+            "SELECT * FROM bundles WHERE post = ? AND platform = ? ORDER BY part", (post, platform)
+        )
+        return [Record.from_row(row) for row in rows]
 
     def record(self, records: list[Record], *, durable: bool = True) -> None:
-        """Write one post's records in one transaction. Rows that only confirm the past (up to
-        date, skipped) may wait for the next durable write: losing them to a kill loses nothing."""
+        """Write one post's records in one transaction. The records of a (post, platform) are
+        all of its rows: they replace every earlier row, so a post made in 3 parts and now in 2
+        (or now whole) keeps no row for a part that is gone. Rows that only confirm the past
+        (up to date, skipped) may wait for the next durable write: losing them to a kill loses
+        nothing."""
+        rows = []
         for r in records:
             self.seq += 1
-            self.pending.append((*r.values(), self.run, self.seq, _now()))
-        if durable or len(self.pending) >= BATCH:
+            rows.append((*r.values(), self.run, self.seq, _now()))
+        self.pending.append((list(dict.fromkeys((r.post, r.platform) for r in records)), rows))
+        if durable or sum(len(rows) for _, rows in self.pending) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
         marks = ", ".join("?" * (len(COLUMNS) + 3))
+        insert = f"INSERT INTO bundles ({', '.join(COLUMNS)}, run, seq, updated) VALUES ({marks})"
         with self.conn:
-            self.conn.executemany(
-                f"INSERT OR REPLACE INTO bundles ({', '.join(COLUMNS)}, run, seq, updated) VALUES ({marks})",
-                self.pending,
-            )
+            for keys, rows in self.pending:
+                self.conn.executemany("DELETE FROM bundles WHERE post = ? AND platform = ?", keys)
+                self.conn.executemany(insert, rows)
         self.pending.clear()
 
     def iter_run(self, *, order: str = "seq") -> Iterator[Record]:
         """This run's records, by the order seen (``seq``) or oldest post first (``created``)."""
         self.flush()
-        by = "seq" if order == "seq" else "platform, COALESCE(created, '~'), post"
+        by = "seq" if order == "seq" else "platform, COALESCE(created, '~'), post, part"
         for row in self.conn.execute(f"SELECT * FROM bundles WHERE run = ? ORDER BY {by}", (self.run,)):
             yield Record.from_row(row)
 
     def close(self) -> None:
         self.conn.close()  # rows still pending are dropped: only on an error path
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    """The schema a database holds: user_version, or 1 for a bundles table from before it was set."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version:
+        return version
+    old = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bundles'").fetchone()
+    return 1 if old else 0
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Create the tables, or bring a version 1 database (rows keyed by post and platform) to
+    version 2, its rows kept as bundles made whole; one transaction, so a kill leaves either."""
+    old = _version(conn) == 1
+    with conn:
+        conn.execute("BEGIN")  # DDL too: sqlite3 would otherwise run it outside the transaction
+        if old:
+            conn.execute("DROP INDEX IF EXISTS bundles_run")
+            conn.execute("ALTER TABLE bundles RENAME TO bundles_v1")
+        for statement in SCHEMA:
+            conn.execute(statement)
+        if old:
+            kept = ", ".join(c for c in (*COLUMNS, "run", "seq", "updated") if c not in ("part", "parts"))
+            conn.execute(f"INSERT INTO bundles ({kept}) SELECT {kept} FROM bundles_v1")
+            conn.execute("DROP TABLE bundles_v1")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _in_memory_copy(conn: sqlite3.Connection) -> sqlite3.Connection:
+    copy = sqlite3.connect(":memory:")
+    conn.backup(copy)
+    conn.close()
+    copy.row_factory = sqlite3.Row
+    return copy
 
 
 def _now() -> str:

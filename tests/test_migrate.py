@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -266,7 +267,7 @@ def test_schedule_paces_oldest_first_one_a_day_per_platform(run, write_post, cli
                  "--start", "2026-03-28", "--tz", "Europe/Berlin")  # fmt: skip
     assert result.code == 0, result.err
     rows = (out / "schedule.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "date,time,timezone,platform,post,title,bundle"
+    assert rows[0] == "date,time,timezone,platform,post,title,bundle,part"
     got = [r.split(",")[:5] for r in rows[1:]]
     assert [g for g in got if g[3] == "reels"] == [
         ["2026-03-28", "18:00", "Europe/Berlin", "reels", "p0"],
@@ -363,3 +364,103 @@ def test_post_folders_with_one_id_get_distinct_bundles(run, write_post, clip_fit
     assert result.code == 0, result.out
     assert bundles_under(out) == ["same-2/tiktok", "same/tiktok"]
     assert (out / "same-2" / "tiktok" / "caption.txt").read_text(encoding="utf-8").startswith("B")
+
+
+def test_a_split_carousel_keeps_a_row_per_part(run, write_post, image_jpeg_34, tmp_path):
+    # Lemon8 takes 10 photos: 12 become two numbered posts, each its own bundle and state row.
+    media = {f"{i:02d}.jpg": image_jpeg_34 for i in range(12)}
+    text = f"caption: Twelve cups 🍵\ncreated: 2024-01-01T12:00:00Z\nmedia: [{', '.join(media)}]\n"
+    write_post(text, media=media, folder="backlog/tea")
+    src, out = tmp_path / "backlog", tmp_path / "out"
+    common = ("migrate", src, "--to", "lemon8", "--out", out, "--json")
+    first = run(*common, "--schedule", "daily 18:00", "--start", "2026-03-01")
+    assert first.code == 0, first.err
+    assert first.json()["done"] == 2
+    assert bundles_under(out) == ["tea-part1/lemon8", "tea-part2/lemon8"]
+    rows = json.loads((out / "report.json").read_text(encoding="utf-8"))["bundles"]
+    assert [(b["post"], b["part"], b["result"]) for b in rows] == [
+        ("tea", "1/2", "made"),
+        ("tea", "2/2", "made"),
+    ]
+    schedule = [r.split(",") for r in (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert [(r[0], r[4], r[-1]) for r in schedule] == [
+        ("2026-03-01", "tea", "1/2"),
+        ("2026-03-02", "tea", "2/2"),
+    ]
+    # A re-run finds both parts up to date; a deleted part is made again, alone.
+    again = run(*common)
+    assert (again.json()["done"], again.json()["up_to_date"]) == (0, 2)
+    part1 = (out / "tea-part1/lemon8/manifest.json").read_bytes()
+    shutil.rmtree(out / "tea-part2")
+    third = run(*common)
+    assert (third.json()["done"], third.json()["up_to_date"]) == (1, 1)
+    assert {k: b["result"] for k, b in report(out).items()} == {("tea", "lemon8"): "made"}
+    assert json.loads((out / "tea-part2/lemon8/manifest.json").read_bytes())["part"] == "2/2"
+    assert (out / "tea-part1/lemon8/manifest.json").read_bytes() == part1
+    # Truncated instead, the post is one bundle again: the parts it replaces are removed.
+    trunc = run(*common, "--carousel", "truncate")
+    assert (trunc.json()["done"], trunc.json()["up_to_date"]) == (1, 0)
+    assert bundles_under(out) == ["tea/lemon8"] and not (out / "tea-part1").exists()
+    files = json.loads((out / "tea/lemon8/manifest.json").read_bytes())["files"]
+    assert sum(f["role"] == "image" for f in files) == 10
+    assert (run(*common, "--carousel", "truncate").json()["up_to_date"]) == 1
+
+
+def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
+    run, write_post, media_factory, tmp_path, monkeypatch
+):
+    import yaml
+
+    import repost.bundle
+    from repost.bundle import threads_per_encode
+    from tests.test_export_video import builtin_profile_dir
+
+    data = yaml.safe_load((builtin_profile_dir() / "tiktok.yaml").read_text(encoding="utf-8"))
+    data["video"]["max_duration_s"] = {**data["video"]["max_duration_s"]["app"], "value": 2}
+    data["video"]["min_duration_s"]["value"] = 1
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "tiktok.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    clip = media_factory("five_s.mp4", size="160x284", duration=5.0, sample_rate=48000)
+    for i in range(2):
+        text = f"caption: Walk {i}.\ncreated: 2024-01-0{i + 1}\nmedia: [clip.mp4]\nlang: en\n"
+        text += f"translations: {{fr: {{caption: Marche {i}.}}}}\n"
+        write_post(text, media={"clip.mp4": clip}, folder=f"backlog/walk{i}")
+    threads = []
+    for name in ("make_file", "make_shared"):
+        real = getattr(repost.bundle, name)
+
+        def spy(*args, _real=real, **kwargs):
+            threads.append(kwargs.get("threads"))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(repost.bundle, name, spy)
+    out = tmp_path / "out"
+    common = (
+        "migrate",
+        tmp_path / "backlog",
+        "--to",
+        "tiktok",
+        "--out",
+        out,
+        "--profiles",
+        profiles,
+        "--json",
+    )
+    result = run(*common, "-j", "2", "--split", "--lang", "fr", "--loudness", "-14")
+    assert result.code == 0, result.out + result.err
+    assert result.json()["done"] == 6
+    assert bundles_under(out) == [f"walk{p}-part{i}/tiktok" for p in (0, 1) for i in (1, 2, 3)]
+    caption = (out / "walk1-part3/tiktok/caption.txt").read_text(encoding="utf-8")
+    assert caption.startswith("(3/3) Marche 1.")
+    assert "loudness" in " ".join(
+        json.loads((out / "walk0-part1/tiktok/manifest.json").read_bytes())["changes"]
+    )
+    # Each encode ran with its share of the cores (posts run side by side); no renditions left.
+    assert threads and set(threads) == {threads_per_encode(2)}
+    assert [p.name for p in (out / ".repost").iterdir() if p.name.startswith("renditions-")] == []
+    assert run("validate", out, "--profiles", profiles).code == 0
+    # Without --split the option fingerprint changes: each post is one trimmed bundle again.
+    trimmed = run(*common)
+    assert trimmed.json()["done"] == 2
+    assert bundles_under(out) == ["walk0/tiktok", "walk1/tiktok"]

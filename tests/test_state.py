@@ -19,10 +19,10 @@ def test_records_round_trip_and_survive_reopening(tmp_path):
                       changes=("copied", "cut 🐱"), warnings=("w",))])  # fmt: skip
     state.close()
     again = State.open(path)
-    got = again.lookup("a", "reels")
+    [got] = again.lookup("a", "reels")
     assert (got.inputs, got.fingerprint, got.bundle) == ("k1", "f1", "/o/a/reels")
     assert got.changes == ("copied", "cut 🐱") and got.warnings == ("w",)
-    assert again.lookup("a", "rednote") is None
+    assert again.lookup("a", "rednote") == []
     again.close()
 
 
@@ -31,7 +31,7 @@ def test_a_later_record_replaces_the_earlier_one(tmp_path):
     state.start_run("src", {})
     state.record([rec("a", "reels", status="failed", outcome="failed", error="boom")])
     state.record([rec("a", "reels", inputs="k2")])
-    got = state.lookup("a", "reels")
+    [got] = state.lookup("a", "reels")
     assert got.status == "done" and got.error is None and got.inputs == "k2"
     assert state.conn.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 1
 
@@ -54,12 +54,74 @@ def test_iter_run_orders_by_seen_or_by_platform_then_oldest(tmp_path):
 def test_read_only_never_creates_or_writes(tmp_path):
     path = tmp_path / "state.db"
     state = State.open(path, read_only=True)
-    assert state.lookup("a", "reels") is None and not path.exists()
+    assert state.lookup("a", "reels") == [] and not path.exists()
     writer = State.open(path)
     writer.start_run("src", {})
     writer.record([rec("a", "reels")])
     writer.close()
     reader = State.open(path, read_only=True)
-    assert reader.lookup("a", "reels").status == "done"
+    assert reader.lookup("a", "reels")[0].status == "done"
     with pytest.raises(sqlite3.OperationalError):
         reader.conn.execute("DELETE FROM bundles")
+
+
+def test_each_part_has_its_row_and_a_post_made_again_keeps_no_stale_part(tmp_path):
+    state = State.open(tmp_path / "state.db")
+    state.start_run("src", {})
+    state.record([rec("a", "lemon8", part=i, parts=3, bundle=f"/o/a-part{i}/lemon8") for i in (1, 2, 3)])
+    state.record([rec("a", "rednote")])
+    assert [(r.part, r.parts, r.part_label) for r in state.lookup("a", "lemon8")] == [
+        (1, 3, "1/3"), (2, 3, "2/3"), (3, 3, "3/3"),
+    ]  # fmt: skip
+    assert [r.part_label for r in state.lookup("a", "rednote")] == [None]
+    # Made again in 2 parts, then whole: the rows are the new set, nothing left of the old one.
+    state.record([rec("a", "lemon8", part=i, parts=2) for i in (1, 2)])
+    assert [r.part_label for r in state.lookup("a", "lemon8")] == ["1/2", "2/2"]
+    state.record([rec("a", "lemon8", status="failed", outcome="failed", error="boom")])
+    assert [(r.part, r.status) for r in state.lookup("a", "lemon8")] == [(0, "failed")]
+    assert len(state.lookup("a", "rednote")) == 1
+
+
+def test_parts_sort_in_order_for_pacing(tmp_path):
+    state = State.open(tmp_path / "state.db")
+    state.start_run("src", {})
+    day = "2024-01-01T00:00:00"
+    state.record([rec("a", "lemon8", day, part=2, parts=2), rec("a", "lemon8", day, part=1, parts=2)])
+    assert [r.part for r in state.iter_run(order="created")] == [1, 2]
+
+
+V1_SCHEMA = """
+CREATE TABLE bundles (post TEXT NOT NULL, platform TEXT NOT NULL, inputs TEXT, fingerprint TEXT,
+    status TEXT NOT NULL, outcome TEXT, error TEXT, bundle TEXT, created TEXT, title TEXT,
+    changes TEXT, warnings TEXT, run INTEGER, seq INTEGER, updated TEXT, PRIMARY KEY (post, platform));
+CREATE TABLE runs (id INTEGER PRIMARY KEY, started TEXT, source TEXT, options TEXT);
+CREATE INDEX bundles_run ON bundles (run, seq);
+INSERT INTO runs (started, source, options) VALUES ('2026-01-01', 'src', '{}');
+INSERT INTO bundles (post, platform, inputs, fingerprint, status, outcome, bundle, run, seq)
+    VALUES ('a', 'reels', 'k1', 'f1', 'done', 'made', '/o/a/reels', 1, 1);
+"""
+
+
+def test_a_state_from_before_parts_is_read_and_upgraded_in_place(tmp_path):
+    path = tmp_path / "state.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    conn.close()
+    # --dry-run reads it (in a copy) without changing the file.
+    reader = State.open(path, read_only=True)
+    assert [(r.inputs, r.part, r.parts) for r in reader.lookup("a", "reels")] == [("k1", 0, 1)]
+    reader.close()
+    assert "part" not in [c[1] for c in sqlite3.connect(path).execute("PRAGMA table_info(bundles)")]
+    # A real run upgrades it, the old rows kept as bundles made whole, and may then record parts.
+    state = State.open(path)
+    assert [(r.fingerprint, r.bundle, r.part) for r in state.lookup("a", "reels")] == [
+        ("f1", "/o/a/reels", 0)
+    ]
+    state.start_run("src", {})
+    assert state.run == 2
+    state.record([rec("b", "reels", part=i, parts=2) for i in (1, 2)])
+    state.close()
+    again = sqlite3.connect(path)
+    assert again.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert again.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 3
+    assert again.execute("SELECT name FROM sqlite_master WHERE name = 'bundles_v1'").fetchone() is None
