@@ -27,6 +27,7 @@ from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
 from repost.model import Post, load_post
+from repost.outlock import output_lock
 from repost.plan import BundlePlan, plan_bundles, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.progress import ProgressBoard
@@ -103,12 +104,13 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
             continue
         outcome.plans += plans
         jobs.append(plans)
-    if options.dry_run:
+    if options.dry_run or not jobs:
         return outcome
     renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
     # Every distinct encode of the run first, -j at a time; the bundles then copy them.
     every = [p for plans in jobs for p in plans]
-    with renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
+    lock = output_lock(Path(options.out).resolve() / WORK_DIR)  # one writing run per --out
+    with lock, renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
         for results in pool.map(lambda plans: write_post(plans, options, renditions), jobs):
             outcome.results += results
     return outcome

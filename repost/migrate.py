@@ -22,6 +22,7 @@ from repost.importers import detect_source, iter_source
 from repost.importers.common import source_note
 from repost.importers.download import Downloader, fetch_media, local_media
 from repost.model import Post
+from repost.outlock import output_lock
 from repost.plan import BundlePlan, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.state import Record, State
@@ -201,28 +202,35 @@ class Migration:
         """Migrate every selected post; one bad post never stops the others."""
         if count_first:
             self.hooks.total(sum(1 for _ in self.posts()))
-        dry = self.options.dry_run
-        state = State.open(self.work / "state.db", read_only=dry)
-        try:
-            if not dry:
-                _clear_leftovers(self.work)
+        if self.options.dry_run:
+            state = State.open(self.work / "state.db", read_only=True)
+            try:
+                self._loop(state)
+            finally:
+                state.close()
+            return self.summary
+        with output_lock(self.work):
+            state = State.open(self.work / "state.db")
+            try:
                 state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
-            self._loop(state)
-            if not dry:
-                from repost.migrate_report import write_reports
-
-                self.summary.files.update(write_reports(state, Path(self.options.out), self.summary))
-                if self.options.schedule is not None:
-                    from repost.schedule import write_schedule
-
-                    now = dt.datetime.now(dt.UTC)
-                    records = state.iter_run(order="created")
-                    self.summary.files.update(
-                        write_schedule(records, self.options.schedule, Path(self.options.out), now)
-                    )
-        finally:
-            state.close()
+                self._loop(state)
+                self._write_files(state)
+            finally:
+                state.close()
         return self.summary
+
+    def _write_files(self, state: State) -> None:
+        """report.json and report.md; schedule.csv and schedule.ics with --schedule."""
+        from repost.migrate_report import write_reports
+
+        out = Path(self.options.out)
+        self.summary.files.update(write_reports(state, out, self.summary))
+        if self.options.schedule is not None:
+            from repost.schedule import write_schedule
+
+            records = state.iter_run(order="created")
+            now = dt.datetime.now(dt.UTC)
+            self.summary.files.update(write_schedule(records, self.options.schedule, out, now))
 
     def _loop(self, state: State) -> None:
         with ThreadPoolExecutor(max_workers=self.options.jobs) as pool:
@@ -416,14 +424,6 @@ def _describe(exc: RepostError | OSError) -> str:
 def _title(post: Post) -> str:
     text = post.title or (post.caption or "").strip().split("\n", 1)[0]
     return text[:80]
-
-
-def _clear_leftovers(work: Path) -> None:
-    """Half-made bundles a killed run left aside (never in place: bundles are renamed in whole)."""
-    tmp = work / "tmp"
-    if tmp.is_dir():
-        for leftover in tmp.iterdir():
-            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None, *, count_first=False):

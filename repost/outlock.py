@@ -1,0 +1,52 @@
+"""One writing run per output folder: a lock on DIR/.repost/lock, released by the kernel when the
+process ends in any way (SIGKILL included), so a killed run never leaves a stale lock behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from repost.errors import UsageError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: runs are not guarded against each other
+    fcntl = None
+
+LOCK_NAME = "lock"
+
+
+@contextmanager
+def output_lock(work: Path):
+    """Hold the lock of the output folder whose work folder (DIR/.repost) is ``work``; refuse
+    with a usage error while another export or migrate writes there. Once held, what a killed
+    run left in the work folder (half-made bundles, renditions) is cleared: no run can own it."""
+    work.mkdir(parents=True, exist_ok=True)
+    fd = os.open(work / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UsageError(
+                    "another repost run is writing to this output folder",
+                    work.parent,
+                    hint="wait for it to finish, or choose another --out",
+                ) from None
+        clear_leftovers(work)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def clear_leftovers(work: Path) -> None:
+    """Half-made bundles (never in place: bundles are renamed in whole) and rendition folders."""
+    leftovers = list((work / "tmp").glob("*")) if (work / "tmp").is_dir() else []
+    leftovers += work.glob("renditions-*")
+    for leftover in leftovers:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
