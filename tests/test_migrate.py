@@ -403,7 +403,9 @@ def test_a_split_carousel_keeps_a_row_per_part(run, write_post, image_jpeg_34, t
     assert bundles_under(out) == ["tea/lemon8"] and not (out / "tea-part1").exists()
     files = json.loads((out / "tea/lemon8/manifest.json").read_bytes())["files"]
     assert sum(f["role"] == "image" for f in files) == 10
-    assert (run(*common, "--carousel", "truncate").json()["up_to_date"]) == 1
+    assert run(*common, "--carousel", "truncate").json()["up_to_date"] == 1
+    forced = run(*common, "--carousel", "truncate", "--force")
+    assert (forced.json()["done"], forced.json()["up_to_date"]) == (1, 0)
 
 
 def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
