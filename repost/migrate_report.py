@@ -89,7 +89,7 @@ def _md_cell(text: str | None) -> str:
 
 def summary_line(summary: Summary) -> str:
     parts = [
-        f"{summary.posts} posts: {summary.made} done",
+        f"{summary.posts} post{'' if summary.posts == 1 else 's'}: {summary.made} done",
         f"{summary.up_to_date} up to date",
         f"{len(summary.skipped)} skipped",
         f"{len(summary.failed)} failed",

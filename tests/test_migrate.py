@@ -390,6 +390,8 @@ def test_a_split_carousel_keeps_a_row_per_part(run, write_post, image_jpeg_34, t
     # A re-run finds both parts up to date; a deleted part is made again, alone.
     again = run(*common)
     assert (again.json()["done"], again.json()["up_to_date"]) == (0, 2)
+    said = run(*common[:-1]).out
+    assert "1 post: 0 done, 2 up to date, 0 skipped, 0 failed (counted per bundle" in said
     part1 = (out / "tea-part1/lemon8/manifest.json").read_bytes()
     shutil.rmtree(out / "tea-part2")
     third = run(*common)
