@@ -16,11 +16,12 @@ from pathlib import Path
 
 import repost
 from repost.bundle import WORK_DIR, Renditions, fingerprint, is_up_to_date, read_manifest, threads_per_encode
-from repost.errors import ExitStatus, RepostError
+from repost.errors import ExitStatus, InputError, RepostError
 from repost.export import ExportOptions, plan_post, renditions_made, write_post
 from repost.importers import detect_source, iter_source
 from repost.importers.common import source_note
 from repost.importers.download import Downloader, fetch_media, local_media
+from repost.importers.unzip import export_root, is_zip, unpack
 from repost.model import Post
 from repost.outlock import output_lock
 from repost.plan import BundlePlan, safe_id
@@ -184,7 +185,9 @@ class Migration:
     """One run over a source: triage each post in the main thread, make bundles in workers."""
 
     def __init__(self, source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None):
-        self.kind, self.found = detect_source(source)
+        # A ZIP (an export as downloaded) is recognised once unpacked, which waits for the lock.
+        self.zip = Path(source) if is_zip(source) else None
+        self.kind, self.found = ("zip", self.zip) if self.zip else detect_source(source)
         self.targets = select_profiles(profiles, options.to)
         self.options = options
         self.hooks = hooks or Hooks()
@@ -200,9 +203,8 @@ class Migration:
 
     def run(self, *, count_first: bool = False) -> Summary:
         """Migrate every selected post; one bad post never stops the others."""
-        if count_first:
-            self.hooks.total(sum(1 for _ in self.posts()))
         if self.options.dry_run:
+            self._open_source(count_first)
             state = State.open(self.work / "state.db", read_only=True)
             try:
                 self._loop(state)
@@ -210,6 +212,7 @@ class Migration:
                 state.close()
             return self.summary
         with output_lock(self.work):
+            self._open_source(count_first)
             state = State.open(self.work / "state.db")
             try:
                 state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
@@ -218,6 +221,18 @@ class Migration:
             finally:
                 state.close()
         return self.summary
+
+    def _open_source(self, count_first: bool) -> None:
+        """Unpack a ZIP source (once) and recognise what it holds; count the posts for the bar."""
+        if self.zip is not None:
+            folder = export_root(unpack(self.zip, self.work, dry_run=self.options.dry_run))
+            try:
+                self.kind, self.found = detect_source(folder)
+            except InputError as exc:
+                raise InputError("the ZIP holds no source repost can migrate", self.zip, exc.hint) from exc
+            self.summary.kind = self.kind
+        if count_first:
+            self.hooks.total(sum(1 for _ in self.posts()))
 
     def _write_files(self, state: State) -> None:
         """report.json and report.md; schedule.csv and schedule.ics with --schedule."""

@@ -1,0 +1,85 @@
+"""A data export's ZIP as SOURCE: unpacked once inside --out, then migrated like the folder."""
+
+import json
+import zipfile
+
+from tests.importers.exports import ig_media, write_instagram_export
+
+TO = "rednote,reels"
+
+
+def zip_folder(folder, zip_path, prefix=""):
+    """Zip a folder as the platforms do (``prefix`` puts everything in one top folder)."""
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, prefix + path.relative_to(folder).as_posix())
+    return zip_path
+
+
+def instagram_zip(tmp_path, clip, image, prefix=""):
+    posts = [{"media": [ig_media("media/posts/202405/111_n.jpg", 1715566876, "Café cats 🐱 #cats")]}]
+    reels = [{"media": [ig_media("media/reels/202401/FQIoAkMz_1790", 1704232088, "Reel 🇨🇴")]}]
+    files = {"media/posts/202405/111_n.jpg": image, "media/reels/202401/FQIoAkMz_1790": clip}
+    root = write_instagram_export(tmp_path / "ig", "2024", posts, reels, files)
+    return zip_folder(root, tmp_path / "instagram-cats.at.dusk-2024-05-20.zip", prefix)
+
+
+def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(
+    run, tmp_path, clip_fits_all, image_jpeg_34
+):
+    source = instagram_zip(tmp_path, clip_fits_all, image_jpeg_34, prefix="instagram-cats/")
+    out = tmp_path / "out"
+    first = run("migrate", source, "--to", TO, "--out", out, "--json")
+    assert first.code == 0, first.err
+    doc = first.json()
+    assert (doc["kind"], doc["done"], doc["failed"]) == ("instagram", 4, [])
+    caption = (out / "instagram-20240513-022116/rednote/caption.txt").read_text(encoding="utf-8")
+    assert caption.startswith("Café cats 🐱 #cats")
+    [unpacked] = (out / ".repost" / "unpacked").iterdir()
+    assert unpacked.name.startswith("instagram-cats.at.dusk-2024-05-20-")
+    assert not list((out / ".repost" / "tmp").iterdir())
+    stamp = unpacked.stat().st_mtime_ns
+    again = run("migrate", source, "--to", TO, "--out", out, "--json")
+    assert (again.json()["done"], again.json()["up_to_date"]) == (0, 4)
+    assert [p.stat().st_mtime_ns for p in (out / ".repost" / "unpacked").iterdir()] == [stamp]
+    assert run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json").json()["up_to_date"] == 4
+    # The export downloaded again (a new file): unpacked anew, the older copy removed.
+    source.write_bytes(source.read_bytes())
+    assert run("migrate", source, "--to", TO, "--out", out).code == 0
+    [newer] = (out / ".repost" / "unpacked").iterdir()
+    assert newer != unpacked
+    assert run("validate", out).code == 0
+
+
+def test_a_dry_run_writes_nothing_and_says_how_to_unpack(run, tmp_path, clip_fits_all, image_jpeg_34):
+    source = instagram_zip(tmp_path, clip_fits_all, image_jpeg_34)
+    out = tmp_path / "out"
+    dry = run("migrate", source, "--to", TO, "--out", out, "--dry-run")
+    assert dry.code == 2 and "Error: a ZIP is unpacked into --out/.repost/unpacked" in dry.err
+    assert "unzip it yourself" in dry.err and not out.exists()
+
+
+def test_an_entry_leading_outside_is_refused_and_nothing_is_written(run, tmp_path):
+    source = tmp_path / "evil.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("user_data_tiktok.json", json.dumps({"Post": {"Posts": {"VideoList": []}}}))
+        archive.writestr("../../escaped.txt", "gotcha")
+    out = tmp_path / "deep" / "out"
+    result = run("migrate", source, "--to", TO, "--out", out)
+    assert result.code == 2
+    assert "would be written outside it: '../../escaped.txt'" in result.err and str(source) in result.err
+    assert not list(tmp_path.rglob("escaped.txt"))
+    assert not (out / ".repost" / "unpacked").exists()
+
+
+def test_a_zip_of_something_else_and_a_broken_zip_are_named(run, tmp_path, image_jpeg_34):
+    other = tmp_path / "photos.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.write(image_jpeg_34, "a.jpg")
+    result = run("migrate", other, "--to", TO, "--out", tmp_path / "out")
+    assert result.code == 2 and "Error: the ZIP holds no source repost can migrate" in result.err
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(other.read_bytes()[:-30])  # cut: the central directory is gone
+    cut = run("migrate", broken, "--to", TO, "--out", tmp_path / "out2")
+    assert cut.code == 2 and "Error: not a source repost can migrate" in cut.err
