@@ -2,20 +2,27 @@
 
 TikTok's and Instagram's "download your data" both give a ZIP. Migrate takes it as SOURCE and
 unpacks it inside the output folder (never beside the ZIP), into a folder named after the ZIP's
-path, size and time, renamed into place whole: a re-run, or a run after a kill, reuses a
-finished unpacking and never a half one. Entries that would land outside that folder are
-refused, links are not made, and the sizes the ZIP declares must fit on the disk.
+name and what it holds (each entry's name, size and CRC, read from its directory without
+decompressing anything): a ZIP touched, moved, copied or downloaded again with the same content
+reuses the finished unpacking, so nothing made from it is made again. Files get the times the ZIP
+records. An unpacking is written aside, synced and renamed into place whole, so a kill never
+leaves half of one under a name a later run would trust. Entries that would land outside are
+refused, links are not made, password-protected entries are refused, and the sizes the ZIP
+declares (zipfile never writes more than an entry declares) must fit on the disk.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
 import shutil
 import stat
+import struct
 import uuid
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from repost.errors import InputError, UsageError
@@ -23,6 +30,9 @@ from repost.plan import safe_id
 
 UNPACKED = "unpacked"
 SPARE_BYTES = 64 * 1024 * 1024  # room left on the disk after unpacking, for the bundles' work
+UTF8_NAME = 0x800  # general purpose flag bit 11: the entry's name is UTF-8
+ENCRYPTED = 0x1
+UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP's Unicode Path extra field (APPNOTE 4.6.9)
 
 
 def is_zip(path: str | Path) -> bool:
@@ -30,46 +40,34 @@ def is_zip(path: str | Path) -> bool:
     return path.is_file() and zipfile.is_zipfile(path)
 
 
-def unpacked_folder(zip_path: Path, work: Path) -> Path:
-    """Where ``zip_path`` is (or will be) unpacked under ``work`` (DIR/.repost)."""
-    st = zip_path.stat()
-    key = hashlib.sha256(f"{zip_path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()
-    return work / UNPACKED / f"{_stem(zip_path)}-{key[:12]}"
-
-
-def _stem(zip_path: Path) -> str:
-    return safe_id(zip_path.stem)[:60]
-
-
 def unpack(zip_path: Path, work: Path, *, dry_run: bool = False) -> Path:
     """The folder holding ``zip_path``'s files, unpacking it first unless that was done before.
     A dry run writes nothing, so it can only use an earlier unpacking."""
-    dest = unpacked_folder(zip_path, work)
-    if dest.is_dir():
-        return dest
-    if dry_run:
-        raise UsageError(
-            "a ZIP is unpacked into --out/.repost/unpacked by a run without --dry-run",
-            zip_path,
-            hint="run once without --dry-run (it unpacks, then migrates), or unzip it yourself",
-        )
-    tmp = work / "tmp" / f"unpack-{uuid.uuid4().hex[:8]}"
     try:
         with zipfile.ZipFile(zip_path) as archive:
             members = _checked_members(archive, zip_path)
+            dest = work / UNPACKED / f"{_stem(zip_path)}-{_content_key(members)}"
+            if dest.is_dir():
+                return dest
+            if dry_run:
+                raise UsageError(
+                    "a ZIP is unpacked into --out/.repost/unpacked by a run without --dry-run",
+                    zip_path,
+                    hint="run once without --dry-run (it unpacks, then migrates), or unzip it yourself",
+                )
             _check_room(members, work, zip_path)
-            tmp.mkdir(parents=True)
-            for member in members:
-                archive.extract(member, tmp)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
-        _remove_older(dest, _stem(zip_path))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+            tmp = work / "tmp" / f"unpack-{uuid.uuid4().hex[:8]}"
+            try:
+                _extract(archive, members, tmp)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, dest)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error) as exc:
         raise InputError(f"cannot unpack the ZIP: {exc}", zip_path, hint="download the export again") from exc
     except OSError as exc:
         raise InputError(f"cannot unpack the ZIP: {exc.strerror or exc}", exc.filename or zip_path) from exc
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _remove_older(dest, _stem(zip_path), work)
     return dest
 
 
@@ -83,34 +81,65 @@ def export_root(folder: Path) -> Path:
         folder = entries[0]
 
 
-def _remove_older(dest: Path, stem: str) -> None:
-    """Earlier unpackings of a ZIP of this name (an export downloaded again): the new one
-    replaces them, so the disk does not fill with copies of a backlog's media."""
-    for folder in dest.parent.iterdir():
-        if folder != dest and re.fullmatch(re.escape(stem) + r"-[0-9a-f]{12}", folder.name):
-            shutil.rmtree(folder, ignore_errors=True)
+def _stem(zip_path: Path) -> str:
+    return safe_id(zip_path.stem)[:60]
 
 
-def _checked_members(archive: zipfile.ZipFile, zip_path: Path) -> list[zipfile.ZipInfo]:
-    """The entries to write: files and folders whose names stay inside; links are left out."""
+def _content_key(members: list[tuple[zipfile.ZipInfo, str]]) -> str:
+    h = hashlib.sha256()
+    for info, name in members:
+        h.update(f"{name}\0{info.file_size}\0{info.CRC}\0".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:12]
+
+
+def _real_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as its maker meant it. Without the UTF-8 flag zipfile reads names as
+    cp437, but Info-ZIP's zip (Linux), macOS and newer Windows write UTF-8 there: the Unicode
+    Path extra field says so when present, else a name that decodes as UTF-8 is taken as that."""
+    if info.flag_bits & UTF8_NAME:
+        return info.filename
+    extra = info.extra
+    while len(extra) >= 4:
+        kind, size = struct.unpack("<HH", extra[:4])
+        if kind == UNICODE_PATH_EXTRA and size > 5 and extra[4] == 1:
+            try:
+                return extra[9 : 4 + size].decode("utf-8")
+            except UnicodeDecodeError:
+                break
+        extra = extra[4 + size :]
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
+def _checked_members(archive: zipfile.ZipFile, zip_path: Path) -> list[tuple[zipfile.ZipInfo, str]]:
+    """(entry, name) for the files and folders to write; links are left out."""
     members = []
     for info in archive.infolist():
-        name = info.filename.replace("\\", "/")
+        name = _real_name(info).replace("\\", "/")
         parts = PurePosixPath(name).parts
-        if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+        drive = os.name == "nt" and parts and re.match(r"[A-Za-z]:", parts[0])
+        if name.startswith("/") or ".." in parts or drive:
             raise InputError(
-                f"the ZIP holds an entry that would be written outside it: {info.filename!r}",
+                f"the ZIP holds an entry that would be written outside it: {name!r}",
                 zip_path,
                 hint="unzip it yourself and check what it holds",
             )
-        if stat.S_ISLNK(info.external_attr >> 16):
+        if info.flag_bits & ENCRYPTED:
+            raise InputError(
+                f"the ZIP is password-protected ({name!r})",
+                zip_path,
+                hint="unzip it yourself with its password, then migrate the folder",
+            )
+        if stat.S_ISLNK(info.external_attr >> 16) or not parts:
             continue
-        members.append(info)
+        members.append((info, "/".join(parts)))
     return members
 
 
-def _check_room(members: list[zipfile.ZipInfo], work: Path, zip_path: Path) -> None:
-    need = sum(m.file_size for m in members)
+def _check_room(members, work: Path, zip_path: Path) -> None:
+    need = sum(info.file_size for info, _ in members)
     work.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(work).free
     if need + SPARE_BYTES > free:
@@ -119,6 +148,41 @@ def _check_room(members: list[zipfile.ZipInfo], work: Path, zip_path: Path) -> N
             zip_path,
             hint="free some space, or choose an --out on a larger disk",
         )
+
+
+def _extract(archive: zipfile.ZipFile, members, tmp: Path) -> None:
+    """Write every entry under ``tmp`` with the time the ZIP records, synced to disk."""
+    tmp.mkdir(parents=True)
+    for info, name in members:
+        target = tmp / name
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(info) as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        try:
+            when = dt.datetime(*info.date_time).timestamp()
+            os.utime(target, (when, when))
+        except (ValueError, OverflowError, OSError):
+            pass  # a ZIP with an impossible date keeps the time of unpacking
+
+
+def _remove_older(dest: Path, stem: str, work: Path) -> None:
+    """Earlier unpackings of a ZIP of this name (an export downloaded again with new content):
+    the new one replaces them, so the disk does not fill with copies of a backlog's media. Each
+    is renamed aside first, so a kill never leaves part of one under a name that is trusted."""
+    for folder in dest.parent.iterdir():
+        if folder != dest and re.fullmatch(re.escape(stem) + r"-[0-9a-f]{12}", folder.name):
+            aside = work / "tmp" / f"old-unpack-{uuid.uuid4().hex[:8]}"
+            try:
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(folder, aside)
+            except OSError:
+                continue
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def _mb(n: int) -> str:

@@ -1,6 +1,8 @@
 """A data export's ZIP as SOURCE: unpacked once inside --out, then migrated like the folder."""
 
 import json
+import os
+import time
 import zipfile
 
 from tests.importers.exports import ig_media, write_instagram_export
@@ -44,11 +46,24 @@ def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(
     assert (again.json()["done"], again.json()["up_to_date"]) == (0, 4)
     assert [p.stat().st_mtime_ns for p in (out / ".repost" / "unpacked").iterdir()] == [stamp]
     assert run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json").json()["up_to_date"] == 4
-    # The export downloaded again (a new file): unpacked anew, the older copy removed.
-    source.write_bytes(source.read_bytes())
+    # Touched, or downloaded again with the same content: the same unpacking, nothing remade.
+    os.utime(source, (1e9, 1e9))
+    moved = source.rename(tmp_path / "elsewhere.zip").with_name(source.name)
+    (tmp_path / "elsewhere.zip").rename(moved)
+    same = run("migrate", moved, "--to", TO, "--out", out, "--json")
+    assert (same.json()["done"], same.json()["up_to_date"]) == (0, 4)
+    assert [p.stat().st_mtime_ns for p in (out / ".repost" / "unpacked").iterdir()] == [stamp]
+    # New content (a post added): unpacked anew, the older unpacking removed.
+    with zipfile.ZipFile(source, "a") as archive:
+        archive.writestr("instagram-cats/notes.txt", "new")
     assert run("migrate", source, "--to", TO, "--out", out).code == 0
     [newer] = (out / ".repost" / "unpacked").iterdir()
-    assert newer != unpacked
+    assert newer != unpacked and not list((out / ".repost" / "tmp").iterdir())
+    # Files keep the times the ZIP records.
+    photo = newer / "instagram-cats/media/posts/202405/111_n.jpg"
+    with zipfile.ZipFile(source) as archive:
+        recorded = archive.getinfo("instagram-cats/media/posts/202405/111_n.jpg").date_time
+    assert time.localtime(photo.stat().st_mtime)[:6] == recorded
     assert run("validate", out).code == 0
 
 
@@ -83,3 +98,43 @@ def test_a_zip_of_something_else_and_a_broken_zip_are_named(run, tmp_path, image
     broken.write_bytes(other.read_bytes()[:-30])  # cut: the central directory is gone
     cut = run("migrate", broken, "--to", TO, "--out", tmp_path / "out2")
     assert cut.code == 2 and "Error: not a source repost can migrate" in cut.err
+
+
+def test_names_written_as_utf8_without_the_flag_are_read_as_utf8(run, tmp_path, image_jpeg_34):
+    # Info-ZIP's zip and macOS write UTF-8 names without flag bit 11: zipfile reads them as cp437.
+    source = tmp_path / "cn.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cn/QQQ/post.yaml", "caption: 抹茶 🍵\nmedia: [照片.jpg]\n")
+        archive.write(image_jpeg_34, "cn/QQQ/WWWWWW.jpg")
+    raw = source.read_bytes()
+    assert raw.count(b"QQQ") == 4 and raw.count(b"WWWWWW") == 2  # local and central headers
+    source.write_bytes(raw.replace(b"QQQ", "茶".encode()).replace(b"WWWWWW", "照片".encode()))
+    with zipfile.ZipFile(source) as archive:
+        assert "cn/茶/post.yaml" not in archive.namelist()  # what zipfile alone makes of it
+    out = tmp_path / "out"
+    result = run("migrate", source, "--to", "lemon8", "--out", out, "--json")
+    assert result.code == 0, result.out + result.err
+    assert (out / "茶" / "lemon8" / "01.jpg").is_file()
+
+
+def test_a_password_protected_zip_is_named(run, tmp_path):
+    source = tmp_path / "locked.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("user_data_tiktok.json", "{}")
+    raw = bytearray(source.read_bytes())
+    # Set flag bit 0 ("encrypted") as an encrypted entry's local and central headers have it.
+    raw[6] |= 0x1
+    raw[raw.index(b"PK\x01\x02") + 8] |= 0x1
+    source.write_bytes(bytes(raw))
+    result = run("migrate", source, "--to", TO, "--out", tmp_path / "out")
+    assert result.code == 2 and "Error: the ZIP is password-protected" in result.err
+    assert "unzip it yourself with its password" in result.err
+
+
+def test_a_colon_in_a_name_is_only_a_name(run, tmp_path, image_jpeg_34):
+    source = tmp_path / "trip.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("Trip: Paris/tea/post.yaml", "caption: Tea\nmedia: [a.jpg]\n")
+        archive.write(image_jpeg_34, "Trip: Paris/tea/a.jpg")
+    result = run("migrate", source, "--to", "lemon8", "--out", tmp_path / "out")
+    assert result.code == 0, result.err
