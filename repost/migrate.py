@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
@@ -336,19 +337,24 @@ class Migration:
         return records
 
     def _retire(self, post: Post, earlier: list[Record], records: list[Record]) -> None:
-        """Bundles this migration made before that the new ones replace (a post once split in
-        3 parts now made in 2, or whole): removed once every new bundle of the platform is done,
-        so no stale part is left to be uploaded. Only a folder holding this post's manifest for
-        that platform, inside --out, is ever removed."""
+        """Bundles of this post made before that the new ones replace (a post once split in 3
+        parts now made in 2, or whole): removed once every new bundle of the platform is done,
+        so no stale part is left to be uploaded. Looked for on disk, not only in the rows the
+        state has now (a failed run in between replaced them), and only for a post made before.
+        Only a folder holding this post's manifest for that platform, inside --out, is removed."""
+        if not earlier:
+            return
         out = Path(self.options.out).resolve()
-        for platform in dict.fromkeys(r.platform for r in earlier):
+        stem = safe_id(post.id)
+        folders = [out / stem, *_part_folders(out, stem)]
+        for platform in dict.fromkeys(r.platform for r in records):
             new = [r for r in records if r.platform == platform]
-            if not new or any(r.status != "done" for r in new):
+            if any(r.status != "done" for r in new):
                 continue
-            kept = {r.bundle for r in new}
-            for row in earlier:
-                if row.platform == platform and row.bundle and row.bundle not in kept:
-                    _remove_bundle(Path(row.bundle), out, post.id, platform)
+            kept = {Path(r.bundle).resolve() for r in new if r.bundle}
+            for folder in folders:
+                if (folder / platform) not in kept:
+                    _remove_bundle(folder / platform, out, post.id, platform)
 
     def _record(self, post: Post, plan: BundlePlan, result) -> Record:
         ok = result.status in ("made", "up_to_date")
@@ -398,9 +404,18 @@ def _all_still_good(rows: list[Record], key: str | None) -> bool:
     return [r.part for r in rows] == wanted and all(r.parts == parts and _still_good(r, key) for r in rows)
 
 
+def _part_folders(out: Path, stem: str) -> list[Path]:
+    """DIR/<stem>-part<i> folders (a scan of DIR, made only for posts made before)."""
+    pattern = re.compile(re.escape(stem) + r"-part[0-9]+")
+    with os.scandir(out) as entries:
+        return [out / e.name for e in entries if pattern.fullmatch(e.name) and e.is_dir()]
+
+
 def _remove_bundle(bundle: Path, out: Path, post_id: str, platform: str) -> None:
     """Move a stale bundle aside (into DIR/.repost/tmp, cleared by the next run if a kill
     comes between), remove it, then its post folder if that is left empty."""
+    if not bundle.is_dir():
+        return
     try:
         bundle = bundle.resolve()
         if not bundle.is_relative_to(out) or WORK_DIR in bundle.relative_to(out).parts:

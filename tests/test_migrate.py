@@ -468,3 +468,28 @@ def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
     trimmed = run(*common)
     assert trimmed.json()["done"] == 2
     assert bundles_under(out) == ["walk0/tiktok", "walk1/tiktok"]
+
+
+def test_parts_replaced_after_a_failed_run_in_between_are_still_removed(
+    run, write_post, image_jpeg_34, tmp_path
+):
+    # A failed run replaces the post's rows (the parts' paths with them); the next run that makes
+    # the post whole again still finds the old parts on disk and removes them.
+    media = {f"{i:02d}.jpg": image_jpeg_34 for i in range(12)}
+    text = f"caption: Twelve cups 🍵\nmedia: [{', '.join(media)}]\n"
+    post = write_post(text, media=media, folder="backlog/tea")
+    write_post("caption: Other\nmedia: [a.jpg]\n", media={"a.jpg": image_jpeg_34}, folder="backlog/teapot")
+    src, out = tmp_path / "backlog", tmp_path / "out"
+    common = ("migrate", src, "--to", "lemon8", "--out", out, "--json")
+    assert run(*common).json()["done"] == 3
+    assert bundles_under(out) == ["tea-part1/lemon8", "tea-part2/lemon8", "teapot/lemon8"]
+    photo = (post / "05.jpg").read_bytes()
+    (post / "05.jpg").write_bytes(b"not a photo")
+    broken = run(*common)
+    assert broken.code == 1 and [f["post"] for f in broken.json()["failed"]] == ["tea"]
+    assert bundles_under(out) == ["tea-part1/lemon8", "tea-part2/lemon8", "teapot/lemon8"]  # nothing lost
+    (post / "05.jpg").write_bytes(photo)
+    whole = run(*common, "--carousel", "truncate")
+    assert whole.code == 0, whole.out
+    # The other post, whose id starts the same, is left alone.
+    assert bundles_under(out) == ["tea/lemon8", "teapot/lemon8"]
