@@ -3,12 +3,13 @@ process ends in any way (SIGKILL included), so a killed run never leaves a stale
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from repost.errors import UsageError
+from repost.errors import InputError, UsageError
 
 try:
     import fcntl
@@ -22,23 +23,41 @@ LOCK_NAME = "lock"
 def output_lock(work: Path):
     """Hold the lock of the output folder whose work folder (DIR/.repost) is ``work``; refuse
     with a usage error while another export or migrate writes there. Once held, what a killed
-    run left in the work folder (half-made bundles, renditions) is cleared: no run can own it."""
-    work.mkdir(parents=True, exist_ok=True)
-    fd = os.open(work / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    run left in the work folder (half-made bundles, renditions) is cleared: no run can own it.
+    Where the file system takes no locks (some network mounts) or the system has no flock, the
+    run goes on unguarded and leaves leftovers alone, as another run may be using them."""
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise UsageError(
-                    "another repost run is writing to this output folder",
-                    work.parent,
-                    hint="wait for it to finish, or choose another --out",
-                ) from None
-        clear_leftovers(work)
+        work.mkdir(parents=True, exist_ok=True)
+        fd = os.open(work / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write to the output folder: {exc.strerror or exc}",
+            work.parent,
+            hint="choose an --out you can write to",
+        ) from exc
+    try:
+        held = fcntl is not None and _lock(fd, work)
+        if held:
+            clear_leftovers(work)
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _lock(fd: int, work: Path) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UsageError(
+            "another repost run is writing to this output folder",
+            work.parent,
+            hint="wait for it to finish, or choose another --out",
+        ) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+            return False
+        raise InputError(f"cannot lock the output folder: {exc.strerror or exc}", work.parent) from exc
+    return True
 
 
 def clear_leftovers(work: Path) -> None:

@@ -60,3 +60,28 @@ def test_what_a_killed_run_left_is_cleared(run, write_post, clip_fits_all, tmp_p
     (keep / "a.mp4").write_bytes(b"kept")
     assert run("export", post, "--to", "reels", "--out", out).code == 0
     assert not half.exists() and not renditions.exists() and (keep / "a.mp4").read_bytes() == b"kept"
+
+
+def test_where_locks_are_not_supported_the_run_goes_on_and_leaves_leftovers(tmp_path, monkeypatch):
+    import errno
+
+    import repost.outlock
+
+    def no_locks(fd, how):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(repost.outlock.fcntl, "flock", no_locks)
+    work = tmp_path / "out" / ".repost"
+    (work / "tmp" / "other-run").mkdir(parents=True)
+    with output_lock(work):
+        pass
+    assert (work / "tmp" / "other-run").is_dir()  # may be another run's: not ours to clear
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(run, write_post, clip_fits_all, tmp_path):
+    post = write_post("caption: Dusk\nmedia: [clip.mp4]\n", media={"clip.mp4": clip_fits_all})
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = run("export", post, "--to", "reels", "--out", tmp_path / "taken" / "out")
+    assert result.code == 2, result.err
+    assert "Error: cannot write to the output folder" in result.err and "taken" in result.err
+    assert "Traceback" not in result.err
