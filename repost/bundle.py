@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -9,6 +10,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ import repost
 from repost.errors import BundleError, MediaError, RepostError
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.render import can_share_decode
-from repost.plan import BundlePlan
+from repost.plan import BundlePlan, safe_id
 
 MANIFEST = "manifest.json"
 WORK_DIR = ".repost"
@@ -36,6 +38,7 @@ class BundleResult:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     files: list = field(default_factory=list)
+    fingerprint: str | None = None  # of the bundle now in place (made or up to date)
 
     def to_dict(self) -> dict:
         return {
@@ -63,8 +66,18 @@ def bundle_path(out: Path, plan: BundlePlan) -> Path:
     return dest
 
 
+# Bumped when a change to repost alters what a bundle holds for the same plan (how media/
+# carries a step out), so bundles made before are made again. A release that changes neither
+# the plans nor this leaves a backlog's bundles alone: the version is not in the fingerprint.
+BUNDLE_FORMAT = 2  # 2: media known by name, size and time, not by where they lie
+
+
 def fingerprint(plan: BundlePlan) -> str:
-    """What the bundle was made from: tool, profile, post file, media, options."""
+    """What the bundle is made from, as its plan says: the profile, every step (each source
+    file known by its name, size and time, not by its folder, so a backlog moved or a ZIP
+    unpacked again changes nothing), the texts and the notes. Options and post fields count
+    through what they change in the plan: one that does not touch this bundle (another
+    platform's override, --loudness on a photo post) leaves it alone."""
     h = hashlib.sha256()
 
     def feed(*parts):
@@ -72,17 +85,39 @@ def fingerprint(plan: BundlePlan) -> str:
             h.update(str(p).encode("utf-8", "surrogatepass"))
             h.update(b"\0")
 
-    feed(repost.__version__, plan.profile.digest, plan.profile.upload_path)
-    if plan.post.file is not None:
-        feed(hashlib.sha256(plan.post.file.read_bytes()).hexdigest())
+    known: dict[str, str] = {}
     for step in plan.steps:
         for source in _step_sources(step):
             st = source.stat()
-            feed(source.resolve(), st.st_size, st.st_mtime_ns)
-        feed(step.dest, step.ffmpeg_args, step.op)
+            known[str(source)] = known[str(source.resolve())] = (
+                f"<{source.name}|{st.st_size}|{st.st_mtime_ns}>"
+            )
+    feed(
+        BUNDLE_FORMAT, plan.profile.digest, plan.profile.upload_path, plan.post.id, plan.bundle_id, plan.part
+    )
+    for step in plan.steps:
+        feed(
+            _portable(
+                (step.action, step.source, step.dest, step.role, step.ffmpeg_args, step.op, step.alt), known
+            )
+        )
     feed(json.dumps(plan.texts.to_dict(), sort_keys=True, ensure_ascii=False))
-    feed(json.dumps(plan.options, sort_keys=True, default=str))
+    feed(_portable((plan.changes, plan.warnings, plan.privacy), known))
     return h.hexdigest()
+
+
+def _portable(value, known: Mapping[str, str]) -> str:
+    """``value`` as text with each source file's path replaced by what ``known`` calls it."""
+    if isinstance(value, os.PathLike | str):
+        return known.get(os.fspath(value), repr(os.fspath(value)))
+    if isinstance(value, tuple | list):
+        return "(" + ",".join(_portable(v, known) for v in value) + ")"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{k!r}:{_portable(v, known)}" for k, v in sorted(value.items())) + "}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = (f"{f.name}={_portable(getattr(value, f.name), known)}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}(" + ",".join(fields) + ")"
+    return repr(value)
 
 
 def _step_sources(step) -> list[Path]:
@@ -101,13 +136,26 @@ def read_manifest(bundle: Path) -> dict | None:
 
 def is_up_to_date(bundle: Path, fp: str) -> bool:
     manifest = read_manifest(bundle)
-    if not manifest or (manifest.get("inputs") or {}).get("fingerprint") != fp:
+    inputs = manifest.get("inputs") if manifest else None
+    if not isinstance(inputs, dict) or inputs.get("fingerprint") != fp:
         return False
-    for entry in manifest.get("files") or []:
-        p = bundle / entry.get("path", "")
+    files = manifest.get("files")
+    if not isinstance(files, list):
+        return False
+    for entry in files:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            return False  # a hand-edited manifest: made again, not trusted
+        p = bundle / entry["path"]
         if not p.is_file() or p.stat().st_size != entry.get("bytes"):
             return False
     return True
+
+
+def _owner(manifest: dict) -> tuple[str, bool]:
+    """Whose bundle a manifest is: the post's folder name, and whether it is a numbered part."""
+    post = manifest.get("post")
+    post_id = post.get("id") if isinstance(post, dict) else None
+    return safe_id(str(post_id or "")), manifest.get("part") is not None
 
 
 class Renditions:
@@ -260,14 +308,24 @@ def write_bundle(
         )
     fp = fingerprint(plan)
     if dest.exists():
-        if read_manifest(dest) is None:
+        manifest = read_manifest(dest)
+        if manifest is None:
             raise BundleError(
                 "exists and is not a repost bundle; left untouched",
                 dest,
                 hint="move it away or choose another --out",
             )
+        theirs = _owner(manifest)
+        if theirs != (safe_id(plan.post.id), plan.part is not None):
+            # Post "tea" split in parts writes tea-part2/, where a post with id "tea-part2" goes too.
+            what = f"post {theirs[0]}" + (f", part {manifest.get('part')}" if theirs[1] else "")
+            raise BundleError(
+                f"holds the bundle of another post ({what}); left untouched",
+                dest,
+                hint="give one of the two posts another id (id: in its post.yaml)",
+            )
         if not force and is_up_to_date(dest, fp):
-            result.status = "up_to_date"
+            result.status, result.fingerprint = "up_to_date", fp
             return result
     work = Path(out).resolve() / WORK_DIR / "tmp"
     work.mkdir(parents=True, exist_ok=True)
@@ -285,7 +343,7 @@ def write_bundle(
         if isinstance(exc, OSError):
             raise BundleError(f"cannot write the bundle: {exc.strerror}", exc.filename or dest) from exc
         raise
-    result.status = "made"
+    result.status, result.fingerprint = "made", fp
     result.files = manifest["files"]
     return result
 

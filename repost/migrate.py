@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
-from repost.bundle import WORK_DIR, Renditions, fingerprint, is_up_to_date, read_manifest, threads_per_encode
+from repost.bundle import WORK_DIR, Renditions, is_up_to_date, read_manifest, threads_per_encode
 from repost.errors import ExitStatus, InputError, RepostError
 from repost.export import ExportOptions, plan_post, renditions_made, write_post
 from repost.importers import detect_source, iter_source
@@ -169,8 +169,7 @@ def input_key(post: Post, profile: Profile, options: dict) -> str | None:
     files = [item.path for item in post.media]
     if post.cover is not None and post.cover.path is not None:
         files.append(post.cover.path)
-    if post.file is not None:
-        files.append(post.file)
+    files += [f for f in (post.audio, post.file) if f is not None]
     try:
         for f in files:
             st = f.stat()
@@ -367,7 +366,7 @@ class Migration:
             part=part,
             parts=parts,
             inputs=input_key(post, plan.profile, self.fp_options) if ok else None,
-            fingerprint=fingerprint(plan) if ok else None,
+            fingerprint=result.fingerprint if ok else None,
             error=result.error,
             bundle=str(result.path),
             created=created_key(post.created),

@@ -493,3 +493,64 @@ def test_parts_replaced_after_a_failed_run_in_between_are_still_removed(
     assert whole.code == 0, whole.out
     # The other post, whose id starts the same, is left alone.
     assert bundles_under(out) == ["tea/lemon8", "teapot/lemon8"]
+
+
+def test_an_option_or_override_redoes_only_the_bundles_it_reaches(
+    run, write_post, clip_fits_all, image_jpeg_34, tmp_path
+):
+    write_post("caption: Dusk 🐱\nmedia: [clip.mp4]\n", media={"clip.mp4": clip_fits_all}, folder="backlog/v")
+    tea = write_post("caption: Tea 🍵\nmedia: [a.jpg]\n", media={"a.jpg": image_jpeg_34}, folder="backlog/ph")
+    src, out = tmp_path / "backlog", tmp_path / "out"
+
+    def made(*extra, source=src):
+        result = run("migrate", source, "--to", "rednote,lemon8", "--out", out, "--json", *extra)
+        assert result.code == 0, result.out + result.err
+        return {k for k, b in report(out).items() if b["result"] == "made"}
+
+    assert made() == {("v", "rednote"), ("v", "lemon8"), ("ph", "rednote"), ("ph", "lemon8")}
+    # --loudness reaches the video's sound only: the photo post is left alone.
+    assert made("--loudness", "-14") == {("v", "rednote"), ("v", "lemon8")}
+    # One platform's override in post.yaml reaches that platform only.
+    (tea / "post.yaml").write_text(
+        "caption: Tea 🍵\nmedia: [a.jpg]\nplatforms: {lemon8: {caption: Tea on Lemon8}}\n", encoding="utf-8"
+    )
+    assert made("--loudness", "-14") == {("ph", "lemon8")}
+    # The backlog moved to another folder: the same files, nothing made again.
+    moved = src.rename(tmp_path / "moved")
+    assert made("--loudness", "-14", source=moved) == set()
+    assert run("validate", out).code == 0
+
+
+def test_a_slideshow_sound_replaced_in_place_is_made_again(run, write_post, image_jpeg_34, tmp_path):
+    from repost.media.ffmpeg import run_ffmpeg
+
+    tunes = []
+    for hz in (330, 440):
+        tunes.append(tmp_path / f"tune{hz}.m4a")
+        run_ffmpeg(["-f", "lavfi", "-i", f"sine=frequency={hz}:duration=4", "-c:a", "aac", tunes[-1]])
+    post = write_post(
+        "caption: Tea\nmedia: [a.jpg]\naudio: tune.m4a\n",
+        media={"a.jpg": image_jpeg_34, "tune.m4a": tunes[0]},
+        folder="backlog/tea",
+    )
+    common = ("migrate", tmp_path / "backlog", "--to", "reels", "--out", tmp_path / "out", "--json")
+    assert run(*common).json()["done"] == 1
+    assert run(*common).json()["up_to_date"] == 1
+    (post / "tune.m4a").write_bytes(tunes[1].read_bytes())  # same name, another sound
+    assert run(*common).json()["done"] == 1
+
+
+def test_a_part_never_overwrites_a_post_that_has_its_folder_name(run, write_post, image_jpeg_34, tmp_path):
+    # "tea" split in two writes tea-part2/, the folder a post with the id "tea-part2" has too.
+    media = {f"{i:02d}.jpg": image_jpeg_34 for i in range(12)}
+    write_post(f"caption: Twelve cups\nmedia: [{', '.join(media)}]\n", media=media, folder="backlog/tea")
+    write_post("caption: Other\nmedia: [a.jpg]\n", media={"a.jpg": image_jpeg_34}, folder="backlog/tea-part2")
+    common = ("migrate", tmp_path / "backlog", "--to", "lemon8", "--out", tmp_path / "out", "--json")
+    for _ in range(2):
+        result = run(*common)
+        assert result.code == 1
+        [failed] = result.json()["failed"]
+        assert failed["post"] == "tea-part2"
+        assert "holds the bundle of another post (post tea, part 2/2); left untouched" in failed["error"]
+        manifest = json.loads((tmp_path / "out/tea-part2/lemon8/manifest.json").read_bytes())
+        assert (manifest["post"]["id"], manifest["part"]) == ("tea", "2/2")

@@ -46,17 +46,20 @@ def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(
     assert (again.json()["done"], again.json()["up_to_date"]) == (0, 4)
     assert [p.stat().st_mtime_ns for p in (out / ".repost" / "unpacked").iterdir()] == [stamp]
     assert run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json").json()["up_to_date"] == 4
-    # Touched, or downloaded again with the same content: the same unpacking, nothing remade.
+    # Touched and moved, as a download moved to another folder: the same unpacking, nothing remade.
     os.utime(source, (1e9, 1e9))
-    moved = source.rename(tmp_path / "elsewhere.zip").with_name(source.name)
-    (tmp_path / "elsewhere.zip").rename(moved)
-    same = run("migrate", moved, "--to", TO, "--out", out, "--json")
+    (tmp_path / "downloads").mkdir()
+    source = source.rename(tmp_path / "downloads" / source.name)
+    same = run("migrate", source, "--to", TO, "--out", out, "--json")
     assert (same.json()["done"], same.json()["up_to_date"]) == (0, 4)
     assert [p.stat().st_mtime_ns for p in (out / ".repost" / "unpacked").iterdir()] == [stamp]
-    # New content (a post added): unpacked anew, the older unpacking removed.
+    # New content (an export requested again, with more in it): unpacked anew, the older
+    # unpacking removed, and the posts that did not change are still up to date.
     with zipfile.ZipFile(source, "a") as archive:
         archive.writestr("instagram-cats/notes.txt", "new")
-    assert run("migrate", source, "--to", TO, "--out", out).code == 0
+    newer_run = run("migrate", source, "--to", TO, "--out", out, "--json")
+    assert newer_run.code == 0, newer_run.err
+    assert (newer_run.json()["done"], newer_run.json()["up_to_date"]) == (0, 4)
     [newer] = (out / ".repost" / "unpacked").iterdir()
     assert newer != unpacked and not list((out / ".repost" / "tmp").iterdir())
     # Files keep the times the ZIP records.
