@@ -5,21 +5,25 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import os
-import time
+import re
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
 from repost.errors import ExitStatus, RepostError
 from repost.importers.common import source_note
+from repost.media.probe import IMAGE_BRANDS
 from repost.model import Post
 
 EXPIRED_STATUSES = frozenset({403, 404, 410})  # what a signed link answers once it has expired
 EXPIRED = "link expired: request a new export, or download with yt-dlp"
 PART = ".part"
 CHUNK = 1 << 16
+_CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-")
 
 
 class DownloadError(RepostError):
@@ -28,11 +32,17 @@ class DownloadError(RepostError):
     exit_status = ExitStatus.FAILED
 
 
+class DownloadStopped(DownloadError):
+    """The run is being interrupted: a download in progress gives up at once (its .part stays)."""
+
+
 def sniff_extension(head: bytes) -> str | None:
     """The file type from its first bytes (signed links carry no extension, often no honest type)."""
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in (b"heic", b"heix", b"mif1", b"msf1"):
+        if brand in (b"avif", b"avis"):
+            return "avif"
+        if brand in IMAGE_BRANDS:
             return "heic"
         if brand in (b"M4A ", b"M4B "):
             return "m4a"
@@ -54,12 +64,14 @@ def sniff_extension(head: bytes) -> str | None:
 
 @dataclass(frozen=True)
 class Downloader:
-    """Downloads into ``folder`` (DIR/.repost/downloads); a finished file is never fetched again."""
+    """Downloads into ``folder`` (DIR/.repost/downloads); a finished file is never fetched again.
+    Setting ``stop`` (an interrupted run) ends every download in progress at its next block."""
 
     folder: Path
     timeout_s: float = 30.0
     retries: int = 3
     backoff_s: float = 1.0
+    stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     def local(self, stem: Path) -> Path | None:
         """The finished download for ``stem`` (any extension), if there is one."""
@@ -73,6 +85,7 @@ class Downloader:
         done = self.local(stem)
         if done is not None:
             return done
+        _check_link(url)
         stem.parent.mkdir(parents=True, exist_ok=True)
         part = stem.with_name(stem.name + PART)
         for attempt in range(self.retries + 1):
@@ -86,8 +99,10 @@ class Downloader:
                 problem = f"HTTP {exc.code}"
             except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
                 problem = _reason(exc)
-            if attempt < self.retries:
-                time.sleep(self.backoff_s * 2**attempt)  # 1, 2, 4 ... times the base
+            if attempt < self.retries and self.stop.wait(self.backoff_s * 2**attempt):  # 1, 2, 4... x base
+                break
+        if self.stop.is_set():
+            raise DownloadStopped("download stopped: the run was interrupted", _short(url))
         raise DownloadError(
             f"download failed after {self.retries + 1} tries: {problem}",
             _short(url),
@@ -107,17 +122,24 @@ class Downloader:
             if exc.code == 416 and have:  # nothing left past what we have: it was complete
                 return True
             raise
+        except ValueError as exc:  # a redirect to a link urllib cannot even send
+            raise DownloadError(f"not a link that can be downloaded: {exc}", _short(url)) from exc
         with response:
             resumed = response.status == 206
-            expected = response.headers.get("Content-Length")
+            if resumed and _range_start(response.headers.get("Content-Range")) != have:
+                part.unlink()  # the server sent another part than the one asked for: start over
+                return False
+            expected = _length(response.headers.get("Content-Length"))
             got = 0
             with open(part, "ab" if resumed else "wb") as f:
                 while block := response.read(CHUNK):
+                    if self.stop.is_set():
+                        return False
                     f.write(block)
                     got += len(block)
                 f.flush()
                 os.fsync(f.fileno())
-        return expected is None or got >= int(expected)
+        return expected is None or got >= expected
 
     def _finish(self, part: Path, stem: Path, url: str) -> Path:
         with open(part, "rb") as f:
@@ -156,6 +178,34 @@ def _with_files(post: Post, files: list[Path]) -> Post:
     # The signed links expire and carry tokens: they stay out of the manifest.
     source = {k: v for k, v in post.source.items() if k != "links"}
     return dataclasses.replace(post, media=media, source={**source, "downloaded": True})
+
+
+def _check_link(url: str) -> None:
+    """Only http(s) links with a host are fetched (never file: or ftp: from an export's text)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # a port that is not a number raises here
+        url.encode("ascii")
+    except (ValueError, UnicodeError):
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DownloadError(
+            "not a link that can be downloaded",
+            _short(url),
+            hint="request a new export, or download with yt-dlp",
+        )
+
+
+def _range_start(header: str | None) -> int | None:
+    m = _CONTENT_RANGE_RE.match(header or "")
+    return int(m[1]) if m else None
+
+
+def _length(header: str | None) -> int | None:
+    try:
+        return int(header) if header is not None else None
+    except ValueError:
+        return None
 
 
 def _short(url: str) -> str:

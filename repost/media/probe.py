@@ -22,7 +22,7 @@ MAX_PACKETS_FOR_FIRST_FRAME = 64
 _ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not video
 HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})  # PQ (HDR10, Dolby Vision) and HLG
 # ISO-BMFF major brands of still images (HEIF/AVIF, ISO/IEC 23008-12); videos use isom, mp42...
-_IMAGE_BRANDS = frozenset(
+IMAGE_BRANDS = frozenset(
     {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
 )
 _NOT_MEDIA_HINT = "repost reads videos (MP4, MOV, WebM, MKV...) and images (JPEG, PNG, HEIC...)"
@@ -160,7 +160,7 @@ def _looks_like_image(head: bytes) -> bool:
         head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM"))
         or head.startswith((b"II*\x00", b"MM\x00*"))  # TIFF (and camera raw built on it)
         or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-        or (head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS)
+        or (head[4:8] == b"ftyp" and head[8:12] in IMAGE_BRANDS)
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,7 +90,8 @@ class LinkServer:
 
     Routes: ("file", data) served with Range support and a useless content type; ("status", code);
     ("slow", seconds, data); ("redirect", path); ("cut", data): the first answer stops halfway,
-    later ones serve the rest as asked; ("html",) a web page. ``hits`` lists (path, Range header).
+    later ones serve the rest as asked; ("html",) a web page; ("wrong-range", data): asked for a
+    range, sends the whole file as if it were that range. ``hits`` lists (path, Range header).
     """
 
     def __init__(self) -> None:
@@ -105,7 +107,13 @@ class LinkServer:
             def do_GET(self):
                 server.handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Quiet(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # A client that gave up (a timeout under test) is expected, not worth a traceback.
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
+
+        self.httpd = Quiet(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
@@ -136,6 +144,13 @@ class LinkServer:
         elif kind == "slow":
             time.sleep(route[1])
             self._send(h, route[2])
+        elif kind == "wrong-range" and h.headers.get("Range"):
+            data = route[1]
+            h.send_response(206)
+            h.send_header("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
         elif kind == "cut" and path not in self.cut_done:
             self.cut_done.add(path)
             data = route[1]

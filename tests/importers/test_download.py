@@ -88,11 +88,44 @@ def test_a_web_page_instead_of_media_is_refused(server, downloader):
     assert not list(downloader.folder.iterdir())
 
 
+def test_a_resume_answered_from_another_place_starts_over(server, downloader, clip_fits_all):
+    data = clip_fits_all.read_bytes()
+    server.routes["/v/1"] = ("wrong-range", data)
+    downloader.folder.mkdir(parents=True)
+    (downloader.folder / "p-01.part").write_bytes(data[:1000])
+    got = downloader.fetch(server.url("/v/1"), downloader.folder / "p-01")
+    assert got.read_bytes() == data  # not the first 1,000 bytes twice
+    assert server.hits == [("/v/1", "bytes=1000-"), ("/v/1", None)]
+
+
+@pytest.mark.parametrize(
+    "link", ["https://[bad/x.mp4", "https://cdn.example/é.mp4", "file:///etc/passwd", "https://host:port/x"]
+)
+def test_a_link_that_cannot_be_fetched_is_named_and_nothing_is_sent(downloader, link):
+    with pytest.raises(DownloadError, match="not a link that can be downloaded") as info:
+        downloader.fetch(link, downloader.folder / "p-01")
+    assert "?" not in info.value.where and not downloader.folder.exists()
+
+
+def test_a_stop_ends_a_download_in_progress_and_keeps_what_arrived(server, tmp_path):
+    import threading
+
+    from repost.importers.download import DownloadStopped
+
+    server.routes["/v/slow"] = ("slow", 0.3, b"\xff\xd8\xff" + b"0" * 100)
+    downloader = Downloader(tmp_path / "downloads", timeout_s=0.1, retries=5, backoff_s=30)
+    threading.Timer(0.5, downloader.stop.set).start()
+    with pytest.raises(DownloadStopped, match="interrupted"):
+        downloader.fetch(server.url("/v/slow"), downloader.folder / "p-01")  # not 30 s of backoff
+    assert len(server.hits) == 1
+
+
 @pytest.mark.parametrize(
     ("head", "ext"),
     [
         (b"\x00\x00\x00\x20ftypisom\x00\x00", "mp4"),
         (b"\x00\x00\x00\x18ftypheic\x00\x00", "heic"),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00", "avif"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "jpg"),
         (b"\x89PNG\r\n\x1a\n\x00", "png"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"),
