@@ -416,7 +416,7 @@ def main(argv=None) -> None:
         sys.exit(ExitStatus.USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("Interrupted.", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
+        _exit_now(ExitStatus.INTERRUPTED)
     except RepostError as exc:
         report_error(exc)
         sys.exit(exc.exit_status)
@@ -427,6 +427,21 @@ def main(argv=None) -> None:
         click.echo("Hint: this is a bug in repost; run again with --debug and report the traceback", err=True)
         sys.exit(ExitStatus.FAILED)
     sys.exit(ExitStatus.OK)
+
+
+def _exit_now(status: int) -> None:
+    """Exit with ``status``. A worker thread still blocked after an interrupt (a stalled
+    download, an encode) would hold the interpreter's exit: the process ends without it, as a
+    kill would, which every bundle and the state survive by design."""
+    import os
+    import threading
+
+    busy = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if not any(t.is_alive() for t in busy):
+        sys.exit(status)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def report_error(exc: RepostError) -> None:

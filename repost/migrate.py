@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -29,6 +30,8 @@ from repost.plan import BundlePlan, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.state import Record, State
 
+log = logging.getLogger(__name__)
+STOP_GRACE_S = 2.0  # how long an interrupted run waits for the posts being made to stop
 PRIVATE_SKIP = "private (Who can view: Only You); --include-private takes it"
 
 
@@ -248,30 +251,35 @@ class Migration:
             self.summary.files.update(write_schedule(records, self.options.schedule, out, now))
 
     def _loop(self, state: State) -> None:
-        with ThreadPoolExecutor(max_workers=self.options.jobs) as pool:
-            pending: dict[Future, str] = {}
-            try:
-                for post in self.posts():
-                    self.summary.posts += 1
-                    todo, records, earlier = self._triage(post, state)
-                    self._save(state, post.id, records, finished=not todo, durable=False)
-                    if not todo:
-                        continue
+        pool = ThreadPoolExecutor(max_workers=self.options.jobs)
+        pending: dict[Future, str] = {}
+        try:
+            for post in self.posts():
+                self.summary.posts += 1
+                todo, records, earlier = self._triage(post, state)
+                self._save(state, post.id, records, finished=not todo, durable=False)
+                if not todo:
+                    continue
+                if self.options.dry_run:
                     self.hooks.started(post.id)
-                    if self.options.dry_run:
-                        self._save(state, post.id, self._plan_only(post, todo), finished=True)
-                        continue
-                    pending[pool.submit(self._make, post, todo, earlier)] = post.id
-                    # A bounded window of work: memory stays flat however long the backlog is.
-                    if len(pending) >= 2 * self.options.jobs:
-                        self._drain(state, pending, FIRST_COMPLETED)
-                self._drain(state, pending, None)
-                if not self.options.dry_run:
-                    state.flush()
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+                    self._save(state, post.id, self._plan_only(post, todo), finished=True)
+                    continue
+                pending[pool.submit(self._make, post, todo, earlier)] = post.id
+                # A bounded window of work: memory stays flat however long the backlog is.
+                if len(pending) >= 2 * self.options.jobs:
+                    self._drain(state, pending, FIRST_COMPLETED)
+            self._drain(state, pending, None)
+            if not self.options.dry_run:
+                state.flush()
+        except BaseException:
+            # Interrupted (or broken): queued posts never start, downloads in progress stop at
+            # their next block, and what still runs gets a moment to end before the run ends
+            # without it (what it leaves is what a kill leaves: cleared or resumed next run).
+            self.downloader.stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            wait(pending, timeout=STOP_GRACE_S)
+            raise
+        pool.shutdown(wait=True)
 
     def _drain(self, state: State, pending: dict[Future, str], when) -> None:
         done, _ = wait(pending, return_when=when) if when else wait(pending)
@@ -322,6 +330,7 @@ class Migration:
     def _make(self, post: Post, todo: list[Profile], earlier: list[Record]) -> list[Record]:
         """In a worker: download, then export's own per-post flow (probe, plan, encode, write).
         Posts run side by side (-j), so each ffmpeg run gets its share of the cores."""
+        self.hooks.started(post.id)
         eopts = self.options.export_options()
         renditions = Renditions(threads=threads_per_encode(self.options.jobs))
         try:
@@ -329,9 +338,13 @@ class Migration:
             plans = plan_post(local, todo, eopts)
             with renditions_made(plans, eopts, renditions):
                 results = write_post(plans, eopts, renditions)
+            records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
         except (RepostError, OSError) as exc:
             return self._records(post, "failed", _describe(exc), todo)
-        records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
+        except Exception as exc:  # a bug met by one post costs that post, never the backlog
+            log.debug("post %s failed", post.id, exc_info=True)
+            why = f"internal error: {type(exc).__name__}: {exc} (a bug in repost; --debug shows where)"
+            return self._records(post, "failed", why, todo)
         self._retire(post, earlier, records)
         return records
 
@@ -406,8 +419,11 @@ def _all_still_good(rows: list[Record], key: str | None) -> bool:
 def _part_folders(out: Path, stem: str) -> list[Path]:
     """DIR/<stem>-part<i> folders (a scan of DIR, made only for posts made before)."""
     pattern = re.compile(re.escape(stem) + r"-part[0-9]+")
-    with os.scandir(out) as entries:
-        return [out / e.name for e in entries if pattern.fullmatch(e.name) and e.is_dir()]
+    try:
+        with os.scandir(out) as entries:
+            return [out / e.name for e in entries if pattern.fullmatch(e.name) and e.is_dir()]
+    except OSError:
+        return []  # nothing found to retire: what is there stays
 
 
 def _remove_bundle(bundle: Path, out: Path, post_id: str, platform: str) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,7 +118,8 @@ def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None)
 
 
 class ProgressBar(Hooks):
-    """One line on a terminal: the overall bar, the counts, and the posts being made now."""
+    """One line on a terminal: the overall bar, the counts, and the posts being made now
+    (``started`` comes from the workers as they take a post up, the rest from the main loop)."""
 
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
@@ -125,20 +127,24 @@ class ProgressBar(Hooks):
         self.of = 0
         self.failed = 0
         self.now: dict[str, None] = {}
+        self.lock = threading.Lock()
 
     def total(self, count: int) -> None:
-        self.of = count
-        self._draw()
+        with self.lock:
+            self.of = count
+            self._draw()
 
     def started(self, post_id: str) -> None:
-        self.now[post_id] = None
-        self._draw()
+        with self.lock:
+            self.now[post_id] = None
+            self._draw()
 
     def finished(self, post_id: str, records: list[Record]) -> None:
-        self.now.pop(post_id, None)
-        self.count += 1
-        self.failed += sum(r.outcome == "failed" for r in records)
-        self._draw()
+        with self.lock:
+            self.now.pop(post_id, None)
+            self.count += 1
+            self.failed += sum(r.outcome == "failed" for r in records)
+            self._draw()
 
     def _draw(self) -> None:
         width = shutil.get_terminal_size((80, 20)).columns

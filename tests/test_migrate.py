@@ -554,3 +554,43 @@ def test_a_part_never_overwrites_a_post_that_has_its_folder_name(run, write_post
         assert "holds the bundle of another post (post tea, part 2/2); left untouched" in failed["error"]
         manifest = json.loads((tmp_path / "out/tea-part2/lemon8/manifest.json").read_bytes())
         assert (manifest["post"]["id"], manifest["part"]) == ("tea", "2/2")
+
+
+def test_a_link_that_cannot_be_fetched_fails_its_post_alone(run, server, tmp_path, clip_fits_all):
+    server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
+    videos = [
+        tiktok_video("2024-01-01 12:00:00", server.url("/v/good"), "First 🐱"),
+        tiktok_video("2024-01-02 12:00:00", "https://[bad/v/1?sig=1", "Broken link"),
+        tiktok_video("2024-01-03 12:00:00", server.url("/v/good"), "Third 🐱"),
+    ]
+    source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
+    result = run("migrate", source, "--to", "reels", "--out", tmp_path / "out", "--json", "-j", "2")
+    assert result.code == 1, result.err
+    doc = result.json()
+    assert doc["done"] == 2
+    [failed] = doc["failed"]
+    assert failed["post"] == "tiktok-20240102-120000"
+    assert failed["error"] == "not a link that can be downloaded [https://[bad/v/1]"
+    assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_an_interrupted_run_ends_at_once_and_the_next_one_resumes(server, tmp_path, clip_fits_all):
+    server.routes["/v/clip"] = ("slow", 30, clip_fits_all.read_bytes())  # a stalled server
+    videos = [tiktok_video(f"2024-01-0{i} 12:00:00", server.url("/v/clip"), f"Post {i}") for i in (1, 2, 3)]
+    source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "repost", "migrate", source, "--to", "reels", "--out", out, "-j", "2",
+           "--timeout", "60"]  # fmt: skip
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(server.hits) < 2 and time.monotonic() < deadline:  # both workers waiting on the server
+        time.sleep(0.01)
+    asked = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "Interrupted." in err and "Traceback" not in err
+    assert time.monotonic() - asked < 10  # not the 30 s the stalled downloads would take
+    server.routes["/v/clip"] = ("file", clip_fits_all.read_bytes())
+    again = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert len(bundles_under(out)) == 3
