@@ -248,7 +248,7 @@ class Migration:
 
             records = state.iter_run(order="created")
             now = dt.datetime.now(dt.UTC)
-            self.summary.files.update(write_schedule(records, self.options.schedule, out, now))
+            self.summary.files.update(write_schedule(records, self.options.schedule, out, now, state.run))
 
     def _loop(self, state: State) -> None:
         pool = ThreadPoolExecutor(max_workers=self.options.jobs)

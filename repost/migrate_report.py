@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 
 import repost
+from repost.bundle import WORK_DIR
+from repost.errors import InputError
 from repost.migrate import Hooks, Summary
 from repost.state import Record, State
 
@@ -28,12 +30,18 @@ OUTCOME_WORDS = {
 
 @contextmanager
 def write_aside(path: Path):
-    """A file written beside its place and renamed in, so a killed run never leaves half of it."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    """A file of DIR written in DIR/.repost/tmp and renamed in, so a killed run never leaves
+    half of it (and what it leaves there, the next run clears); a failure names the file."""
+    tmp = path.parent / WORK_DIR / "tmp" / f"{path.name}.{uuid.uuid4().hex[:8]}"
     try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             yield f
         os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write: {exc.strerror or exc}", path, hint="is --out full or read-only?"
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
 

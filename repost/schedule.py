@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -34,7 +35,9 @@ class Schedule:
         day = self.start
         while True:
             for t in self.times:
-                yield dt.datetime.combine(day, t, tzinfo=self.tz)
+                # Through UTC and back: a time the clocks skip that day (02:30 when summer time
+                # starts) becomes the real time it falls on (03:30), the same in CSV and ICS.
+                yield dt.datetime.combine(day, t, tzinfo=self.tz).astimezone(dt.UTC).astimezone(self.tz)
             day += dt.timedelta(days=self.every_days)
 
 
@@ -71,12 +74,18 @@ def plan_slots(records: Iterable[Record], schedule: Schedule) -> Iterator[tuple[
         yield next(slots), rec
 
 
-def write_schedule(records: Iterable[Record], schedule: Schedule, out: Path, now: dt.datetime) -> dict:
-    """DIR/schedule.csv and DIR/schedule.ics, both written aside and renamed in."""
+def write_schedule(
+    records: Iterable[Record], schedule: Schedule, out: Path, now: dt.datetime, run: int = 0
+) -> dict:
+    """DIR/schedule.csv and DIR/schedule.ics, both written aside and renamed in. Run ``run``
+    of the migration revises the events of the runs before (same UID, higher SEQUENCE), so a
+    calendar that imports the file again moves its events instead of doubling them."""
     from repost.migrate_report import write_aside
 
     csv_path, ics_path = out / "schedule.csv", out / "schedule.ics"
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    # One output folder's events never clash with another migration's of the same post ids.
+    folder = hashlib.sha256(str(out.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:10]
     with write_aside(csv_path) as fc, write_aside(ics_path) as fi:
         rows = csv.writer(fc, lineterminator="\n")
         rows.writerow(["date", "time", "timezone", "platform", "post", "title", "bundle", "part"])
@@ -86,12 +95,12 @@ def write_schedule(records: Iterable[Record], schedule: Schedule, out: Path, now
             day, time = when.date().isoformat(), when.strftime("%H:%M")
             rows.writerow([day, time, schedule.tz.key, rec.platform, rec.post, rec.title or "", rec.bundle,
                            rec.part_label or ""])  # fmt: skip
-            fi.write(fold_lines(_event(when, rec, stamp)))
+            fi.write(fold_lines(_event(when, rec, stamp, f"{folder}@repost", run)))
         fi.write(fold_lines(["END:VCALENDAR"]))
     return {"schedule_csv": str(csv_path), "schedule_ics": str(ics_path)}
 
 
-def _event(when: dt.datetime, rec: Record, stamp: str) -> list[str]:
+def _event(when: dt.datetime, rec: Record, stamp: str, domain: str, sequence: int) -> list[str]:
     # Times in UTC ("Z"): valid without a VTIMEZONE block, and zoneinfo has already applied the
     # zone's daylight-saving rules for that very day.
     start = when.astimezone(dt.UTC)
@@ -102,7 +111,8 @@ def _event(when: dt.datetime, rec: Record, stamp: str) -> list[str]:
     uid = f"{rec.post}-{rec.platform}" + (f"-part{rec.part}" if rec.part else "")
     return [
         "BEGIN:VEVENT",
-        f"UID:{escape_text(uid)}-{start:%Y%m%d}@repost",
+        f"UID:{escape_text(uid)}-{domain}",
+        f"SEQUENCE:{sequence}",
         f"DTSTAMP:{stamp}",
         f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
         f"DTEND:{end:%Y%m%dT%H%M%SZ}",

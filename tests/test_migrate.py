@@ -594,3 +594,33 @@ def test_an_interrupted_run_ends_at_once_and_the_next_one_resumes(server, tmp_pa
     again = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert len(bundles_under(out)) == 3
+
+
+def test_a_report_that_cannot_be_written_is_named(run, write_post, clip_fits_all, tmp_path):
+    make_backlog(write_post, clip_fits_all, 1)
+    out = tmp_path / "out"
+    (out / "report.json").mkdir(parents=True)  # in the way
+    result = run("migrate", tmp_path / "backlog", "--to", "reels", "--out", out)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "Error: cannot write: Is a directory [" in result.err and "report.json]" in result.err
+    assert bundles_under(out) == ["p0/reels"]  # the bundles are made; a re-run writes the report
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_bug_met_by_one_post_fails_that_post_alone(run, write_post, clip_fits_all, tmp_path, monkeypatch):
+    import repost.migrate
+
+    make_backlog(write_post, clip_fits_all, 3)
+    real = repost.migrate.plan_post
+
+    def buggy(post, *args, **kwargs):
+        if post.id == "p1":
+            raise KeyError("surprise")
+        return real(post, *args, **kwargs)
+
+    monkeypatch.setattr(repost.migrate, "plan_post", buggy)
+    result = run("migrate", tmp_path / "backlog", "--to", "reels", "--out", tmp_path / "out", "--json")
+    assert result.code == 1
+    assert result.json()["done"] == 2
+    [failed] = result.json()["failed"]
+    assert failed["post"] == "p1" and failed["error"].startswith("internal error: KeyError: 'surprise'")

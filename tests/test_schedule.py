@@ -55,3 +55,31 @@ def test_folding_counts_octets_and_never_splits_a_character():
 
 def test_text_escaping():
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_a_time_the_clocks_skip_becomes_the_time_it_falls_on():
+    # Europe/Berlin skips 02:00-03:00 on 29 March 2026: 02:30 that day is 03:30 summer time.
+    s = parse_schedule("daily 02:30", dt.date(2026, 3, 28), "Europe/Berlin")
+    slots = s.slots()
+    got = [next(slots) for _ in range(3)]
+    assert [x.strftime("%m-%d %H:%M") for x in got] == ["03-28 02:30", "03-29 03:30", "03-30 02:30"]
+    assert got[1].astimezone(dt.UTC).strftime("%H:%M") == "01:30"  # the ICS says the same moment
+
+
+def test_events_keep_their_uid_when_the_plan_moves(tmp_path):
+    from repost.schedule import write_schedule
+
+    records = [Record("a", "reels", "done", "made", bundle="/o/a/reels")]
+    uids = []
+    for run, start in ((1, dt.date(2026, 5, 1)), (2, dt.date(2026, 6, 1))):
+        schedule = parse_schedule("daily 18:00", start, "UTC")
+        write_schedule(records, schedule, tmp_path, dt.datetime(2026, 4, 1, tzinfo=dt.UTC), run)
+        lines = (tmp_path / "schedule.ics").read_bytes().decode().replace("\r\n ", "").split("\r\n")
+        uids.append(next(x for x in lines if x.startswith("UID:")))
+        assert f"SEQUENCE:{run}" in lines and f"DTSTART:{start:%Y%m%d}T180000Z" in lines
+    assert uids[0] == uids[1] and uids[0].startswith("UID:a-reels-")
+    other = tmp_path / "other"
+    other.mkdir()
+    write_schedule(records, schedule, other, dt.datetime(2026, 4, 1, tzinfo=dt.UTC), 1)
+    assert uids[0] not in (other / "schedule.ics").read_bytes().decode().replace("\r\n ", "")
+    assert not list((tmp_path / ".repost" / "tmp").iterdir())  # written aside there, then renamed
