@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -202,9 +203,21 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             # Version 1 kept one row of a split post's parts (the last written): not proof that
             # the others are there. Without its quick key the post is looked at again next run,
             # which leaves the parts that are up to date alone and records every part.
-            conn.execute(r"UPDATE bundles SET inputs = NULL WHERE bundle GLOB '*-part[0-9]*'")
+            rows = conn.execute("SELECT post, platform, bundle FROM bundles WHERE bundle IS NOT NULL")
+            parts = [(post, platform) for post, platform, bundle in rows if _is_part(post, platform, bundle)]
+            conn.executemany("UPDATE bundles SET inputs = NULL WHERE post = ? AND platform = ?", parts)
             conn.execute("DROP TABLE bundles_v1")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _is_part(post: str, platform: str, bundle: str) -> bool:
+    """Whether ``bundle`` is DIR/<post>-part<i>/<platform> (not a folder that only looks so)."""
+    from repost.plan import safe_id
+
+    folder = Path(bundle)
+    return folder.name == platform and re.fullmatch(
+        re.escape(safe_id(post)) + r"-part\d+", folder.parent.name
+    )
 
 
 def _in_memory_copy(conn: sqlite3.Connection) -> sqlite3.Connection:

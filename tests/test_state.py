@@ -101,6 +101,8 @@ INSERT INTO bundles (post, platform, inputs, fingerprint, status, outcome, bundl
     VALUES ('a', 'reels', 'k1', 'f1', 'done', 'made', '/o/a/reels', 1, 1);
 INSERT INTO bundles (post, platform, inputs, fingerprint, status, outcome, bundle, run, seq)
     VALUES ('c', 'lemon8', 'k2', 'f2', 'done', 'made', '/o/c-part2/lemon8', 1, 2);
+INSERT INTO bundles (post, platform, inputs, fingerprint, status, outcome, bundle, run, seq)
+    VALUES ('d', 'reels', 'k3', 'f3', 'done', 'made', '/mnt/backup-part1/d/reels', 1, 3);
 """
 
 
@@ -125,11 +127,12 @@ def test_a_state_from_before_parts_is_read_and_upgraded_in_place(tmp_path):
     state.close()
     again = sqlite3.connect(path)
     assert again.execute("PRAGMA user_version").fetchone()[0] == 2
-    assert again.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 4
+    assert again.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 5
     # Version 1 kept one row of a split post's parts: no proof the others are there, so the
     # post is looked at again (its quick key is gone) while a post made whole keeps its key.
-    assert dict(again.execute("SELECT post, inputs FROM bundles WHERE post IN ('a', 'c')")) == {
+    assert dict(again.execute("SELECT post, inputs FROM bundles WHERE post IN ('a', 'c', 'd')")) == {
         "a": "k1",
         "c": None,
+        "d": "k3",  # an --out whose name only looks like a part's
     }
     assert again.execute("SELECT name FROM sqlite_master WHERE name = 'bundles_v1'").fetchone() is None

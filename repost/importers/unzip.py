@@ -98,17 +98,22 @@ def _real_name(info: zipfile.ZipInfo) -> str:
     Path extra field says so when present, else a name that decodes as UTF-8 is taken as that."""
     if info.flag_bits & UTF8_NAME:
         return info.filename
+    header_name = info.filename.encode("cp437")  # the bytes zipfile read the name from
     extra = info.extra
     while len(extra) >= 4:
         kind, size = struct.unpack("<HH", extra[:4])
+        # Version 1, then the CRC-32 of the header's name: a field made for another name (the
+        # entry renamed by a tool that kept it) no longer applies, as APPNOTE 4.6.9 says.
         if kind == UNICODE_PATH_EXTRA and size > 5 and extra[4] == 1:
-            try:
-                return extra[9 : 4 + size].decode("utf-8")
-            except UnicodeDecodeError:
-                break
+            if struct.unpack("<I", extra[5:9])[0] == zlib.crc32(header_name):
+                try:
+                    return extra[9 : 4 + size].decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+            break
         extra = extra[4 + size :]
     try:
-        return info.filename.encode("cp437").decode("utf-8")
+        return header_name.decode("utf-8")
     except UnicodeError:
         return info.filename
 

@@ -120,6 +120,27 @@ def test_names_written_as_utf8_without_the_flag_are_read_as_utf8(run, tmp_path, 
     assert (out / "茶" / "lemon8" / "01.jpg").is_file()
 
 
+def test_the_unicode_path_field_gives_the_name_while_it_matches_the_header(tmp_path):
+    import struct
+    import zlib
+
+    from repost.importers.unzip import unpack
+
+    def entry(header: str, unicode: str, crc_of: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(header)
+        field = b"\x01" + struct.pack("<I", zlib.crc32(crc_of.encode("cp437"))) + unicode.encode()
+        info.extra = struct.pack("<HH", 0x7075, len(field)) + field
+        return info
+
+    source = tmp_path / "named.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr(entry("cn/cha.txt", "cn/茶.txt", "cn/cha.txt"), "tea")
+        # A field left from before the entry was renamed: its CRC is of another name.
+        archive.writestr(entry("cn/renamed.txt", "cn/旧.txt", "cn/old.txt"), "old")
+    folder = unpack(source, tmp_path / "work")
+    assert sorted(p.name for p in (folder / "cn").iterdir()) == ["renamed.txt", "茶.txt"]
+
+
 def test_a_password_protected_zip_is_named(run, tmp_path):
     source = tmp_path / "locked.zip"
     with zipfile.ZipFile(source, "w") as archive:
