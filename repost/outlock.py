@@ -4,6 +4,7 @@ process ends in any way (SIGKILL included), so a killed run never leaves a stale
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ except ImportError:  # not POSIX: runs are not guarded against each other
     fcntl = None
 
 LOCK_NAME = "lock"
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -55,6 +57,7 @@ def _lock(fd: int, work: Path) -> bool:
         ) from None
     except OSError as exc:
         if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+            log.warning("warning: %s takes no locks: a second run into it would not be refused", work.parent)
             return False
         raise InputError(f"cannot lock the output folder: {exc.strerror or exc}", work.parent) from exc
     return True
