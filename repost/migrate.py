@@ -29,6 +29,7 @@ from repost.outlock import output_lock
 from repost.plan import BundlePlan, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.state import Record, State
+from repost.text.clean import clean_line
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 2.0  # how long an interrupted run waits for the posts being made to stop
@@ -467,8 +468,9 @@ def _describe(exc: RepostError | OSError) -> str:
 
 
 def _title(post: Post) -> str:
+    """A line naming the post in the report and schedule: its title, else its first line."""
     text = post.title or (post.caption or "").strip().split("\n", 1)[0]
-    return text[:80]
+    return clean_line(text)[:80]
 
 
 def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None, *, count_first=False):

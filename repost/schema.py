@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from repost.errors import InputError
+from repost.text.clean import drop_lone_surrogates
 
 # libyaml's safe loader where PyYAML was built with it: the same safe constructors, parsed in C
 # (post.yaml loading was most of a nothing-to-do migrate over a large backlog).
@@ -41,12 +42,25 @@ def load_yaml(path) -> Any:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     try:
-        return yaml.load(text, Loader=SAFE_LOADER)  # SAFE_LOADER is a safe loader, C or Python
+        data = yaml.load(text, Loader=SAFE_LOADER)  # SAFE_LOADER is a safe loader, C or Python
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else path
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"YAML syntax error: {problem}", where) from None
+    return _without_lone_surrogates(data)
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """A "\\ud83d" escape in double quotes loads as half an emoji: dropped from every string, so
+    no id, caption or path holds text that cannot be written."""
+    if isinstance(value, str):
+        return drop_lone_surrogates(value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def join(path: str, key: object) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from repost.errors import InputError
 from repost.plan import safe_id
+from repost.text.clean import drop_lone_surrogates
 
 # Keys an importer may put in Post.source (a mapping) besides "importer" and "file":
 #   links     signed download links, one per media item, fetched before planning
@@ -51,11 +52,24 @@ def fix_mojibake(value: Any) -> Any:
 
 
 def text_or_none(value: Any) -> str | None:
-    """TikTok writes "N/A" or " - " for an empty field; those, blanks and null all mean no value."""
-    if value is None:
+    """A text field of an export, or None. TikTok writes "N/A" or " - " for an empty field;
+    those, blanks and null all mean no value, and so does a list or a mapping where text belongs
+    (never its Python spelling as a caption). A lone surrogate (a "\\ud83d" escape left by a
+    caption cut mid-emoji) is half a character no file can hold: it is dropped."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
-    text = str(value).strip()
+    text = drop_lone_surrogates(str(value)).strip()
     return None if text in ("", "N/A", "-", "None", "null") else text
+
+
+def entry_error(file: Path, where: str, exc: Exception) -> str:
+    """Why one entry of an export could not be read, naming where it is (the rest go on)."""
+    return f"cannot read {where} of {file.name}: {type(exc).__name__}: {exc}"
+
+
+# What reading one entry of an export's JSON can raise when a field has another shape than
+# expected (a number for a list, a list for text): the entry fails alone, named.
+ENTRY_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
 
 
 def get_key(data: Any, *names: str) -> Any:
@@ -91,7 +105,7 @@ def make_source(importer: str, file: Path, **notes: Any) -> dict[str, Any]:
 def read_json(file: Path) -> Any:
     """A JSON file, or a clear one-line error naming it."""
     try:
-        with open(file, encoding="utf-8") as f:
+        with open(file, encoding="utf-8-sig") as f:  # a BOM (Windows editors) is not an error
             return json.load(f)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file) from exc

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from repost.errors import RepostError
-from repost.importers.common import IdMaker, fix_mojibake, from_unix, make_source, read_json, text_or_none
+from repost.importers.common import (
+    ENTRY_ERRORS,
+    IdMaker,
+    entry_error,
+    fix_mojibake,
+    from_unix,
+    make_source,
+    read_json,
+    text_or_none,
+)
 from repost.model import MediaItem, Post
 
 NAME = "instagram"
@@ -44,10 +53,20 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
         except RepostError as exc:
             yield Post(id=ids.make(file.stem), source=make_source(NAME, file, error=exc.one_line()))
             continue
-        entries = data.get("ig_reels_media", []) if isinstance(data, dict) else data
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("media"), list) and entry["media"]:
+        entries = data.get("ig_reels_media") if isinstance(data, dict) else data
+        if not isinstance(entries, list):
+            expected = "a list of posts" if file.name != "reels.json" else 'an "ig_reels_media" list'
+            why = f"not an Instagram export file: {file.name} holds no {expected}"
+            yield Post(id=ids.make(file.stem), source=make_source(NAME, file, error=why))
+            continue
+        for n, entry in enumerate(entries, start=1):
+            if not (isinstance(entry, dict) and isinstance(entry.get("media"), list) and entry["media"]):
+                continue
+            try:
                 yield _post(entry, file.resolve(), root.resolve(), ids)
+            except ENTRY_ERRORS as exc:
+                why = entry_error(file, f"post {n}", exc)
+                yield Post(id=ids.make(f"{file.stem}-post{n}"), source=make_source(NAME, file, error=why))
 
 
 def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
@@ -57,13 +76,15 @@ def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
     caption = text_or_none(entry.get("title")) or text_or_none(first.get("title")) or ""
     created = from_unix(entry.get("creation_timestamp") or first.get("creation_timestamp"))
     post_id = ids.make("instagram-" + (created.strftime("%Y%m%d-%H%M%S") if created else "undated"))
-    uris = [str(m.get("uri", "")) for m in children]
+    uris = [m.get("uri") if isinstance(m.get("uri"), str) else "" for m in children]
     # A uri is relative to the export folder; one that leads out of it (.., absolute) is refused.
-    outside = [u for u in uris if not (root / u).resolve().is_relative_to(root)]
-    paths = [root / u for u in uris if u not in outside]
+    outside = [u for u in uris if u and not (root / u).resolve().is_relative_to(root)]
+    paths = [root / u for u in uris if u and u not in outside]
     missing = [str(p.relative_to(root)) for p in paths if not p.is_file()]
     notes: dict = {"kind": "reel" if file.name == "reels.json" else "post"}
-    if outside:
+    if not all(uris):
+        notes["error"] = "a media entry names no file (no uri)"
+    elif outside:
         notes["error"] = f"media uri outside the export folder: {', '.join(outside)}"
     elif missing:
         notes["error"] = f"media file not found in the export: {', '.join(missing)}"

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from repost.errors import InputError
-from repost.importers.common import IdMaker, get_key, get_path, make_source, read_json, text_or_none
+from repost.importers.common import (
+    ENTRY_ERRORS,
+    IdMaker,
+    entry_error,
+    from_unix,
+    get_key,
+    get_path,
+    make_source,
+    read_json,
+    text_or_none,
+)
 from repost.model import MediaItem, Post
 
 NAME = "tiktok"
@@ -17,7 +28,9 @@ FILE_NAMES = ("user_data_tiktok.json", "user_data.json")  # 2024 onward, then ol
 # schema's Post › Posts › VideoList and the older Video › Videos › VideoList.
 POST_LISTS = (("Post", "Posts", "VideoList"), ("Video", "Videos", "VideoList"))
 PRIVATE = "only you"
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S")
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+)  # fmt: skip
 _LINK_RE = re.compile(r"https?://\S+")
 
 
@@ -49,37 +62,51 @@ def iter_posts(file: Path, downloads: Path) -> Iterator[Post]:
             hint="was the export requested as JSON, with your posts included?",
         )
     ids = IdMaker()
-    for item in items:
-        if isinstance(item, dict):
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            continue
+        try:
             yield _post(item, file.resolve(), downloads, ids)
+        except ENTRY_ERRORS as exc:
+            why = entry_error(file, f"post {n}", exc)
+            yield Post(id=ids.make(f"tiktok-post{n}"), source=make_source(NAME, file.resolve(), error=why))
 
 
 def _post_list(data) -> list | None:
+    """The first non-empty post list; [] when the sections are there but empty (null in a real
+    2024 export, not []); None when there is no such section at all."""
     found = None
     for keys in POST_LISTS:
         section = get_path(data, *keys[:-1])
         if isinstance(section, dict):
             value = get_key(section, keys[-1])
-            # Empty sections are null, not [] (seen in a real 2024 export).
-            found = value if isinstance(value, list) else (found if found is not None else [])
-            if value:
+            if isinstance(value, list) and value:
                 return value
+            if value is None or isinstance(value, list):
+                found = []
     return found
 
 
 def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
-    created = _parse_date(text_or_none(get_key(item, "Date", "date")))
-    post_id = ids.make("tiktok-" + (created.strftime("%Y%m%d-%H%M%S") if created else "undated"))
+    when = text_or_none(get_key(item, "Date", "date"))
+    created = _parse_date(when)
     # A photo post's Link holds one image link per line; a video post's holds one.
     links = _LINK_RE.findall(text_or_none(get_key(item, "Link", "link")) or "")
+    stamp = created.strftime("%Y%m%d-%H%M%S") if created else "undated-" + _link_key(links)
+    post_id = ids.make("tiktok-" + stamp)
     who = text_or_none(get_key(item, "WhoCanView", "whoCanView", "who_can_view")) or ""
     notes: dict = {"links": tuple(links), "private": who.casefold() == PRIVATE}
     if not links:
         notes["error"] = "no media link in the export for this post"
+    if when and created is None:
+        notes["warnings"] = (f"Date {when!r} not understood: the post is undated (--since, --until skip it)",)
     alt = text_or_none(get_key(item, "AlternateText", "alternateText"))
+    # Each download is named after its link as well as the post: ids made apart by their
+    # order (-2 for a second post in the same second) may move when a newer export adds a
+    # post, and a post must never be given a file downloaded for another.
     media = tuple(
-        MediaItem(path=(downloads / f"{post_id}-{i:02d}").resolve(), alt=alt)
-        for i in range(1, len(links) + 1)
+        MediaItem(path=(downloads / f"{post_id}-{i:02d}-{_link_key([link])}").resolve(), alt=alt)
+        for i, link in enumerate(links, start=1)
     )
     return Post(
         id=post_id,
@@ -90,8 +117,17 @@ def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
     )
 
 
+def _link_key(links: list[str]) -> str:
+    """A short name for links that stays the same across exports: their signatures (the query)
+    change with every export, the object they point at does not."""
+    text = "\n".join(link.split("?", 1)[0] for link in links)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
 def _parse_date(text: str | None) -> dt.datetime | None:
     # The export's timezone is undocumented; UTC is the likeliest (platform-specs.md §11.1).
+    if text and text.isdigit():
+        return from_unix(text)  # a drifted export writing Unix seconds
     for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(text or "", fmt).replace(tzinfo=dt.UTC)

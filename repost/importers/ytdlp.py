@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from repost.errors import RepostError
-from repost.importers.common import IdMaker, from_unix, make_source, read_json, text_or_none
+from repost.importers.common import (
+    ENTRY_ERRORS,
+    IdMaker,
+    entry_error,
+    from_unix,
+    make_source,
+    read_json,
+    text_or_none,
+)
 from repost.model import Cover, MediaItem, Post
 
 NAME = "yt-dlp"
@@ -40,13 +48,17 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
             continue
         if not isinstance(info, dict) or info.get("_type") in ("playlist", "multi_video"):
             continue
-        yield _post(info, info_file, stem, ids)
+        try:
+            yield _post(info, info_file, stem, ids)
+        except ENTRY_ERRORS as exc:
+            why = entry_error(info_file, "the entry", exc)
+            yield Post(id=ids.make(stem), source=make_source(NAME, info_file, error=why))
 
 
 def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
-    post_id = ids.make(str(info.get("id") or stem))
+    post_id = ids.make(text_or_none(info.get("id")) or stem)
     media = _find_media(info, info_file.parent, stem)
-    url = info.get("webpage_url") or info.get("original_url")
+    url = text_or_none(info.get("webpage_url")) or text_or_none(info.get("original_url"))
     notes: dict = {"url": url}
     if media is None:
         notes["error"] = f"no media file beside {info_file.name} (was the download finished?)"
@@ -61,7 +73,7 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
         id=post_id,
         title=title,
         caption=description,
-        hashtags=tuple(str(t).lstrip("#") for t in info.get("tags") or () if str(t).strip()),
+        hashtags=_tags(info.get("tags")),
         media=(MediaItem(path=media.resolve()),) if media is not None else (),
         cover=Cover(path=thumb.resolve()) if thumb is not None else None,
         created=_created(info),
@@ -69,10 +81,18 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
     )
 
 
+def _tags(value) -> tuple[str, ...]:
+    """yt-dlp's ``tags``: a list of words; text where a list belongs is read as comma-separated,
+    and anything that is not text is left out (never "None" or a dict's spelling as a tag)."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else ()
+    tags = (text_or_none(t) for t in items if isinstance(t, str))
+    return tuple(t.lstrip("#") for t in tags if t and t.lstrip("#"))
+
+
 def _find_media(info: dict, folder: Path, stem: str) -> Path | None:
     for key in ("filepath", "_filename", "filename"):
         name = info.get(key)
-        if name and (folder / Path(name).name).is_file():
+        if isinstance(name, str) and name and (folder / Path(name).name).is_file():
             return folder / Path(name).name
     for ext in (*VIDEO_EXT, *AUDIO_EXT):
         if (folder / (stem + ext)).is_file():

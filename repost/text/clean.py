@@ -45,6 +45,14 @@ def _drop_invisibles(text: str) -> str:
     return "".join(out)
 
 
+def drop_lone_surrogates(text: str) -> str:
+    """``text`` without lone surrogates: half an emoji (a "\\ud83d" escape left where a caption
+    was cut) that no UTF-8 file, database or platform can hold."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return text.encode("utf-8", "ignore").decode("utf-8")
+
+
 def clean_text(text: str) -> str:
     """NFC; CRLF, CR and Unicode line separators to LF; control and stray zero-width characters
     removed (a ZWJ inside an emoji sequence kept); no trailing spaces; at most one blank line in a

@@ -45,7 +45,11 @@ def write_tiktok_export(folder: Path, videos: list[dict], *, old_schema: bool = 
         }  # fmt: skip
         name = "user_data_tiktok.json"
     path = folder / name
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: written as the \u escape an export holds
+        path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return path
 
 
@@ -81,7 +85,7 @@ def write_ytdlp_entry(folder: Path, stem: str, media: Path | None, suffix: str =
         shutil.copyfile(media, folder / f"{stem}{suffix}")
         doc["_filename"] = doc["filename"] = f"/home/someone/Downloads/{stem}{suffix}"
     path = folder / f"{stem}.info.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")  # \u escapes: a lone surrogate too
     return path
 
 

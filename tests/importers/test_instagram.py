@@ -79,3 +79,29 @@ def test_a_media_uri_leading_out_of_the_export_is_refused(tmp_path, image_jpeg_3
     root = write_instagram_export(tmp_path / "export", "2024", posts, [], {})
     (post,) = iter_posts(root, tmp_path / "dl")
     assert post.media == () and "outside the export folder: ../secret.jpg" in source_note(post, "error")
+
+
+@pytest.mark.parametrize(
+    ("posts", "reels", "why"),
+    [
+        ("7", None, "posts_1.json holds no a list of posts"),
+        ('{"media": []}', None, "posts_1.json holds no a list of posts"),
+        ("[]", '{"ig_reels_media": {"media": []}}', 'reels.json holds no an "ig_reels_media" list'),
+    ],
+)
+def test_a_file_of_another_shape_fails_named_not_silently(tmp_path, posts, reels, why):
+    content = tmp_path / "ig" / "your_instagram_activity" / "content"
+    content.mkdir(parents=True)
+    (content / "posts_1.json").write_text(posts, encoding="utf-8")
+    if reels:
+        (content / "reels.json").write_text(reels, encoding="utf-8")
+    (post,) = iter_posts(tmp_path / "ig", tmp_path / "dl")
+    assert source_note(post, "error") == f"not an Instagram export file: {why}"
+
+
+def test_an_entry_of_another_shape_fails_alone(tmp_path, image_jpeg_34):
+    posts = [{"media": [{"uri": 5}]}, {"media": [ig_media("media/posts/1.jpg", 1715566876, "Fine")]}]
+    root = write_instagram_export(tmp_path / "ig", "2024", posts, [], {"media/posts/1.jpg": image_jpeg_34})
+    broken, fine = iter_posts(root, tmp_path / "dl")
+    assert source_note(broken, "error") == "a media entry names no file (no uri)"
+    assert fine.caption == "Fine" and source_note(fine, "error") is None

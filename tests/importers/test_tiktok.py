@@ -1,6 +1,7 @@
 """TikTok export importer: both schemas, Link/link drift, empty markers, photo posts, private posts."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -34,7 +35,13 @@ def test_2024_schema(tmp_path):
     video, photos, private, empty = posts
     assert video.caption == "Sunset cats 🐱 #cats #sunset"
     assert video.created == dt.datetime(2024, 3, 2, 18, 4, 11, tzinfo=dt.UTC)
-    assert [m.path for m in video.media] == [(downloads / "tiktok-20240302-180411-01").resolve()]
+    # Named after the post and the link (its signature left out: it changes with every export).
+    [path] = [m.path for m in video.media]
+    assert path.parent == downloads.resolve() and re.fullmatch(
+        r"tiktok-20240302-180411-01-[0-9a-f]{10}", path.name
+    )
+    again = write_tiktok_export(tmp_path / "export2", [{**VIDEOS[0], "Link": VIDEOS[0]["Link"] + "&new=1"}])
+    assert next(iter_source("tiktok", again, downloads)).media[0].path == path
     assert all(m.path.is_absolute() for p in posts for m in p.media)
     assert video.media[0].alt is None  # "N/A" means empty
     assert len(photos.media) == 2 and len(source_note(photos, "links")) == 2
@@ -83,3 +90,42 @@ def test_broken_json_names_the_file(tmp_path):
     with pytest.raises(InputError) as info:
         list(iter_posts(tmp_path / "user_data_tiktok.json", tmp_path / "dl"))
     assert "not valid JSON" in info.value.what and "user_data_tiktok.json" in info.value.where
+
+
+def test_drifted_fields_are_read_or_named_never_spelled_out(tmp_path):
+    videos = [
+        tiktok_video(1718000000, "https://v16m.tiktokcdn.com/a/?s=1", "Unix seconds"),
+        tiktok_video("2024/06/10 10:00", "https://v16m.tiktokcdn.com/b/?s=1", "Slashes"),
+        tiktok_video("last summer", "https://v16m.tiktokcdn.com/c/?s=1", {"x": 1}),
+        tiktok_video("2024-06-11 10:00:00", "https://v16m.tiktokcdn.com/d/?s=1", "Cut mid-emoji \ud83d"),
+        tiktok_video("2024-06-12 10:00:00", ["not", "a", "link"], "No link"),
+    ]
+    file = write_tiktok_export(tmp_path / "export", videos)
+    unix, slashes, unknown, cut, nolink = iter_posts(file, tmp_path / "dl")
+    assert unix.created == dt.datetime(2024, 6, 10, 6, 13, 20, tzinfo=dt.UTC)
+    assert slashes.created == dt.datetime(2024, 6, 10, 10, 0, tzinfo=dt.UTC)
+    assert unknown.created is None and unknown.caption == ""  # not "{'x': 1}"
+    assert unknown.id.startswith("tiktok-undated-")
+    assert source_note(unknown, "warnings") == (
+        "Date 'last summer' not understood: the post is undated (--since, --until skip it)",
+    )
+    assert cut.caption == "Cut mid-emoji"  # the lone surrogate no file can hold is dropped
+    assert source_note(nolink, "error") == "no media link in the export for this post"
+
+
+def test_a_post_list_of_another_shape_is_named(tmp_path):
+    (tmp_path / "user_data_tiktok.json").write_text('{"Post": {"Posts": {"VideoList": 5}}}', encoding="utf-8")
+    with pytest.raises(InputError, match="no post list in this TikTok export"):
+        list(iter_posts(tmp_path / "user_data_tiktok.json", tmp_path / "dl"))
+
+
+def test_undated_posts_keep_their_ids_when_a_newer_export_adds_one(tmp_path):
+    old = [tiktok_video("N/A", "https://v16m.tiktokcdn.com/land/?s=1", "Landscape"),
+           tiktok_video("N/A", "https://v16m.tiktokcdn.com/port/?s=1", "Portrait")]  # fmt: skip
+    new = [tiktok_video("N/A", "https://v16m.tiktokcdn.com/new/?s=2", "New"), *old]
+    before = {p.caption: p for p in iter_posts(write_tiktok_export(tmp_path / "a", old), tmp_path / "dl")}
+    after = {p.caption: p for p in iter_posts(write_tiktok_export(tmp_path / "b", new), tmp_path / "dl")}
+    for caption in ("Landscape", "Portrait"):
+        assert after[caption].id == before[caption].id
+        assert after[caption].media == before[caption].media
+    assert len({p.media[0].path for p in after.values()}) == 3

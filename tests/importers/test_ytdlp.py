@@ -60,3 +60,20 @@ def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all):
     write_ytdlp_entry(folder, "b", clip_fits_all, id="etc/passwd")
     ids = [p.id for p in iter_posts(folder, tmp_path / "dl")]
     assert ids == ["etc-passwd", "etc-passwd-2"]
+
+
+def test_fields_of_another_shape_fail_or_drop_never_become_text(tmp_path, clip_fits_all):
+    folder = tmp_path / "yt"
+    write_ytdlp_entry(folder, "a", clip_fits_all, description=["first", "second"], tags="cats, dogs")
+    write_ytdlp_entry(folder, "b", clip_fits_all, tags=["ok", None, {"k": 1}, "#"], description="Cut \ud83d")
+    write_ytdlp_entry(folder, "c", None, _filename=5, filepath=["x"])
+    (folder / "d.info.json").write_text('\ufeff{"id": "d", "description": "BOM"}', encoding="utf-8")
+    a, b, c, d = iter_posts(folder, tmp_path / "dl")
+    assert a.caption == "" and a.hashtags == ("cats", "dogs")
+    assert b.hashtags == ("ok",) and b.caption == "Cut"
+    assert "no media file beside c.info.json" in source_note(c, "error")
+    assert (
+        d.id == "d"
+        and d.caption == "BOM"
+        and source_note(d, "error") == "no media file beside d.info.json (was the download finished?)"
+    )
