@@ -46,6 +46,7 @@ class Mp4Layout:
     compatible_brands: tuple[str, ...]
     moov_first: bool  # moov starts before the first mdat: playable while downloading
     edit_list: bool  # some track has a non-trivial edit list (see _elst_is_trivial)
+    cut_short: bool = False  # a top-level box runs past the end of the file (an unfinished copy)
 
 
 def iter_boxes(f: BinaryIO, start: int, end: int) -> Iterator[Box]:
@@ -92,8 +93,12 @@ def read_mp4_layout(path: str | os.PathLike[str]) -> Mp4Layout | None:
         if first is None or first.type not in _FIRST_BOXES:
             return None
         major, compatible = None, ()
-        moov, mdat_seen, moov_first = None, False, False
+        moov, mdat_seen, moov_first, cut_short = None, False, False, False
+        # Every top-level header is read (a seek and 8 bytes each, a long fragmented file too):
+        # a download or copy that stopped early shows as a last box running past the end,
+        # which players and ffmpeg take quietly as a shorter video.
         for box in _chain(first, boxes):
+            cut_short = cut_short or (box.truncated and box.type in ("mdat", "moov", "moof"))
             if box.type == "ftyp" and major is None:
                 major, compatible = _read_ftyp(f, box)
             elif box.type == "mdat":
@@ -101,11 +106,9 @@ def read_mp4_layout(path: str | os.PathLike[str]) -> Mp4Layout | None:
             elif box.type == "moov" and moov is None:
                 moov = box
                 moov_first = not mdat_seen
-            if moov is not None and (mdat_seen or moov_first):
-                break  # both positions known: no need to walk a long fragmented file
         if moov is None:
-            return Mp4Layout(major, compatible, moov_first=False, edit_list=False)
-        return Mp4Layout(major, compatible, moov_first, _has_edit_list(f, moov))
+            return Mp4Layout(major, compatible, moov_first=False, edit_list=False, cut_short=cut_short)
+        return Mp4Layout(major, compatible, moov_first, _has_edit_list(f, moov), cut_short)
 
 
 def _chain(first: Box, rest: Iterator[Box]) -> Iterator[Box]:

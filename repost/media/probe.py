@@ -173,6 +173,9 @@ def _probe_video(path: Path, size: int, head: bytes) -> VideoFacts:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.FFmpegError, OSError, ValueError) as exc:
+        layout = read_mp4_layout(path)
+        if layout is not None and layout.cut_short:  # moov at the end, and the end is gone
+            raise _cut_short(path) from exc
         raise MediaError(
             f"not a video or image file ({getattr(exc, 'strerror', None) or exc})",
             where=path,
@@ -204,6 +207,8 @@ def _video_facts(container: Any, path: Path, size: int, head: bytes) -> VideoFac
     vfr = _is_vfr(times)
     rate = _frame_rate(stream, times, vfr)
     layout = read_mp4_layout(path) if container.format.name.startswith("mov") else None
+    if layout is not None and layout.cut_short:
+        raise _cut_short(path)
     swap = rotation in (90, 270)
     pix_fmt = cc.pix_fmt or "unknown"
     return VideoFacts(
@@ -233,6 +238,12 @@ def _video_facts(container: Any, path: Path, size: int, head: bytes) -> VideoFac
         moov_first=layout.moov_first if layout else None,
         edit_list=layout.edit_list if layout else None,
     )
+
+
+def _cut_short(path: Path) -> MediaError:
+    # Players and ffmpeg take such a file quietly as a shorter video (or none): say what it is.
+    return MediaError("the file is cut short: it ends inside its media data", where=path,
+                      hint="an unfinished download or copy? fetch or copy it again")  # fmt: skip
 
 
 def _main_video_stream(container: Any) -> Any:

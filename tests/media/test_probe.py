@@ -95,6 +95,19 @@ def test_moov_at_end_and_default_edit_list(clip_moov_end):
     assert facts.vfr is False and facts.fps == pytest.approx(30)
 
 
+@pytest.mark.parametrize("fixture", ["clip_916", "clip_moov_end"])
+def test_a_file_cut_short_is_named_not_taken_as_a_shorter_video(fixture, request, tmp_path):
+    # A download or copy that stopped: moov first, the media data cut; or moov lost at the end.
+    whole = request.getfixturevalue(fixture)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
+    with pytest.raises(MediaError) as info:
+        probe_media(cut)
+    assert str(info.value.where) == str(cut)
+    assert info.value.what == "the file is cut short: it ends inside its media data"
+    assert probe_media(whole).moov_first is not None  # the whole file still reads
+
+
 def test_vfr_clip(clip_vfr):
     facts = probe_media(clip_vfr)
     assert facts.vfr is True
