@@ -36,8 +36,25 @@ UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP's Unicode Path extra field (APPNOTE 4.6.
 
 
 def is_zip(path: str | Path) -> bool:
+    """Whether SOURCE is a ZIP to unpack; one cut short (a download that stopped: it opens as a
+    ZIP but has no central directory) is named as such rather than as an unknown source."""
     path = Path(path)
-    return path.is_file() and zipfile.is_zipfile(path)
+    if not path.is_file():
+        return False
+    if zipfile.is_zipfile(path):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    if head == b"PK\x03\x04":
+        raise InputError(
+            "the ZIP is damaged or incomplete (its table of contents at the end is missing)",
+            path,
+            hint="was its download cut short? download the export again",
+        )
+    return False
 
 
 def unpack(zip_path: Path, work: Path, *, dry_run: bool = False) -> Path:

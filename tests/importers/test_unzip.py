@@ -100,7 +100,8 @@ def test_a_zip_of_something_else_and_a_broken_zip_are_named(run, tmp_path, image
     broken = tmp_path / "broken.zip"
     broken.write_bytes(other.read_bytes()[:-30])  # cut: the central directory is gone
     cut = run("migrate", broken, "--to", TO, "--out", tmp_path / "out2")
-    assert cut.code == 2 and "Error: not a source repost can migrate" in cut.err
+    assert cut.code == 2 and "Error: the ZIP is damaged or incomplete" in cut.err
+    assert "download the export again" in cut.err and not (tmp_path / "out2").exists()
 
 
 def test_names_written_as_utf8_without_the_flag_are_read_as_utf8(run, tmp_path, image_jpeg_34):
