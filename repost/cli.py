@@ -206,7 +206,11 @@ def preview(folder, jobs, profile_dirs, upload_path):
 @click.option("--dry-run", is_flag=True, help="Print the plan; write and download nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--include-private", is_flag=True, help="Also migrate posts only you could see.")
-@click.option("--schedule", "schedule_spec", help='Pace the posts: "daily 18:00" (one a day per platform).')
+@click.option(
+    "--schedule",
+    "schedule_spec",
+    help='Pace the posts: "daily 18:00" (one a day per platform); later runs keep to it; "off" ends it.',
+)
 @click.option(
     "--start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the schedule (default tomorrow)."
 )
@@ -224,13 +228,16 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
     from repost.migrate import MigrateOptions
     from repost.migrate import migrate as run_migration
     from repost.migrate_report import PlanPrinter, ProgressBar, print_summary
-    from repost.schedule import parse_schedule
+    from repost.schedule import OFF, parse_schedule
 
     if (start or tz) and not schedule_spec:
         raise UsageError(
             "--start and --tz pace a schedule", "--schedule", hint='add --schedule "daily 18:00"'
         )
-    schedule = parse_schedule(schedule_spec, start and start.date(), tz) if schedule_spec else None
+    if schedule_spec and schedule_spec.strip().lower() == OFF:
+        schedule = OFF
+    else:
+        schedule = parse_schedule(schedule_spec, start and start.date(), tz) if schedule_spec else None
     options = MigrateOptions(
         out=out, to=to, jobs=jobs, since=since and since.date(), until=until and until.date(), limit=limit,
         only=tuple(i.strip() for part in only for i in part.split(",") if i.strip()), dry_run=dry_run,

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import uuid
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ class MigrateOptions:
     timeout_s: float = 30.0
     retries: int = 3
     backoff_s: float = 1.0
-    schedule: object | None = None  # a repost.schedule.Schedule
+    schedule: object | None = None  # a repost.schedule.Schedule, or "off"
 
     def export_options(self) -> ExportOptions:
         return ExportOptions(
@@ -219,12 +220,41 @@ class Migration:
             self._open_source(count_first)
             state = State.open(self.work / "state.db")
             try:
+                from repost.migrate_report import REPORT_FILES, SCHEDULE_FILES, check_own_files
+
+                schedule = self._schedule(state)
+                check_own_files(
+                    Path(self.options.out), [*REPORT_FILES, *(SCHEDULE_FILES if schedule else ())]
+                )
                 state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
                 self._loop(state)
-                self._write_files(state)
+                self._write_files(state, schedule)
             finally:
                 state.close()
         return self.summary
+
+    def _schedule(self, state: State):
+        """The schedule this run writes: --schedule's (kept for the runs after), else the one an
+        earlier run set, so the plan always lists the bundles there are; none after "off"."""
+        from repost.migrate_report import SCHEDULE_FILES, check_own_files
+        from repost.schedule import OFF, Schedule
+
+        chosen = self.options.schedule
+        if chosen == OFF:
+            if state.setting("schedule") is not None:
+                check_own_files(Path(self.options.out), SCHEDULE_FILES)
+                for name in SCHEDULE_FILES:
+                    (Path(self.options.out) / name).unlink(missing_ok=True)
+            state.set_setting("schedule", None)
+            return None
+        if chosen is not None:
+            state.set_setting("schedule", chosen.to_setting())
+            return chosen
+        stored = state.setting("schedule")
+        try:
+            return Schedule.from_setting(stored) if stored else None
+        except (KeyError, TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return None  # a setting this version cannot read: no schedule until --schedule
 
     def _open_source(self, count_first: bool) -> None:
         """Unpack a ZIP source (once) and recognise what it holds; count the posts for the bar."""
@@ -238,18 +268,19 @@ class Migration:
         if count_first:
             self.hooks.total(sum(1 for _ in self.posts()))
 
-    def _write_files(self, state: State) -> None:
-        """report.json and report.md; schedule.csv and schedule.ics with --schedule."""
+    def _write_files(self, state: State, schedule) -> None:
+        """report.json and report.md (this run's bundles); schedule.csv and schedule.ics (every
+        bundle in the output folder, whichever run made it) while a schedule is set."""
         from repost.migrate_report import write_reports
 
         out = Path(self.options.out)
         self.summary.files.update(write_reports(state, out, self.summary))
-        if self.options.schedule is not None:
+        if schedule is not None:
             from repost.schedule import write_schedule
 
-            records = state.iter_run(order="created")
+            there = (r for r in state.iter_done() if r.bundle and Path(r.bundle).is_dir())
             now = dt.datetime.now(dt.UTC)
-            self.summary.files.update(write_schedule(records, self.options.schedule, out, now, state.run))
+            self.summary.files.update(write_schedule(there, schedule, out, now, state.run))
 
     def _loop(self, state: State) -> None:
         pool = ThreadPoolExecutor(max_workers=self.options.jobs)

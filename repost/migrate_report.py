@@ -8,7 +8,7 @@ import shutil
 import sys
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
@@ -43,7 +43,41 @@ def write_aside(path: Path):
             f"cannot write: {exc.strerror or exc}", path, hint="is --out full or read-only?"
         ) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):  # never made (its folder could not be): nothing to remove
+            tmp.unlink(missing_ok=True)
+
+
+# How each file repost writes at the top of DIR begins, to tell it from a file of the user's
+# that happens to have its name (never overwritten: a migration refuses to start instead).
+REPORT_FILES = ("report.json", "report.md")
+SCHEDULE_FILES = ("schedule.csv", "schedule.ics")
+OWN_FILE_MARKS = {
+    "report.json": b'"name": "repost"',
+    "report.md": b"# Migration report",
+    "schedule.csv": b"date,time,timezone,platform,post",
+    "schedule.ics": b"PRODID:-//repost//",
+}
+
+
+def check_own_files(out: Path, names) -> None:
+    """Refuse, before any work, to write over a file of these names that repost did not write."""
+    for name in names:
+        path = out / name
+        try:
+            with open(path, "rb") as f:
+                head = f.read(4096)
+        except FileNotFoundError:
+            continue
+        except IsADirectoryError:
+            head = b""
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path) from exc
+        if OWN_FILE_MARKS[name] not in head:
+            raise InputError(
+                "exists and was not written by repost; left untouched",
+                path,
+                hint="move it away, or choose another --out",
+            )
 
 
 def record_to_dict(rec: Record) -> dict:

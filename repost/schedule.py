@@ -19,7 +19,11 @@ _SPEC_RE = re.compile(
     re.IGNORECASE,
 )
 EVENT_MINUTES = 15
-HINT = 'write it as "daily 18:00", "daily 09:00,18:00" (two a day) or "every 2 days 18:00"'
+HINT = (
+    'write it as "daily 18:00", "daily 09:00,18:00" (two a day) or "every 2 days 18:00";'
+    ' "off" stops pacing this output folder'
+)
+OFF = "off"  # --schedule off: no more schedule for this output folder
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,22 @@ class Schedule:
     every_days: int
     start: dt.date
     tz: zoneinfo.ZoneInfo
+
+    def to_setting(self) -> dict:
+        """What the state keeps, so later runs pace by the same plan (the same first day)."""
+        times = [t.strftime("%H:%M") for t in self.times]
+        return {
+            "times": times,
+            "every_days": self.every_days,
+            "start": self.start.isoformat(),
+            "tz": self.tz.key,
+        }
+
+    @classmethod
+    def from_setting(cls, value: dict) -> Schedule:
+        times = tuple(dt.time.fromisoformat(t) for t in value["times"])
+        start = dt.date.fromisoformat(value["start"])
+        return cls(times, int(value["every_days"]), start, zoneinfo.ZoneInfo(value["tz"]))
 
     def slots(self) -> Iterator[dt.datetime]:
         day = self.start

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from repost.errors import InputError
 
-SCHEMA_VERSION = 2  # 1: rows keyed by (post, platform); 2: by (post, platform, part)
+SCHEMA_VERSION = 3  # 1: rows keyed by (post, platform); 2: by (post, platform, part); 3: settings
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS bundles (
     post TEXT NOT NULL,
@@ -46,6 +46,8 @@ SCHEMA = (
 )""",
     "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, source TEXT, options TEXT)",
     "CREATE INDEX IF NOT EXISTS bundles_run ON bundles (run, seq)",
+    # What a run leaves for the next ones to keep to (the schedule: spec, first day, zone).
+    "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 BATCH = 500  # confirming rows written together
 COLUMNS = (
@@ -173,6 +175,27 @@ class State:
         for row in self.conn.execute(f"SELECT * FROM bundles WHERE run = ? ORDER BY {by}", (self.run,)):
             yield Record.from_row(row)
 
+    def iter_done(self) -> Iterator[Record]:
+        """Every bundle made and still counted as done, from any run: each platform's, oldest
+        post first (for pacing the whole output folder, not just what this run touched)."""
+        self.flush()
+        by = "platform, COALESCE(created, '~'), post, part"
+        for row in self.conn.execute(f"SELECT * FROM bundles WHERE status = 'done' ORDER BY {by}"):
+            yield Record.from_row(row)
+
+    def setting(self, key: str) -> object | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_setting(self, key: str, value: object | None) -> None:
+        with self.conn:
+            if value is None:
+                self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
+                )
+
     def close(self) -> None:
         self.conn.close()  # rows still pending are dropped: only on an error path
 
@@ -187,8 +210,9 @@ def _version(conn: sqlite3.Connection) -> int:
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:
-    """Create the tables, or bring a version 1 database (rows keyed by post and platform) to
-    version 2, its rows kept as bundles made whole; one transaction, so a kill leaves either."""
+    """Create the tables, or bring an older database up to date: version 1's rows (keyed by
+    post and platform) kept as bundles made whole, the tables of later versions added; one
+    transaction, so a kill leaves either."""
     old = _version(conn) == 1
     with conn:
         conn.execute("BEGIN")  # DDL too: sqlite3 would otherwise run it outside the transaction

@@ -290,8 +290,28 @@ def test_schedule_paces_oldest_first_one_a_day_per_platform(run, write_post, cli
     two = run("migrate", src, "--to", "reels", "--out", out, "--schedule", "daily 09:00,18:00",
               "--start", "2026-01-10")  # fmt: skip
     assert two.code == 0
-    dates = [r.split(",")[:2] for r in (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[1:]]
-    assert dates == [["2026-01-10", "09:00"], ["2026-01-10", "18:00"], ["2026-01-11", "09:00"]]
+    # The schedule paces every bundle in the folder (RedNote's from the first run too).
+    rows = [r.split(",") for r in (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    for platform in ("rednote", "reels"):
+        dates = [r[:2] for r in rows if r[3] == platform]
+        assert dates == [["2026-01-10", "09:00"], ["2026-01-10", "18:00"], ["2026-01-11", "09:00"]]
+    # A later run without --schedule keeps to it, so it lists the bundles there are now.
+    shutil.rmtree(out / "p1" / "reels")
+    (src / "p2" / "post.yaml").unlink()
+    shutil.rmtree(src / "p2")
+    later = run("migrate", src, "--to", "rednote", "--out", out, "--json")
+    assert later.json()["files"]["schedule_csv"] == str(out / "schedule.csv")
+    rows = [r.split(",") for r in (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert [(r[0], r[1], r[3], r[4]) for r in rows if r[3] == "reels"] == [
+        ("2026-01-10", "09:00", "reels", "p0"),
+        ("2026-01-10", "18:00", "reels", "p2"),  # made before, still there: still to post
+    ]
+    off = run("migrate", src, "--to", "rednote", "--out", out, "--schedule", "off", "--json")
+    assert off.code == 0 and "schedule_csv" not in off.json()["files"]
+    assert not (out / "schedule.csv").exists() and not (out / "schedule.ics").exists()
+    assert (
+        "schedule_csv" not in run("migrate", src, "--to", "rednote", "--out", out, "--json").json()["files"]
+    )
     bad = run("migrate", src, "--to", "reels", "--out", out, "--schedule", "sometimes")
     assert bad.code == 2 and "cannot read the schedule" in bad.err
 
@@ -599,15 +619,37 @@ def test_an_interrupted_run_ends_at_once_and_the_next_one_resumes(server, tmp_pa
     assert len(bundles_under(out)) == 3
 
 
-def test_a_report_that_cannot_be_written_is_named(run, write_post, clip_fits_all, tmp_path):
+def test_files_of_the_users_where_the_report_goes_are_never_written_over(
+    run, write_post, clip_fits_all, tmp_path
+):
     make_backlog(write_post, clip_fits_all, 1)
     out = tmp_path / "out"
-    (out / "report.json").mkdir(parents=True)  # in the way
-    result = run("migrate", tmp_path / "backlog", "--to", "reels", "--out", out)
+    out.mkdir()
+    (out / "report.md").write_text("# My notes\n", encoding="utf-8")  # the user's own file
+    common = ("migrate", tmp_path / "backlog", "--to", "reels", "--out", out)
+    result = run(*common)
     assert result.code == 2 and "Traceback" not in result.err
-    assert "Error: cannot write: Is a directory [" in result.err and "report.json]" in result.err
-    assert bundles_under(out) == ["p0/reels"]  # the bundles are made; a re-run writes the report
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert f"Error: exists and was not written by repost; left untouched [{out / 'report.md'}]" in result.err
+    assert (out / "report.md").read_text(encoding="utf-8") == "# My notes\n"
+    assert bundles_under(out) == []  # refused before any work
+    (out / "report.md").unlink()
+    (out / "schedule.csv").mkdir()  # in the way only when there is a schedule to write
+    assert run(*common).code == 0
+    assert run(*common, "--schedule", "daily 18:00").code == 2
+    # A report repost wrote is repost's to write again.
+    (out / "schedule.csv").rmdir()
+    assert run(*common, "--schedule", "daily 18:00").code == 0 and run(*common).code == 0
+
+
+def test_a_report_that_cannot_be_written_is_named(tmp_path):
+    from repost.errors import InputError
+    from repost.migrate_report import write_aside
+
+    (tmp_path / "file").write_text("not a folder")
+    aside = write_aside(tmp_path / "file" / "report.json")
+    with pytest.raises(InputError, match="cannot write: Not a directory") as info, aside as f:
+        f.write("{}")
+    assert str(info.value.where).endswith("report.json")
 
 
 def test_a_bug_met_by_one_post_fails_that_post_alone(run, write_post, clip_fits_all, tmp_path, monkeypatch):
