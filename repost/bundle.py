@@ -301,11 +301,8 @@ def write_bundle(
     dest = bundle_path(out, plan)
     result = BundleResult(plan.post.id, plan.profile.id, dest, "failed", plan.changes, plan.warnings)
     if plan.blockers:
-        raise BundleError(
-            "; ".join(plan.blockers),
-            f"{plan.post.id} → {plan.profile.id}",
-            hint="--dry-run shows the whole plan and what blocks it",
-        )
+        # Named by the caller ("post → platform"): the blockers name the files themselves.
+        raise BundleError("; ".join(plan.blockers), hint="--dry-run shows the whole plan and what blocks it")
     fp = fingerprint(plan)
     if dest.exists():
         manifest = read_manifest(dest)

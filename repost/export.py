@@ -169,7 +169,7 @@ def write_post(
                     "failed",
                     plan.changes,
                     plan.warnings,
-                    exc.what,
+                    exc.one_line(),  # with the file it is about, where there is one
                 )
             )
     return results

@@ -169,6 +169,39 @@ def test_a_failed_encode_fails_its_bundles_with_the_reason_and_the_rest_go_on(
     result = run("export", wide, fits, "--to", "tiktok,rednote", "--out", out, "--json")
     assert result.code == 1
     status = {(b["post"], b["platform"]): (b["status"], b["error"]) for b in result.json()["bundles"]}
-    assert status[("wide", "tiktok")] == ("failed", "ffmpeg failed: Conversion failed!")
+    # The reason names the file it is about.
+    assert status[("wide", "tiktok")] == (
+        "failed",
+        f"ffmpeg failed: Conversion failed! [{wide / 'clip.mp4'}]",
+    )
     assert status[("wide", "rednote")][0] == "failed" and not (out / "wide").exists()
     assert status[("fits", "tiktok")][0] == status[("fits", "rednote")][0] == "made"
+
+
+def test_a_fit_that_changes_nothing_leaves_the_bundles_alone(
+    run, write_post, clip_fits_all, clip_169, tmp_path, monkeypatch
+):
+    # A 9:16 clip every platform takes is copied whatever the fit, and its 9:16 covers (Reels,
+    # TikTok) are only scaled: --fit touches neither, so those bundles stay up to date. RedNote's
+    # 3:4 cover from it is cropped or padded, so that bundle is remade; a 16:9 clip is reframed.
+    tall = write_post("caption: x\nmedia: [clip.mp4]\n", media={"clip.mp4": clip_fits_all}, folder="tall")
+    wide = write_post("caption: x\nmedia: [clip.mp4]\n", media={"clip.mp4": clip_169}, folder="wide")
+    runs = count_encodes(monkeypatch)
+    out = tmp_path / "out"
+    to = "reels,tiktok,rednote"
+    assert run("export", tall, wide, "--to", to, "--out", out, "--json").code == 0
+    for fit in ("crop", "pad"):
+        again = run("export", tall, wide, "--to", to, "--out", out, "--json", "--fit", fit)
+        status = {(b["post"], b["platform"]): b["status"] for b in again.json()["bundles"]}
+        assert status == {
+            ("tall", "reels"): "up_to_date",
+            ("tall", "tiktok"): "up_to_date",
+            ("tall", "rednote"): "made",
+            ("wide", "reels"): "made",
+            ("wide", "tiktok"): "made",
+            ("wide", "rednote"): "made",
+        }, fit
+    # One shared-decode run of the wide clip per export; the tall clip is never encoded.
+    sources = {a for r in runs for a in r if a.endswith("clip.mp4")}
+    assert len(runs) == 3 and sources == {str((wide / "clip.mp4").resolve())}
+    assert run("validate", out).code == 0

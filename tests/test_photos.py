@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from repost.media.probe import clear_probe_cache, probe_media
@@ -217,3 +218,70 @@ def test_split_carousel_keeps_the_platforms_language(run, write_post, image_fact
     for k in (1, 2):
         caption = (out / f"many-part{k}" / "rednote" / "caption.txt").read_text(encoding="utf-8")
         assert caption.startswith(f"({k}/2) 中文说明"), caption
+
+
+# Small photos: even-pixel rounding (for 4:2:0 video) once made 70x100 into 76x100 at 3:4, which
+# validate rejects (1.3% off, the profiles allow 1%); 10x14 needs an exact multiple (9x12, 9x16).
+SMALL_FITTED = {
+    "blur": {"rednote": [(75, 100), (45, 60), (9, 12)], "tiktok": [(70, 124), (40, 71), (9, 16)]},
+    "pad": {"rednote": [(75, 100), (45, 60), (9, 12)], "tiktok": [(70, 124), (40, 71), (9, 16)]},
+    "crop": {"rednote": [(70, 94), (40, 53)], "tiktok": [(56, 100), (34, 60)]},
+}
+
+
+@pytest.mark.parametrize("fit", sorted(SMALL_FITTED))
+def test_small_photos_keep_their_size_at_the_exact_aspect(fit, run, write_post, image_factory, tmp_path):
+    sizes = [(70, 100), (40, 60), (10, 14)][: len(SMALL_FITTED[fit]["rednote"])]
+    media = {f"{w}x{h}.jpg": image_factory(f"small_{w}x{h}.jpg", size=(w, h)) for w, h in sizes}
+    post = write_post(f"caption: x\nmedia: {list(media)}\n", media=media, folder="small")
+    out = tmp_path / "out"
+    result = run("export", post, "--to", "rednote,lemon8,tiktok", "--out", out, "--fit", fit)
+    assert result.code == 0, result.out + result.err
+    checked = run("validate", out)
+    assert checked.code == 0, checked.out
+    want = {**SMALL_FITTED[fit], "lemon8": SMALL_FITTED[fit]["rednote"]}  # both 3:4 at 1080x1440
+    for platform, fitted in want.items():
+        bundle = out / "small" / platform
+        got = [Image.open(bundle / f"{i:02d}.jpg").size for i in range(1, len(sizes) + 1)]
+        assert got == fitted, platform  # never enlarged: no photo profile gives a minimum size
+
+
+# The shape each platform fits a strip to: RedNote's nearest of 3:4, 1:1, 4:3; Lemon8 3:4; TikTok 9:16.
+THIN_SHAPES = {
+    (5000, 1): {"rednote": "4:3", "lemon8": "3:4", "tiktok": "9:16"},
+    (1, 5000): {"rednote": "3:4", "lemon8": "3:4", "tiktok": "9:16"},
+}
+
+
+@pytest.mark.parametrize("fit", ["crop", "pad", "blur"])
+@pytest.mark.parametrize("size", sorted(THIN_SHAPES), ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_too_thin_photo_blocks_its_bundles_in_words(fit, size, run, write_post, image_factory, tmp_path):
+    text = "caption: x\nmedia: [a.jpg]\n"
+    strip = image_factory(f"thin_{size[0]}x{size[1]}.jpg", size=size)
+    thin = write_post(text, media={"a.jpg": strip}, folder="thin")
+    fine = write_post(text, media={"a.jpg": image_factory("thin_ok.jpg", size=(300, 400))}, folder="fine")
+    out = tmp_path / "out"
+    result = run("export", thin, fine, "--to", "rednote,lemon8,tiktok", "--out", out, "--fit", fit)
+    assert result.code == 1, result.out + result.err  # some bundles failed, the rest made
+    assert "internal error" not in result.err
+    for platform, shape in THIN_SHAPES[size].items():
+        assert f"✗ thin → {platform}: 01.jpg: {size[0]}x{size[1]} is too thin to fit {shape}" in result.out
+        assert not (out / "thin" / platform).exists()
+    assert "3 made, 0 up to date, 3 failed" in result.out
+    assert run("validate", out / "fine").code == 0
+
+
+def test_a_too_thin_photo_blocks_a_slideshow_and_a_cover(run, write_post, image_factory, tmp_path):
+    # 2500x1 fits RedNote as a 4:3 photo (padded to 1440x1080: a row survives), but in a 3:4
+    # cover or a 9:16 slideshow (1080 wide) it would round to no row at all.
+    strip = {"a.jpg": image_factory("thin_2500x1.jpg", size=(2500, 1))}
+    post = write_post("caption: x\ncover_text: Hi\nmedia: [a.jpg]\n", media=strip, folder="strip")
+    out = tmp_path / "out"
+    result = run("export", post, "--to", "rednote,reels", "--out", out)
+    assert result.code == 1, result.out + result.err
+    assert "✗ strip → rednote: cover.jpg: 2500x1 is too thin to fit 3:4" in result.out
+    assert "✗ strip → reels: a.jpg: 2500x1 is too thin to fit 9:16" in result.out
+    uncovered = write_post("caption: x\nmedia: [a.jpg]\n", media=strip, folder="plain")
+    assert run("export", uncovered, "--to", "rednote", "--out", out).code == 0
+    assert Image.open(out / "plain" / "rednote" / "01.jpg").size == (1440, 1080)
+    assert run("validate", out / "plain").code == 0

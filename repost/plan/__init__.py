@@ -136,12 +136,18 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         privacy = {"metadata": "stripped", "photos_with_gps": 0}
         kind = "video"  # the post is now a video, for its texts
         if not blockers:
-            plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
+            first = (photos[0].width, photos[0].height)
+            plan_photo_cover(
+                post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers
+            )
     elif images:
         photos = [f for _, f in images]
         privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)
         if privacy is not None:
-            plan_photo_cover(post, profile, photos[0].path, steps, warnings, options)
+            first = (photos[0].width, photos[0].height)
+            plan_photo_cover(
+                post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers
+            )
     steps = _with_alt(steps, post)
     texts = compose_texts(written, profile, kind, options)
     changes += texts.changes

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from repost.errors import DoesNotFitError
 from repost.media.fonts import choose_font
-from repost.plan.photo import size_for_aspect
+from repost.plan.photo import plan_photo_op, size_for_aspect
 from repost.plan.step import Step
 
 # Where an automatic cover is looked for: ten evenly spaced frames between 5% and 80% of the
@@ -34,14 +35,36 @@ def _cover_frame(profile) -> tuple[int, int]:
     return size_for_aspect(profile.cover.aspect, rules.width_px, rules.height_px, None)
 
 
-def _base_op(post, profile, options, warnings, kind, times=(), rotation=0) -> CoverOp:
+def _base_op(post, profile, options, warnings, kind, times=(), rotation=0, size=None) -> CoverOp:
+    """``size``: the picture the cover is made from, as displayed, where the plan knows it."""
     rules = profile.video or profile.image
-    fit = (options or {}).get("fit") or rules.fit
+    frame, aspect = _cover_frame(profile), profile.cover.aspect
+    fit = cover_fit(size, aspect, frame, (options or {}).get("fit"), rules.fit)
     text, font = _cover_text(post.cover_text, warnings)
     return CoverOp(
-        kind, _cover_frame(profile), profile.cover.aspect, fit, tuple(times), rotation,
-        profile.cover.safe_aspect, text, font,
+        kind, frame, aspect, fit, tuple(times), rotation, profile.cover.safe_aspect, text, font,
     )  # fmt: skip
+
+
+def cover_fit(size: tuple[int, int] | None, aspect: str, frame: tuple[int, int], fit, default: str) -> str:
+    """The fit a cover is planned with: the one asked for where it shapes the cover, else the
+    profile's ``default``.
+
+    media/covers.py fits the picture with ``plan_photo_op``; where that comes out the same for
+    the fit asked for as for the default (a picture already of the cover's shape is only
+    scaled), the fit changes nothing, and the plan, with it the bundle's fingerprint, must not
+    change either: a changed option redoes just what it touches. The default rather than
+    "none" keeps the plans of bundles made before. With ``size`` unknown (a cover image file is
+    not probed at planning time), or a picture too thin to fit at all, the fit asked for is kept.
+    """
+    fit = fit or default
+    if size is None or fit == default:
+        return fit
+    try:
+        same = plan_photo_op(size, aspect, frame, fit) == plan_photo_op(size, aspect, frame, default)
+    except DoesNotFitError:  # said when the cover is made (or planned, for a photo post)
+        return fit
+    return default if same else fit
 
 
 def _cover_text(text: str | None, warnings) -> tuple[str | None, Path | None]:
@@ -86,6 +109,8 @@ def plan_cover(post, profile, facts, steps, warnings, options=None) -> None:
             )
         )
         return
+    # The frame as decoded and turned upright (media/covers.py): the probed size, rotation applied.
+    size = (facts.width, facts.height)
     if cover is not None and cover.time_s is not None:
         at = cover.time_s
         if at >= facts.duration_s:
@@ -93,16 +118,24 @@ def plan_cover(post, profile, facts, steps, warnings, options=None) -> None:
                 f"cover time {at:g} s is past the end ({facts.duration_s:.2f} s); took the last frame"
             )
             at = max(facts.duration_s - 0.05, 0.0)
-        op = _base_op(post, profile, options, warnings, "frame", (round(at, 3),), facts.rotation)
+        op = _base_op(post, profile, options, warnings, "frame", (round(at, 3),), facts.rotation, size)
     else:
         times = sorted({round(facts.duration_s * k, 3) for k in AUTO_FRACTIONS})
-        op = _base_op(post, profile, options, warnings, "auto", times, facts.rotation)
+        op = _base_op(post, profile, options, warnings, "auto", times, facts.rotation, size)
     steps.append(Step("cover", facts.path, "cover.jpg", "cover", op=op))
 
 
-def plan_photo_cover(post, profile, first_photo: Path, steps, warnings, options=None) -> None:
+def plan_photo_cover(
+    post, profile, first_photo: Path, steps, warnings, options=None, *, size=None, blockers=None
+) -> None:
     """A photo post's cover: made only when asked (``cover:`` or ``cover_text:``); the app
-    otherwise shows the first photo."""
+    otherwise shows the first photo.
+
+    Given the first photo's ``size`` (as displayed) and ``blockers``, a cover that photo cannot
+    make (too thin for the cover's shape) blocks the bundle now rather than failing it halfway
+    through writing. A ``cover:`` image is not probed while planning: one too thin fails its
+    bundle when the cover is made (media/covers.py raises the same DoesNotFitError).
+    """
     if post.cover is None and not post.cover_text:
         return
     if not profile.cover.custom_image:
@@ -111,6 +144,19 @@ def plan_photo_cover(post, profile, first_photo: Path, steps, warnings, options=
     if post.cover is not None and post.cover.time_s is not None:
         warnings.append("cover {time} applies to videos; the first photo is used for the cover")
     source = post.cover.path if post.cover is not None and post.cover.path else first_photo
-    steps.append(
-        Step("cover", source, "cover.jpg", "cover", op=_base_op(post, profile, options, warnings, "image"))
-    )
+    op = _base_op(post, profile, options, warnings, "image")
+    unfit = _cover_unfit(size, op) if source == first_photo and size is not None else []
+    if unfit and blockers is not None:
+        blockers.extend(unfit)
+        return
+    steps.append(Step("cover", source, "cover.jpg", "cover", op=op))
+
+
+def _cover_unfit(size: tuple[int, int], op: CoverOp) -> list[str]:
+    """Why media/covers.py could not fit a picture of ``size`` to ``op`` (it makes this same
+    call), in words; empty when it can."""
+    try:
+        plan_photo_op(size, op.aspect, op.frame, op.fit)
+    except DoesNotFitError as exc:
+        return [f"cover.jpg: {reason}" for reason in exc.reasons]
+    return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from repost.errors import DoesNotFitError
 from repost.plan.photo import choose_aspect, describe_fit, plan_photo_op, size_for_aspect
 from repost.plan.step import Step
 from repost.rules import check_image, check_image_count, matching_aspect
@@ -13,7 +14,7 @@ _SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
 
 
 def plan_images(profile, images, steps, changes, warnings, blockers, options=None) -> dict | None:
-    """Plan every photo of a post; returns the manifest's ``privacy`` entry."""
+    """Plan every photo of a post; returns the manifest's ``privacy`` entry (None when blocked)."""
     options = options or {}
     rules = profile.image
     if "photos" not in profile.kinds or rules is None:
@@ -28,7 +29,7 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
     keep = bool(options.get("keep_metadata"))
     fit = options.get("fit") or rules.fit
     uniform = None  # the first photo's aspect, where the platform crops all to it
-    copied = []
+    copied, unfit = [], []
     for i, facts in enumerate(images, start=1):
         size = (facts.width, facts.height)
         aspect = uniform or choose_aspect(*size, rules)
@@ -40,17 +41,31 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
             steps.append(Step("copy", facts.path, copy_name, "image"))
             copied.append(copy_name)
             continue
-        name = f"{i:02d}.jpg"
-        op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance)
-        op = dataclasses.replace(op, max_bytes=rules.max_bytes, keep_metadata=keep)
-        steps.append(Step("photo", facts.path, name, "image", op=op))
-        done = [*describe_reading(facts), describe_fit(name, size, aspect, op, fit).split(": ", 1)[1]]
-        changes.append(f"{name}: " + "; ".join(done))
+        try:
+            step, change = _photo_step(f"{i:02d}.jpg", facts, aspect, frame, rules, fit, keep)
+        except DoesNotFitError as exc:  # the rest are still planned: every problem said at once
+            unfit += [f"{i:02d}.jpg: {reason}" for reason in exc.reasons]
+            continue
+        steps.append(step)
+        changes.append(change)
     if copied:
         changes.insert(0, f"copied {', '.join(copied)} as {'it is' if len(copied) == 1 else 'they are'}")
     if rules.uniform_aspect and len(images) > 1:
         changes.append(f"all photos made {uniform}: {profile.name} crops a carousel to its first photo")
+    if unfit:
+        blockers.extend(unfit)
+        return None
     return describe_privacy(images, keep, changes, warnings)
+
+
+def _photo_step(name, facts, aspect, frame, rules, fit, keep) -> tuple[Step, str]:
+    """The step making photo ``name`` and the change in words; DoesNotFitError where the photo
+    is too thin (or small) to make anything of at ``aspect``."""
+    size = (facts.width, facts.height)
+    op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance)
+    op = dataclasses.replace(op, max_bytes=rules.max_bytes, keep_metadata=keep)
+    done = [*describe_reading(facts), describe_fit(name, size, aspect, op, fit).split(": ", 1)[1]]
+    return Step("photo", facts.path, name, "image", op=op), f"{name}: " + "; ".join(done)
 
 
 def _fits_as_is(name, facts, profile, aspect, frame, keep) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
+from repost.errors import DoesNotFitError
 from repost.plan.rendition import even
 from repost.profiles import aspect_name, aspect_value
-from repost.rules import matching_aspect
+from repost.rules import aspect_matches, matching_aspect
 
 # JPEG quality is stepped down from the first to the last until the file fits max_bytes.
 # 92 keeps photos visually lossless at 1080 px; below 60 blocking shows, so we shrink instead.
@@ -70,34 +72,85 @@ def plan_photo_op(
     fit: str,
     *,
     upscale: bool = False,
-    tolerance: float = 0.0,
+    tolerance: float | None = None,
 ) -> PhotoOp:
     """Fit a picture of ``size`` into ``frame`` (the profile size for ``aspect``) by ``fit``.
 
     Without ``upscale`` the frame shrinks to the picture's own resolution (never enlarged past
-    what the picture holds); slideshows upscale, since a video has one fixed size.
+    what the picture holds); slideshows upscale, since a video has one fixed size. ``tolerance``
+    is the profile's, for a photo that validate checks against it: the shrunk frame is then
+    whole pixels within it (``whole_size``). Without it (covers, slideshow frames) the sides
+    are rounded even, as for video. Raises DoesNotFitError for a picture too thin (or small)
+    to make anything of at ``aspect``.
     """
     sw, sh = size
     fw, fh = frame
-    if matching_aspect(sw, sh, [aspect], tolerance):
+    if matching_aspect(sw, sh, [aspect], tolerance or 0.0):
         k = 1.0 if upscale else min(1.0, sw / fw)
-        canvas = (even(fw * k), even(fh * k))
+        canvas = _canvas(size, aspect, frame, k, tolerance)
         return PhotoOp(canvas, (0, 0, sw, sh), (0, 0, *canvas), source_size=size)
-    target = aspect_value(aspect)
     if fit == "crop":
-        box = _centre_crop(sw, sh, target)
-        bw = box[2] - box[0]
-        k = 1.0 if upscale else min(1.0, bw / fw)
-        canvas = (even(fw * k), even(fh * k))
+        box = _centre_crop(size, aspect)
+        k = 1.0 if upscale else min(1.0, (box[2] - box[0]) / fw)
+        canvas = _canvas(size, aspect, frame, k, tolerance)
         return PhotoOp(canvas, box, (0, 0, *canvas), source_size=size)
     # pad and blur: the whole picture inside the frame, the rest filled.
     k = 1.0 if upscale else min(1.0, max(sw / fw, sh / fh))
-    cw, ch = even(fw * k), even(fh * k)
+    cw, ch = _canvas(size, aspect, frame, k, tolerance)
     scale = min(cw / sw, ch / sh)
     pw, ph = min(cw, round(sw * scale)), min(ch, round(sh * scale))
+    if min(pw, ph) < 1:  # the picture, scaled into the frame, rounds to no row (or column) at all
+        raise _does_not_fit(size, aspect)
     place = ((cw - pw) // 2, (ch - ph) // 2, pw, ph)
     background = "blur" if fit == "blur" else "white"
     return PhotoOp((cw, ch), (0, 0, sw, sh), place, background, source_size=size)
+
+
+def whole_size(aspect: str, width: float, height: float, tolerance: float) -> tuple[int, int] | None:
+    """The pixel size of a ``width`` x ``height`` frame at ``aspect`` that validate takes.
+
+    The sides are rounded even where that stays within ``tolerance``, so photos come out as
+    they always have (and bundles already made stay up to date). Even sides are for 4:2:0
+    video, though, and a JPEG takes odd ones: where even rounding puts a small photo off its
+    aspect (75x100 at 3:4 became 76x100, 1.3% off), the sides are rounded to whole pixels;
+    where that misses too (a picture a few dozen pixels across), the largest exact multiple of
+    the aspect's terms within the frame is taken (9x12 for 10.5x14 at 3:4), so the picture is
+    not enlarged to reach it. None where not even the aspect's own terms fit (under 3x4 at 3:4).
+    """
+    for w, h in ((even(width), even(height)), (round(width), round(height))):
+        if w >= 1 and h >= 1 and aspect_matches(w, h, aspect, tolerance):
+            return w, h
+    a, b = _terms(aspect)
+    n = math.floor(min(width / a, height / b) + 1e-6)  # a frame times k lands a hair under a multiple
+    return (a * n, b * n) if n >= 1 else None
+
+
+def _canvas(size, aspect: str, frame: tuple[int, int], k: float, tolerance) -> tuple[int, int]:
+    """The frame scaled by ``k`` in pixels: even without a tolerance, else ``whole_size``."""
+    fw, fh = frame
+    if tolerance is None:
+        return even(fw * k), even(fh * k)
+    canvas = whole_size(aspect, fw * k, fh * k, tolerance)
+    if canvas is None:
+        raise _does_not_fit(size, aspect)
+    return canvas
+
+
+def _terms(aspect: str) -> tuple[int, int]:
+    """'9:16' -> (9, 16); '6:8' -> (3, 4): the smallest whole size of the aspect."""
+    w, h = aspect.split(":")
+    f = Fraction(int(w), int(h))
+    return f.numerator, f.denominator
+
+
+def _does_not_fit(size: tuple[int, int], aspect: str) -> DoesNotFitError:
+    """The reason in words, for callers to put the file name in front of: "5000x1 is too thin
+    to fit 3:4" for a strip (at least twice as elongated as the aspect: wording only), "10x14 is
+    too small to fit 9:16" for a picture of about the right shape but too few pixels."""
+    sw, sh = size
+    stretch = abs(math.log((sw / sh) / aspect_value(aspect)))
+    word = "thin" if stretch >= math.log(2) else "small"
+    return DoesNotFitError(None, [f"{sw}x{sh} is too {word} to fit {aspect}"])
 
 
 def describe_fit(name: str, size: tuple[int, int], aspect: str, op: PhotoOp, fit: str) -> str:
@@ -114,7 +167,16 @@ def describe_fit(name: str, size: tuple[int, int], aspect: str, op: PhotoOp, fit
     return f"{name}: padded {have} to {aspect} with {how}, {sizes}"
 
 
-def _centre_crop(sw: int, sh: int, target: float) -> tuple[int, int, int, int]:
+def _centre_crop(size: tuple[int, int], aspect: str) -> tuple[int, int, int, int]:
+    """The largest box of ``aspect`` around the centre; DoesNotFitError where it would be
+    smaller than the aspect's own terms (under 9x16 at 9:16: 1x2 of a 1x5000 strip), which
+    could only be stretched into a picture, never cropped to one."""
+    sw, sh = size
+    target = aspect_value(aspect)
+    a, b = _terms(aspect)
+    kept = (sh * target, sh) if sw / sh > target else (sw, sw / target)
+    if kept[0] < a - 1e-6 or kept[1] < b - 1e-6:
+        raise _does_not_fit(size, aspect)
     if sw / sh > target:  # too wide: cut the sides
         w = round(sh * target)
         left = (sw - w) // 2

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from repost.errors import DoesNotFitError
 from repost.plan.images import describe_reading
 from repost.plan.photo import PhotoOp, plan_photo_op, size_for_aspect
 from repost.plan.step import Step
@@ -48,6 +49,20 @@ def _timing(n: int, seconds: float, fps: float, rules) -> tuple[float, float]:
     return seconds, fade
 
 
+def _fit_photos(images, aspect: str, frame, fit: str, blockers) -> tuple[PhotoOp, ...] | None:
+    """Each photo fitted to the video frame; None (and a blocker per photo) where one cannot be."""
+    ops, unfit = [], []
+    for f in images:
+        try:
+            op = plan_photo_op((f.width, f.height), aspect, frame, fit, upscale=True)
+        except DoesNotFitError as exc:
+            unfit += [f"{f.path.name}: {reason}" for reason in exc.reasons]
+            continue
+        ops.append(dataclasses.replace(op, canvas=frame))
+    blockers.extend(unfit)
+    return None if unfit else tuple(ops)
+
+
 def plan_slideshow(post, profile, images, steps, changes, warnings, blockers, options=None) -> None:
     """A photo post as one video for a platform that takes video (Reels), or when asked."""
     options = options or {}
@@ -60,13 +75,9 @@ def plan_slideshow(post, profile, images, steps, changes, warnings, blockers, op
         return
     fit = options.get("fit") or rules.fit
     frame = size_for_aspect(rules.preferred_aspect, rules.width_px, rules.height_px, rules.max_width_px)
-    ops = tuple(
-        dataclasses.replace(
-            plan_photo_op((f.width, f.height), rules.preferred_aspect, frame, fit, upscale=True),
-            canvas=frame,
-        )
-        for f in images
-    )
+    ops = _fit_photos(images, rules.preferred_aspect, frame, fit, blockers)
+    if ops is None:
+        return
     fps = min(max(FRAME_RATE, rules.min_fps or FRAME_RATE), rules.max_fps or FRAME_RATE)
     n = len(images)
     seconds, fade = _timing(n, float(options.get("photo_seconds") or SECONDS_PER_PHOTO), fps, rules)

@@ -46,7 +46,8 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
         steps.append(Step("ffmpeg", facts.path, name, "video", args, out_len, r))
         changes.extend(conform.changes)
         warnings.extend(conform.warnings)
-    plan_cover(post, profile, facts, steps, warnings, options)
+    # The cover follows the video's fit (post.yaml's too), where its shape differs from the frame's.
+    plan_cover(post, profile, facts, steps, warnings, {**options, "fit": choices["fit"]})
 
 
 def plan_parts(profile: Profile, facts, options) -> list[tuple[float, float]]:
