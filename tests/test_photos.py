@@ -285,3 +285,19 @@ def test_a_too_thin_photo_blocks_a_slideshow_and_a_cover(run, write_post, image_
     assert run("export", uncovered, "--to", "rednote", "--out", out).code == 0
     assert Image.open(out / "plain" / "rednote" / "01.jpg").size == (1440, 1080)
     assert run("validate", out / "plain").code == 0
+
+
+def test_post_yaml_fit_reaches_photos_per_post_and_per_platform(run, write_post, image_factory, tmp_path):
+    media = {"wide.jpg": image_factory("p_wide169.jpg", size=(1600, 900))}
+    text = "media: [wide.jpg]\nfit: crop\nplatforms: {lemon8: {fit: pad}}\n"
+    post = write_post(text, media=media, folder="wide")
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "tiktok,lemon8", "--out", out).code == 0
+    changes = {p: " ".join(manifest(out / "wide" / p)["changes"]) for p in ("tiktok", "lemon8")}
+    assert "01.jpg: cropped 16:9" in changes["tiktok"]
+    assert "01.jpg: padded 16:9" in changes["lemon8"]
+    # --fit wins over both.
+    assert run("export", post, "--to", "tiktok,lemon8", "--out", out, "--fit", "blur").code == 0
+    for platform in ("tiktok", "lemon8"):
+        assert "with a blurred" in " ".join(manifest(out / "wide" / platform)["changes"])
+    assert run("validate", out).code == 0

@@ -111,6 +111,9 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     options = dict(options or {})
     written = post  # the texts apply the overrides themselves: they need the post's own language
     post = post.for_platform(profile.id)
+    # --fit wins over post.yaml's fit: (per post or per platform), which wins over the profile's;
+    # photos, slideshows and covers read it here, as the video planner does.
+    options["fit"] = options.get("fit") or post.fit
     part = options.get("part")
     if part:
         post = _part_post(post, part[0], part[1])
