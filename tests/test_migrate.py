@@ -331,13 +331,23 @@ def tiktok_backlog(server, clip, folder: Path, n: int) -> Path:
     return write_tiktok_export(folder, videos).parent
 
 
-@pytest.mark.parametrize("kind", ["posts", "tiktok"])
+@pytest.mark.parametrize("kind", ["posts", "tiktok", "yt-dlp", "instagram"])
 def test_killed_with_sigkill_midway_then_resumed(run, write_post, server, clip_fits_all, tmp_path, kind):
     if kind == "posts":
         make_backlog(write_post, clip_fits_all, 8)
         src = tmp_path / "backlog"
-    else:  # killed while downloading or making: .part files and half-made bundles both resume
+    elif kind == "tiktok":  # killed while downloading or making: .part files and half-made bundles
         src = tiktok_backlog(server, clip_fits_all, tmp_path / "TikTok_Data", 8)
+    elif kind == "yt-dlp":
+        src = tmp_path / "yt"
+        for i in range(8):
+            write_ytdlp_entry(src, f"73000000000000000{i:02d}", clip_fits_all, description=f"Dusk {i} 🐱",
+                              timestamp=1700000000 + i * DAY)  # fmt: skip
+    else:
+        reels = [{"media": [ig_media(f"media/reels/2024/r{i}", 1704232088 + i * DAY, f"Reel {i} 🇨🇴")]}
+                 for i in range(8)]  # fmt: skip
+        files = {f"media/reels/2024/r{i}": clip_fits_all for i in range(8)}
+        src = write_instagram_export(tmp_path / "instagram", "2024", [], reels, files)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "repost", "migrate", src, "--to", TO, "--out", out, "-j", "2"]
     proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
