@@ -301,3 +301,13 @@ def test_post_yaml_fit_reaches_photos_per_post_and_per_platform(run, write_post,
     for platform in ("tiktok", "lemon8"):
         assert "with a blurred" in " ".join(manifest(out / "wide" / platform)["changes"])
     assert run("validate", out).code == 0
+
+
+def test_a_cover_image_too_thin_for_the_cover_is_named(
+    run, write_post, image_factory, image_jpeg_34, tmp_path
+):
+    media = {"a.jpg": image_jpeg_34, "strip.jpg": image_factory("thin_3000x1.jpg", size=(3000, 1))}
+    post = write_post("caption: x\ncover: strip.jpg\nmedia: [a.jpg]\n", media=media, folder="tea")
+    result = run("export", post, "--to", "rednote", "--out", tmp_path / "out")
+    assert result.code == 1
+    assert f"✗ tea → rednote: cover.jpg: 3000x1 is too thin to fit 3:4 [{post / 'strip.jpg'}]" in result.out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from repost.errors import MediaError
+from repost.errors import DoesNotFitError, MediaError
 from repost.media.images import encode_jpeg, open_photo, render_photo
 from repost.plan.photo import PhotoOp, plan_photo_op
 
@@ -26,7 +26,10 @@ def make_cover(step, dest: Path) -> None:
         picture = open_photo(step.source).image
     else:
         picture = decode_frames(step.source, op.times, op.rotation, best=op.kind == "auto")[0]
-    fitted = render_photo(picture, plan_photo_op(picture.size, op.aspect, op.frame, op.fit))
+    try:
+        fitted = render_photo(picture, plan_photo_op(picture.size, op.aspect, op.frame, op.fit))
+    except DoesNotFitError as exc:  # a cover: image (or a video) too thin for the cover's shape
+        raise DoesNotFitError(step.source, [f"cover.jpg: {r}" for r in exc.reasons]) from exc
     if op.text and op.font:
         fitted = draw_text(fitted, op.text, op.font, op.safe_aspect)
     dest.write_bytes(encode_jpeg(fitted, PhotoOp(fitted.size, (0, 0, *fitted.size), (0, 0, *fitted.size))))
