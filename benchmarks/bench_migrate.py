@@ -6,7 +6,11 @@ run costs Pillow probes and copies, not ffmpeg), migrates them once to two platf
   - takes that run's peak RSS, and the Python heap peak (tracemalloc) of a nothing-to-do run in
     process, at each N, to show memory does not grow with the backlog. The heap peak jitters by
     about 1 MiB whatever N: CPython rebuilds its interned-strings table (path parts are interned).
-Run: python benchmarks/bench_migrate.py [--sizes 250,1000,2000] [--keep DIR]
+With ``--source tiktok`` the backlog is a TikTok export instead (user_data_tiktok.json, one
+signed-looking link per post, served from 127.0.0.1 for the first run's downloads): the export's
+JSON is read whole on every run, so its heap peak follows the export file's size (about 2.5 KB
+a post here), while everything repost holds of its own stays flat.
+Run: python benchmarks/bench_migrate.py [--sizes 250,1000,2000] [--source posts|tiktok] [--keep DIR]
 Goal: the nothing-to-do run over 1,000 posts under 3 s; the heap peak flat across sizes.
 """
 
@@ -46,6 +50,44 @@ def make_backlog(root: Path, n: int) -> Path:
     return src
 
 
+def serve_photo(photo: Path) -> str:
+    """A loopback server giving ``photo`` for any path (the links' query, a "signature", ignored)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    data = photo.read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def make_tiktok_export(root: Path, n: int, base: str) -> Path:
+    import json
+
+    folder = root / f"tiktok-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    videos = [
+        {"Date": f"2024-01-01 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}",
+         "Link": f"{base}/obj/{i}.image?x-expires=1735689600&x-signature=s{i}",
+         "Title": f"Backlog post {i} 🐱 #cats", "WhoCanView": "Everyone", "Likes": "3"}
+        for i in range(n)
+    ]  # fmt: skip
+    doc = {"Post": {"Posts": {"VideoList": videos}}, "Your Activity": {"Watch History": {"VideoList": None}}}
+    (folder / "user_data_tiktok.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
 def run_cli(src: Path, out: Path, *extra: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one ``python -m repost migrate`` run."""
     start = time.perf_counter()
@@ -79,13 +121,20 @@ def heap_peak(src: Path, out: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="250,1000,2000")
+    parser.add_argument("--source", choices=["posts", "tiktok"], default="posts")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="repost-bench-"))
     root.mkdir(parents=True, exist_ok=True)
-    print(f"backlogs in {root}; platforms {TO}")
+    print(f"backlogs in {root}; platforms {TO}; source {args.source}")
+    base = None
     for n in (int(s) for s in args.sizes.split(",")):
-        src, out = make_backlog(root, n), root / f"out-{n}"
+        if args.source == "tiktok":
+            make_backlog(root, 0)  # the photo the server gives
+            base = base or serve_photo(root / "photo.jpg")
+            src, out = make_tiktok_export(root, n, base), root / f"out-tiktok-{n}"
+        else:
+            src, out = make_backlog(root, n), root / f"out-{n}"
         first, _ = run_cli(src, out, "-j", "2")
         again, rss = run_cli(src, out, "-j", "2")
         peak = heap_peak(src, out)

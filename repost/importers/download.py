@@ -72,13 +72,19 @@ class Downloader:
     retries: int = 3
     backoff_s: float = 1.0
     stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+    # The finished downloads of each folder by name without the extension, listed once per run:
+    # a glob per post would list the whole folder each time (quadratic over a long backlog).
+    _found: dict = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def local(self, stem: Path) -> Path | None:
         """The finished download for ``stem`` (any extension), if there is one."""
-        for p in stem.parent.glob(stem.name + ".*"):
-            if p.suffix != PART:
-                return p
-        return None
+        with self._lock:
+            found = self._found.get(stem.parent)
+            if found is None:
+                found = self._found[stem.parent] = _finished(stem.parent)
+            path = found.get(stem.name)
+        return path if path is not None and path.is_file() else None
 
     def fetch(self, url: str, stem: Path) -> Path:
         """``url`` into ``stem.<type>``; a partial ``.part`` file left by a killed run is resumed."""
@@ -153,7 +159,20 @@ class Downloader:
             )
         final = stem.with_name(f"{stem.name}.{ext}")
         os.replace(part, final)  # atomic: a finished download is whole or absent
+        with self._lock:
+            if stem.parent in self._found:
+                self._found[stem.parent][stem.name] = final
         return final
+
+
+def _finished(folder: Path) -> dict[str, Path]:
+    """{name without its extension: path} of the finished downloads in ``folder``."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if not e.name.endswith(PART)]
+    except OSError:
+        return {}
+    return {name.rsplit(".", 1)[0]: folder / name for name in names if "." in name}
 
 
 def local_media(post: Post, downloader: Downloader) -> Post | None:
