@@ -177,7 +177,8 @@ class State:
 
     def iter_done(self) -> Iterator[Record]:
         """Every bundle made and still counted as done, from any run: each platform's, oldest
-        post first (for pacing the whole output folder, not just what this run touched)."""
+        post first (for pacing the whole output folder, not just what this run touched). A post
+        whose latest run failed has no done row: its bundle, made from older inputs, waits."""
         self.flush()
         by = "platform, COALESCE(created, '~'), post, part"
         for row in self.conn.execute(f"SELECT * FROM bundles WHERE status = 'done' ORDER BY {by}"):
