@@ -14,6 +14,7 @@ from repost.text.clean import drop_lone_surrogates
 
 # Keys an importer may put in Post.source (a mapping) besides "importer" and "file":
 #   links     signed download links, one per media item, fetched before planning
+#   earlier   per media item, the name an earlier version of repost downloaded it under
 #   private   the post was visible to its author only (skipped without --include-private)
 #   skip      why the post cannot be migrated as it is (reported, not failed)
 #   error     why the post cannot be read at all (reported as failed)

@@ -77,18 +77,20 @@ class Downloader:
     _found: dict = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
-    def local(self, stem: Path) -> Path | None:
-        """The finished download for ``stem`` (any extension), if there is one."""
+    def local(self, stem: Path, earlier: str | None = None) -> Path | None:
+        """The finished download for ``stem`` (any extension), if there is one; else the one an
+        earlier version saved under the name ``earlier`` beside it (links expire: a file
+        already here must never be asked for again)."""
         with self._lock:
             found = self._found.get(stem.parent)
             if found is None:
                 found = self._found[stem.parent] = _finished(stem.parent)
-            path = found.get(stem.name)
+            path = found.get(stem.name) or (found.get(earlier) if earlier else None)
         return path if path is not None and path.is_file() else None
 
-    def fetch(self, url: str, stem: Path) -> Path:
+    def fetch(self, url: str, stem: Path, earlier: str | None = None) -> Path:
         """``url`` into ``stem.<type>``; a partial ``.part`` file left by a killed run is resumed."""
-        done = self.local(stem)
+        done = self.local(stem, earlier)
         if done is not None:
             return done
         _check_link(url)
@@ -179,7 +181,7 @@ def local_media(post: Post, downloader: Downloader) -> Post | None:
     """The post with its linked media pointing at finished downloads, or None if some are missing."""
     if not source_note(post, "links"):
         return post
-    found = [downloader.local(item.path) for item in post.media]
+    found = [downloader.local(item.path, name) for item, name in zip(post.media, _earlier_names(post))]
     return None if None in found else _with_files(post, found)
 
 
@@ -188,14 +190,21 @@ def fetch_media(post: Post, downloader: Downloader) -> Post:
     links = source_note(post, "links")
     if not links:
         return post
-    files = [downloader.fetch(url, item.path) for url, item in zip(links, post.media)]
+    earlier = _earlier_names(post)
+    files = [downloader.fetch(url, item.path, name) for url, item, name in zip(links, post.media, earlier)]
     return _with_files(post, files)
+
+
+def _earlier_names(post: Post) -> list[str | None]:
+    """Per media item, the name an earlier version downloaded it under (source note "earlier")."""
+    names = list(source_note(post, "earlier", ()))
+    return names + [None] * (len(post.media) - len(names))
 
 
 def _with_files(post: Post, files: list[Path]) -> Post:
     media = tuple(dataclasses.replace(item, path=f) for item, f in zip(post.media, files))
     # The signed links expire and carry tokens: they stay out of the manifest.
-    source = {k: v for k, v in post.source.items() if k != "links"}
+    source = {k: v for k, v in post.source.items() if k not in ("links", "earlier")}
     return dataclasses.replace(post, media=media, source={**source, "downloaded": True})
 
 

@@ -32,6 +32,7 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
 )  # fmt: skip
 _LINK_RE = re.compile(r"https?://\S+")
+_PLAIN_ID_RE = re.compile(r"tiktok-\d{8}-\d{6}")  # a post's own second, no -2 told apart by order
 
 
 def detect(path: Path) -> Path | None:
@@ -108,6 +109,10 @@ def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
         MediaItem(path=(downloads / f"{post_id}-{i:02d}-{_link_key([link])}").resolve(), alt=alt)
         for i, link in enumerate(links, start=1)
     )
+    if _PLAIN_ID_RE.fullmatch(post_id):
+        # Before, downloads were named by the post alone: such a file is this post's where its
+        # id is its own time (not one told apart by order), so it is used, not fetched again.
+        notes["earlier"] = tuple(f"{post_id}-{i:02d}" for i in range(1, len(links) + 1))
     return Post(
         id=post_id,
         caption=text_or_none(get_key(item, "Title", "title", "Description")) or "",
