@@ -648,7 +648,16 @@ def test_files_of_the_users_where_the_report_goes_are_never_written_over(
     assert run(*common, "--schedule", "daily 18:00").code == 2
     # A report repost wrote is repost's to write again.
     (out / "schedule.csv").rmdir()
-    assert run(*common, "--schedule", "daily 18:00").code == 0 and run(*common).code == 0
+    assert run(*common, "--schedule", "daily 18:00", "--start", "2030-01-01").code == 0
+    assert run(*common).code == 0
+    plan = (out / "schedule.csv").read_bytes()
+    # A refused run changes nothing, the schedule neither: not ended, not replaced.
+    (out / "report.md").rename(out / "kept.md")
+    (out / "report.md").write_text("# My notes\n", encoding="utf-8")
+    assert run(*common, "--schedule", "off").code == 2 and (out / "schedule.csv").read_bytes() == plan
+    assert run(*common, "--schedule", "daily 07:00", "--start", "2031-06-01").code == 2
+    (out / "kept.md").replace(out / "report.md")
+    assert run(*common).code == 0 and (out / "schedule.csv").read_bytes() == plan
 
 
 def test_a_report_that_cannot_be_written_is_named(tmp_path):
@@ -693,3 +702,18 @@ def test_half_an_emoji_in_an_export_never_stops_a_run(run, clip_fits_all, tmp_pa
     caption = (out / "7300000000000000001/reels/caption.txt").read_text(encoding="utf-8")
     assert caption.startswith("Cut mid-emoji")
     assert report(out)["7300000000000000001", "reels"]["title"] == "Cut mid-emoji"
+
+
+def test_media_downloaded_by_an_earlier_version_are_used_not_asked_for_again(
+    run, server, tmp_path, clip_fits_all
+):
+    # Earlier versions named a download by the post alone; its link has expired since.
+    server.routes["/v/1"] = ("status", 410)
+    videos = [tiktok_video("2024-01-01 10:00:00", server.url("/v/1"), "Kept 🐱")]
+    source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
+    out = tmp_path / "out"
+    (out / ".repost" / "downloads").mkdir(parents=True)
+    shutil.copyfile(clip_fits_all, out / ".repost" / "downloads" / "tiktok-20240101-100000-01.mp4")
+    result = run("migrate", source, "--to", "reels", "--out", out, "--json")
+    assert result.code == 0, result.out
+    assert result.json()["done"] == 1 and server.hits == []
