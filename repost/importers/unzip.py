@@ -142,6 +142,12 @@ def _checked_members(archive: zipfile.ZipFile, zip_path: Path) -> list[tuple[zip
         name = _real_name(info).replace("\\", "/")
         parts = PurePosixPath(name).parts
         drive = os.name == "nt" and parts and re.match(r"[A-Za-z]:", parts[0])
+        if "\x00" in name:
+            raise InputError(
+                f"the ZIP holds an entry whose name no file can have: {name!r}",
+                zip_path,
+                hint="unzip it yourself and check what it holds",
+            )
         if name.startswith("/") or ".." in parts or drive:
             raise InputError(
                 f"the ZIP holds an entry that would be written outside it: {name!r}",

@@ -142,6 +142,20 @@ def test_the_unicode_path_field_gives_the_name_while_it_matches_the_header(tmp_p
     assert sorted(p.name for p in (folder / "cn").iterdir()) == ["renamed.txt", "茶.txt"]
 
 
+def test_a_name_holding_a_nul_is_refused_by_name(run, tmp_path):
+    import struct
+    import zlib
+
+    source = tmp_path / "nul.zip"
+    info = zipfile.ZipInfo("user_data_tiktok.json")
+    field = b"\x01" + struct.pack("<I", zlib.crc32(b"user_data_tiktok.json")) + b"user\x00data.json"
+    info.extra = struct.pack("<HH", 0x7075, len(field)) + field
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr(info, "{}")
+    result = run("migrate", source, "--to", TO, "--out", tmp_path / "out")
+    assert result.code == 2 and "Error: the ZIP holds an entry whose name no file can have" in result.err
+
+
 def test_a_password_protected_zip_is_named(run, tmp_path):
     source = tmp_path / "locked.zip"
     with zipfile.ZipFile(source, "w") as archive:
