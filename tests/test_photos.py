@@ -311,3 +311,17 @@ def test_a_cover_image_too_thin_for_the_cover_is_named(
     result = run("export", post, "--to", "rednote", "--out", tmp_path / "out")
     assert result.code == 1
     assert f"✗ tea → rednote: cover.jpg: 3000x1 is too thin to fit 3:4 [{post / 'strip.jpg'}]" in result.out
+
+
+def test_a_fit_that_cannot_change_a_photo_post_or_its_cover_leaves_it_alone(
+    run, write_post, image_jpeg_34, tmp_path
+):
+    post = write_post("caption: x\ncover_text: Tea\nmedia: [a.jpg]\n", media={"a.jpg": image_jpeg_34})
+    out = tmp_path / "out"
+    assert (
+        run("export", post, "--to", "rednote", "--out", out, "--json").json()["bundles"][0]["status"]
+        == "made"
+    )
+    for fit in ("pad", "blur", "crop"):  # a 3:4 photo and its 3:4 cover: nothing to reframe
+        again = run("export", post, "--to", "rednote", "--out", out, "--json", "--fit", fit)
+        assert again.json()["bundles"][0]["status"] == "up_to_date", fit

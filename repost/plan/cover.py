@@ -144,8 +144,9 @@ def plan_photo_cover(
     if post.cover is not None and post.cover.time_s is not None:
         warnings.append("cover {time} applies to videos; the first photo is used for the cover")
     source = post.cover.path if post.cover is not None and post.cover.path else first_photo
-    op = _base_op(post, profile, options, warnings, "image")
-    unfit = _cover_unfit(size, op) if source == first_photo and size is not None else []
+    known = size if source == first_photo else None  # a cover: image is not probed while planning
+    op = _base_op(post, profile, options, warnings, "image", size=known)
+    unfit = _cover_unfit(known, op) if known is not None else []
     if unfit and blockers is not None:
         blockers.extend(unfit)
         return
