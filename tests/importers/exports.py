@@ -148,6 +148,15 @@ class LinkServer:
         elif kind == "slow":
             time.sleep(route[1])
             self._send(h, route[2])
+        elif kind == "drip":  # ("drip", data, seconds): one 64 KiB block every ``seconds``
+            data = route[1]
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            for i in range(0, len(data), 1 << 16):
+                h.wfile.write(data[i : i + (1 << 16)])
+                h.wfile.flush()
+                time.sleep(route[2])
         elif kind == "wrong-range" and h.headers.get("Range"):
             data = route[1]
             h.send_response(206)

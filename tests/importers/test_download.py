@@ -112,11 +112,27 @@ def test_a_stop_ends_a_download_in_progress_and_keeps_what_arrived(server, tmp_p
 
     from repost.importers.download import DownloadStopped
 
-    server.routes["/v/slow"] = ("slow", 0.3, b"\xff\xd8\xff" + b"0" * 100)
-    downloader = Downloader(tmp_path / "downloads", timeout_s=0.1, retries=5, backoff_s=30)
+    data = b"\xff\xd8\xff" + bytes(40 * (1 << 16))  # 40 blocks, one every 0.1 s: 4 s in all
+    server.routes["/v/drip"] = ("drip", data, 0.1)
+    downloader = Downloader(tmp_path / "downloads", timeout_s=5, retries=5, backoff_s=30)
     threading.Timer(0.5, downloader.stop.set).start()
     with pytest.raises(DownloadStopped, match="interrupted"):
-        downloader.fetch(server.url("/v/slow"), downloader.folder / "p-01")  # not 30 s of backoff
+        downloader.fetch(server.url("/v/drip"), downloader.folder / "p-01")
+    assert len(server.hits) == 1  # stopped in the middle: no retry, no 30 s backoff
+    kept = (downloader.folder / "p-01.part").stat().st_size
+    assert 0 < kept < len(data)  # what arrived is kept, for the next run to resume
+
+
+def test_a_stop_skips_the_backoff_between_tries(server, tmp_path):
+    import threading
+
+    from repost.importers.download import DownloadStopped
+
+    server.routes["/v/busy"] = ("status", 503)
+    downloader = Downloader(tmp_path / "downloads", timeout_s=1, retries=5, backoff_s=30)
+    threading.Timer(0.3, downloader.stop.set).start()
+    with pytest.raises(DownloadStopped):
+        downloader.fetch(server.url("/v/busy"), downloader.folder / "p-01")
     assert len(server.hits) == 1
 
 
