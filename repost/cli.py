@@ -426,20 +426,21 @@ def main(argv=None) -> None:
         _exit_now(ExitStatus.INTERRUPTED)
     except RepostError as exc:
         report_error(exc)
-        sys.exit(exc.exit_status)
+        _exit_now(exc.exit_status)
     except Exception as exc:  # a bug: still one line, the traceback only with --debug
         if _state["debug"]:
             traceback.print_exc()
         click.echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("Hint: this is a bug in repost; run again with --debug and report the traceback", err=True)
-        sys.exit(ExitStatus.FAILED)
+        _exit_now(ExitStatus.FAILED)
     sys.exit(ExitStatus.OK)
 
 
 def _exit_now(status: int) -> None:
-    """Exit with ``status``. A worker thread still blocked after an interrupt (a stalled
-    download, an encode) would hold the interpreter's exit: the process ends without it, as a
-    kill would, which every bundle and the state survive by design."""
+    """Exit with ``status``. A worker thread still busy after an interrupt or an error that
+    ended the run (a stalled download, an encode) would hold the interpreter's exit, after the
+    output folder's lock is gone: the process ends without it, as a kill would, which every
+    bundle and the state survive by design."""
     import os
     import threading
 
