@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import uuid
 import zoneinfo
@@ -27,7 +26,7 @@ from repost.importers.download import Downloader, fetch_media, local_media
 from repost.importers.unzip import export_root, is_zip, unpack
 from repost.model import Post
 from repost.outlock import output_lock
-from repost.plan import BundlePlan, safe_id
+from repost.plan import BundlePlan, is_part_bundle_id, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.state import Record, State
 from repost.text.clean import clean_line
@@ -394,8 +393,7 @@ class Migration:
         if not earlier:
             return
         out = Path(self.options.out).resolve()
-        stem = safe_id(post.id)
-        folders = [out / stem, *_part_folders(out, stem)]
+        folders = [out / safe_id(post.id), *_part_folders(out, post.id)]
         for platform in dict.fromkeys(r.platform for r in records):
             new = [r for r in records if r.platform == platform]
             if any(r.status != "done" for r in new):
@@ -453,12 +451,11 @@ def _all_still_good(rows: list[Record], key: str | None) -> bool:
     return [r.part for r in rows] == wanted and all(r.parts == parts and _still_good(r, key) for r in rows)
 
 
-def _part_folders(out: Path, stem: str) -> list[Path]:
-    """DIR/<stem>-part<i> folders (a scan of DIR, made only for posts made before)."""
-    pattern = re.compile(re.escape(stem) + r"-part[0-9]+")
+def _part_folders(out: Path, post_id: str) -> list[Path]:
+    """DIR/<post-id>-part<i> folders (a scan of DIR, made only for posts made before)."""
     try:
         with os.scandir(out) as entries:
-            return [out / e.name for e in entries if pattern.fullmatch(e.name) and e.is_dir()]
+            return [out / e.name for e in entries if is_part_bundle_id(e.name, post_id) and e.is_dir()]
     except OSError:
         return []  # nothing found to retire: what is there stays
 

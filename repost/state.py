@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -237,12 +236,10 @@ def _upgrade(conn: sqlite3.Connection) -> None:
 
 def _is_part(post: str, platform: str, bundle: str) -> bool:
     """Whether ``bundle`` is DIR/<post>-part<i>/<platform> (not a folder that only looks so)."""
-    from repost.plan import safe_id
+    from repost.plan import is_part_bundle_id
 
     folder = Path(bundle)
-    return folder.name == platform and re.fullmatch(
-        re.escape(safe_id(post)) + r"-part\d+", folder.parent.name
-    )
+    return folder.name == platform and is_part_bundle_id(folder.parent.name, post)
 
 
 def _in_memory_copy(conn: sqlite3.Connection) -> sqlite3.Connection:

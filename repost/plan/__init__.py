@@ -19,7 +19,9 @@ from repost.plan.video import plan_parts, plan_video
 from repost.profiles import Profile
 from repost.text.compose import BundleTexts, compose_texts
 
-__all__ = ["BundlePlan", "Step", "plan_bundle", "plan_bundles", "safe_id"]
+__all__ = [
+    "BundlePlan", "Step", "is_part_bundle_id", "part_bundle_id", "plan_bundle", "plan_bundles", "safe_id",
+]  # fmt: skip
 
 SAFE_ID_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
 WINDOWS_RESERVED = {
@@ -60,6 +62,16 @@ def safe_id(post_id: str) -> str:
     if text.split(".")[0].lower() in WINDOWS_RESERVED:
         text = f"{text}-post"
     return text
+
+
+def part_bundle_id(post_id: str, part: int) -> str:
+    """The folder of part ``part`` of a post split into numbered posts: DIR/<post-id>-part<i>."""
+    return f"{safe_id(post_id)}-part{part}"
+
+
+def is_part_bundle_id(name: str, post_id: str) -> bool:
+    """Whether folder ``name`` is one of ``post_id``'s parts (not another post's that looks so)."""
+    return re.fullmatch(re.escape(safe_id(post_id)) + r"-part[0-9]+", name) is not None
 
 
 def plan_bundles(
@@ -158,7 +170,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     return BundlePlan(
         post,
         profile,
-        safe_id(post.id) + (f"-part{part[0]}" if part else ""),
+        part_bundle_id(post.id, part[0]) if part else safe_id(post.id),
         tuple(steps),
         texts,
         tuple(changes),
@@ -212,7 +224,7 @@ def _plan_carousel(
             f"post {part} of a carousel split in {len(chunks)} ({profile.name} takes {cap}):"
             f" photos {first}-{first + len(chunk) - 1} of {len(photos)}"
         )
-        bundle_id = f"{plan.bundle_id}-part{k}"
+        bundle_id = part_bundle_id(post.id, k)
         plans.append(dataclasses.replace(plan, bundle_id=bundle_id, changes=(note, *plan.changes), part=part))
     return plans
 
