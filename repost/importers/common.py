@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from repost.errors import InputError
+from repost.model import Post
 from repost.plan import safe_id
 from repost.text.clean import drop_lone_surrogates
 
@@ -63,14 +64,26 @@ def text_or_none(value: Any) -> str | None:
     return None if text in ("", "N/A", "-", "None", "null") else text
 
 
-def entry_error(file: Path, where: str, exc: Exception) -> str:
-    """Why one entry of an export could not be read, naming where it is (the rest go on)."""
-    return f"cannot read {where} of {file.name}: {type(exc).__name__}: {exc}"
+def failed_post(ids: IdMaker, raw_id: str, importer: str, file: Path, why: str) -> Post:
+    """A post that cannot be read: it fails alone, with ``why``, under an id of its own."""
+    return Post(id=ids.make(raw_id), source=make_source(importer, file, error=why))
 
 
 # What reading one entry of an export's JSON can raise when a field has another shape than
 # expected (a number for a list, a list for text): the entry fails alone, named.
-ENTRY_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+_ENTRY_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+
+
+def read_entry(
+    make: Callable[[], Post], ids: IdMaker, raw_id: str, importer: str, file: Path, where: str
+) -> Post:
+    """``make()``'s post, or, where the entry has a field of another shape than expected, a
+    failed post naming ``where`` in ``file`` (the rest of the export goes on)."""
+    try:
+        return make()
+    except _ENTRY_ERRORS as exc:
+        why = f"cannot read {where} of {file.name}: {type(exc).__name__}: {exc}"
+        return failed_post(ids, raw_id, importer, file, why)
 
 
 def get_key(data: Any, *names: str) -> Any:

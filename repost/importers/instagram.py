@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from repost.errors import RepostError
 from repost.importers.common import (
-    ENTRY_ERRORS,
     IdMaker,
-    entry_error,
+    failed_post,
     fix_mojibake,
     from_unix,
     make_source,
+    read_entry,
     read_json,
     text_or_none,
 )
@@ -51,22 +52,19 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
         try:
             data = fix_mojibake(read_json(file))
         except RepostError as exc:
-            yield Post(id=ids.make(file.stem), source=make_source(NAME, file, error=exc.one_line()))
+            yield failed_post(ids, file.stem, NAME, file, exc.one_line())
             continue
         entries = data.get("ig_reels_media") if isinstance(data, dict) else data
         if not isinstance(entries, list):
             expected = "a list of posts" if file.name != "reels.json" else 'an "ig_reels_media" list'
-            why = f"not an Instagram export file: {file.name} holds no {expected}"
-            yield Post(id=ids.make(file.stem), source=make_source(NAME, file, error=why))
+            yield failed_post(
+                ids, file.stem, NAME, file, f"not an Instagram export file: {file.name} holds no {expected}"
+            )
             continue
         for n, entry in enumerate(entries, start=1):
-            if not (isinstance(entry, dict) and isinstance(entry.get("media"), list) and entry["media"]):
-                continue
-            try:
-                yield _post(entry, file.resolve(), root.resolve(), ids)
-            except ENTRY_ERRORS as exc:
-                why = entry_error(file, f"post {n}", exc)
-                yield Post(id=ids.make(f"{file.stem}-post{n}"), source=make_source(NAME, file, error=why))
+            if isinstance(entry, dict) and isinstance(entry.get("media"), list) and entry["media"]:
+                make = partial(_post, entry, file.resolve(), root.resolve(), ids)
+                yield read_entry(make, ids, f"{file.stem}-post{n}", NAME, file, f"post {n}")
 
 
 def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:

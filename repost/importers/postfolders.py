@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from repost.errors import RepostError
-from repost.importers.common import IdMaker, make_source
+from repost.importers.common import IdMaker, failed_post
 from repost.model import POST_FILE_NAMES, Post, load_post
 
 NAME = "posts"
@@ -35,7 +35,7 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
         try:
             post = load_post(folder)
         except RepostError as exc:
-            yield Post(id=ids.make(folder.name), source=make_source(NAME, folder, error=exc.one_line()))
+            yield failed_post(ids, folder.name, NAME, folder, exc.one_line())
             continue
         if post.source is None:
             post = _with_source(post)
@@ -61,6 +61,4 @@ def _post_folders(root: Path) -> Iterator[Path]:
 
 
 def _with_source(post: Post) -> Post:
-    import dataclasses
-
     return dataclasses.replace(post, source=str(post.file))

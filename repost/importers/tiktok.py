@@ -6,17 +6,17 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from repost.errors import InputError
 from repost.importers.common import (
-    ENTRY_ERRORS,
     IdMaker,
-    entry_error,
     from_unix,
     get_key,
     get_path,
     make_source,
+    read_entry,
     read_json,
     text_or_none,
 )
@@ -64,13 +64,9 @@ def iter_posts(file: Path, downloads: Path) -> Iterator[Post]:
         )
     ids = IdMaker()
     for n, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            continue
-        try:
-            yield _post(item, file.resolve(), downloads, ids)
-        except ENTRY_ERRORS as exc:
-            why = entry_error(file, f"post {n}", exc)
-            yield Post(id=ids.make(f"tiktok-post{n}"), source=make_source(NAME, file.resolve(), error=why))
+        if isinstance(item, dict):
+            make = partial(_post, item, file.resolve(), downloads, ids)
+            yield read_entry(make, ids, f"tiktok-post{n}", NAME, file.resolve(), f"post {n}")
 
 
 def _post_list(data) -> list | None:

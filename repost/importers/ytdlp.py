@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from repost.errors import RepostError
 from repost.importers.common import (
-    ENTRY_ERRORS,
     IdMaker,
-    entry_error,
+    failed_post,
     from_unix,
     make_source,
+    read_entry,
     read_json,
     text_or_none,
 )
@@ -44,15 +45,11 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
         try:
             info = read_json(info_file)
         except RepostError as exc:
-            yield Post(id=ids.make(stem), source=make_source(NAME, info_file, error=exc.one_line()))
+            yield failed_post(ids, stem, NAME, info_file, exc.one_line())
             continue
         if not isinstance(info, dict) or info.get("_type") in ("playlist", "multi_video"):
             continue
-        try:
-            yield _post(info, info_file, stem, ids)
-        except ENTRY_ERRORS as exc:
-            why = entry_error(info_file, "the entry", exc)
-            yield Post(id=ids.make(stem), source=make_source(NAME, info_file, error=why))
+        yield read_entry(partial(_post, info, info_file, stem, ids), ids, stem, NAME, info_file, "the entry")
 
 
 def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
