@@ -10,7 +10,6 @@ import logging
 import os
 import shutil
 import uuid
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -220,45 +219,20 @@ class Migration:
             state = State.open(self.work / "state.db")
             try:
                 from repost.migrate_report import REPORT_FILES, SCHEDULE_FILES, check_own_files
+                from repost.schedule import choose_schedule, keep_schedule
 
                 # Decided first and acted on only once no file of the user's is in the way: a
                 # run refused changes nothing, not the schedule either.
-                schedule, ending = self._schedule(state)
+                schedule, ending = choose_schedule(self.options.schedule, state)
                 scheduled = SCHEDULE_FILES if schedule or ending else ()
                 check_own_files(Path(self.options.out), [*REPORT_FILES, *scheduled])
-                self._keep_schedule(state, schedule, ending)
+                keep_schedule(self.options.schedule, schedule, ending, state, Path(self.options.out))
                 state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
                 self._loop(state)
                 self._write_files(state, schedule)
             finally:
                 state.close()
         return self.summary
-
-    def _schedule(self, state: State):
-        """(the schedule this run writes, whether "off" ends one set before). --schedule's is
-        kept for the runs after; without it, the one an earlier run set, so the plan always
-        lists the bundles there are."""
-        from repost.schedule import OFF, Schedule
-
-        chosen = self.options.schedule
-        if chosen == OFF:
-            return None, state.setting("schedule") is not None
-        if chosen is not None:
-            return chosen, False
-        stored = state.setting("schedule")
-        try:
-            return (Schedule.from_setting(stored) if stored else None), False
-        except (KeyError, TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
-            return None, False  # a setting this version cannot read: no schedule until --schedule
-
-    def _keep_schedule(self, state: State, schedule, ending: bool) -> None:
-        from repost.migrate_report import SCHEDULE_FILES
-
-        if ending:
-            for name in SCHEDULE_FILES:
-                (Path(self.options.out) / name).unlink(missing_ok=True)
-        if self.options.schedule is not None:
-            state.set_setting("schedule", schedule.to_setting() if schedule else None)
 
     def _open_source(self, count_first: bool) -> None:
         """Unpack a ZIP source (once) and recognise what it holds; count the posts for the bar."""

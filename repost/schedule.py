@@ -82,6 +82,35 @@ def parse_schedule(spec: str, start: dt.date | None, tz_name: str | None) -> Sch
     return Schedule(tuple(sorted(set(times))), int(m["days"] or 1), first, tz)
 
 
+SETTING = "schedule"  # the state's setting: the schedule later runs keep to
+
+
+def choose_schedule(asked, state) -> tuple[Schedule | None, bool]:
+    """(the schedule a migration writes, whether ``asked`` "off" ends one set before), changing
+    nothing. ``asked`` is --schedule's (a Schedule, OFF or None); without it, the one an earlier
+    run set, so the plan always lists the bundles there are now."""
+    if asked == OFF:
+        return None, state.setting(SETTING) is not None
+    if asked is not None:
+        return asked, False
+    stored = state.setting(SETTING)
+    try:
+        return (Schedule.from_setting(stored) if stored else None), False
+    except (KeyError, TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None, False  # a setting this version cannot read: no schedule until --schedule
+
+
+def keep_schedule(asked, schedule: Schedule | None, ending: bool, state, out: Path) -> None:
+    """Act on ``choose_schedule``'s answer: keep --schedule's for the runs after, or end it."""
+    from repost.migrate_report import SCHEDULE_FILES
+
+    if ending:
+        for name in SCHEDULE_FILES:
+            (out / name).unlink(missing_ok=True)
+    if asked is not None:
+        state.set_setting(SETTING, schedule.to_setting() if schedule else None)
+
+
 def plan_slots(records: Iterable[Record], schedule: Schedule) -> Iterator[tuple[dt.datetime, Record]]:
     """Each platform's done bundles, oldest post first, one per slot (records come sorted by
     platform, then date)."""
