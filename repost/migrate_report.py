@@ -104,7 +104,7 @@ def write_reports(state: State, out: Path, summary: Summary) -> dict[str, str]:
         "run": state.run,
         **{k: v for k, v in summary.to_dict().items() if k != "files"},
     }
-    json_path, md_path = out / "report.json", out / "report.md"
+    json_path, md_path = (out / name for name in REPORT_FILES)
     with write_aside(json_path) as f:
         f.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "bundles": [')
         for i, rec in enumerate(state.iter_run()):

@@ -129,9 +129,9 @@ def write_schedule(
     """DIR/schedule.csv and DIR/schedule.ics, both written aside and renamed in. Run ``run``
     of the migration revises the events of the runs before (same UID, higher SEQUENCE), so a
     calendar that imports the file again moves its events instead of doubling them."""
-    from repost.migrate_report import write_aside
+    from repost.migrate_report import SCHEDULE_FILES, write_aside
 
-    csv_path, ics_path = out / "schedule.csv", out / "schedule.ics"
+    csv_path, ics_path = (out / name for name in SCHEDULE_FILES)
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     # One output folder's events never clash with another migration's of the same post ids.
     folder = hashlib.sha256(str(out.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:10]
