@@ -1,0 +1,61 @@
+"""Measurements of what a file sounds like (ITU-R BS.1770 loudness), read back from ffmpeg."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from repost.errors import MediaError
+from repost.media.ffmpeg import run_ffmpeg, safe_path
+
+# ebur128 prints its summary at the "info" level, after the run; the later -loglevel wins over
+# run_ffmpeg's "error", and -nostats keeps the progress line out of the text we parse.
+_INFO = ("-loglevel", "info", "-nostats")
+_INTEGRATED = re.compile(r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf)\s*LUFS")
+_TRUE_PEAK = re.compile(r"True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """Integrated loudness (LUFS, BS.1770 gated) and true peak (dBTP) of one audio stream.
+
+    Silence measures as -inf LUFS / -inf dBTP (None here), which no tolerance can compare.
+    """
+
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+
+    def to_dict(self) -> dict:
+        return {"integrated_lufs": self.integrated_lufs, "true_peak_dbtp": self.true_peak_dbtp}
+
+
+def measure_loudness(
+    path: str | os.PathLike[str], *, start_s: float | None = None, duration_s: float | None = None
+) -> Loudness:
+    """The loudness of the first audio stream of ``path`` (optionally of a stretch of it).
+
+    Raises MediaError when ffmpeg cannot read it or the file has no audio.
+    """
+    args: list[str] = [*_INFO]
+    if start_s:
+        args += ["-ss", f"{start_s:.3f}"]
+    if duration_s is not None:
+        args += ["-t", f"{duration_s:.3f}"]
+    args += ["-i", safe_path(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    args += ["-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+    proc = run_ffmpeg(args, where=os.fspath(path))
+    return parse_loudness(proc.stderr, where=os.fspath(path))
+
+
+def parse_loudness(text: str, *, where: object = None) -> Loudness:
+    """The summary block of ffmpeg's ebur128 filter, as numbers."""
+    integrated = _INTEGRATED.search(text)
+    peak = _TRUE_PEAK.search(text)
+    if integrated is None or peak is None:
+        raise MediaError("could not measure loudness (no ebur128 summary from ffmpeg)", where=where)
+    return Loudness(_number(integrated.group(1)), _number(peak.group(1)))
+
+
+def _number(text: str) -> float | None:
+    return None if text == "-inf" else round(float(text), 1)
