@@ -359,14 +359,13 @@ def auth_login(platform, account, token_stdin, oauth_flow, client_id, user_id, p
 @auth.command("list")
 def auth_list():
     """Every stored login (never the tokens themselves)."""
-    from repost.publish.auth_commands import accounts, describe
-    from repost.publish.secrets import load_tokens
+    from repost.publish.auth_commands import accounts, describe_account
 
     found = accounts()
     if not found:
         click.echo("No logins. Run: repost auth login PLATFORM")
     for platform, account in found:
-        click.echo(f"{platform:<8} {account:<16} {describe(load_tokens(platform, account))}")
+        click.echo(f"{platform:<8} {account:<16} {describe_account(platform, account)}")
 
 
 @auth.command("logout")

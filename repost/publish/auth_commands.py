@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
-from repost.errors import UsageError
+from repost.errors import PublishError, UsageError
 from repost.publish import oauth
-from repost.publish.secrets import Tokens, delete_tokens, list_accounts, remember_secret, save_tokens
+from repost.publish.secrets import (
+    Tokens,
+    delete_tokens,
+    list_accounts,
+    load_tokens,
+    remember_secret,
+    save_tokens,
+)
 
 
 def login(
@@ -34,7 +40,7 @@ def login(
         tokens = Tokens(
             access_token=doc["access_token"],
             refresh_token=doc.get("refresh_token"),
-            expires_at=time.time() + float(doc["expires_in"]) if doc.get("expires_in") else None,
+            expires_at=oauth.server_expiry(doc),
             client_id=client_id,
             client_secret=client_secret,
             user_id=user_id or doc.get("open_id"),
@@ -57,6 +63,14 @@ def describe(tokens: Tokens) -> str:
         expiry = f"{'expired' if tokens.expired(0) else 'expires'} {when}"
     refresh = "refreshable" if tokens.refresh_token and tokens.client_id else "not refreshable"
     return f"{expiry}, {refresh}"
+
+
+def describe_account(platform: str, account: str) -> str:
+    """``describe`` for one stored login; an unreadable one says so instead of ending the list."""
+    try:
+        return describe(load_tokens(platform, account))
+    except PublishError:
+        return f"unreadable; log in again: repost auth login {platform} --account {account}"
 
 
 def accounts() -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from repost.errors import UsageError
 from repost.publish import http
-from repost.publish.secrets import Tokens, fail, load_tokens, log, remember_secret, save_tokens
+from repost.publish.secrets import Tokens, expiry_from, fail, load_tokens, log, remember_secret, save_tokens
 
 LOGIN_TIMEOUT_S = 300.0
 
@@ -84,15 +84,24 @@ def tokens_from_text(text: str, client_id: str | None, user_id: str | None) -> T
     if text.startswith("{"):
         try:
             doc = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UsageError("the token JSON on standard input is not valid JSON") from None
         if not isinstance(doc, dict) or not doc.get("access_token"):
             raise UsageError("the token JSON on standard input has no access_token")
+        for key in ("access_token", "refresh_token", "client_id", "client_secret"):
+            if doc.get(key) is not None and not isinstance(doc[key], str):
+                raise UsageError(f"the token JSON on standard input has a {key} that is not a string")
         remember_secret(doc.get("access_token"), doc.get("refresh_token"), doc.get("client_secret"))
+        try:
+            expires_at = expiry_from(doc.get("expires_in"))
+        except ValueError as exc:
+            raise UsageError(
+                f"the token JSON on standard input: {exc}", hint="give expires_in in seconds"
+            ) from None
         return Tokens(
             access_token=doc["access_token"],
             refresh_token=doc.get("refresh_token"),
-            expires_at=time.time() + float(doc["expires_in"]) if doc.get("expires_in") else None,
+            expires_at=expires_at,
             client_id=doc.get("client_id") or client_id,
             client_secret=doc.get("client_secret"),
             user_id=str(doc.get("user_id") or doc.get("open_id") or user_id or "") or None,
@@ -115,7 +124,7 @@ def exchange(platform: str, form: dict, client_id: str, client_secret: str | Non
     else:
         resp = http.send("POST", url, form=form)
     doc = resp.json()
-    if resp.status >= 400 or not doc.get("access_token"):
+    if resp.status >= 400 or not isinstance(doc.get("access_token"), str) or not doc["access_token"]:
         why = doc.get("error_description") or doc.get("error") or f"HTTP {resp.status}"
         if isinstance(why, dict):
             why = why.get("message") or why
@@ -124,8 +133,19 @@ def exchange(platform: str, form: dict, client_id: str, client_secret: str | Non
             url,
             hint=f"log in again: repost auth login {platform}",
         )
+    if doc.get("refresh_token") is not None and not isinstance(doc["refresh_token"], str):
+        doc["refresh_token"] = None  # not a token: as if none was given
     remember_secret(doc.get("access_token"), doc.get("refresh_token"))
     return doc
+
+
+def server_expiry(doc: dict) -> float | None:
+    """The expiry a token endpoint gave; one it gives wrongly counts as none (a 401 then refreshes)."""
+    try:
+        return expiry_from(doc.get("expires_in"))
+    except ValueError as exc:
+        log.debug("ignoring the token endpoint's %s", exc)
+        return None
 
 
 def refresh(platform: str, account: str, tokens: Tokens) -> Tokens:
@@ -141,7 +161,7 @@ def refresh(platform: str, account: str, tokens: Tokens) -> Tokens:
     doc = exchange(platform, form, tokens.client_id, tokens.client_secret)
     tokens.access_token = doc["access_token"]
     tokens.refresh_token = doc.get("refresh_token") or tokens.refresh_token
-    tokens.expires_at = time.time() + float(doc["expires_in"]) if doc.get("expires_in") else None
+    tokens.expires_at = server_expiry(doc)
     save_tokens(platform, account, tokens)
     return tokens
 

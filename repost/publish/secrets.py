@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -18,6 +20,10 @@ log = logging.getLogger("repost.publish")
 
 _secrets: set[str] = set()
 MASK = "***"
+# A token said to last longer than this is a mistake: 100 years, far above any platform's (Facebook's
+# long-lived tokens: 60 days), and still a date the calendar can print.
+MAX_EXPIRES_IN_S = 100 * 365 * 86400
+LAST_TIMESTAMP = 253402300799  # 9999-12-31 23:59:59 UTC, the last moment datetime can show
 
 
 @dataclass
@@ -37,6 +43,43 @@ class Tokens:
 
     def secret_values(self) -> list[str]:
         return [v for v in (self.access_token, self.refresh_token, self.client_secret) if v]
+
+
+def expiry_from(expires_in: object, now: float | None = None) -> float | None:
+    """When a token given ``expires_in`` (seconds from now) expires, in Unix seconds; None when not
+    given. ValueError, naming the value, when it is not a finite number of seconds (``"soon"``, 1e400)."""
+    if expires_in is None or (not isinstance(expires_in, bool) and expires_in in ("", 0)):
+        return None
+    value = math.nan
+    if isinstance(expires_in, str):
+        with contextlib.suppress(ValueError):
+            value = float(expires_in.strip())
+    elif isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
+        value = float(expires_in) if abs(expires_in) < 1e300 else math.inf  # an int may not fit a float
+    if not math.isfinite(value) or not 0 <= value <= MAX_EXPIRES_IN_S:
+        raise ValueError(f"expires_in is {str(expires_in)[:40]!r}, not a number of seconds up to 100 years")
+    return (time.time() if now is None else now) + value
+
+
+def tokens_from_stored(raw: str) -> Tokens:
+    """Tokens as the keyring holds them, each field of its type (ValueError or TypeError if not)."""
+    doc = json.loads(raw)
+    if not isinstance(doc, dict):
+        raise TypeError("not a JSON object")
+    tokens = Tokens(**doc)
+    if not isinstance(tokens.access_token, str) or not tokens.access_token:
+        raise TypeError("no access token")
+    names = ("refresh_token", "client_id", "client_secret", "user_id")
+    if any(not isinstance(getattr(tokens, n), str | None) for n in names) or not isinstance(
+        tokens.extra, dict
+    ):
+        raise TypeError("a field of the wrong type")
+    at = tokens.expires_at
+    if at is not None and (
+        isinstance(at, bool) or not isinstance(at, int | float) or not 0 <= at <= LAST_TIMESTAMP
+    ):
+        raise ValueError("expires_at is not a time")  # NaN fails the comparison too
+    return tokens
 
 
 def remember_secret(*values: str | None) -> None:
@@ -141,7 +184,16 @@ def list_accounts() -> list[tuple[str, str]]:
     """Every (platform, account) logged in, from the keyring's own index entry."""
     backend = get_backend()
     raw = _call("read the account list", backend.get_password, SERVICE, INDEX)
-    names = json.loads(raw) if raw else []
+    try:
+        names = json.loads(raw) if raw else []
+    except (ValueError, RecursionError):
+        names = None
+    if not isinstance(names, list) or not all(isinstance(n, str) and ":" in n for n in names):
+        raise UsageError(
+            "the keyring's list of repost logins is unreadable",
+            f"{SERVICE}/{INDEX}",
+            hint="delete that keyring entry and log in again",
+        )
     return [tuple(n.split(":", 1)) for n in sorted(names)]
 
 
@@ -174,8 +226,8 @@ def load_tokens(platform: str, account: str) -> Tokens:
             hint=f"run: repost auth login {platform} --account {account}",
         )
     try:
-        tokens = Tokens(**json.loads(raw))
-    except (ValueError, TypeError):
+        tokens = tokens_from_stored(raw)
+    except (ValueError, TypeError, RecursionError):
         raise fail(
             f"the stored {platform} login for {account!r} is unreadable",
             platform,
