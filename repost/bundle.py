@@ -20,6 +20,7 @@ from repost.errors import BundleError, MediaError, RepostError
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.render import can_share_decode
 from repost.plan import BundlePlan, safe_id
+from repost.publish.records import carry_publish_json
 
 MANIFEST = "manifest.json"
 WORK_DIR = ".repost"
@@ -401,7 +402,10 @@ def _manifest(plan: BundlePlan, files: list, fp: str) -> dict:
 
 
 def _swap_into_place(tmp: Path, dest: Path, work: Path) -> None:
-    """Rename the finished bundle in; an old one is renamed aside first, then removed."""
+    """Rename the finished bundle in; an old one is renamed aside first, then removed. The old
+    one's publish record goes with the bundle: a rebuilt bundle is still published."""
+    if dest.is_dir():
+        carry_publish_json(dest, tmp)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())

@@ -10,7 +10,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from repost.errors import InputError, UsageError
+from repost.errors import InputError, RepostError, UsageError
 
 try:
     import fcntl
@@ -37,8 +37,13 @@ def output_lock(work: Path):
             work.parent,
             hint="choose an --out you can write to",
         ) from exc
+    busy = UsageError(
+        "another repost run is writing to this output folder",
+        work.parent,
+        hint="wait for it to finish, or choose another --out",
+    )
     try:
-        held = fcntl is not None and _lock(fd, work)
+        held = hold_lock(fd, work.parent, busy)
         if held:
             clear_leftovers(work)
         yield
@@ -46,20 +51,21 @@ def output_lock(work: Path):
         os.close(fd)  # closing releases the lock
 
 
-def _lock(fd: int, work: Path) -> bool:
+def hold_lock(fd: int, where: Path, busy: RepostError) -> bool:
+    """Take the exclusive lock of the open file ``fd`` (held until it is closed) or raise ``busy``
+    while another process, or another open of the file, holds it. False where the file system
+    takes no locks or the system has no flock: the caller goes on unguarded."""
+    if fcntl is None:
+        return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise UsageError(
-            "another repost run is writing to this output folder",
-            work.parent,
-            hint="wait for it to finish, or choose another --out",
-        ) from None
+        raise busy from None
     except OSError as exc:
         if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
-            log.warning("warning: %s takes no locks: a second run into it would not be refused", work.parent)
+            log.warning("warning: %s takes no locks: a second run into it would not be refused", where)
             return False
-        raise InputError(f"cannot lock the output folder: {exc.strerror or exc}", work.parent) from exc
+        raise InputError(f"cannot take the lock: {exc.strerror or exc}", where) from exc
     return True
 
 

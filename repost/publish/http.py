@@ -9,7 +9,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from repost.publish.secrets import fail, log, redact
 
@@ -63,9 +62,10 @@ def send(
     json_body: dict | None = None,
     form: dict | None = None,
     data: bytes | None = None,
-    upload: Path | None = None,
+    upload=None,
 ) -> Response:
-    """One request; an HTTP error status is returned, not raised (callers map the platform's errors)."""
+    """One request; an HTTP error status is returned, not raised (callers map the platform's errors).
+    ``upload`` is a checked bundle file (integrity.BundleFile), streamed from its open descriptor."""
     headers = dict(headers or {})
     if params:
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
@@ -75,12 +75,12 @@ def send(
     elif form is not None:
         data = urllib.parse.urlencode(form).encode("ascii")
         headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-    length = upload.stat().st_size if upload is not None else len(data or b"")
+    length = upload.size if upload is not None else len(data or b"")
     log.debug("%s %s (%d bytes)", method, url, length)
     try:
         with contextlib.ExitStack() as stack:
             if upload is not None:  # streamed from disk: a large video is never held in memory
-                data = stack.enter_context(open(upload, "rb"))
+                data = upload.stream()
                 headers["Content-Length"] = str(length)
             request = urllib.request.Request(url, data=data, headers=headers, method=method)
             resp = stack.enter_context(urllib.request.urlopen(request, timeout=TIMEOUT_S))

@@ -109,7 +109,7 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
     form = {"media_type": "REELS", "upload_type": "resumable", "caption": bundle.caption}
     container = str(_call(session, "POST", f"{graph}/{user_id}/media", form=form)["id"])
     video = bundle.media[0]
-    size = video.stat().st_size
+    size = video.size
     headers = {"offset": "0", "file_size": str(size), "Content-Type": "application/octet-stream"}
     url = f"{http.base_url('REPOST_RUPLOAD')}/ig-api-upload/{container}"
     doc = _call(session, "POST", url, headers=headers, upload=video)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,33 +53,68 @@ def find_bundles(paths) -> list[Path]:
 
 
 def publish_one(path: Path, profiles: dict[str, Profile], account, dry_run, privacy, retry) -> Outcome:
-    """Publish one bundle, unless it was published (or sent) before; platforms with no API get steps."""
-    bundle: Bundle = read_bundle(path)
-    if bundle.platform in NO_API:
-        return Outcome(
-            path, bundle.platform, "manual", hint=NO_API[bundle.platform], steps=manual_steps(bundle)
-        )
-    if bundle.platform not in PUBLISHERS:
+    """Publish one bundle, unless it was published (or sent) before; platforms with no API get steps.
+    Everything local is checked before the first request: the bundle's files and manifest, the
+    state folder and database, the lock, the login."""
+    with read_bundle(path) as bundle:
+        if bundle.platform in NO_API:
+            hint = NO_API[bundle.platform]
+            return Outcome(path, bundle.platform, "manual", hint=hint, steps=manual_steps(bundle))
+        if bundle.platform not in PUBLISHERS:
+            raise PublishError(
+                f"repost cannot publish to {bundle.platform}", path, hint="upload the bundle by hand"
+            )
+        work = records.work_folder(path, bundle.platform)
+        if dry_run:
+            done = records.find_record(work, path, bundle.post_id, bundle.platform, account)
+            if done and (stop := _earlier(path, done, retry)):
+                return stop
+            load_tokens(bundle.platform, account)  # a missing login shows now, not at the real run
+            return Outcome(path, bundle.platform, "planned")
+        with records.publish_lock(work, bundle.post_id, bundle.platform, account) as locked:
+            return _send(bundle, work, profiles[bundle.platform], account, privacy, retry, locked)
+
+
+def _earlier(path: Path, done: records.PublishRecord, retry: bool) -> Outcome | None:
+    """What an earlier record means for this run: nothing to do, or a post never confirmed."""
+    if done.status == records.PENDING and not retry:
+        return Outcome(path, done.platform, "unconfirmed", done.remote_id, hint=UNCONFIRMED)
+    if done.status == records.PUBLISHED:
+        return Outcome(path, done.platform, "already", done.remote_id, done.url)
+    return None
+
+
+def _send(bundle: Bundle, work: Path, profile: Profile, account, privacy, retry, locked) -> Outcome:
+    """Claim the post (check and mark it, one transaction), then send it; a run that stops before
+    the point of no return gives the claim back."""
+    path, key = bundle.path, (bundle.post_id, bundle.platform, account)
+    claim = records.claim(work, path, *key, retry=retry, locked=locked)
+    if claim.verdict in ("already", "unconfirmed"):
+        return _earlier(path, claim.earlier, retry)
+    if claim.verdict == "busy":
         raise PublishError(
-            f"repost cannot publish to {bundle.platform}", path, hint="upload the bundle by hand"
+            f"another repost publish of this post to {bundle.platform} as {account!r} may be running "
+            f"(it started {claim.earlier.published_at}; this file system takes no locks)",
+            path,
+            hint="wait for it; if none is running, run again with --retry-unconfirmed",
         )
-    done = records.find_record(path, bundle.post_id, bundle.platform, account)
-    if done and done.status == "pending" and not retry:
-        return Outcome(path, bundle.platform, "unconfirmed", done.remote_id, hint=UNCONFIRMED)
-    if done and done.status != "pending":
-        return Outcome(path, bundle.platform, "already", done.remote_id, done.url)
-    if dry_run:
-        load_tokens(bundle.platform, account)  # a missing login shows now, not at the real run
-        return Outcome(path, bundle.platform, "planned")
+    committed = False
 
-    def record(remote_id: str, url: str | None = None, status: str = "pending") -> None:
-        rec = records.PublishRecord(bundle.post_id, bundle.platform, account, remote_id, url,
-                                    str(path.resolve()), records.now_iso(), status)  # fmt: skip
-        records.save_record(path, rec)
+    def record(remote_id: str, url: str | None = None, status: str = records.PENDING) -> None:
+        nonlocal committed
+        rec = records.PublishRecord(*key, remote_id, url, str(path.resolve()), records.now_iso(), status)
+        records.save_record(work, path, rec)
+        committed = True
 
-    session = Session(bundle.platform, account)
-    result = PUBLISHERS[bundle.platform](bundle, session, profiles[bundle.platform], privacy, record)
-    record(result.remote_id, result.url, "published")
+    try:
+        session = Session(bundle.platform, account)
+        result = PUBLISHERS[bundle.platform](bundle, session, profile, privacy, record)
+    except BaseException:
+        if not committed:
+            with contextlib.suppress(RepostError):  # the error that stopped the run is the one to show
+                records.release(work, claim, *key)
+        raise
+    record(result.remote_id, result.url, records.PUBLISHED)
     return Outcome(path, bundle.platform, "published", result.remote_id, result.url)
 
 

@@ -12,9 +12,9 @@ import time
 
 from repost.profiles import Profile
 from repost.publish import http
-from repost.publish.base import Bundle, Published, authed, poll_interval
+from repost.publish.base import Bundle, BundleFile, Published, authed, poll_interval
 from repost.publish.oauth import Session
-from repost.publish.rules import load_tiktok_rules, plan_chunks
+from repost.publish.rules import ChunkPlan, load_tiktok_rules, plan_chunks
 from repost.publish.secrets import fail, log
 from repost.text.count import UNITS, count_text
 
@@ -57,7 +57,8 @@ def _call(session: Session, path: str, body: dict) -> dict:
     return resp.json().get("data") or {}
 
 
-def _check(bundle: Bundle, profile: Profile, info: dict) -> None:
+def _check(bundle: Bundle, profile: Profile) -> None:
+    """What can be known without asking TikTok, checked before the first request."""
     caption = profile.text.caption
     n = count_text(bundle.caption, caption.count)
     if n > caption.max_length:
@@ -66,6 +67,9 @@ def _check(bundle: Bundle, profile: Profile, info: dict) -> None:
             bundle.path / "caption.txt",
             hint="export again with --upload-path api, which fits the caption to the API's limit",
         )
+
+
+def _check_duration(bundle: Bundle, info: dict) -> None:
     limit = info.get("max_video_post_duration_sec")
     if limit and bundle.duration_s and bundle.duration_s > float(limit):
         raise fail(
@@ -73,6 +77,13 @@ def _check(bundle: Bundle, profile: Profile, info: dict) -> None:
             bundle.media[0],
             hint="TikTok sets this per creator (creator_info max_video_post_duration_sec)",
         )
+
+
+def _chunks(video: BundleFile) -> ChunkPlan:
+    try:
+        return plan_chunks(video.size, load_tiktok_rules())
+    except ValueError as exc:  # empty, or too big for 1,000 chunks of at most 64 MB
+        raise fail(f"TikTok cannot take this file: {exc}", video) from None
 
 
 def choose_privacy(info: dict, wanted: str | None) -> str:
@@ -86,17 +97,14 @@ def choose_privacy(info: dict, wanted: str | None) -> str:
     return choice
 
 
-def upload_chunks(upload_url: str, video, size: int) -> int:
+def upload_chunks(upload_url: str, video: BundleFile, chunks: ChunkPlan) -> int:
     """PUT the file in order, each chunk with its Content-Range; returns the number of chunks."""
-    chunks = plan_chunks(size, load_tiktok_rules())
-    with open(video, "rb") as f:
-        for first, last in chunks.ranges:
-            f.seek(first)
-            data = f.read(last - first + 1)
-            headers = {"Content-Type": "video/mp4", "Content-Range": f"bytes {first}-{last}/{size}"}
-            resp = http.send("PUT", upload_url, headers=headers, data=data)
-            if resp.status not in (200, 201, 206):
-                raise fail(f"TikTok refused the upload of bytes {first}-{last}: HTTP {resp.status}", video)
+    for first, last in chunks.ranges:
+        data = video.pread(first, last - first + 1)  # the checked descriptor, never reopened by name
+        headers = {"Content-Type": "video/mp4", "Content-Range": f"bytes {first}-{last}/{video.size}"}
+        resp = http.send("PUT", upload_url, headers=headers, data=data)
+        if resp.status not in (200, 201, 206):
+            raise fail(f"TikTok refused the upload of bytes {first}-{last}: HTTP {resp.status}", video)
     return chunks.total_chunk_count
 
 
@@ -123,11 +131,11 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
             bundle.path,
             hint="post the photos by hand in the TikTok app (they are in this bundle, in order)",
         )
-    info = _call(session, "/v2/post/publish/creator_info/query/", {})
-    _check(bundle, profile, info)
+    _check(bundle, profile)
     video = bundle.media[0]
-    size = video.stat().st_size
-    chunks = plan_chunks(size, load_tiktok_rules())
+    size, chunks = video.size, _chunks(video)
+    info = _call(session, "/v2/post/publish/creator_info/query/", {})
+    _check_duration(bundle, info)
     body = {
         "post_info": {"title": bundle.caption, "privacy_level": choose_privacy(info, privacy)},
         "source_info": {
@@ -140,7 +148,7 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
     data = _call(session, "/v2/post/publish/video/init/", body)
     if commit:
         commit(str(data["publish_id"]))  # Direct Post: a complete upload is posted without another call
-    upload_chunks(data["upload_url"], video, size)
+    upload_chunks(data["upload_url"], video, chunks)
     done = _wait(session, data["publish_id"])
     post_ids = done.get("publicaly_available_post_id") or []  # sic: TikTok's spelling
     if post_ids:

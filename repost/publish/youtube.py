@@ -63,7 +63,7 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
             f"description {n} {UNITS[caption.count]} > {caption.max_length}", bundle.path / "caption.txt"
         )
     video = bundle.media[0]
-    size = video.stat().st_size
+    size = video.size
     resource = {
         "snippet": {"title": title_of(bundle, profile), "description": bundle.caption},
         "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": MADE_FOR_KIDS},

@@ -117,3 +117,34 @@ def find_secrets(places: list[str | bytes], secrets: list[str]) -> list[str]:
 
 def files_under(folder: Path) -> list[bytes]:
     return [p.read_bytes() for p in folder.rglob("*") if p.is_file()]
+
+
+def file_entry(bundle: Path, name: str, role: str, **facts) -> dict:
+    """A manifest entry for a file already in ``bundle``: its size and sha256, as export records them."""
+    import hashlib
+
+    data = (bundle / name).read_bytes()
+    return {
+        "path": name,
+        "role": role,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        **facts,
+    }
+
+
+def write_manifest(bundle: Path, platform: str, post_id: str, files: list[dict], **extra) -> None:
+    """A hand-made bundle's manifest.json; its output folder gets the .repost folder export makes."""
+    (bundle.parent.parent / ".repost").mkdir(exist_ok=True)
+    doc = {"profile": {"id": platform}, "post": {"id": post_id}, "files": files, **extra}
+    (bundle / "manifest.json").write_text(json.dumps(doc), encoding="utf-8")
+
+
+def rewrite_text(bundle: Path, name: str, text: str) -> None:
+    """Give a text file of an exported bundle other content, its manifest entry too (as if exported so)."""
+    (bundle / name).write_text(text, encoding="utf-8")
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = [
+        file_entry(bundle, name, "text") if f["path"] == name else f for f in manifest["files"]
+    ]
+    (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

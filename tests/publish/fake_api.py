@@ -11,6 +11,7 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +41,9 @@ class State:
     issued: list = field(default_factory=list)  # every token the server handed out
     auth_codes: dict = field(default_factory=dict)  # code -> PKCE code_challenge
     pkce_verified: int = 0
+    body_sha256: list = field(default_factory=list)  # (method, path, sha256 of the body) per request
+    delay_s: float = 0.0  # each request waits this long first (to make two runs overlap)
+    hooks: dict = field(default_factory=dict)  # path -> callable run as that request arrives
 
     def new_token(self, prefix: str) -> str:
         token = f"{prefix}-{secrets.token_hex(12)}"
@@ -92,6 +96,10 @@ class Handler(BaseHTTPRequestHandler):
         self.query = dict(urllib.parse.parse_qsl(url.query))
         body = self._body() if method in ("POST", "PUT") else b""
         self.state.requests.append((method, url.path, dict(self.headers), len(body)))
+        self.state.body_sha256.append((method, url.path, hashlib.sha256(body).hexdigest()))
+        if url.path in self.state.hooks:
+            self.state.hooks[url.path]()
+        time.sleep(self.state.delay_s)
         parts = url.path.strip("/").split("/")
         if parts[0] == "v2" or parts[0] == "tiktok-upload":
             return self._tiktok(method, url.path, body)

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from tests.publish.conftest import files_under, find_secrets
+from tests.publish.conftest import file_entry, files_under, find_secrets, rewrite_text, write_manifest
 
 TT_CLIENT = {"client_id": "tt-client", "client_secret": "tt-client-secret-123456"}
 
@@ -142,7 +142,7 @@ def test_expired_instagram_token_asks_for_a_new_login(run, api, login, exported,
 
 def test_instagram_caption_over_limit_stops_before_sending(run, api, login, exported, memory_keyring):
     reels_login(api, login)
-    (exported / "cats" / "reels" / "caption.txt").write_text("x" * 2300 + "\n", encoding="utf-8")
+    rewrite_text(exported / "cats" / "reels", "caption.txt", "x" * 2300 + "\n")
     result = run("publish", exported / "cats" / "reels")
     assert result.code == 1 and "caption 2300 characters > 2200" in result.out and "2207010" in result.out
     assert not [p for _, p, _, _ in api.requests if p.endswith("/media")]
@@ -151,7 +151,7 @@ def test_instagram_caption_over_limit_stops_before_sending(run, api, login, expo
 def test_tiktok_caption_uses_the_api_limit_not_the_apps(run, api, login, exported, memory_keyring):
     tiktok_login(api, login)
     # 2,300 UTF-16 units: within the app's 4,000, over the API's 2,200 (profile figures, api path)
-    (exported / "cats" / "tiktok" / "caption.txt").write_text("猫" * 2300 + "\n", encoding="utf-8")
+    rewrite_text(exported / "cats" / "tiktok", "caption.txt", "猫" * 2300 + "\n")
     result = run("publish", exported / "cats" / "tiktok")
     assert result.code == 1 and "caption 2300 UTF-16 units > 2200" in result.out
     assert "--upload-path api" in result.out
@@ -210,12 +210,7 @@ def test_tiktok_photo_post_explains_pull_from_url(run, api, login, tmp_path, mem
     bundle = tmp_path / "out" / "pics" / "tiktok"
     bundle.mkdir(parents=True)
     (bundle / "01.jpg").write_bytes(image_jpeg_34.read_bytes())
-    manifest = {
-        "profile": {"id": "tiktok"},
-        "post": {"id": "pics"},
-        "files": [{"path": "01.jpg", "role": "image"}],
-    }
-    (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_manifest(bundle, "tiktok", "pics", [file_entry(bundle, "01.jpg", "image")])
     tiktok_login(api, login)
     result = run("publish", bundle)
     assert result.code == 1
@@ -277,7 +272,7 @@ def test_instagram_error_2207010_is_explained(run, api, login, exported, memory_
     reels_login(api, login)
     # within 2,200 characters, so repost sends it; 31 hashtags is over Instagram's 30
     tags = " ".join(f"#t{i}" for i in range(31))
-    (exported / "cats" / "reels" / "caption.txt").write_text(f"Cats {tags}\n", encoding="utf-8")
+    rewrite_text(exported / "cats" / "reels", "caption.txt", f"Cats {tags}\n")
     result = run("publish", exported / "cats" / "reels")
     assert result.code == 1
     assert "caption is over Instagram's limits (2,200 characters, 30 hashtags, 20 @ tags)" in result.out

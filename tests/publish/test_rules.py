@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
 
 from repost.publish.rules import RULES_FILE, load_tiktok_rules, plan_chunks
+from tests.publish.conftest import file_entry, write_manifest
 from tests.publish.fake_api import MAX_CHUNK, MAX_FINAL, MIN_CHUNK
 
 RULES = load_tiktok_rules()
@@ -57,13 +57,9 @@ def test_a_70_mb_video_goes_in_sequential_chunks_with_content_range(
     size = 70 * 2**20
     with open(video, "wb") as f:  # sparse: quick to make, no disk used
         f.truncate(size)
-    manifest = {
-        "profile": {"id": "tiktok"},
-        "post": {"id": "big"},
-        "files": [{"path": "01.mp4", "role": "video", "duration_s": 3.2}],
-    }
-    (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (bundle / "caption.txt").write_text("big one\n", encoding="utf-8")
+    files = [file_entry(bundle, "01.mp4", "video", duration_s=3.2), file_entry(bundle, "caption.txt", "text")]
+    write_manifest(bundle, "tiktok", "big", files)
     token = api.new_token("tt-access")
     api.valid_tokens.add(token)
     assert login("tiktok", token).code == 0
