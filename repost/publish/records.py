@@ -7,6 +7,7 @@ where the file system takes no locks two runs cannot both find "not yet" and bot
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -99,7 +100,9 @@ def work_folder(bundle: Path, platform: str) -> Path:
             hint,
         ) from None
     if not stat.S_ISDIR(mode):
-        raise fail(f"the publish state folder is not a folder (a link or a file): {WORK_DIR}", work, hint)
+        raise fail(
+            f"{WORK_DIR} is not a folder (a file or a link): publish cannot keep its state there", work, hint
+        )
     return work
 
 
@@ -130,6 +133,9 @@ def _db(work: Path):
     """The state database in autocommit mode (transactions are explicit); any SQLite failure, a
     damaged or foreign file included, is one clear error."""
     db = work / STATE_DB
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.lstat(db).st_mode):  # a FIFO would block SQLite's first read for ever
+            raise fail("the state database is not a regular file", db, DAMAGED_HINT)
     try:
         conn = sqlite3.connect(db, timeout=30, isolation_level=None)
     except sqlite3.Error as exc:

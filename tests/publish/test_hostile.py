@@ -312,12 +312,16 @@ def _damage_pages(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", ["garbage", "a damaged page"])
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("damage", ["garbage", "a damaged page", "a FIFO"])
 def test_a_corrupt_state_database_is_one_clear_line(run, api, login, exported, memory_keyring, damage):
     tiktok_login(api, login)
     db = exported / ".repost" / "state.db"
     if damage == "garbage":
         db.write_bytes(os.urandom(4096))
+    elif damage == "a FIFO":
+        db.unlink(missing_ok=True)
+        os.mkfifo(db)
     else:
         with sqlite3.connect(db) as conn:
             conn.execute(
@@ -331,7 +335,8 @@ def test_a_corrupt_state_database_is_one_clear_line(run, api, login, exported, m
     result = run("publish", exported / "cats" / "tiktok", exported / "cats" / "rednote")
     assert result.code == 1, result.out
     line = next(x for x in result.out.splitlines() if "tiktok [tiktok]" in x)
-    assert "the state database is unusable" in line and "state.db" in line, result.out
+    words = "not a regular file" if damage == "a FIFO" else "the state database is unusable"
+    assert words in line and "state.db" in line, result.out
     assert "Traceback" not in result.out + result.err and "internal error" not in result.err
     assert "Pick the media in this order" in result.out  # the rest of the run goes on
     assert api.requests == []
