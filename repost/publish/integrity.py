@@ -113,11 +113,11 @@ def read_bundle(path: Path) -> Bundle:
             raise fail(NOT_A_BUNDLE, path, hint="give a folder made by `repost export`")
         manifest = read_json_in(dir_fd, MANIFEST)
         facts = check_manifest(manifest)
-        media = [_open_checked(dir_fd, path, e, held) for e in facts["media"]]
-        texts = {name: _read_text(dir_fd, path, facts["files"].get(name), name) for name in TEXTS}
-        return Bundle(path=path, platform=facts["platform"], post_id=facts["post_id"], kind=facts["kind"],
+        media = [_open_checked(dir_fd, path, e, held) for e in facts.media]
+        texts = {name: _read_text(dir_fd, path, facts.files.get(name), name) for name in TEXTS}
+        return Bundle(path=path, platform=facts.platform, post_id=facts.post_id, kind=facts.kind,
                       media=tuple(media), caption=texts["caption.txt"] or "", title=texts["title.txt"],
-                      duration_s=facts["duration_s"], held=tuple(held))  # fmt: skip
+                      duration_s=facts.duration_s, held=tuple(held))  # fmt: skip
     except Unsafe as exc:
         for f in held:
             f.close()
@@ -130,7 +130,19 @@ def read_bundle(path: Path) -> Bundle:
         os.close(dir_fd)
 
 
-def check_manifest(doc: object) -> dict:
+@dataclass(frozen=True)
+class ManifestFacts:
+    """What publishing reads from a manifest."""
+
+    platform: str
+    post_id: str  # with "#<part>" for a part of a split post
+    files: dict[str, dict]  # every entry, by path
+    media: tuple[dict, ...]  # the entries sent, in upload order
+    kind: str  # video | photos
+    duration_s: float | None
+
+
+def check_manifest(doc: object) -> ManifestFacts:
     """The facts publishing reads from a manifest, each of the type it must have (else ``Unsafe``)."""
     if not isinstance(doc, dict):
         raise Unsafe(f"{MANIFEST} is not a JSON object")
@@ -153,8 +165,8 @@ def check_manifest(doc: object) -> dict:
         isinstance(duration, bool) or not isinstance(duration, int | float) or not math.isfinite(duration)
     ):
         raise Unsafe(f"{MANIFEST} files: duration_s of {videos[0]['path']} is {duration!r}, not seconds")
-    return {"platform": platform, "post_id": post_id, "files": files, "media": videos or images,
-            "kind": "video" if videos else "photos", "duration_s": duration}  # fmt: skip
+    kind = "video" if videos else "photos"
+    return ManifestFacts(platform, post_id, files, tuple(videos or images), kind, duration)
 
 
 def _field(doc: dict, key: str, kind: type):
