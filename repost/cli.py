@@ -12,6 +12,7 @@ import click
 
 import repost
 from repost.errors import ExitStatus, ProfileError, RepostError
+from repost.platform_names import resolve_platform, unknown_hint
 from repost.profiles import load_profiles
 
 _state = {"debug": False}
@@ -122,11 +123,51 @@ def _bundle_options(f):
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _known_platforms() -> str:
+    """The platforms of the profiles found (built-in and the user's), for --help."""
+    try:
+        found = load_profiles()
+    except RepostError:
+        return "(the profiles cannot be read: run `repost profiles` to see why)"
+    return "; ".join(f"{p.id} ({p.name})" for p in found.values())
+
+
+class _Group(click.Group):
+    """The top help ends with the platform ids of the loaded profiles, never a list kept by hand."""
+
+    def format_help_text(self, ctx, formatter) -> None:
+        super().format_help_text(ctx, formatter)
+        with formatter.section("Platforms"):
+            formatter.write_text(
+                f"{_known_platforms()}. Names are matched case-insensitively, aliases too"
+                " (xiaohongshu, instagram, youtube...): `repost profiles` lists them."
+            )
+
+
+class _ToOption(click.Option):
+    """--to, with the platform ids of the loaded profiles in its help."""
+
+    def get_help_record(self, ctx):
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        ids = ", ".join(load_profiles()) if _profiles_readable() else "see repost profiles"
+        return record[0], f"{record[1]} ({ids})"
+
+
+def _profiles_readable() -> bool:
+    try:
+        load_profiles()
+    except RepostError:
+        return False
+    return True
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(repost.__version__, prog_name="repost")
 @click.option("--debug", is_flag=True, help="Show tracebacks and log ffmpeg command lines.")
 def cli(debug: bool) -> None:
-    """Describe a post once; export ready-to-upload bundles for TikTok, Reels, RedNote and Lemon8."""
+    """Describe a post once; export ready-to-upload bundles for every platform below."""
     _state["debug"] = debug
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
@@ -138,7 +179,9 @@ def _load(profile_dirs, upload_path):
 
 @cli.command()
 @click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--to", "to", required=True, help="Platform ids, comma-separated, or 'all'.")
+@click.option(
+    "--to", "to", cls=_ToOption, required=True, help="Platform ids or names, comma-separated, or 'all'."
+)
 @click.option(
     "--out",
     required=True,
@@ -166,6 +209,29 @@ def export(posts, to, out, jobs, dry_run, as_json, preview, profile_dirs, upload
     sys.exit(outcome.exit_status)
 
 
+@cli.command()
+@click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--to", "to", cls=_ToOption, default="all", show_default=True, help="Platforms to check for.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@_bundle_options
+@_profile_options
+def check(posts, to, as_json, profile_dirs, upload_path, **bundle):
+    """Check POST... (post.yaml, post folders, folders of them): every problem, each platform's
+    blockers; nothing written. Exit 0 ready, 1 problems found, 2 unreadable."""
+    from repost.check import check_posts, exit_status, render_check
+    from repost.export import ExportOptions
+
+    profiles = _load(profile_dirs, upload_path)
+    checks = check_posts(posts, profiles, ExportOptions(out=Path("."), to=to, dry_run=True, **bundle))
+    if as_json:
+        doc = {"ok": exit_status(checks) == ExitStatus.OK, "posts": [c.to_dict() for c in checks]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for c in checks:
+            click.echo("\n".join(render_check(c)))
+    sys.exit(exit_status(checks))
+
+
 def _write_preview(out: Path, profiles, *, jobs: int = 1, quiet: bool = False) -> None:
     """The preview page after export (or migrate): its path on stderr, so --json stays clean."""
     from repost.preview import write_preview
@@ -191,7 +257,9 @@ def preview(folder, jobs, profile_dirs, upload_path):
 
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--to", "to", required=True, help="Platform ids, comma-separated, or 'all'.")
+@click.option(
+    "--to", "to", cls=_ToOption, required=True, help="Platform ids or names, comma-separated, or 'all'."
+)
 @click.option(
     "--out",
     required=True,
@@ -267,6 +335,7 @@ def validate(paths, profile_id, as_json, profile_dirs, upload_path):
     from repost.validate import reports_json, validate_paths
 
     profiles = _load(profile_dirs, upload_path)
+    profile_id = profile_id and (resolve_platform(profiles, profile_id) or profile_id)
     reports = validate_paths(paths, profiles, profile_id)
     if as_json:
         click.echo(reports_json(reports))
@@ -308,6 +377,8 @@ def profiles_list(as_json=False, profile_dirs=(), upload_path=None):
             f"{row['id']:<10} {row['name']:<28} v{row['version']}  {'+'.join(row['kinds']):<13}"
             f" {row['upload_path']} path  {row['figures']} figures ({conf})"
         )
+        if row["aliases"]:
+            click.echo(f"{'':<10} also called: {', '.join(row['aliases'])}")
         click.echo(f"{'':<10} sources: {', '.join(row['sources'])}")
         click.echo(f"{'':<10} file: {row['file']}")
 
@@ -321,11 +392,10 @@ def profiles_show(profile_id, as_json, profile_dirs, upload_path):
     from repost.profile_views import profile_detail, render_detail
 
     found = _load(profile_dirs, upload_path)
-    if profile_id not in found:
-        raise ProfileError(
-            "ID", [f"unknown platform {profile_id}"], hint=f"known platforms: {', '.join(found)}"
-        )
-    profile = found[profile_id]
+    pid = resolve_platform(found, profile_id)
+    if pid is None:
+        raise ProfileError("ID", [f"unknown platform {profile_id}"], hint=unknown_hint(found, [profile_id]))
+    profile = found[pid]
     detail = profile_detail(profile)
     click.echo(json.dumps(detail, indent=2, ensure_ascii=False) if as_json else render_detail(detail))
 
@@ -335,8 +405,17 @@ def auth():
     """Log in to a platform's posting API; tokens are kept in the system keyring only."""
 
 
+def _platform_name(ctx, param, value):
+    """A platform id or alias ("instagram", "YouTube") -> the id."""
+    found = load_profiles()
+    pid = resolve_platform(found, value)
+    if pid is None:
+        raise click.BadParameter(f"unknown platform {value!r}; {unknown_hint(found, [value])}")
+    return pid
+
+
 @auth.command("login")
-@click.argument("platform", type=click.Choice(["tiktok", "reels", "shorts", "rednote", "lemon8"]))
+@click.argument("platform", callback=_platform_name)
 @click.option("--account", default="default", show_default=True, help="A name for this login.")
 @click.option("--token-stdin", is_flag=True, help="Read the access token, or the token JSON, from stdin.")
 @click.option("--oauth", "oauth_flow", is_flag=True, help="Log in in the browser (redirect to 127.0.0.1).")
@@ -369,7 +448,7 @@ def auth_list():
 
 
 @auth.command("logout")
-@click.argument("platform")
+@click.argument("platform", callback=_platform_name)
 @click.option("--account", default="default", show_default=True)
 def auth_logout(platform, account):
     """Delete a login from the keyring."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from repost import platform_names
 from repost.bundle import (
     WORK_DIR,
     BundleResult,
@@ -22,7 +23,9 @@ from repost.bundle import (
     is_current,
     write_bundle,
 )
-from repost.errors import BundleError, ExitStatus, InputError, RepostError
+from repost.docs import COMMANDS, doc_ref
+from repost.errors import BundleError, ExitStatus, InputError, PostError, RepostError
+from repost.importers.postfolders import expand_posts
 from repost.media.ffmpeg import build_command
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
@@ -94,9 +97,9 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     outcome = ExportOutcome()
     jobs: list[list[BundlePlan]] = []
     seen: dict[str, Path | None] = {}  # bundle folder -> the post file that claimed it
-    for arg in post_args:
+    for arg in expand_posts(post_args):
         try:
-            post = load_post(arg)
+            post = with_platform_ids(load_post(arg), profiles)
             _claim_id(seen, post)
             plans = plan_post(post, targets, options)
         except RepostError as exc:
@@ -132,10 +135,22 @@ def renditions_made(plans: list[BundlePlan], options: ExportOptions, renditions:
 
 def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:
     """Probe a post's media once and plan its bundles for each target (export and migrate share it)."""
+    # post.yaml may name a platform as people do ("instagram:"): the plans read ids.
+    post, _ = platform_names.with_platform_ids(post, {p.id: p for p in targets})
     # Per-platform overrides may name other media: probe every file any target will use, once.
     paths = dict.fromkeys(item.path for p in (None, *targets) for item in _media_for(post, p))
     facts = {path: probe_media(path) for path in paths}
     return [b for p in targets for b in plan_bundles(post, p, facts, options.plan_options())]
+
+
+def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:
+    """The post with its platform names as ids; a name no platform answers to is an error."""
+    post, problems = platform_names.with_platform_ids(post, profiles)
+    if problems:
+        raise PostError(
+            post.file, problems, hint=f"see {doc_ref('platforms')} and {doc_ref('platform-names', COMMANDS)}"
+        )
+    return post
 
 
 def _claim_id(seen: dict[str, Path | None], post: Post) -> None:
@@ -250,10 +265,25 @@ def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: 
         return
     for r in outcome.results:
         _echo_result(r)
-    made = sum(r.status == "made" for r in outcome.results)
-    same = sum(r.status == "up_to_date" for r in outcome.results)
-    failed = sum(r.status == "failed" for r in outcome.results)
-    click.echo(f"{made} made, {same} up to date, {failed} failed, {len(outcome.input_errors)} unreadable")
+    click.echo(export_summary(outcome))
+
+
+def count_words(posts: int, bundles: int) -> str:
+    """'2 posts → 4 bundles': a post makes one bundle per platform (and per part)."""
+    return f"{posts} post{'' if posts == 1 else 's'} → {bundles} bundle{'' if bundles == 1 else 's'}"
+
+
+def export_summary(outcome: ExportOutcome) -> str:
+    """The last line of an export: posts and bundles counted apart, then what became of them."""
+    results = outcome.results
+    counts = {s: sum(r.status == s for r in results) for s in ("made", "up_to_date", "failed")}
+    posts = len({r.post_id for r in results})
+    line = (
+        f"{count_words(posts, len(results))}: {counts['made']} made, {counts['up_to_date']} up to date,"
+        f" {counts['failed']} failed"
+    )
+    unreadable = len(outcome.input_errors)
+    return line + (f"; {unreadable} post{'' if unreadable == 1 else 's'} unreadable" if unreadable else "")
 
 
 def _echo_plan(d: dict) -> None:

@@ -98,6 +98,11 @@ class Summary:
             self.skipped.append({"post": rec.post, "reason": rec.error})
 
     @property
+    def bundles(self) -> int:
+        """Bundles this run dealt with (made, up to date, planned or failed); skips are per post."""
+        return self.made + self.up_to_date + self.planned + len(self.failed)
+
+    @property
     def exit_status(self) -> ExitStatus:
         return ExitStatus.FAILED if self.failed else ExitStatus.OK
 
@@ -107,6 +112,7 @@ class Summary:
             "source": self.source,
             "kind": self.kind,
             "posts": self.posts,
+            "bundles": self.bundles,
             "done": self.made,
             "up_to_date": self.up_to_date,
             "planned": self.planned,

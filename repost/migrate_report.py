@@ -16,6 +16,7 @@ import click
 import repost
 from repost.bundle import WORK_DIR
 from repost.errors import InputError
+from repost.export import count_words
 from repost.migrate import Hooks, Summary
 from repost.state import Record, State
 
@@ -131,15 +132,12 @@ def _md_cell(text: str | None) -> str:
 
 
 def summary_line(summary: Summary) -> str:
-    parts = [
-        f"{summary.posts} post{'' if summary.posts == 1 else 's'}: {summary.made} done",
-        f"{summary.up_to_date} up to date",
-        f"{len(summary.skipped)} skipped",
-        f"{len(summary.failed)} failed",
-    ]
-    if summary.planned:
-        parts.insert(1, f"{summary.planned} planned")
-    return ", ".join(parts) + " (counted per bundle: post, platform and part; skipped per post)"
+    """Posts and bundles counted apart: one post makes a bundle per platform (and part)."""
+    done = f"{summary.planned} planned" if summary.planned else f"{summary.made} made"
+    parts = [done, f"{summary.up_to_date} up to date", f"{len(summary.failed)} failed"]
+    line = f"{count_words(summary.posts, summary.bundles)}: {', '.join(parts)}"
+    skipped = len(summary.skipped)
+    return line + f"; {skipped} post{'' if skipped == 1 else 's'} skipped"
 
 
 def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,11 +11,11 @@ from types import MappingProxyType
 from typing import Any
 
 from repost import schema as s
+from repost.docs import COMMANDS, doc_ref, post_problem_hint
 from repost.errors import InputError, PostError
 
 POST_FILE_NAMES = ("post.yaml", "post.yml")
 FITS = ("crop", "pad", "blur")
-PLATFORM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,8 @@ class Post:
 _HANDLE = s.text(nonempty=True)
 _MENTIONS = s.one_of(
     s.list_of(_HANDLE),
-    s.map_of(_HANDLE, s.map_of(s.text(pattern=PLATFORM_ID_RE), _HANDLE)),
+    # Platform names may be aliases ("instagram"): the exporter maps them to ids (platform_names).
+    s.map_of(_HANDLE, s.map_of(s.text(nonempty=True), _HANDLE)),
     describe="a list of handles or a mapping {handle: {platform: handle}}",
 )
 _MEDIA_ITEM = s.one_of(
@@ -123,7 +123,7 @@ POST_SCHEMA = s.record(
     {
         "id": s.text(nonempty=True),
         **_field_specs(),
-        "platforms": s.map_of(s.text(pattern=PLATFORM_ID_RE), s.record(_field_specs())),
+        "platforms": s.map_of(s.text(nonempty=True), s.record(_field_specs())),
     },
     required=("media",),
 )
@@ -137,7 +137,10 @@ def find_post_file(path: str | Path) -> Path:
             if (path / name).is_file():
                 return path / name
         raise InputError(
-            "folder holds no post.yaml", path, hint="POST is a post.yaml or a folder holding one"
+            "folder holds no post.yaml",
+            path,
+            hint="POST is a post.yaml, a folder holding one, or a folder of post folders: "
+            f"see {doc_ref('post-arguments', COMMANDS)}",
         )
     if not path.exists():
         raise InputError("no such file or folder", path)
@@ -155,7 +158,7 @@ def load_post(path: str | Path) -> Post:
     if checked is not None:
         _check_media_exist(checked, file.parent, problems)
     if problems:
-        raise PostError(file, problems.items, hint="see the post.yaml keys in DESIGN.md (schema 1)")
+        raise PostError(file, problems.items, hint=post_problem_hint(problems.items))
     return _build_post(checked, file)
 
 
@@ -221,5 +224,5 @@ def _build_post(data: Mapping, file: Path) -> Post:
     }
     post_id = data.get("id") or base.resolve().name
     if not str(post_id).strip():
-        raise PostError(file, ["id: must not be empty"])
+        raise PostError(file, ["id: must not be empty"], hint=f"see {doc_ref('id')}")
     return Post(id=str(post_id), file=file, platforms=_frozen_map(platforms), **fields)

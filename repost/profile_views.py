@@ -33,6 +33,7 @@ def profile_summary(p: Profile) -> dict:
     return {
         "id": p.id,
         "name": p.name,
+        "aliases": list(p.aliases),
         "version": p.version,
         "kinds": list(p.kinds),
         "upload_path": p.upload_path,
@@ -67,6 +68,8 @@ def render_detail(d: dict) -> str:
         f"file: {d['file']}",
         "",
     ]
+    if d["aliases"]:
+        lines.insert(2, f"also called: {', '.join(d['aliases'])}")
     for key, fig in d["rules"].items():
         lines.append(f"{key} = {fig['value']}")
         lines.append(f"    {fig['confidence']}, checked {fig['checked']}: {fig['source']}")

@@ -15,6 +15,7 @@ from typing import Any
 import repost
 from repost import schema as s
 from repost.errors import ProfileError
+from repost.platform_names import EVERY, check_aliases, name_key, resolve_platform, unknown_hint
 
 UPLOAD_PATHS = ("app", "api")
 CONFIDENCES = ("official", "official_indirect", "third_party", "assumed")
@@ -136,6 +137,7 @@ class Profile:
     figures: Mapping[str, Figure] = field(default_factory=lambda: MappingProxyType({}))
     # "video.max_duration_s" -> {"app": Figure, "api": Figure}, where the paths differ
     by_path: Mapping[str, Mapping[str, Figure]] = field(default_factory=lambda: MappingProxyType({}))
+    aliases: tuple[str, ...] = ()  # other names people use for the platform (platform_names)
 
 
 def aspect_value(aspect: str) -> float:
@@ -297,6 +299,7 @@ PROFILE_SCHEMA = s.record(
         "schema": s.number(integer=True, minimum=1, maximum=1),
         "id": s.text(pattern=ID_RE),
         "name": s.text(nonempty=True),
+        "aliases": s.list_of(s.text(nonempty=True)),
         "version": s.number(integer=True, minimum=1),
         "default_path": s.text(choices=UPLOAD_PATHS),
         "summary": s.text(nonempty=True),
@@ -379,6 +382,7 @@ def _build(flat: Mapping, file: Path, digest: str, upload_path: str, figures, by
     return Profile(
         id=flat["id"],
         name=flat["name"],
+        aliases=tuple(flat.get("aliases") or ()),
         version=flat["version"],
         upload_path=upload_path,
         default_path=flat["default_path"],
@@ -459,7 +463,9 @@ def load_profiles(
         for file in sorted(d.glob("*.y*ml")):
             if file.suffix in (".yaml", ".yml"):
                 found[file.stem] = file
-    return {pid: load_profile(file, upload_path) for pid, file in sorted(found.items())}
+    profiles = {pid: load_profile(file, upload_path) for pid, file in sorted(found.items())}
+    check_aliases(profiles)
+    return profiles
 
 
 def select_profiles(profiles: Mapping[str, Profile], ids: str | Iterable[str]) -> list[Profile]:
@@ -469,13 +475,14 @@ def select_profiles(profiles: Mapping[str, Profile], ids: str | Iterable[str]) -
     ids = list(ids)
     if not ids:
         raise ProfileError("--to", ["no platform given"], hint=f"choose from: all, {', '.join(profiles)}")
-    if "all" in ids:
+    if any(name_key(i) == EVERY for i in ids):
         # "all" is every built-in platform (a user's override of one still counts as that one).
         builtin = {f.stem for f in builtin_profile_dir().glob("*.yaml")}
         return [p for pid, p in profiles.items() if pid in builtin]
-    unknown = [i for i in ids if i not in profiles]
+    # Ids and aliases, as people write them: "RedNote", "xiaohongshu", "小红书", "IG".
+    unknown = [i for i in ids if resolve_platform(profiles, i) is None]
     if unknown:
         raise ProfileError(
-            "--to", [f"unknown platform {', '.join(unknown)}"], hint=f"known platforms: {', '.join(profiles)}"
+            "--to", [f"unknown platform {', '.join(unknown)}"], hint=unknown_hint(profiles, unknown)
         )
-    return [profiles[i] for i in dict.fromkeys(ids)]
+    return [profiles[i] for i in dict.fromkeys(resolve_platform(profiles, i) for i in ids)]

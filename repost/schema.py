@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -209,8 +210,7 @@ def record(fields: Mapping[str, Spec], *, required: tuple[str, ...] = ()) -> Spe
         out = {}
         for k, v in value.items():
             if k not in fields:
-                known = ", ".join(fields)
-                problems.add(join(path, k), f"unknown key (known keys: {known})")
+                problems.add(join(path, k), f"unknown key ({_closest(k, fields)})")
                 continue
             out[k] = fields[k](v, join(path, k), problems)
         for k in required:
@@ -219,6 +219,12 @@ def record(fields: Mapping[str, Spec], *, required: tuple[str, ...] = ()) -> Spe
         return out
 
     return check
+
+
+def _closest(key: object, fields: Mapping[str, Spec]) -> str:
+    """ "did you mean 'caption'?" for a near miss (difflib), else the keys there are."""
+    close = difflib.get_close_matches(str(key).casefold(), list(fields), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(fields)}"
 
 
 def one_of(*specs: Spec, describe: str) -> Spec:

@@ -424,7 +424,8 @@ def test_a_split_carousel_keeps_a_row_per_part(run, write_post, image_jpeg_34, t
     again = run(*common)
     assert (again.json()["done"], again.json()["up_to_date"]) == (0, 2)
     said = run(*common[:-1]).out
-    assert "1 post: 0 done, 2 up to date, 0 skipped, 0 failed (counted per bundle" in said
+    assert "1 post → 2 bundles: 0 made, 2 up to date, 0 failed; 0 posts skipped" in said
+    assert again.json()["posts"] == 1 and again.json()["bundles"] == 2
     part1 = (out / "tea-part1/lemon8/manifest.json").read_bytes()
     shutil.rmtree(out / "tea-part2")
     third = run(*common)

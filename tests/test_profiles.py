@@ -163,7 +163,8 @@ def test_user_profiles_add_and_override(tmp_path, monkeypatch):
     extra = tmp_path / "extra"
     extra.mkdir()
     _mutated(extra, cheaper)  # overrides reels by id
-    _mutated(extra, lambda d: d.update(id="shorts", name="YouTube Shorts"))
+    # a copy made into another platform gets names of its own (reels' aliases would clash)
+    _mutated(extra, lambda d: d.update(id="shorts", name="YouTube Shorts", aliases=["youtube"]))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     profiles = load_profiles([extra])
     assert profiles["reels"].version == 7 and profiles["reels"].video.max_duration_s == 60
@@ -176,7 +177,7 @@ def test_config_dir_profiles_are_read(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     folder = tmp_path / "repost" / "profiles"
     folder.mkdir(parents=True)
-    _mutated(folder, lambda d: d.update(id="mine", name="Mine"))
+    _mutated(folder, lambda d: d.update(id="mine", name="Mine", aliases=[]))
     assert "mine" in load_profiles()
 
 

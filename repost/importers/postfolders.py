@@ -43,6 +43,18 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
         yield post if unique == post.id else dataclasses.replace(post, id=unique)
 
 
+def expand_posts(args) -> Iterator[Path]:
+    """POST arguments as export and check take them: a folder of post folders (what migrate
+    takes) stands for each post folder in it; anything else is passed on as given (loading it
+    says what is wrong)."""
+    for arg in map(Path, args):
+        if arg.is_dir() and not _has_post(arg):
+            folders = list(_post_folders(arg))
+            yield from folders or [arg]
+        else:
+            yield arg
+
+
 def _post_folders(root: Path) -> Iterator[Path]:
     """``root`` when it is a post folder, else its post folders in name order. Only the names
     are held and sorted (a Path per folder costs about four times as much), so a long backlog
