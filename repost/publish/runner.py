@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repost.errors import ExitStatus, PublishError, RepostError
+from repost.docs import COMMANDS, doc_ref
+from repost.errors import ExitStatus, PublishError, RepostError, UsageError
 from repost.profiles import Profile, load_profiles
 from repost.publish import instagram, records, tiktok, youtube
 from repost.publish.base import Bundle, read_bundle
@@ -36,6 +37,8 @@ class Outcome:
     error: str | None = None
     hint: str | None = None
     steps: list[str] = field(default_factory=list)
+    sends: list[str] = field(default_factory=list)  # --dry-run: what a real run would send
+    login: str | None = None  # --dry-run: whether a login for it is stored, in words
 
 
 def find_bundles(paths) -> list[Path]:
@@ -69,8 +72,10 @@ def publish_one(path: Path, profiles: dict[str, Profile], account, dry_run, priv
             done = records.find_record(work, path, bundle.post_id, bundle.platform, account)
             if done and (stop := _earlier(path, done, retry)):
                 return stop
-            load_tokens(bundle.platform, account)  # a missing login shows now, not at the real run
-            return Outcome(path, bundle.platform, "planned")
+            sends = would_send(bundle, privacy)
+            return Outcome(
+                path, bundle.platform, "planned", sends=sends, login=login_found(bundle.platform, account)
+            )
         with records.publish_lock(work, bundle.post_id, bundle.platform, account) as locked:
             return _send(bundle, work, profiles[bundle.platform], account, privacy, retry, locked)
 
@@ -118,6 +123,46 @@ def _send(bundle: Bundle, work: Path, profile: Profile, account, privacy, retry,
     return Outcome(path, bundle.platform, "published", result.remote_id, result.url)
 
 
+# What each API is sent as privacy when --privacy is not given (tiktok.choose_privacy,
+# youtube.publish); Instagram's Reels go out under the account's own setting.
+DEFAULT_PRIVACY = {
+    "tiktok": "SELF_ONLY, if the creator is offered it",
+    "shorts": "private",
+    "reels": "the account's own",
+}
+
+
+def would_send(bundle: Bundle, privacy: str | None) -> list[str]:
+    """What a real run would send, as lines: the files, the texts and the privacy."""
+    lines = [f"{bundle.kind}: " + ", ".join(f"{m.name} ({_size(m)})" for m in bundle.media)]
+    if bundle.title:
+        lines.append(f"title: {bundle.title}")
+    first = bundle.caption.splitlines()[0] if bundle.caption else ""
+    more = "…" if len(first) > 60 or first != bundle.caption else ""
+    lines.append(f"caption: {first[:60]}{more} ({len(bundle.caption):,} characters)")
+    lines.append(f"privacy: {privacy or DEFAULT_PRIVACY.get(bundle.platform, 'the platform default')}")
+    return lines
+
+
+def _size(file: Path) -> str:
+    try:
+        return f"{file.stat().st_size:,} bytes"
+    except OSError:
+        return "missing"
+
+
+def login_found(platform: str, account: str) -> str:
+    """Whether a real run would find a login; a dry run never needs one, nor a keyring."""
+    try:
+        load_tokens(platform, account)
+    except UsageError:  # no usable keyring on this machine
+        needs = f"a real run needs one: see {doc_ref('auth', COMMANDS)}"
+        return f"not found: this machine has no usable keyring ({needs})"
+    except PublishError as exc:
+        return f"not found ({exc.what}; {exc.hint})"
+    return f"found for {platform} as {account!r}"
+
+
 UNCONFIRMED = (
     "an earlier run sent this post and did not hear back; look for it on the account, and only if it "
     "is not there run publish again with --retry-unconfirmed"
@@ -156,7 +201,8 @@ def render(outcome: Outcome) -> list[str]:
             f"    hint: {outcome.hint}",
         ]
     if outcome.status == "planned":
-        return [f"· {where}: would publish (dry run)"]
+        details = [*outcome.sends, *([f"login: {outcome.login}"] if outcome.login else [])]
+        return [f"· {where}: would publish (dry run)"] + [f"    {line}" for line in details]
     if outcome.status == "manual":
         return [f"✋ {where}: {outcome.hint}; upload it by hand:"] + [
             f"    {i}. {s}" for i, s in enumerate(outcome.steps, 1)

@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 
+import keyring
 import pytest
 
 from tests.publish.conftest import file_entry, files_under, find_secrets, rewrite_text, write_manifest
@@ -300,3 +301,53 @@ def test_parts_of_a_split_post_are_recorded_apart(tmp_path):
         (bundle / "manifest.json").write_text(_json.dumps(manifest), encoding="utf-8")
         ids.append(read_bundle(bundle).post_id)
     assert ids == ["p#1/2", "p#2/2"]
+
+
+@pytest.fixture
+def no_keyring():
+    """keyring's fail backend, as on a server with no Secret Service: every call raises."""
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+def test_dry_run_needs_no_keyring_and_shows_what_would_be_sent(run, api, exported, no_keyring):
+    bundle = exported / "cats" / "tiktok"
+    result = run("publish", bundle, exported / "cats" / "shorts", "--dry-run")
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert lines[0] == f"· {bundle} [tiktok]: would publish (dry run)"
+    size = (bundle / "01.mp4").stat().st_size
+    assert f"    video: 01.mp4 ({size:,} bytes)" in lines
+    caption = (bundle / "caption.txt").read_text(encoding="utf-8").rstrip("\n")
+    assert any(line.startswith(f"    caption: {caption.splitlines()[0][:30]}") for line in lines)
+    assert f"({len(caption):,} characters)" in result.out
+    assert "    privacy: private" in lines  # shorts' default
+    assert "    login: not found: this machine has no usable keyring" in result.out
+    assert "docs/commands.md#auth" in result.out
+    assert api.requests == [] and not (bundle / "publish.json").exists()
+    # --json carries the same, as keys added to each bundle's entry
+    doc = run("publish", bundle, "--dry-run", "--json").json()
+    [row] = doc["bundles"]
+    assert doc["ok"] and row["status"] == "planned" and row["login"].startswith("not found")
+    assert row["sends"][0] == f"video: 01.mp4 ({size:,} bytes)"
+    # a real run still refuses, saying how to get a keyring
+    real = run("publish", bundle)
+    assert real.code == 1 and "no usable system keyring" in real.out
+
+
+def test_dry_run_says_whether_a_login_is_stored(run, api, login, exported, memory_keyring):
+    bundle = exported / "cats" / "tiktok"
+    missing = run("publish", bundle, "--dry-run")
+    assert missing.code == 0
+    assert (
+        "login: not found (not logged in to tiktok as 'default'; run: repost auth login tiktok" in missing.out
+    )
+    tiktok_login(api, login)
+    found = run("publish", bundle, "--dry-run", "--privacy", "PUBLIC_TO_EVERYONE")
+    assert "    login: found for tiktok as 'default'" in found.out.splitlines()
+    assert "    privacy: PUBLIC_TO_EVERYONE" in found.out.splitlines()
+    assert api.requests == []
