@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 import repost
+from repost.cli_platforms import PlatformsGroup, ToOption, platform_name
 from repost.errors import ExitStatus, ProfileError, RepostError
 from repost.platform_names import resolve_platform, unknown_hint
 from repost.profiles import load_profiles
@@ -79,8 +80,9 @@ def _lang_option(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _bundle_options(f):
-    """What a bundle holds and how it is made: options export and migrate share."""
+def _bundle_options(f, force: bool = True):
+    """What a bundle holds and how it is made: options export and migrate (and check, without
+    --force) share."""
     options = [
         click.option(
             "--fit",
@@ -88,7 +90,10 @@ def _bundle_options(f):
             default=None,
             help="How to reframe media of another aspect (default: each profile's).",
         ),
-        click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date."),
+        *(
+            [click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date.")]
+            * force
+        ),
         click.option(
             "--split",
             is_flag=True,
@@ -123,47 +128,7 @@ def _bundle_options(f):
     return f
 
 
-def _known_platforms() -> str:
-    """The platforms of the profiles found (built-in and the user's), for --help."""
-    try:
-        found = load_profiles()
-    except RepostError:
-        return "(the profiles cannot be read: run `repost profiles` to see why)"
-    return "; ".join(f"{p.id} ({p.name})" for p in found.values())
-
-
-class _Group(click.Group):
-    """The top help ends with the platform ids of the loaded profiles, never a list kept by hand."""
-
-    def format_help_text(self, ctx, formatter) -> None:
-        super().format_help_text(ctx, formatter)
-        with formatter.section("Platforms"):
-            formatter.write_text(
-                f"{_known_platforms()}. Names are matched case-insensitively, aliases too"
-                " (xiaohongshu, instagram, youtube...): `repost profiles` lists them."
-            )
-
-
-class _ToOption(click.Option):
-    """--to, with the platform ids of the loaded profiles in its help."""
-
-    def get_help_record(self, ctx):
-        record = super().get_help_record(ctx)
-        if record is None:
-            return None
-        ids = ", ".join(load_profiles()) if _profiles_readable() else "see repost profiles"
-        return record[0], f"{record[1]} ({ids})"
-
-
-def _profiles_readable() -> bool:
-    try:
-        load_profiles()
-    except RepostError:
-        return False
-    return True
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PlatformsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(repost.__version__, prog_name="repost")
 @click.option("--debug", is_flag=True, help="Show tracebacks and log ffmpeg command lines.")
 def cli(debug: bool) -> None:
@@ -180,7 +145,7 @@ def _load(profile_dirs, upload_path):
 @cli.command()
 @click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--to", "to", cls=_ToOption, required=True, help="Platform ids or names, comma-separated, or 'all'."
+    "--to", "to", cls=ToOption, required=True, help="Platform ids or names, comma-separated, or 'all'."
 )
 @click.option(
     "--out",
@@ -211,9 +176,9 @@ def export(posts, to, out, jobs, dry_run, as_json, preview, profile_dirs, upload
 
 @cli.command()
 @click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--to", "to", cls=_ToOption, default="all", show_default=True, help="Platforms to check for.")
+@click.option("--to", "to", cls=ToOption, default="all", show_default=True, help="Platforms to check for.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@_bundle_options
+@(lambda f: _bundle_options(f, force=False))
 @_profile_options
 def check(posts, to, as_json, profile_dirs, upload_path, **bundle):
     """Check POST... (post.yaml, post folders, folders of them): every problem, each platform's
@@ -258,7 +223,7 @@ def preview(folder, jobs, profile_dirs, upload_path):
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(
-    "--to", "to", cls=_ToOption, required=True, help="Platform ids or names, comma-separated, or 'all'."
+    "--to", "to", cls=ToOption, required=True, help="Platform ids or names, comma-separated, or 'all'."
 )
 @click.option(
     "--out",
@@ -327,7 +292,7 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--profile", "profile_id", default=None, help="Check against this platform id.")
+@click.option("--profile", "profile_id", default=None, help="Check against this platform (id or name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @_profile_options
 def validate(paths, profile_id, as_json, profile_dirs, upload_path):
@@ -405,17 +370,8 @@ def auth():
     """Log in to a platform's posting API; tokens are kept in the system keyring only."""
 
 
-def _platform_name(ctx, param, value):
-    """A platform id or alias ("instagram", "YouTube") -> the id."""
-    found = load_profiles()
-    pid = resolve_platform(found, value)
-    if pid is None:
-        raise click.BadParameter(f"unknown platform {value!r}; {unknown_hint(found, [value])}")
-    return pid
-
-
 @auth.command("login")
-@click.argument("platform", callback=_platform_name)
+@click.argument("platform", callback=platform_name)
 @click.option("--account", default="default", show_default=True, help="A name for this login.")
 @click.option("--token-stdin", is_flag=True, help="Read the access token, or the token JSON, from stdin.")
 @click.option("--oauth", "oauth_flow", is_flag=True, help="Log in in the browser (redirect to 127.0.0.1).")
@@ -448,7 +404,7 @@ def auth_list():
 
 
 @auth.command("logout")
-@click.argument("platform", callback=_platform_name)
+@click.argument("platform", callback=platform_name)
 @click.option("--account", default="default", show_default=True)
 def auth_logout(platform, account):
     """Delete a login from the keyring."""

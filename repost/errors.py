@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 
 class ExitStatus(enum.IntEnum):
-    """Exit codes of the command line (DESIGN.md, "Exit status")."""
+    """Exit codes of the command line (docs/commands.md, "Exit status")."""
 
     OK = 0
     FAILED = 1  # some checks failed or some posts failed, the rest still done

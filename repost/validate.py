@@ -72,7 +72,8 @@ def validate_paths(paths, profiles: Mapping[str, Profile], profile_id: str | Non
                 raise InputError(
                     "no bundle here (no manifest.json)",
                     path,
-                    hint="PATH is a bundle, a folder of bundles, or a media file with --profile",
+                    hint="PATH is a bundle, a folder of bundles, or a media file with --profile: "
+                    "see docs/commands.md#validate",
                 )
             reports += [validate_bundle(b, profiles, profile_id) for b in bundles]
         else:
@@ -213,7 +214,7 @@ def _check_text_files(bundle: Path, profile: Profile, kind: str, findings: list[
 
 
 def reports_json(reports: list[Report]) -> str:
-    """``{"ok", "bundles": [...]}`` exactly as DESIGN.md gives it."""
+    """``{"ok", "bundles": [...]}`` exactly as docs/bundles.md gives it."""
     return json.dumps(
         {"ok": all(r.ok for r in reports), "bundles": [r.to_dict() for r in reports]},
         indent=2,

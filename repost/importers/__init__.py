@@ -32,7 +32,7 @@ def detect_source(path: str | Path) -> tuple[str, Path]:
         path,
         hint="SOURCE is a folder of post folders, a yt-dlp folder (*.info.json beside the media), "
         "a TikTok export (user_data_tiktok.json or user_data.json) or an Instagram export folder; "
-        "an export's ZIP as downloaded is taken too",
+        "an export's ZIP as downloaded is taken too (docs/commands.md#migrate)",
     )
 
 

@@ -80,7 +80,7 @@ def plan_bundles(
     """The bundles of one post for one platform: usually one. With ``--split`` a video over the
     maximum becomes one bundle per part, and a carousel over the platform's photo cap becomes
     numbered posts (``--carousel split``, the default) or keeps its first photos (``truncate``).
-    Each part is its own bundle ``<post-id>-part<i>`` (DESIGN's layout holds: one video or one
+    Each part is its own bundle ``<post-id>-part<i>`` (docs/bundles.md's layout holds: one video or one
     carousel and one caption per bundle, as each part is uploaded as its own post)."""
     options = dict(options or {})
     over = post.for_platform(profile.id)

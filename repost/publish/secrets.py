@@ -124,7 +124,7 @@ NO_BACKEND_HINT = (
     "macOS Keychain and Windows Credential Locker work as they are; on a machine with no desktop session, "
     "run inside dbus-run-session after `gnome-keyring-daemon --unlock`); repost never falls back to a "
     "plain-text file. To keep tokens in a file on purpose, pip install keyrings.alt, configure it "
-    f"(PYTHON_KEYRING_BACKEND) and set {ALLOW_FILE_KEYRING}=1"
+    f"(PYTHON_KEYRING_BACKEND) and set {ALLOW_FILE_KEYRING}=1 (docs/commands.md#auth)"
 )
 
 
