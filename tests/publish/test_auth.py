@@ -44,6 +44,15 @@ def test_login_list_logout(run, login, memory_keyring):
     assert "No logins" in run("auth", "list").out
 
 
+def test_login_and_logout_take_platform_names(run, login, memory_keyring):
+    assert login("TikTok", "tt-pasted-token-abcdef").code == 0
+    assert login("Instagram", "ig-token-abcdef", "--user-id", "1784").code == 0
+    assert {k[1] for k in memory_keyring.store} == {"tiktok:default", "reels:default", "_accounts"}
+    assert "Logged out of reels" in run("auth", "logout", "IG").out
+    wrong = login("tiktk", "tt-token-abcdef")
+    assert wrong.code == 2 and "did you mean 'tiktok'?" in wrong.err
+
+
 def test_reels_login_needs_the_account_id(login, memory_keyring):
     result = login("reels", "ig-token-abcdef")
     assert result.code == 2 and "--user-id" in result.err
