@@ -222,7 +222,7 @@ def record(fields: Mapping[str, Spec], *, required: tuple[str, ...] = ()) -> Spe
 
 
 def _closest(key: object, fields: Mapping[str, Spec]) -> str:
-    """ "did you mean 'caption'?" for a near miss (difflib), else the keys there are."""
+    """For an unknown key: "did you mean 'caption'?" on a near miss (difflib), else the known keys."""
     close = difflib.get_close_matches(str(key).casefold(), list(fields), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(fields)}"
 
