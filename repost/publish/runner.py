@@ -134,7 +134,7 @@ DEFAULT_PRIVACY = {
 
 def would_send(bundle: Bundle, privacy: str | None) -> list[str]:
     """What a real run would send, as lines: the files, the texts and the privacy."""
-    lines = [f"{bundle.kind}: " + ", ".join(f"{m.name} ({_size(m)})" for m in bundle.media)]
+    lines = [f"{bundle.kind}: " + ", ".join(f"{m.name} ({m.size:,} bytes)" for m in bundle.media)]
     if bundle.title:
         lines.append(f"title: {bundle.title}")
     first = bundle.caption.splitlines()[0] if bundle.caption else ""
@@ -142,13 +142,6 @@ def would_send(bundle: Bundle, privacy: str | None) -> list[str]:
     lines.append(f"caption: {first[:60]}{more} ({len(bundle.caption):,} characters)")
     lines.append(f"privacy: {privacy or DEFAULT_PRIVACY.get(bundle.platform, 'the platform default')}")
     return lines
-
-
-def _size(file: Path) -> str:
-    try:
-        return f"{file.stat().st_size:,} bytes"
-    except OSError:
-        return "missing"
 
 
 def login_found(platform: str, account: str) -> str:
