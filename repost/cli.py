@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 import repost
-from repost.cli_platforms import PlatformsGroup, ToOption, platform_name
+from repost.cli_platforms import PlatformsGroup, ToOption, platform_name, platform_or_engine
 from repost.errors import ExitStatus, ProfileError, RepostError
 from repost.platform_names import resolve_platform, unknown_hint
 from repost.profiles import load_profiles
@@ -371,7 +371,7 @@ def auth():
 
 
 @auth.command("login")
-@click.argument("platform", callback=platform_name)
+@click.argument("platform", callback=platform_or_engine)
 @click.option("--account", default="default", show_default=True, help="A name for this login.")
 @click.option("--token-stdin", is_flag=True, help="Read the access token, or the token JSON, from stdin.")
 @click.option("--oauth", "oauth_flow", is_flag=True, help="Log in in the browser (redirect to 127.0.0.1).")
@@ -379,7 +379,8 @@ def auth():
 @click.option("--user-id", help="Instagram: the professional account's id.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Loopback port for --oauth (0: any).")
 def auth_login(platform, account, token_stdin, oauth_flow, client_id, user_id, port):
-    """Store a login for PLATFORM. The client secret, if any, comes from REPOST_CLIENT_SECRET."""
+    """Store a login for PLATFORM (or a translation engine's API key: deepl, libretranslate,
+    with --token-stdin). The client secret, if any, comes from REPOST_CLIENT_SECRET."""
     import os
 
     from repost.publish.auth_commands import login
@@ -414,6 +415,36 @@ def auth_logout(platform, account):
         click.echo(f"Logged out of {platform} ({account!r}).")
     else:
         click.echo(f"No login for {platform} as {account!r}.")
+
+
+@cli.command()
+@click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--to", "targets", required=True, help="Languages to draft: zh, or zh,en,...")
+@click.option(
+    "--engine", type=click.Choice(["deepl", "libretranslate", "argos"]), default="deepl", show_default=True
+)
+@click.option(
+    "--engine-url", help="The engine's server: a LibreTranslate instance, or another DeepL API address."
+)
+@click.option("--account", default="default", show_default=True, help="Which stored API key to use.")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder whose .repost/ keeps the cache.")
+@click.option(
+    "--approve", is_flag=True, help="Mark the drafts in --to's languages as reviewed; translate nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def translate(posts, targets, engine, engine_url, account, out, approve, as_json):
+    """Draft machine translations of POST...'s title, caption and alt texts into its post.yaml
+    (translations: LANG, marked as drafts until approved); a person's own text is never replaced."""
+    from repost.translate.run import translate_posts
+
+    langs = [t.strip() for t in targets.split(",") if t.strip()]
+    results = translate_posts(posts, langs, engine, engine_url, account, out, approve=approve)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            click.echo(r.describe())
+    sys.exit(ExitStatus.OK if all(r.ok for r in results) else ExitStatus.FAILED)
 
 
 @cli.command()

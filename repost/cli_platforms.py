@@ -52,3 +52,13 @@ def platform_name(ctx, param, value):
     if pid is None:
         raise click.BadParameter(f"unknown platform {value!r}; {unknown_hint(found, [value])}")
     return pid
+
+
+def platform_or_engine(ctx, param, value):
+    """`auth login`'s target: a platform (id or alias), or a translation engine whose API key
+    the keyring keeps (deepl, libretranslate)."""
+    from repost.translate.engines import KEYED
+
+    if value.strip().casefold() in KEYED:
+        return value.strip().casefold()
+    return platform_name(ctx, param, value)

@@ -8,7 +8,8 @@
     ├── MediaError              exit 2   a media file that cannot be probed, or ffmpeg failed
     ├── BundleError             exit 1   one bundle could not be made (the rest go on)
     │   └── DoesNotFitError     exit 1   media would need changes this build cannot make
-    └── PublishError            exit 1   a platform API refused or failed
+    ├── PublishError            exit 1   a platform API refused or failed
+    └── TranslateError          exit 1   a translation engine refused or failed (that post fails)
 
 Library code raises these and never prints or exits; ``repost.cli.main`` is the one place that
 turns them into ``Error: what [where]``, a hint and an exit code.
@@ -102,5 +103,12 @@ class DoesNotFitError(BundleError):
 
 class PublishError(RepostError):
     """A platform API refused or failed."""
+
+    exit_status = ExitStatus.FAILED
+
+
+class TranslateError(RepostError):
+    """A translation engine that refused or failed (bad key, quota, text too long, no network,
+    no language package): the post it was translating is left as it was."""
 
     exit_status = ExitStatus.FAILED

@@ -36,8 +36,20 @@ class Cover:
 
 @dataclass(frozen=True)
 class Translation:
+    """A post's text in another language. ``alt`` follows the media's order (None where a
+    photo has none); ``machine`` marks a machine draft not yet reviewed by a person:
+    {engine, date, fields} (``repost translate``; the person removes it, or --approve does)."""
+
     title: str | None = None
     caption: str | None = None
+    alt: tuple[str | None, ...] = ()
+    machine: Mapping[str, Any] | None = None
+
+    def machine_fields(self) -> tuple[str, ...]:
+        """The fields of this translation that are an unreviewed machine draft."""
+        if not self.machine:
+            return ()
+        return tuple(self.machine.get("fields") or ("title", "caption", "alt"))
 
 
 def _frozen_map(value: Mapping | None = None) -> Mapping:
@@ -91,7 +103,19 @@ _COVER = s.one_of(
     s.record({"time": s.number(minimum=0)}, required=("time",)),
     describe="a path or {time: seconds}",
 )
-_TRANSLATIONS = s.map_of(s.text(nonempty=True), s.record({"title": s.text(), "caption": s.text()}))
+_OPTIONAL_TEXT = s.one_of(s.text(), s.nothing(), describe="text or nothing (null)")
+_MACHINE = s.record(
+    {
+        "engine": s.text(nonempty=True),
+        "date": s.date(),
+        "fields": s.list_of(s.text(choices=("title", "caption", "alt"))),
+    },
+    required=("engine",),
+)
+_TRANSLATIONS = s.map_of(
+    s.text(nonempty=True),
+    s.record({"title": s.text(), "caption": s.text(), "alt": s.list_of(_OPTIONAL_TEXT), "machine": _MACHINE}),
+)
 _SOURCE = s.one_of(
     s.text(),
     s.map_of(s.text(), lambda v, p, pr: v),
@@ -194,13 +218,22 @@ def _build_fields(data: Mapping, base: Path) -> dict[str, Any]:
         elif key == "cover":
             value = Cover(path=base / value) if isinstance(value, str) else Cover(time_s=float(value["time"]))
         elif key == "translations":
-            value = _frozen_map({k: Translation(**v) for k, v in value.items()})
+            value = _frozen_map({k: _build_translation(v) for k, v in value.items()})
         elif key == "caption":
             value = value or ""
         elif key == "audio":
             value = base / value
         out[key] = value
     return out
+
+
+def _build_translation(value: Mapping) -> Translation:
+    fields = dict(value)
+    if "alt" in fields:
+        fields["alt"] = tuple(a or None for a in fields["alt"])
+    if "machine" in fields:
+        fields["machine"] = _frozen_map(fields["machine"])
+    return Translation(**fields)
 
 
 def _build_mentions(value) -> Mapping[str, Mapping[str, str]]:

@@ -169,6 +169,19 @@ def timestamp() -> Spec:
     return check
 
 
+def nothing() -> Spec:
+    """Only YAML's null (an empty value), read as the empty text ("": a spec's None means
+    "failed")."""
+
+    def check(value, path, problems):
+        if value is not None:
+            problems.add(path, f"must be empty, not {type_name(value)}")
+            return None
+        return ""
+
+    return check
+
+
 def aspect() -> Spec:
     return text(pattern=ASPECT_RE)
 

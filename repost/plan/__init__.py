@@ -126,6 +126,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     # --fit wins over post.yaml's fit: (per post or per platform), which wins over the profile's;
     # photos, slideshows and covers read it here, as the video planner does.
     options["fit"] = options.get("fit") or post.fit
+    media_order = [item.alt for item in post.media]  # translated alt texts follow the whole post's order
     part = options.get("part")
     if part:
         post = _part_post(post, part[0], part[1])
@@ -163,8 +164,8 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
             plan_photo_cover(
                 post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers
             )
-    steps = _with_alt(steps, post)
     texts = compose_texts(written, profile, kind, options)
+    steps = _with_alt(steps, post, texts.lang, media_order)
     changes += texts.changes
     warnings += texts.warnings
     return BundlePlan(
@@ -229,9 +230,12 @@ def _plan_carousel(
     return plans
 
 
-def _with_alt(steps: list[Step], post: Post) -> list[Step]:
-    """Each photo or video step carries its media item's alt text (for the manifest and preview)."""
-    alts = {item.path: item.alt for item in post.media if item.alt}
+def _with_alt(steps: list[Step], post: Post, lang: str | None, media_order: list) -> list[Step]:
+    """Each photo or video step carries its media item's alt text (for the manifest and
+    preview), in the language of the bundle's texts where the post has it translated."""
+    tr = post.translations.get(lang) if lang else None
+    translated = dict(zip(media_order, tr.alt, strict=False)) if tr is not None else {}
+    alts = {item.path: translated.get(item.alt) or item.alt for item in post.media if item.alt}
     return [
         dataclasses.replace(s, alt=alts[s.source]) if s.role != "cover" and s.source in alts else s
         for s in steps

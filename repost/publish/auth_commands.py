@@ -14,6 +14,7 @@ from repost.publish.secrets import (
     remember_secret,
     save_tokens,
 )
+from repost.translate.engines import KEYED as TRANSLATION_ENGINES
 
 
 def login(
@@ -28,7 +29,10 @@ def login(
     port=0,
     echo=print,
 ) -> Tokens:
-    """Store tokens for one account: pasted (stdin) or from the authorization-code flow."""
+    """Store tokens for one account: pasted (stdin) or from the authorization-code flow; for a
+    translation engine, its API key (stdin only)."""
+    if platform in TRANSLATION_ENGINES:
+        return _login_engine(platform, account, stdin_text)
     oauth.check_platform(platform)
     if oauth_flow == (stdin_text is not None):
         raise UsageError("choose one way to log in: --token-stdin or --oauth")
@@ -51,6 +55,20 @@ def login(
     if platform == "reels" and not tokens.user_id:
         raise UsageError("Instagram needs the professional account's id", hint="add --user-id IG_USER_ID")
     save_tokens(platform, account, tokens)
+    return tokens
+
+
+def _login_engine(engine: str, account: str, stdin_text: str | None) -> Tokens:
+    if stdin_text is None:
+        raise UsageError(f"{engine} takes its API key from standard input", hint="add --token-stdin")
+    key = stdin_text.strip().splitlines()[0].strip() if stdin_text.strip() else ""
+    if not key:
+        raise UsageError(
+            "no API key on standard input", hint=f"echo KEY | repost auth login {engine} --token-stdin"
+        )
+    remember_secret(key)
+    tokens = Tokens(access_token=key)
+    save_tokens(engine, account, tokens)
     return tokens
 
 

@@ -44,6 +44,7 @@ class BundleTexts:
     warnings: tuple[str, ...] = ()
     comment: str | None = None  # hashtags over the limit, for a first comment (--overflow comment)
     lang: str | None = None
+    machine: tuple = ()  # the unreviewed machine drafts this text uses: ({lang, engine, date, fields},)
 
     def to_dict(self) -> dict:
         out = {
@@ -56,6 +57,8 @@ class BundleTexts:
             out["comment"] = self.comment
         if self.lang is not None:
             out["lang"] = self.lang
+        if self.machine:
+            out["machine_translation"] = [dict(m) for m in self.machine]
         return out
 
 
@@ -100,7 +103,16 @@ def compose_texts(post: Post, profile: Profile, kind: str, options: Mapping | No
         texts = _with(texts, warnings=(*texts.warnings, extra))
     elif choice.secondary is not None:
         texts = _with(texts, changes=(*texts.changes, _bilingual_note(parts)))
-    return _with(texts, warnings=(*choice.warnings, *texts.warnings))
+    machine = tuple(p.machine for p in parts if p.machine)
+    drafts = [_draft_warning(m) for m in machine]
+    return _with(texts, warnings=(*choice.warnings, *texts.warnings, *drafts), machine=machine)
+
+
+def _draft_warning(m: Mapping) -> str:
+    return (
+        f"the {m['lang']} {', '.join(m['fields'])} are machine-translated ({m['engine']}, {m['date']}), "
+        f"not reviewed: read them before posting, then mark them reviewed (repost translate --approve)"
+    )
 
 
 def _bilingual_note(parts: list[LangText]) -> str:

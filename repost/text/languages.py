@@ -13,11 +13,13 @@ EVERY_PLATFORM = "*"
 
 @dataclass(frozen=True)
 class LangText:
-    """A title and caption in one language (``lang`` None when the post does not say)."""
+    """A title and caption in one language (``lang`` None when the post does not say);
+    ``machine`` says which of them (and the alt texts) are an unreviewed machine draft."""
 
     lang: str | None
     title: str | None
     caption: str
+    machine: Mapping | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,24 @@ def _texts(post: Post, platform_id: str) -> dict[str | None, LangText]:
             # A field the translation lacks comes from the post's own text; title: "" set for
             # this platform (no title here) holds in every language.
             title = here.title if "title" in over or not tr.title else tr.title
-            texts[lang] = LangText(lang, title, tr.caption or here.caption or "")
+            used = [
+                f for f, on in (("title", title is tr.title), ("caption", tr.caption), ("alt", tr.alt)) if on
+            ]
+            texts[lang] = LangText(lang, title, tr.caption or here.caption or "", _machine(lang, tr, used))
     return texts
+
+
+def _machine(lang: str, tr, used: list[str]) -> dict | None:
+    """The draft mark of the fields this text takes from a machine translation, if any."""
+    fields = [f for f in used if f in tr.machine_fields()]
+    if not fields:
+        return None
+    return {
+        "lang": lang,
+        "engine": tr.machine.get("engine"),
+        "date": str(tr.machine.get("date") or ""),
+        "fields": fields,
+    }
 
 
 def choose_texts(post: Post, profile: Profile, cli: Mapping[str, str], bilingual: bool) -> Choice:
