@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self):  # noqa: N802 (http.server's name)
+    def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         doc = json.loads(self.rfile.read(length) or b"{}")
         self.state.requests.append((self.path, doc))

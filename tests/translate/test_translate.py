@@ -175,7 +175,8 @@ def test_deepl_errors_fail_the_post_and_leave_it_alone(
 
 def test_deepl_without_a_key_says_how_to_store_one(run, keys, post, engine_server):
     res = run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
-    assert res.code == 2 and "repost auth login deepl --token-stdin" in res.err and "no deepl API key" in res.err
+    assert res.code == 2 and "no deepl API key" in res.err
+    assert "repost auth login deepl --token-stdin" in res.err
 
 
 @pytest.mark.parametrize(
