@@ -21,6 +21,7 @@ from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.render import can_share_decode
 from repost.plan import BundlePlan, safe_id
 from repost.publish.records import carry_publish_json
+from repost.text.hashtags import hashtags_file
 
 MANIFEST = "manifest.json"
 WORK_DIR = ".repost"
@@ -359,7 +360,7 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
     writes = [("caption.txt", texts.caption)]
     if texts.title is not None:
         writes.append(("title.txt", texts.title))
-    writes.append(("hashtags.txt", "\n".join(texts.hashtags)))
+    writes.append(("hashtags.txt", hashtags_file(texts.hashtags, [t["topic"] for t in texts.suggested])))
     if texts.comment is not None:
         writes.append(("comment.txt", texts.comment))  # hashtags over the limit (--overflow comment)
     for name, value in writes:

@@ -431,14 +431,22 @@ def auth_logout(platform, account):
 @click.option(
     "--approve", is_flag=True, help="Mark the drafts in --to's languages as reviewed; translate nothing."
 )
+@click.option(
+    "--topics",
+    "topics_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Your own topic names for recurring hashtags (default: topics.yaml in repost's config folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def translate(posts, targets, engine, engine_url, account, out, approve, as_json):
+def translate(posts, targets, engine, engine_url, account, out, approve, topics_file, as_json):
     """Draft machine translations of POST...'s title, caption and alt texts into its post.yaml
     (translations: LANG, marked as drafts until approved); a person's own text is never replaced."""
     from repost.translate.run import translate_posts
 
     langs = [t.strip() for t in targets.split(",") if t.strip()]
-    results = translate_posts(posts, langs, engine, engine_url, account, out, approve=approve)
+    results = translate_posts(
+        posts, langs, engine, engine_url, account, out, approve=approve, topics_file=topics_file
+    )
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
     else:

@@ -16,6 +16,7 @@ from repost.errors import InputError, PostError
 
 POST_FILE_NAMES = ("post.yaml", "post.yml")
 FITS = ("crop", "pad", "blur")
+TRANSLATED_FIELDS = ("title", "caption", "alt", "hashtags")
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,14 @@ class Translation:
     title: str | None = None
     caption: str | None = None
     alt: tuple[str | None, ...] = ()
+    hashtags: tuple[str | None, ...] = ()  # topics in this language, in the order of the post's hashtags
     machine: Mapping[str, Any] | None = None
 
     def machine_fields(self) -> tuple[str, ...]:
         """The fields of this translation that are an unreviewed machine draft."""
         if not self.machine:
             return ()
-        return tuple(self.machine.get("fields") or ("title", "caption", "alt"))
+        return tuple(self.machine.get("fields") or TRANSLATED_FIELDS)
 
 
 def _frozen_map(value: Mapping | None = None) -> Mapping:
@@ -108,13 +110,21 @@ _MACHINE = s.record(
     {
         "engine": s.text(nonempty=True),
         "date": s.date(),
-        "fields": s.list_of(s.text(choices=("title", "caption", "alt"))),
+        "fields": s.list_of(s.text(choices=TRANSLATED_FIELDS)),
     },
     required=("engine",),
 )
 _TRANSLATIONS = s.map_of(
     s.text(nonempty=True),
-    s.record({"title": s.text(), "caption": s.text(), "alt": s.list_of(_OPTIONAL_TEXT), "machine": _MACHINE}),
+    s.record(
+        {
+            "title": s.text(),
+            "caption": s.text(),
+            "alt": s.list_of(_OPTIONAL_TEXT),
+            "hashtags": s.list_of(_OPTIONAL_TEXT),
+            "machine": _MACHINE,
+        }
+    ),
 )
 _SOURCE = s.one_of(
     s.text(),
@@ -229,8 +239,9 @@ def _build_fields(data: Mapping, base: Path) -> dict[str, Any]:
 
 def _build_translation(value: Mapping) -> Translation:
     fields = dict(value)
-    if "alt" in fields:
-        fields["alt"] = tuple(a or None for a in fields["alt"])
+    for key in ("alt", "hashtags"):
+        if key in fields:
+            fields[key] = tuple(a or None for a in fields[key])
     if "machine" in fields:
         fields["machine"] = _frozen_map(fields["machine"])
     return Translation(**fields)

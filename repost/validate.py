@@ -14,6 +14,7 @@ from repost.media.probe import probe_media
 from repost.profiles import Profile, aspect_name
 from repost.rules import Finding, aspect_matches, check_image_count, check_media
 from repost.text.check import check_texts
+from repost.text.hashtags import read_hashtags_file
 
 # Files a bundle may hold beyond its manifest's list: publishing records its result here.
 UNLISTED_OK = {MANIFEST, "publish.json"}
@@ -208,7 +209,7 @@ def _check_text_files(bundle: Path, profile: Profile, kind: str, findings: list[
         caption = ""
     title = _read_text(bundle, "title.txt", findings)
     tags_text = _read_text(bundle, "hashtags.txt", findings) or ""
-    hashtags = [t.strip().lstrip("#") for t in tags_text.split("\n") if t.strip()]
+    hashtags, _suggested = read_hashtags_file(tags_text)
     findings += check_texts(profile, caption, title, hashtags, kind)
     _read_text(bundle, "comment.txt", findings)  # a first comment (--overflow comment): UTF-8, LF
 

@@ -22,7 +22,7 @@ from repost.text.hashtags import (
     split_trailing_tags,
     tag_block,
 )
-from repost.text.languages import LangText, choose_texts
+from repost.text.languages import LangText, choose_texts, match_lang
 from repost.text.mentions import limit_mentions, map_mentions
 from repost.text.tags import dedupe_tags, find_hashtags, find_mentions
 from repost.text.titles import compose_title, with_title_line
@@ -45,6 +45,7 @@ class BundleTexts:
     comment: str | None = None  # hashtags over the limit, for a first comment (--overflow comment)
     lang: str | None = None
     machine: tuple = ()  # the unreviewed machine drafts this text uses: ({lang, engine, date, fields},)
+    suggested: tuple = ()  # topics in the platform's language for the tags: ({topic, for, lang, machine},)
 
     def to_dict(self) -> dict:
         out = {
@@ -59,6 +60,8 @@ class BundleTexts:
             out["lang"] = self.lang
         if self.machine:
             out["machine_translation"] = [dict(m) for m in self.machine]
+        if self.suggested:
+            out["suggested_topics"] = [dict(t) for t in self.suggested]
         return out
 
 
@@ -105,7 +108,40 @@ def compose_texts(post: Post, profile: Profile, kind: str, options: Mapping | No
         texts = _with(texts, changes=(*texts.changes, _bilingual_note(parts)))
     machine = tuple(p.machine for p in parts if p.machine)
     drafts = [_draft_warning(m) for m in machine]
-    return _with(texts, warnings=(*choice.warnings, *texts.warnings, *drafts), machine=machine)
+    suggested = suggest_topics(post, profile, texts.hashtags)
+    if suggested:
+        drafts.append(_suggestion_note(suggested))
+    return _with(
+        texts, warnings=(*choice.warnings, *texts.warnings, *drafts), machine=machine, suggested=suggested
+    )
+
+
+def suggest_topics(post: Post, profile: Profile, tags) -> tuple:
+    """Topics in the platform's first language for the bundle's tags, where the post is in
+    another language and its translation into that one gives them."""
+    first = (profile.text.languages or (None,))[0]
+    if first is None or (post.lang and match_lang(first, [post.lang])):
+        return ()
+    lang = match_lang(first, list(post.translations))
+    tr = post.translations.get(lang) if lang else None
+    if tr is None or not tr.hashtags:
+        return ()
+    by_tag = {t.casefold(): topic for t, topic in zip(post.hashtags, tr.hashtags, strict=False) if topic}
+    machine = "hashtags" in tr.machine_fields()
+    out: list[dict] = []
+    taken = {t.casefold() for t in tags}  # a topic the bundle already has as a tag is no news
+    for tag in tags:
+        topic = by_tag.get(tag.casefold())
+        if topic and topic.casefold() not in taken and all(o["topic"] != topic for o in out):
+            out.append({"topic": topic, "for": tag, "lang": lang, "machine": machine})
+    return tuple(out)
+
+
+def _suggestion_note(suggested: tuple) -> str:
+    lang = suggested[0]["lang"]
+    how = "machine-translated, not reviewed" if any(t["machine"] for t in suggested) else "from your topics"
+    n = len(suggested)
+    return f"hashtags.txt suggests {n} {lang} topic(s) for the tags ({how}): add those that fit in the app"
 
 
 def _draft_warning(m: Mapping) -> str:

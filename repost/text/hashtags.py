@@ -112,3 +112,27 @@ def drop_tags(text: str, dropped: Iterable[str]) -> str:
 
 def tag_block(tags: Iterable[str]) -> str:
     return " ".join("#" + t for t in tags)
+
+
+# hashtags.txt: the bundle's tags one per line; where topics in the platform's language are
+# suggested (repost translate, or the creator's topics.yaml), they follow this line, so the
+# creator sees them beside the tags and no reader counts them as tags of the bundle.
+SUGGESTIONS_MARK = "-- suggested topics (pick those that fit; not in the caption) --"
+
+
+def hashtags_file(tags, suggested=()) -> str:
+    """The text of hashtags.txt (without the final newline)."""
+    lines = list(tags)
+    if suggested:
+        lines += ["", SUGGESTIONS_MARK, *suggested]
+    return "\n".join(lines)
+
+
+def read_hashtags_file(text: str) -> tuple[list[str], list[str]]:
+    """(the bundle's tags, the suggested topics) of a hashtags.txt."""
+    tags_part, _, suggested_part = text.partition(SUGGESTIONS_MARK)
+
+    def lines(part: str) -> list[str]:
+        return [t.strip().lstrip("#") for t in part.split("\n") if t.strip()]
+
+    return lines(tags_part), lines(suggested_part)

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repost.errors import TranslateError
-from repost.model import Post, find_post_file, load_post
+from repost.model import TRANSLATED_FIELDS, Post, find_post_file, load_post
 from repost.text.languages import match_lang
 from repost.translate.cache import Cache
 from repost.translate.engines import Engine
 from repost.translate.postfile import flow_mapping, new_mapping, read_document, write_document
 from repost.translate.protect import Line, split_lines
+from repost.translate.topics import as_topic, mapped, tag_phrase
 
-FIELDS = ("title", "caption", "alt")
+FIELDS = TRANSLATED_FIELDS
 
 
 @dataclass
@@ -43,9 +44,15 @@ class Outcome:
 
 
 def translate_post(
-    path: str | Path, targets: Sequence[str], engine: Engine, cache: Cache, today: dt.date | None = None
+    path: str | Path,
+    targets: Sequence[str],
+    engine: Engine,
+    cache: Cache,
+    today: dt.date | None = None,
+    topics: dict | None = None,
 ) -> Outcome:
-    """Draft the missing translations of the post at ``path`` into each of ``targets``."""
+    """Draft the missing translations of the post at ``path`` into each of ``targets``;
+    hashtags become suggested topics, from ``topics`` ({lang: {tag: topic}}) where it names them."""
     post_file = find_post_file(path)
     post = load_post(post_file)
     outcome = Outcome(post_file)
@@ -65,8 +72,8 @@ def translate_post(
         return outcome
     doc = read_document(post_file)
     for target, need in wanted:
-        drafts = _translate_fields(engine, cache, post.lang, target, need)
-        _put_drafts(doc, target, drafts, engine.name, today or dt.date.today())
+        drafts, by_person = _translate_fields(engine, cache, post.lang, target, need, topics or {})
+        _put_drafts(doc, target, drafts, by_person, engine.name, today or dt.date.today())
         outcome.drafted[target] = tuple(drafts)
     write_document(post_file, doc)
     return outcome
@@ -100,6 +107,8 @@ def _missing_fields(post: Post, target: str) -> tuple[dict[str, object], tuple[s
     alts = [m.alt or "" for m in post.media]
     if any(alts):
         sources["alt"] = alts
+    if post.hashtags:
+        sources["hashtags"] = list(post.hashtags)
     need = {k: v for k, v in sources.items() if have is None or not getattr(have, k)}
     human = tuple(
         k for k in FIELDS if have is not None and getattr(have, k) and k not in have.machine_fields()
@@ -107,21 +116,30 @@ def _missing_fields(post: Post, target: str) -> tuple[dict[str, object], tuple[s
     return need, human
 
 
-def _translate_fields(engine: Engine, cache: Cache, source, target, need: dict[str, object]) -> dict:
+def _translate_fields(engine, cache, source, target, need: dict[str, object], topics) -> tuple[dict, set]:
+    """The drafts by field, and the fields that came wholly from the creator's topics file."""
     texts: list[str] = []
-    for value in need.values():
-        texts += value if isinstance(value, list) else [value]
+    tags = list(need.get("hashtags") or ())
+    own = {t: mapped(topics, target, t) for t in tags}
+    for key, value in need.items():
+        if key == "hashtags":
+            texts += [tag_phrase(t) for t in tags if not own[t]]
+        else:
+            texts += value if isinstance(value, list) else [value]
     out = iter(translate_texts(engine, cache, source, target, texts))
     drafts: dict[str, object] = {}
     for key, value in need.items():
-        if isinstance(value, list):
+        if key == "hashtags":
+            drafts[key] = [own[t] or as_topic(next(out)) or None for t in tags]
+        elif isinstance(value, list):
             drafts[key] = [next(out) or None for _ in value]
         else:
             drafts[key] = next(out)
-    return drafts
+    by_person = {"hashtags"} if tags and all(own.values()) else set()
+    return drafts, by_person
 
 
-def _put_drafts(doc, target: str, drafts: dict, engine: str, today: dt.date) -> None:
+def _put_drafts(doc, target: str, drafts: dict, by_person: set, engine: str, today: dt.date) -> None:
     if doc.get("translations") is None:
         doc["translations"] = new_mapping({})
     entry = doc["translations"].get(target)
@@ -130,8 +148,9 @@ def _put_drafts(doc, target: str, drafts: dict, engine: str, today: dt.date) -> 
     for key, value in drafts.items():
         entry[key] = value
     old = entry.get("machine") or {}
-    fields = [f for f in FIELDS if f in drafts or f in (old.get("fields") or ())]
-    entry["machine"] = flow_mapping({"engine": engine, "date": today, "fields": fields})
+    fields = [f for f in FIELDS if (f in drafts and f not in by_person) or f in (old.get("fields") or ())]
+    if fields:
+        entry["machine"] = flow_mapping({"engine": engine, "date": today, "fields": fields})
 
 
 # --- the engine calls -------------------------------------------------------------------------

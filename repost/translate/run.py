@@ -9,6 +9,7 @@ from repost.errors import RepostError, UsageError
 from repost.translate import Outcome, approve_post, translate_post
 from repost.translate.cache import Cache
 from repost.translate.engines import KEYED, Engine, make_engine
+from repost.translate.topics import load_topics
 
 STATE_DIR = ".repost"
 
@@ -44,18 +45,24 @@ class Result:
         return {"ok": True, **self.outcome.to_dict()}
 
 
-def translate_posts(posts, langs, engine_name, engine_url, account, out, *, approve=False) -> list[Result]:
+def translate_posts(
+    posts, langs, engine_name, engine_url, account, out, *, approve=False, topics_file=None
+) -> list[Result]:
     if not langs:
         raise UsageError("--to names no language", hint="--to zh, or --to zh,en")
     if approve:
         return [_one(p, lambda p=p: approve_post(p, langs)) for p in posts]
     engine = make_engine(engine_name, _key(engine_name, account), engine_url)
+    topics = load_topics(topics_file)
     results = []
     for post in posts:
         cache = Cache(_cache_dir(post, out))
         try:
             results.append(
-                _one(post, lambda post=post, cache=cache: translate_post(post, langs, engine, cache))
+                _one(
+                    post,
+                    lambda post=post, cache=cache: translate_post(post, langs, engine, cache, topics=topics),
+                )
             )
         finally:
             cache.close()

@@ -30,7 +30,7 @@ POST = f"""# my post: the comments stay
 id: pier
 title: Golden hour walk   # a title
 caption: {yaml.safe_dump(CAPTION, allow_unicode=True, default_style='"').strip()}
-hashtags: [sunset, goldenhour]
+hashtags: [sunset, GoldenHour]
 media:
   - {{path: clip.jpg, alt: A pier at sunset}}
   - clip2.jpg
@@ -99,14 +99,16 @@ def test_deepl_drafts_into_post_yaml_and_a_rerun_asks_nothing(run, monkeypatch, 
     assert "good-key" not in (post / "post.yaml").read_text()
     res = run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
     assert res.code == 0, res.out + res.err
-    assert "zh drafted (title, caption, alt)" in res.out
+    assert "zh drafted (title, caption, alt, hashtags)" in res.out
     text = (post / "post.yaml").read_text(encoding="utf-8")
     assert "# my post: the comments stay" in text and "# a title" in text
     zh = _doc(post)["translations"]["zh"]
     assert zh["title"] == "译GOLDEN 译HOUR 译WALK"
     assert all(zh["caption"].count(k) == CAPTION.count(k) for k in KEPT)
     assert zh["alt"] == ["译A 译PIER 译AT 译SUNSET", None]
-    assert zh["machine"]["engine"] == "deepl" and zh["machine"]["fields"] == ["title", "caption", "alt"]
+    assert zh["hashtags"] == ["译SUNSET", "译GOLDEN译HOUR"]  # "GoldenHour" went as "Golden Hour"
+    assert zh["machine"]["engine"] == "deepl"
+    assert zh["machine"]["fields"] == ["title", "caption", "alt", "hashtags"]
     made = len(engine_server.requests)
     assert made >= 1
     # the same text again (the draft deleted by hand): from the cache, no request
@@ -127,7 +129,7 @@ def test_a_persons_text_is_never_replaced_and_approve_removes_the_mark(
     res = run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
     assert res.code == 0 and "kept what a person wrote (caption)" in res.out
     zh = _doc(post)["translations"]["zh"]
-    assert zh["caption"] == "我自己写的" and zh["machine"]["fields"] == ["title", "alt"]
+    assert zh["caption"] == "我自己写的" and zh["machine"]["fields"] == ["title", "alt", "hashtags"]
     assert run("translate", post, "--to", "zh", "--approve").code == 0
     zh = _doc(post)["translations"]["zh"]
     assert "machine" not in zh and zh["title"] == "译GOLDEN 译HOUR 译WALK"
@@ -265,3 +267,46 @@ def test_argos_for_real_where_installed(post, run):
     res = run("translate", post, "--to", "zh", "--engine", "argos")
     assert res.code == 0
     assert all(_doc(post)["translations"]["zh"]["caption"].count(k) == CAPTION.count(k) for k in KEPT)
+
+
+def test_rednote_gets_suggested_chinese_topics_beside_the_tags(
+    run, monkeypatch, keys, engine_server, post, tmp_path
+):
+    """A tag in the creator's topics.yaml is taken from there (no engine call for it); the
+    others come from the engine; RedNote's hashtags.txt lists them after the tags, marked,
+    and validate counts only the tags. TikTok (English first) gets none."""
+    import json
+
+    topics = tmp_path / "topics.yaml"
+    topics.write_text("zh: {sunset: 日落}\n", encoding="utf-8")
+    _login(run, monkeypatch, "deepl")
+    res = run("translate", post, "--to", "zh", "--engine-url", engine_server.url, "--topics", topics)
+    assert res.code == 0, res.out + res.err
+    assert _doc(post)["translations"]["zh"]["hashtags"] == ["日落", "译GOLDEN译HOUR"]
+    assert not any(
+        "sunset" in t.lower() for _, doc in engine_server.requests for t in doc["text"] if len(t) < 10
+    )
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "rednote,tiktok", "--out", out).code == 0
+    tags = (out / "pier" / "rednote" / "hashtags.txt").read_text(encoding="utf-8").split("\n")
+    mark = tags.index("-- suggested topics (pick those that fit; not in the caption) --")
+    # 日落 is a tag of the caption already (#日落[话题]#): only the new topic is suggested
+    assert tags[:mark] == ["sunset", "GoldenHour", "日落", ""] and tags[mark + 1 :] == ["译GOLDEN译HOUR", ""]
+    manifest = json.loads((out / "pier" / "rednote" / "manifest.json").read_text())
+    assert manifest["text"]["suggested_topics"] == [
+        {"topic": "译GOLDEN译HOUR", "for": "GoldenHour", "lang": "zh", "machine": True}
+    ]
+    assert any("suggests 1 zh topic(s)" in w and "not reviewed" in w for w in manifest["warnings"])
+    assert "suggested" not in (out / "pier" / "tiktok" / "hashtags.txt").read_text()
+    res = run("validate", out / "pier" / "rednote", "--json")
+    assert res.code == 0, res.out
+
+
+def test_a_bad_topics_file_is_named(run, keys, post, tmp_path, engine_server):
+    topics = tmp_path / "topics.yaml"
+    topics.write_text("zh: [not, a, mapping]\n", encoding="utf-8")
+    url = engine_server.url
+    res = run(
+        "translate", post, "--to", "zh", "--engine", "libretranslate", "--engine-url", url, "--topics", topics
+    )
+    assert res.code == 2 and "topics.yaml" in res.err and "must be a mapping" in res.err
