@@ -19,6 +19,7 @@ import repost
 from repost.errors import BundleError, MediaError, RepostError
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.render import can_share_decode
+from repost.norms import image_warnings
 from repost.plan import BundlePlan, safe_id
 from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file
@@ -370,6 +371,7 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
             {"path": name, "role": "text", "sha256": sha256_of(target), "bytes": target.stat().st_size}
         )
     manifest = _manifest(plan, files, fp)
+    manifest["warnings"] += image_warnings(plan, tmp)  # QR codes in the photos and cover, once made
     (tmp / MANIFEST).write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
     )

@@ -116,6 +116,13 @@ def _bundle_options(f, force: bool = True):
             "--bilingual", is_flag=True, help="Put two of the post's languages in one caption where they fit."
         ),
         click.option(
+            "--norms",
+            type=click.Choice(["on", "off"]),
+            default="on",
+            callback=lambda ctx, param, value: value != "off",
+            help="Warn about what a platform limits (links, contacts, claims, QR codes): on or off.",
+        ),
+        click.option(
             "--lang",
             callback=_lang_option,
             default=None,
@@ -294,14 +301,15 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--profile", "profile_id", default=None, help="Check against this platform (id or name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--norms", type=click.Choice(["on", "off"]), default="on", help="Norms warnings: on or off.")
 @_profile_options
-def validate(paths, profile_id, as_json, profile_dirs, upload_path):
+def validate(paths, profile_id, as_json, norms, profile_dirs, upload_path):
     """Validate bundles, folders of bundles, or media files (with --profile)."""
     from repost.validate import reports_json, validate_paths
 
     profiles = _load(profile_dirs, upload_path)
     profile_id = profile_id and (resolve_platform(profiles, profile_id) or profile_id)
-    reports = validate_paths(paths, profiles, profile_id)
+    reports = validate_paths(paths, profiles, profile_id, norms=norms != "off")
     if as_json:
         click.echo(reports_json(reports))
     else:

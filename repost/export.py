@@ -54,6 +54,7 @@ class ExportOptions:
     overflow: str = "drop"  # hashtags over a platform's limit: drop, or comment.txt
     bilingual: bool = False
     lang: tuple[tuple[str, str], ...] = ()  # (platform id or '*', language) from --lang
+    norms: bool = True  # --norms off: no warnings about what a platform limits (links, claims...)
 
     def plan_options(self) -> dict:
         options = {
@@ -71,6 +72,7 @@ class ExportOptions:
             "as": self.as_kind,
             "photo_seconds": self.photo_seconds,
             "pan_zoom": self.pan_zoom or None,
+            "norms": None if self.norms else False,
         }
         options.update({k: v for k, v in extra.items() if v is not None})
         return options

@@ -11,6 +11,7 @@ from repost.bundle import MANIFEST, WORK_DIR, read_manifest
 from repost.errors import InputError, MediaError, ProfileError
 from repost.media.files import sha256_of
 from repost.media.probe import probe_media
+from repost.norms import bundle_findings
 from repost.profiles import Profile, aspect_name
 from repost.rules import Finding, aspect_matches, check_image_count, check_media
 from repost.text.check import check_texts
@@ -54,7 +55,9 @@ def find_bundles(path: Path) -> list[Path]:
     return found
 
 
-def validate_paths(paths, profiles: Mapping[str, Profile], profile_id: str | None = None) -> list[Report]:
+def validate_paths(
+    paths, profiles: Mapping[str, Profile], profile_id: str | None = None, *, norms: bool = True
+) -> list[Report]:
     """Reports for every PATH: a bundle, a folder of bundles, or a media file with a profile."""
     if profile_id is not None and profile_id not in profiles:
         raise ProfileError(
@@ -76,7 +79,7 @@ def validate_paths(paths, profiles: Mapping[str, Profile], profile_id: str | Non
                     hint="PATH is a bundle, a folder of bundles, or a media file with --profile: "
                     "see docs/commands.md#validate",
                 )
-            reports += [validate_bundle(b, profiles, profile_id) for b in bundles]
+            reports += [validate_bundle(b, profiles, profile_id, norms=norms) for b in bundles]
         else:
             raise InputError("no such file or folder", path)
     return reports
@@ -87,7 +90,9 @@ def validate_media_file(path: Path, profile: Profile) -> Report:
     return Report(path, profile.id, check_media(path.name, facts, profile))
 
 
-def validate_bundle(bundle: Path, profiles: Mapping[str, Profile], profile_id: str | None = None) -> Report:
+def validate_bundle(
+    bundle: Path, profiles: Mapping[str, Profile], profile_id: str | None = None, *, norms: bool = True
+) -> Report:
     manifest = read_manifest(bundle)
     if manifest is None:
         return Report(
@@ -105,6 +110,8 @@ def validate_bundle(bundle: Path, profiles: Mapping[str, Profile], profile_id: s
     _check_media(bundle, entries, profile, report.findings)
     kind = "photos" if any(e.get("role") == "image" for e in entries) else "video"
     _check_text_files(bundle, profile, kind, report.findings)
+    if norms:
+        report.findings += bundle_findings(bundle, profile, entries)
     return report
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from repost.model import Post
+from repost.norms import plan_warnings
 from repost.plan.cover import plan_photo_cover
 from repost.plan.images import plan_images
 from repost.plan.slideshow import plan_slideshow
@@ -168,6 +169,8 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     steps = _with_alt(steps, post, texts.lang, media_order)
     changes += texts.changes
     warnings += texts.warnings
+    if options.get("norms") is not False:
+        warnings += plan_warnings(post, profile, texts)
     return BundlePlan(
         post,
         profile,
