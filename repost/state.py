@@ -161,10 +161,19 @@ class State:
             return
         marks = ", ".join("?" * (len(COLUMNS) + 3))
         insert = f"INSERT INTO bundles ({', '.join(COLUMNS)}, run, seq, updated) VALUES ({marks})"
-        with self.conn:
-            for keys, rows in self.pending:
-                self.conn.executemany("DELETE FROM bundles WHERE post = ? AND platform = ?", keys)
-                self.conn.executemany(insert, rows)
+        try:
+            with self.conn:  # one transaction: rolled back whole if the disk is full
+                for keys, rows in self.pending:
+                    self.conn.executemany("DELETE FROM bundles WHERE post = ? AND platform = ?", keys)
+                    self.conn.executemany(insert, rows)
+        except sqlite3.OperationalError as exc:
+            if "full" not in str(exc):  # SQLITE_FULL: "database or disk is full"
+                raise
+            raise InputError(
+                "the disk is full: the migration state cannot be written",
+                "state.db",
+                hint="free some disk space (or choose another --out), then run migrate again",
+            ) from exc
         self.pending.clear()
 
     def iter_run(self, *, order: str = "seq") -> Iterator[Record]:

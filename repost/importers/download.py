@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import http.client
 import os
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +25,21 @@ EXPIRED_STATUSES = frozenset({403, 404, 410})  # what a signed link answers once
 EXPIRED = "link expired: request a new export, or download with yt-dlp"
 PART = ".part"
 CHUNK = 1 << 16
+
+# The most a download may hold. Links come from the exports of the platforms repost migrates
+# from (TikTok, Instagram), whose largest upload is TikTok's 10 GB by hand (profiles/tiktok.yaml,
+# max_bytes app); twice that is far above any real post and still stops an endless body long
+# before a disk of today is full. A fixed figure, not the largest loaded profile's: Shorts
+# allows 256 GB, which bounds nothing.
+MAX_DOWNLOAD_BYTES = 20_000_000_000
+# An overall deadline besides the per-read timeout: a server that sends a byte just before each
+# read times out would otherwise hold a download for ever. A download may take GRACE_READS
+# timeouts to get going, then must keep at least MIN_RATE_BPS on average since its request:
+# 8 KiB/s is a poor mobile link's rate (a 4 GB video would get four days), while a server dripping
+# a byte a second is cut after GRACE_READS x --timeout (10 s with --timeout 5).
+GRACE_READS = 2
+MIN_RATE_BPS = 8 << 10
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-")
 
 
@@ -71,6 +88,7 @@ class Downloader:
     timeout_s: float = 30.0
     retries: int = 3
     backoff_s: float = 1.0
+    max_bytes: int = MAX_DOWNLOAD_BYTES
     stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
     # The finished downloads of each folder by name without the extension, listed once per run:
     # a glob per post would list the whole folder each time (quadratic over a long backlog).
@@ -98,7 +116,7 @@ class Downloader:
         part = stem.with_name(stem.name + PART)
         for attempt in range(self.retries + 1):
             try:
-                if self._fetch_once(url, part):
+                if self._fetch_kept(url, part):
                     return self._finish(part, stem, url)
                 problem = "the connection closed before the end"
             except urllib.error.HTTPError as exc:
@@ -117,6 +135,21 @@ class Downloader:
             hint="run migrate again to resume; if it keeps failing, download with yt-dlp",
         )
 
+    def _fetch_kept(self, url: str, part: Path) -> bool:
+        """One request; a disk found full removes the ``.part`` (its space is what a later run,
+        and the state database, need) and fails this post alone."""
+        try:
+            return self._fetch_once(url, part)
+        except OSError as exc:
+            if exc.errno not in _DISK_FULL:
+                raise
+            part.unlink(missing_ok=True)
+            raise DownloadError(
+                f"the disk is full: {exc.strerror}",
+                part.parent,
+                hint="free some disk space (or choose another --out), then run migrate again",
+            ) from exc
+
     def _fetch_once(self, url: str, part: Path) -> bool:
         """One request, resuming from ``part``'s size; True when the body arrived whole."""
         have = part.stat().st_size if part.exists() else 0
@@ -125,7 +158,7 @@ class Downloader:
             headers["Range"] = f"bytes={have}-"
         request = urllib.request.Request(url, headers=headers)
         try:
-            response = urllib.request.urlopen(request, timeout=self.timeout_s)
+            response = _OPENER.open(request, timeout=self.timeout_s)
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and have:  # nothing left past what we have: it was complete
                 return True
@@ -138,16 +171,50 @@ class Downloader:
                 part.unlink()  # the server sent another part than the one asked for: start over
                 return False
             expected = _length(response.headers.get("Content-Length"))
-            got = 0
-            with open(part, "ab" if resumed else "wb") as f:
-                while block := response.read(CHUNK):
-                    if self.stop.is_set():
-                        return False
-                    f.write(block)
-                    got += len(block)
-                f.flush()
-                os.fsync(f.fileno())
-        return expected is None or got >= expected
+            start = have if resumed else 0
+            if expected is not None and start + expected > self.max_bytes:
+                part.unlink(missing_ok=True)  # refused before a byte of the body is read
+                raise self._too_big(url, start + expected)
+            got = self._copy_body(response, part, url, start)
+        return got is not None and (expected is None or got >= expected)
+
+    def _copy_body(self, response, part: Path, url: str, start: int) -> int | None:
+        """The body appended to ``part`` (from ``start``) within the size cap and the deadline;
+        the bytes this request gave, None if the run was stopped. read1 returns what one socket
+        read gave, so the deadline is checked however slowly the bytes come (read(n) would wait
+        for all n)."""
+        began = time.monotonic()
+        grace = GRACE_READS * self.timeout_s
+        got = 0
+        with open(part, "ab" if start else "wb") as f:
+            while block := response.read1(CHUNK):
+                if self.stop.is_set():
+                    return None
+                f.write(block)
+                got += len(block)
+                if start + got > self.max_bytes:
+                    f.close()
+                    part.unlink()  # over the cap: nothing worth resuming
+                    raise self._too_big(url, None)
+                if time.monotonic() - began > grace + got / MIN_RATE_BPS:
+                    raise DownloadError(
+                        f"the server sends too slowly ({got:,} bytes in {time.monotonic() - began:.0f} s; "
+                        f"at least {MIN_RATE_BPS // 1024} KiB/s are needed after {grace:g} s)",
+                        _short(url),
+                        hint="run migrate again to resume; if it keeps failing, download with yt-dlp",
+                    )
+            f.flush()
+            os.fsync(f.fileno())
+        return got
+
+    def _too_big(self, url: str, size: int | None) -> DownloadError:
+        said = f"{size:,} bytes" if size is not None else "more"
+        return DownloadError(
+            f"the link sends {said}, over the {self.max_bytes:,}-byte download limit",
+            _short(url),
+            hint="not a post's media (an endless or wrong link?): request a new export, "
+            "or download with yt-dlp",
+        )
 
     def _finish(self, part: Path, stem: Path, url: str) -> Path:
         with open(part, "rb") as f:
@@ -222,6 +289,30 @@ def _check_link(url: str) -> None:
             _short(url),
             hint="request a new export, or download with yt-dlp",
         )
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to http or https: urllib would follow one to ftp: too (and
+    answer one to file: with an HTTPError, retried as if the server were busy)."""
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        target = headers.get("location") or headers.get("uri")
+        if target is not None:
+            newurl = urllib.parse.urljoin(req.full_url, target)
+            scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+            if scheme not in ("http", "https"):
+                fp.close()
+                raise DownloadError(
+                    f"the link redirects to a {scheme}: link; only http and https are followed",
+                    _short(req.full_url),
+                    hint="request a new export, or download with yt-dlp",
+                )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
 
 
 def _range_start(header: str | None) -> int | None:

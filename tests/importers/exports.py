@@ -92,10 +92,11 @@ def write_ytdlp_entry(folder: Path, stem: str, media: Path | None, suffix: str =
 class LinkServer:
     """Signed-link stand-in on 127.0.0.1: routes by path (the query, the "signature", is ignored).
 
-    Routes: ("file", data) served with Range support and a useless content type; ("status", code);
-    ("slow", seconds, data); ("redirect", path); ("cut", data): the first answer stops halfway,
-    later ones serve the rest as asked; ("html",) a web page; ("wrong-range", data): asked for a
-    range, sends the whole file as if it were that range. ``hits`` lists (path, Range header).
+        Routes: ("file", data) served with Range support and a useless content type; ("status", code);
+        ("slow", seconds, data); ("redirect", path); ("cut", data): the first answer stops halfway,
+        later ones serve the rest as asked; ("html",) a web page; ("wrong-range", data): asked for a
+        range, sends the whole file as if it were that range; ("custom", handler): ``handler(h)`` answers
+    (hostile servers). ``hits`` lists (path, Range header).
     """
 
     def __init__(self) -> None:
@@ -138,6 +139,8 @@ class LinkServer:
         kind = route[0]
         if kind == "status":
             h.send_error(route[1])
+        elif kind == "custom":
+            route[1](h)
         elif kind == "redirect":
             h.send_response(302)
             h.send_header("Location", self.url(route[1]))
