@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
-import tempfile
+import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from repost.errors import MediaError
@@ -159,7 +162,9 @@ def run_ffmpeg(
     log.debug("running: %s", shlex.join(cmd))
     try:
         if progress is None:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+            proc = subprocess.run(
+                cmd, stdin=subprocess.DEVNULL, capture_output=True, check=False, preexec_fn=tied_to_parent()
+            )
         else:
             proc = _run_reporting(cmd, progress, duration_s)
     except OSError as exc:
@@ -178,20 +183,66 @@ def run_ffmpeg(
 def _run_reporting(
     cmd: list[str], progress: Callable[[float], None], duration_s
 ) -> subprocess.CompletedProcess:
-    # -progress writes key=value lines to stdout (out_time_us=..., progress=end); stderr goes to
-    # a temporary file, so a chatty stderr can never fill a pipe and stall ffmpeg.
-    with tempfile.TemporaryFile() as err:
-        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc:
-            for line in proc.stdout:
-                fraction = parse_progress(line, duration_s)
-                if fraction is not None:
-                    progress(fraction)
-            returncode = proc.wait()
-        err.seek(0)
-        stderr = err.read()
+    # -progress writes key=value lines to stdout (out_time_us=..., progress=end); stderr is read
+    # by a thread as it comes, so a chatty stderr can never fill its pipe and stall ffmpeg (and
+    # no temporary file is written outside --out to hold it).
+    stderr: list[bytes] = []
+    with subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=tied_to_parent(),
+    ) as proc:
+        drain = threading.Thread(target=lambda: stderr.append(proc.stderr.read()), daemon=True)
+        drain.start()
+        for line in proc.stdout:
+            fraction = parse_progress(line, duration_s)
+            if fraction is not None:
+                progress(fraction)
+        returncode = proc.wait()
+        drain.join()
     if returncode == 0:
         progress(1.0)
-    return subprocess.CompletedProcess(cmd, returncode, b"", stderr)
+    return subprocess.CompletedProcess(cmd, returncode, b"", b"".join(stderr))
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def tied_to_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the child killed when repost dies, or None where there is none.
+
+    On Linux, prctl(PR_SET_PDEATHSIG, SIGKILL): a repost killed with SIGKILL (no handler runs)
+    would otherwise leave ffmpeg encoding on for minutes. The signal comes when the *thread*
+    that started the child ends; every caller waits for its child in that thread. Elsewhere
+    (macOS, Windows) nothing is set: a child there ends when it next writes to a closed pipe.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent, kill = os.getpid(), int(signal.SIGKILL)
+
+    def tie() -> None:
+        # After fork, before exec: only a call resolved beforehand, no import, no allocation
+        # to speak of (preexec_fn runs in a copy of a threaded process).
+        prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0)
+        if os.getppid() != parent:  # repost died between fork and prctl: nothing to wait for
+            os._exit(1)
+
+    return tie
+
+
+@functools.cache
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # a libc without prctl (musl has it; a stub might not)
+        return None
 
 
 def parse_progress(line: bytes, duration_s: float | None) -> float | None:
