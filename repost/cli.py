@@ -128,6 +128,11 @@ def _bundle_options(f, force: bool = True):
             default=None,
             help="Language of the texts: LANG everywhere, or PLATFORM=LANG,... (default: the profile's).",
         ),
+        click.option(
+            "--allow-outside-media",
+            is_flag=True,
+            help="Let post.yaml name media, cover or audio outside its folder (refused by default).",
+        ),
     ]
     f = _photo_options(f)
     for option in reversed(options):

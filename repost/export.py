@@ -55,6 +55,7 @@ class ExportOptions:
     bilingual: bool = False
     lang: tuple[tuple[str, str], ...] = ()  # (platform id or '*', language) from --lang
     norms: bool = True  # --norms off: no warnings about what a platform limits (links, claims...)
+    allow_outside_media: bool = False  # post.yaml may name media outside its folder
 
     def plan_options(self) -> dict:
         options = {
@@ -101,7 +102,7 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     seen: dict[str, Path | None] = {}  # bundle folder -> the post file that claimed it
     for arg in expand_posts(post_args):
         try:
-            post = with_platform_ids(load_post(arg), profiles)
+            post = with_platform_ids(load_post(arg, allow_outside=options.allow_outside_media), profiles)
             _claim_id(seen, post)
             plans = plan_post(post, targets, options)
         except RepostError as exc:

@@ -208,7 +208,9 @@ class Migration:
         self.summary = Summary(source=str(source), kind=self.kind)
 
     def posts(self) -> Iterator[Post]:
-        return select_posts(iter_source(self.kind, self.found, self.downloader.folder), self.options)
+        outside = bool(self.options.export.get("allow_outside_media"))
+        found = iter_source(self.kind, self.found, self.downloader.folder, allow_outside_media=outside)
+        return select_posts(found, self.options)
 
     def run(self, *, count_first: bool = False) -> Summary:
         """Migrate every selected post; one bad post never stops the others."""

@@ -181,8 +181,10 @@ def find_post_file(path: str | Path) -> Path:
     return path
 
 
-def load_post(path: str | Path) -> Post:
-    """Load and check a post.yaml; every problem in the file is reported at once."""
+def load_post(path: str | Path, *, allow_outside: bool = False) -> Post:
+    """Load and check a post.yaml; every problem in the file is reported at once. Its media,
+    cover and audio must lie in its folder (a post from someone else must not copy a private
+    file into a bundle) unless ``allow_outside`` (--allow-outside-media) says the user allows it."""
     file = find_post_file(path)
     data = s.load_yaml(file)
     if data is None:
@@ -190,25 +192,33 @@ def load_post(path: str | Path) -> Post:
     problems = s.Problems()
     checked = POST_SCHEMA(data, "", problems)
     if checked is not None:
-        _check_media_exist(checked, file.parent, problems)
+        _check_media_exist(checked, file.parent, problems, allow_outside)
     if problems:
         raise PostError(file, problems.items, hint=post_problem_hint(problems.items))
     return _build_post(checked, file)
 
 
-def _check_media_exist(data: Mapping, base: Path, problems: s.Problems) -> None:
+def _check_media_exist(data: Mapping, base: Path, problems: s.Problems, allow_outside: bool) -> None:
+    home = base.resolve()
+
+    def found(rel: str, key: str, what: str) -> None:
+        target = base / rel
+        # Resolved, so "..", an absolute path and a symlink leading out are all seen for what they are.
+        if not allow_outside and not target.resolve().is_relative_to(home):
+            problems.add(
+                key, f"{what} {rel} is outside the post folder (move it in, or pass --allow-outside-media)"
+            )
+        elif not target.is_file():
+            problems.add(key, f"{what} file not found: {rel}")
+
     def check(fields: Mapping, prefix: str) -> None:
         for i, item in enumerate(fields.get("media") or []):
             rel = item if isinstance(item, str) else (item or {}).get("path")
-            key = f"{prefix}media[{i}]" + ("" if isinstance(item, str) else ".path")
-            if rel and not (base / rel).is_file():
-                problems.add(key, f"media file not found: {rel}")
-        cover = fields.get("cover")
-        if isinstance(cover, str) and not (base / cover).is_file():
-            problems.add(f"{prefix}cover", f"cover file not found: {cover}")
-        audio = fields.get("audio")
-        if isinstance(audio, str) and not (base / audio).is_file():
-            problems.add(f"{prefix}audio", f"audio file not found: {audio}")
+            if rel:
+                found(rel, f"{prefix}media[{i}]" + ("" if isinstance(item, str) else ".path"), "media")
+        for key in ("cover", "audio"):
+            if isinstance(fields.get(key), str):
+                found(fields[key], f"{prefix}{key}", key)
 
     check(data, "")
     for pid, over in (data.get("platforms") or {}).items():

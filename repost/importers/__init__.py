@@ -36,7 +36,13 @@ def detect_source(path: str | Path) -> tuple[str, Path]:
     )
 
 
-def iter_source(name: str, found: Path, downloads: Path) -> Iterator[Post]:
-    """The posts of a detected source, one at a time (a backlog is never held in memory)."""
+def iter_source(
+    name: str, found: Path, downloads: Path, *, allow_outside_media: bool = False
+) -> Iterator[Post]:
+    """The posts of a detected source, one at a time (a backlog is never held in memory).
+    ``allow_outside_media`` lets post folders' post.yaml name media outside their folder (the
+    other importers find media where their export puts it)."""
+    if name == postfolders.NAME:
+        return postfolders.iter_posts(found, downloads, allow_outside=allow_outside_media)
     module = next(m for m in IMPORTERS if name == m.NAME)
     return module.iter_posts(found, downloads)
