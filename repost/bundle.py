@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import threading
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from repost.errors import BundleError, MediaError, RepostError
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.render import can_share_decode
 from repost.norms import image_warnings
-from repost.plan import BundlePlan, safe_id
+from repost.plan import BundlePlan
 from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file
 
@@ -155,10 +156,23 @@ def is_up_to_date(bundle: Path, fp: str) -> bool:
 
 
 def _owner(manifest: dict) -> tuple[str, bool]:
-    """Whose bundle a manifest is: the post's folder name, and whether it is a numbered part."""
+    """Whose bundle a manifest is: the post's own id (not its folder name: "sa/me" and "sa-me"
+    share a folder but are two posts), and whether it is a numbered part."""
     post = manifest.get("post")
     post_id = post.get("id") if isinstance(post, dict) else None
-    return safe_id(str(post_id or "")), manifest.get("part") is not None
+    return unicodedata.normalize("NFC", str(post_id or "")), manifest.get("part") is not None
+
+
+def other_owner(dest: Path, plan: BundlePlan) -> str | None:
+    """Which other post's bundle ``dest`` holds ("post tea, part 2/2"), or None: it holds none,
+    or this post's own (its id as the manifest records it, NFC as folder names may come back)."""
+    manifest = read_manifest(dest) if dest.is_dir() else None
+    if manifest is None:
+        return None
+    theirs = _owner(manifest)
+    if theirs == (unicodedata.normalize("NFC", plan.post.id), plan.part is not None):
+        return None
+    return f"post {theirs[0]!r}" + (f", part {manifest.get('part')}" if theirs[1] else "")
 
 
 class Renditions:
@@ -315,12 +329,13 @@ def write_bundle(
                 dest,
                 hint="move it away or choose another --out",
             )
-        theirs = _owner(manifest)
-        if theirs != (safe_id(plan.post.id), plan.part is not None):
-            # Post "tea" split in parts writes tea-part2/, where a post with id "tea-part2" goes too.
-            what = f"post {theirs[0]}" + (f", part {manifest.get('part')}" if theirs[1] else "")
+        theirs = other_owner(dest, plan)
+        if theirs is not None:
+            # Post "tea" split in parts writes tea-part2/, where a post with id "tea-part2" goes
+            # too; ids that differ only where a folder name cannot hold them ("sa/me", "sa-me") too.
             raise BundleError(
-                f"holds the bundle of another post ({what}); left untouched",
+                f"holds the bundle of another post ({theirs}); left untouched: "
+                f"post {plan.post.id!r} maps to the same folder",
                 dest,
                 hint="give one of the two posts another id (id: in its post.yaml)",
             )

@@ -15,6 +15,7 @@ from repost.cli_platforms import PlatformsGroup, ToOption, platform_name, platfo
 from repost.errors import ExitStatus, ProfileError, RepostError
 from repost.platform_names import resolve_platform, unknown_hint
 from repost.profiles import load_profiles
+from repost.terminal import echo
 
 _state = {"debug": False}
 
@@ -202,10 +203,10 @@ def check(posts, to, as_json, profile_dirs, upload_path, **bundle):
     checks = check_posts(posts, profiles, ExportOptions(out=Path("."), to=to, dry_run=True, **bundle))
     if as_json:
         doc = {"ok": exit_status(checks) == ExitStatus.OK, "posts": [c.to_dict() for c in checks]}
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         for c in checks:
-            click.echo("\n".join(render_check(c)))
+            echo("\n".join(render_check(c)))
     sys.exit(exit_status(checks))
 
 
@@ -215,7 +216,7 @@ def _write_preview(out: Path, profiles, *, jobs: int = 1, quiet: bool = False) -
 
     page = write_preview(out, profiles, jobs=jobs)
     if not quiet:
-        click.echo(f"preview: {page}", err=True)
+        echo(f"preview: {page}", err=True)
 
 
 @cli.command()
@@ -228,8 +229,8 @@ def preview(folder, jobs, profile_dirs, upload_path):
 
     profiles = _load(profile_dirs, upload_path)
     page = write_preview(folder, profiles, jobs=jobs)
-    click.echo(f"preview: {page}")
-    click.echo(f"open it in a browser: {page.resolve().as_uri()}")
+    echo(f"preview: {page}")
+    echo(f"open it in a browser: {page.resolve().as_uri()}")
 
 
 @cli.command()
@@ -316,14 +317,14 @@ def validate(paths, profile_id, as_json, norms, profile_dirs, upload_path):
     profile_id = profile_id and (resolve_platform(profiles, profile_id) or profile_id)
     reports = validate_paths(paths, profiles, profile_id, norms=norms != "off")
     if as_json:
-        click.echo(reports_json(reports))
+        echo(reports_json(reports))
     else:
         for r in reports:
             errors = sum(f.severity == "error" for f in r.findings)
             status = "ok" if r.ok else f"{errors} error(s)"
-            click.echo(f"{'✓' if r.ok else '✗'} {r.path} [{r.platform}]: {status}")
+            echo(f"{'✓' if r.ok else '✗'} {r.path} [{r.platform}]: {status}")
             for f in r.findings:
-                click.echo(f"    {f.severity}: {f.message}")
+                echo(f"    {f.severity}: {f.message}")
     sys.exit(ExitStatus.OK if all(r.ok for r in reports) else ExitStatus.FAILED)
 
 
@@ -347,18 +348,18 @@ def profiles_list(as_json=False, profile_dirs=(), upload_path=None):
     found = _load(profile_dirs, upload_path)
     rows = [profile_summary(p) for p in found.values()]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for row in rows:
         conf = ", ".join(f"{k} {v}" for k, v in row["confidence"].items())
-        click.echo(
+        echo(
             f"{row['id']:<10} {row['name']:<28} v{row['version']}  {'+'.join(row['kinds']):<13}"
             f" {row['upload_path']} path  {row['figures']} figures ({conf})"
         )
         if row["aliases"]:
-            click.echo(f"{'':<10} also called: {', '.join(row['aliases'])}")
-        click.echo(f"{'':<10} sources: {', '.join(row['sources'])}")
-        click.echo(f"{'':<10} file: {row['file']}")
+            echo(f"{'':<10} also called: {', '.join(row['aliases'])}")
+        echo(f"{'':<10} sources: {', '.join(row['sources'])}")
+        echo(f"{'':<10} file: {row['file']}")
 
 
 @profiles.command("show")
@@ -375,7 +376,7 @@ def profiles_show(profile_id, as_json, profile_dirs, upload_path):
         raise ProfileError("ID", [f"unknown platform {profile_id}"], hint=unknown_hint(found, [profile_id]))
     profile = found[pid]
     detail = profile_detail(profile)
-    click.echo(json.dumps(detail, indent=2, ensure_ascii=False) if as_json else render_detail(detail))
+    echo(json.dumps(detail, indent=2, ensure_ascii=False) if as_json else render_detail(detail))
 
 
 @cli.group()
@@ -401,8 +402,8 @@ def auth_login(platform, account, token_stdin, oauth_flow, client_id, user_id, p
     text = sys.stdin.read() if token_stdin else None
     secret = os.environ.get("REPOST_CLIENT_SECRET") or None
     login(platform, account, stdin_text=text, oauth_flow=oauth_flow, client_id=client_id,
-          client_secret=secret, user_id=user_id, port=port, echo=click.echo)  # fmt: skip
-    click.echo(f"Logged in to {platform} as {account!r}; the tokens are in the system keyring.")
+          client_secret=secret, user_id=user_id, port=port, echo=echo)  # fmt: skip
+    echo(f"Logged in to {platform} as {account!r}; the tokens are in the system keyring.")
 
 
 @auth.command("list")
@@ -412,9 +413,9 @@ def auth_list():
 
     found = accounts()
     if not found:
-        click.echo("No logins. Run: repost auth login PLATFORM")
+        echo("No logins. Run: repost auth login PLATFORM")
     for platform, account in found:
-        click.echo(f"{platform:<8} {account:<16} {describe_account(platform, account)}")
+        echo(f"{platform:<8} {account:<16} {describe_account(platform, account)}")
 
 
 @auth.command("logout")
@@ -425,9 +426,9 @@ def auth_logout(platform, account):
     from repost.publish.auth_commands import logout
 
     if logout(platform, account):
-        click.echo(f"Logged out of {platform} ({account!r}).")
+        echo(f"Logged out of {platform} ({account!r}).")
     else:
-        click.echo(f"No login for {platform} as {account!r}.")
+        echo(f"No login for {platform} as {account!r}.")
 
 
 @cli.command()
@@ -461,10 +462,10 @@ def translate(posts, targets, engine, engine_url, account, out, approve, topics_
         posts, langs, engine, engine_url, account, out, approve=approve, topics_file=topics_file
     )
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+        echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
     else:
         for r in results:
-            click.echo(r.describe())
+            echo(r.describe())
     sys.exit(ExitStatus.OK if all(r.ok for r in results) else ExitStatus.FAILED)
 
 
@@ -488,13 +489,11 @@ def publish(bundles, account, privacy, dry_run, retry_unconfirmed, as_json):
     outcomes = publish_bundles(bundles, account, dry_run, privacy, retry=retry_unconfirmed)
     if as_json:
         rows = [{**asdict(o), "bundle": str(o.bundle)} for o in outcomes]
-        click.echo(
-            json.dumps({"ok": exit_status(outcomes) == 0, "bundles": rows}, indent=2, ensure_ascii=False)
-        )
+        echo(json.dumps({"ok": exit_status(outcomes) == 0, "bundles": rows}, indent=2, ensure_ascii=False))
     else:
         for o in outcomes:
             for line in render(o):
-                click.echo(line)
+                echo(line)
     sys.exit(exit_status(outcomes))
 
 
@@ -508,7 +507,7 @@ def main(argv=None) -> None:
         exc.show()
         sys.exit(ExitStatus.USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         _exit_now(ExitStatus.INTERRUPTED)
     except RepostError as exc:
         report_error(exc)
@@ -516,8 +515,8 @@ def main(argv=None) -> None:
     except Exception as exc:  # a bug: still one line, the traceback only with --debug
         if _state["debug"]:
             traceback.print_exc()
-        click.echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
-        click.echo("Hint: this is a bug in repost; run again with --debug and report the traceback", err=True)
+        echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
+        echo("Hint: this is a bug in repost; run again with --debug and report the traceback", err=True)
         _exit_now(ExitStatus.FAILED)
     sys.exit(ExitStatus.OK)
 
@@ -541,12 +540,12 @@ def _exit_now(status: int) -> None:
 def report_error(exc: RepostError) -> None:
     if _state["debug"]:
         traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"Error: {exc.one_line()}", err=True)
+    echo(f"Error: {exc.one_line()}", err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
+        echo(f"Hint: {exc.hint}", err=True)
     if _state["debug"] and getattr(exc, "command", None):
         import shlex
 
-        click.echo(f"Command: {shlex.join(exc.command)}", err=True)
+        echo(f"Command: {shlex.join(exc.command)}", err=True)
         if exc.stderr_tail:
-            click.echo(exc.stderr_tail, err=True)
+            echo(exc.stderr_tail, err=True)

@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
-
 from repost import platform_names
 from repost.bundle import (
     WORK_DIR,
@@ -21,6 +19,7 @@ from repost.bundle import (
     bundle_path,
     group_encodes,
     is_current,
+    other_owner,
     write_bundle,
 )
 from repost.docs import COMMANDS, doc_ref
@@ -34,6 +33,7 @@ from repost.outlock import output_lock
 from repost.plan import BundlePlan, plan_bundles, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.progress import ProgressBoard
+from repost.terminal import echo
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,13 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     targets = select_profiles(profiles, options.to)
     outcome = ExportOutcome()
     jobs: list[list[BundlePlan]] = []
-    seen: dict[str, Path | None] = {}  # bundle folder -> the post file that claimed it
+    seen: dict[str, Post] = {}  # bundle folder -> the post that claimed it
     for arg in expand_posts(post_args):
         try:
             post = with_platform_ids(load_post(arg, allow_outside=options.allow_outside_media), profiles)
             _claim_id(seen, post)
             plans = plan_post(post, targets, options)
+            _claim_folders(plans, options.out)
         except RepostError as exc:
             outcome.input_errors.append(exc)
             continue
@@ -156,13 +157,33 @@ def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:
     return post
 
 
-def _claim_id(seen: dict[str, Path | None], post: Post) -> None:
-    """Two posts with one id would overwrite each other's bundles: the second is refused."""
+def _claim_id(seen: dict[str, Post], post: Post) -> None:
+    """Two posts whose ids name one folder ("sa/me" and "sa-me" too) would overwrite each
+    other's bundles: the second is refused."""
     key = safe_id(post.id)
     if key in seen:
-        raise InputError(f"post id {post.id!r} is already used by {seen[key]}", post.file,
-                         hint="give one of the posts another id: in post.yaml")  # fmt: skip
-    seen[key] = post.file
+        first = seen[key]
+        what = (
+            f"post id {post.id!r} is already used by {first.file}"
+            if first.id == post.id
+            else f"post ids {first.id!r} ({first.file}) and {post.id!r} map to the same folder {key}"
+        )
+        raise InputError(what, post.file, hint="give one of the posts another id: in post.yaml")
+    seen[key] = post
+
+
+def _claim_folders(plans: list[BundlePlan], out: Path) -> None:
+    """A bundle folder holding another post's bundle, made by an earlier run, is refused (never
+    replaced): the manifest names the post it was made for."""
+    for plan in plans:
+        dest = _safe_path(out, plan)
+        theirs = other_owner(dest, plan)
+        if theirs is not None:
+            raise InputError(
+                f"post {plan.post.id!r} maps to a folder that holds the bundle of another post ({theirs})",
+                dest,
+                hint="give one of the posts another id: in post.yaml (or choose another --out)",
+            )
 
 
 def _media_for(post: Post, profile: Profile | None):
@@ -251,24 +272,22 @@ def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: 
             doc["runs"] = shared_runs(outcome.plans)
         else:
             doc["bundles"] = [r.to_dict() for r in outcome.results]
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for exc in outcome.input_errors:
-        click.echo(f"Error: {exc.one_line()}", err=True)
+        echo(f"Error: {exc.one_line()}", err=True)
         if exc.hint:
-            click.echo(f"Hint: {exc.hint}", err=True)
+            echo(f"Hint: {exc.hint}", err=True)
     if dry_run:
         for plan in outcome.plans:
             _echo_plan(plan_to_dict(plan, out))
         for run in shared_runs(outcome.plans):
-            click.echo(
-                f"one decode for {', '.join(run['outputs'])} (each plan's command above, made in one run):"
-            )
-            click.echo(f"    {shlex.join(run['command'])}")
+            echo(f"one decode for {', '.join(run['outputs'])} (each plan's command above, made in one run):")
+            echo(f"    {shlex.join(run['command'])}")
         return
     for r in outcome.results:
         _echo_result(r)
-    click.echo(export_summary(outcome))
+    echo(export_summary(outcome))
 
 
 def count_words(posts: int, bundles: int) -> str:
@@ -291,23 +310,23 @@ def export_summary(outcome: ExportOutcome) -> str:
 
 def _echo_plan(d: dict) -> None:
     mark = "plan" if d["ok"] else "cannot"
-    click.echo(f"{mark}: {d['post']} → {d['platform']}: {d['path']}")
+    echo(f"{mark}: {d['post']} → {d['platform']}: {d['path']}")
     for s in d["steps"]:
         how = shlex.join(s["command"]) if "command" in s else f"{s['action']} {s['source']}"
-        click.echo(f"    {s['file']}: {how}")
+        echo(f"    {s['file']}: {how}")
     for c in d["changes"]:
-        click.echo(f"    change: {c}")
+        echo(f"    change: {c}")
     for w in d["warnings"]:
-        click.echo(f"    warning: {w}")
+        echo(f"    warning: {w}")
     for b in d["blockers"]:
-        click.echo(f"    cannot: {b}")
+        echo(f"    cannot: {b}")
 
 
 def _echo_result(r: BundleResult) -> None:
     if r.status == "failed":
-        click.echo(f"✗ {r.post_id} → {r.platform}: {r.error}")
+        echo(f"✗ {r.post_id} → {r.platform}: {r.error}")
         return
     note = "up to date, left alone" if r.status == "up_to_date" else "; ".join(r.changes)
-    click.echo(f"✓ {r.post_id} → {r.platform}: {r.path} ({note})")
+    echo(f"✓ {r.post_id} → {r.platform}: {r.path} ({note})")
     for w in r.warnings:
-        click.echo(f"    warning: {w}")
+        echo(f"    warning: {w}")

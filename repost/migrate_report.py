@@ -11,14 +11,13 @@ import uuid
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import click
-
 import repost
 from repost.bundle import WORK_DIR
 from repost.errors import InputError
 from repost.export import count_words
 from repost.migrate import Hooks, Summary
 from repost.state import Record, State
+from repost.terminal import echo, shown
 
 OUTCOME_WORDS = {
     "made": "made",
@@ -145,16 +144,16 @@ def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None)
         doc = summary.to_dict()
         if plans is not None:
             doc["plans"] = plans
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     for s in summary.skipped:
-        click.echo(f"- {s['post']}: skipped: {s['reason']}")
+        echo(f"- {s['post']}: skipped: {s['reason']}")
     for f in summary.failed:
         part = f" ({f['part']})" if f.get("part") else ""
-        click.echo(f"✗ {f['post']}{part} → {f['platform']}: {f['error']}")
-    click.echo(summary_line(summary))
+        echo(f"✗ {f['post']}{part} → {f['platform']}: {f['error']}")
+    echo(summary_line(summary))
     for name, path in summary.files.items():
-        click.echo(f"{name.replace('_', ' ')}: {path}")
+        echo(f"{name.replace('_', ' ')}: {path}")
 
 
 class ProgressBar(Hooks):
@@ -192,7 +191,7 @@ class ProgressBar(Hooks):
         bar = "█" * int(share * 20) + "·" * (20 - int(share * 20))
         text = f"[{bar}] {self.count}/{self.of or '?'} posts, {self.failed} failed"
         if self.now:
-            text += " · now: " + ", ".join(self.now)
+            text += " · now: " + shown(", ".join(self.now))
         self.stream.write("\r" + text[: width - 1].ljust(width - 1))
         self.stream.flush()
 
@@ -219,4 +218,4 @@ class PlanPrinter(Hooks):
 
     def unplanned(self, post_id: str, why: str) -> None:
         if not self.as_json:
-            click.echo(f"plan: {post_id}: {why}")
+            echo(f"plan: {post_id}: {why}")

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import TextIO
 
+from repost.terminal import shown
+
 BAR_WIDTH = 30
 # Redraw at most every 1% per encode: ffmpeg reports about twice a second, and several encodes
 # share the terminal under -j N.
@@ -48,7 +50,7 @@ class ProgressBoard:
         for label, fraction in self.bars.items():
             filled = int(fraction * BAR_WIDTH)
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-            out.append(f"\x1b[2K{label[:40]:<40} [{bar}] {fraction * 100:3.0f}%\n")
+            out.append(f"\x1b[2K{shown(label)[:40]:<40} [{bar}] {fraction * 100:3.0f}%\n")
         self.stream.write("".join(out))
         self.stream.flush()
         self.drawn = len(self.bars)

@@ -51,9 +51,7 @@ def test_a_symlink_leading_out_of_the_post_folder_is_refused(
 
 
 def test_a_symlink_inside_the_post_folder_is_fine(run, write_post, image_jpeg_34, tmp_path):
-    post = write_post(
-        "caption: Hi\nmedia: [a.jpg]\n", media={"real.jpg": image_jpeg_34}, folder="posts/one"
-    )
+    post = write_post("caption: Hi\nmedia: [a.jpg]\n", media={"real.jpg": image_jpeg_34}, folder="posts/one")
     (post / "a.jpg").symlink_to(post / "real.jpg")
     assert run("export", post, "--to", "rednote", "--out", tmp_path / "out").code == 0
 

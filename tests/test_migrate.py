@@ -585,7 +585,7 @@ def test_a_part_never_overwrites_a_post_that_has_its_folder_name(run, write_post
         assert result.code == 1
         [failed] = result.json()["failed"]
         assert failed["post"] == "tea-part2"
-        assert "holds the bundle of another post (post tea, part 2/2); left untouched" in failed["error"]
+        assert "holds the bundle of another post (post 'tea', part 2/2); left untouched" in failed["error"]
         manifest = json.loads((tmp_path / "out/tea-part2/lemon8/manifest.json").read_bytes())
         assert (manifest["post"]["id"], manifest["part"]) == ("tea", "2/2")
 

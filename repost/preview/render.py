@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib import resources
 
 import repost
@@ -31,15 +32,17 @@ def render_page(posts: list[dict], *, title: str, subtitle: str) -> str:
     for name, body, end in (("page.css", css, "</style"), ("page.js", js, "</script")):
         if end in body.lower():  # pragma: no cover - guards our own templates
             raise ValueError(f"{name} must not contain {end}")
-    # Plain markers, not str.format: the CSS and JS are full of braces.
-    page = read_template("page.html")
-    for marker, value in (
-        ("{{VERSION}}", html.escape(repost.__version__)),
-        ("{{TITLE}}", html.escape(title)),
-        ("{{SUBTITLE}}", html.escape(subtitle)),
-        ("{{CSS}}", css),
-        ("{{JS}}", js),
-        ("{{DATA}}", embed_json({"posts": posts})),
-    ):
-        page = page.replace(marker, value)
-    return page
+    # Plain markers, not str.format: the CSS and JS are full of braces. One pass over the template
+    # only: a value is never scanned again, so a folder named "{{JS}}" in the title stays text.
+    values = {
+        "VERSION": html.escape(repost.__version__),
+        "TITLE": html.escape(title),
+        "SUBTITLE": html.escape(subtitle),
+        "CSS": css,
+        "JS": js,
+        "DATA": embed_json({"posts": posts}),
+    }
+    return _MARKER.sub(lambda m: values[m[1]], read_template("page.html"))
+
+
+_MARKER = re.compile(r"\{\{(VERSION|TITLE|SUBTITLE|CSS|JS|DATA)\}\}")
