@@ -18,6 +18,7 @@ from pathlib import Path
 import repost
 from repost.errors import ExitStatus, RepostError
 from repost.importers.common import source_note
+from repost.importers.links import AnswerTooSlow, RedirectRefused, open_link
 from repost.media.probe import IMAGE_BRANDS
 from repost.model import Post
 
@@ -33,12 +34,13 @@ CHUNK = 1 << 16
 # allows 256 GB, which bounds nothing.
 MAX_DOWNLOAD_BYTES = 20_000_000_000
 # An overall deadline besides the per-read timeout: a server that sends a byte just before each
-# read times out would otherwise hold a download for ever. A download may take GRACE_READS
-# timeouts to get going, then must keep at least MIN_RATE_BPS on average since its request:
+# read times out would otherwise hold a download for ever. Its answer (status and headers) must
+# come within GRACE_READS timeouts, and its body keep at least MIN_RATE_BPS on average after that:
 # 8 KiB/s is a poor mobile link's rate (a 4 GB video would get four days), while a server dripping
 # a byte a second is cut after GRACE_READS x --timeout (10 s with --timeout 5).
 GRACE_READS = 2
 MIN_RATE_BPS = 8 << 10
+_RESUME = "run migrate again to resume; if it keeps failing, download with yt-dlp"
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-")
 
@@ -132,7 +134,7 @@ class Downloader:
         raise DownloadError(
             f"download failed after {self.retries + 1} tries: {problem}",
             _short(url),
-            hint="run migrate again to resume; if it keeps failing, download with yt-dlp",
+            hint=_RESUME,
         )
 
     def _fetch_kept(self, url: str, part: Path) -> bool:
@@ -158,7 +160,12 @@ class Downloader:
             headers["Range"] = f"bytes={have}-"
         request = urllib.request.Request(url, headers=headers)
         try:
-            response = _OPENER.open(request, timeout=self.timeout_s)
+            response = open_link(request, self.timeout_s, GRACE_READS * self.timeout_s)
+        except RedirectRefused as exc:
+            hint = "request a new export, or download with yt-dlp"
+            raise DownloadError(str(exc), _short(url), hint=hint) from exc
+        except AnswerTooSlow as exc:  # not retried: a server this slow would be as slow again
+            raise DownloadError(f"the server answers too slowly: {exc}", _short(url), hint=_RESUME) from exc
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and have:  # nothing left past what we have: it was complete
                 return True
@@ -201,7 +208,7 @@ class Downloader:
                         f"the server sends too slowly ({got:,} bytes in {time.monotonic() - began:.0f} s; "
                         f"at least {MIN_RATE_BPS // 1024} KiB/s are needed after {grace:g} s)",
                         _short(url),
-                        hint="run migrate again to resume; if it keeps failing, download with yt-dlp",
+                        hint=_RESUME,
                     )
             f.flush()
             os.fsync(f.fileno())
@@ -289,30 +296,6 @@ def _check_link(url: str) -> None:
             _short(url),
             hint="request a new export, or download with yt-dlp",
         )
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to http or https: urllib would follow one to ftp: too (and
-    answer one to file: with an HTTPError, retried as if the server were busy)."""
-
-    def http_error_302(self, req, fp, code, msg, headers):
-        target = headers.get("location") or headers.get("uri")
-        if target is not None:
-            newurl = urllib.parse.urljoin(req.full_url, target)
-            scheme = urllib.parse.urlsplit(newurl).scheme.lower()
-            if scheme not in ("http", "https"):
-                fp.close()
-                raise DownloadError(
-                    f"the link redirects to a {scheme}: link; only http and https are followed",
-                    _short(req.full_url),
-                    hint="request a new export, or download with yt-dlp",
-                )
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
 
 
 def _range_start(header: str | None) -> int | None:

@@ -193,3 +193,25 @@ def test_a_full_disk_mid_download_fails_that_post_alone_and_the_next_run_goes_on
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["done"] == 1
+
+
+@pytest.mark.timeout(40)
+def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server, tmp_path):
+    def drip_headers(h):
+        try:
+            h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(600):
+                h.wfile.write(b"X")  # one header line that never ends, a byte a second
+                h.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+
+    server.routes["/v/slow-head"] = ("custom", drip_headers)
+    timeout = 2.0
+    downloader = Downloader(tmp_path / "dl", timeout_s=timeout, retries=3, backoff_s=0.01)
+    began = time.monotonic()
+    with pytest.raises(DownloadError, match="answers too slowly: no answer within 4 s"):
+        downloader.fetch(server.url("/v/slow-head"), downloader.folder / "p-01")
+    assert GRACE_READS * timeout <= time.monotonic() - began < GRACE_READS * timeout + 3
+    assert len(server.hits) == 1
