@@ -215,3 +215,18 @@ def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server, tmp_path):
         downloader.fetch(server.url("/v/slow-head"), downloader.folder / "p-01")
     assert GRACE_READS * timeout <= time.monotonic() - began < GRACE_READS * timeout + 3
     assert len(server.hits) == 1
+
+
+def test_the_download_cap_stays_well_above_what_the_exporting_platforms_take():
+    # Links come from TikTok and Instagram exports: the cap must be far above their largest video
+    # (profiles are data; if one grows, this says the cap must follow).
+    from repost.importers.download import MAX_DOWNLOAD_BYTES
+    from repost.profiles import load_profiles
+
+    profiles = load_profiles()
+    figures = [profiles[p].video.max_bytes for p in ("tiktok", "reels")]
+    for p in ("tiktok", "reels"):  # a figure that differs by upload path, e.g. TikTok's app and API
+        figures += [f.value for f in profiles[p].by_path.get("video.max_bytes", {}).values()]
+    largest = max(figures)
+    assert largest >= 10_000_000_000  # TikTok's 10 GB by hand, as profiles/tiktok.yaml says today
+    assert 2 * largest <= MAX_DOWNLOAD_BYTES
