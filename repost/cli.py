@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -504,7 +505,9 @@ def main(argv=None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()  # click's message quotes the argument as given: escaped like the rest
+        exc.show(file=shown)
+        echo(shown.getvalue(), err=True, nl=False)
         sys.exit(ExitStatus.USAGE)
     except (KeyboardInterrupt, click.exceptions.Abort):
         echo("Interrupted.", err=True)

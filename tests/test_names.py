@@ -103,6 +103,11 @@ def test_control_characters_in_errors_and_summaries_are_escaped(run, write_post,
     assert "gone\\x1b]0;t\\x07.jpg" in summary.out
     checked = run("validate", tmp_path / "out")
     _no_raw(checked.out + checked.err)
+    usage = run(
+        "export", tmp_path / "out", "--to", "rednote", "--out", tmp_path / "o", "--fit", "\x1b]0;t\x07"
+    )
+    assert usage.code == 2 and "\\x1b]0;t\\x07" in usage.err
+    _no_raw(usage.err)
 
 
 def test_template_markers_in_the_output_folder_name_stay_text(run, write_post, image_jpeg_34, tmp_path):

@@ -25,6 +25,9 @@ def make_slideshow(step, dest: Path) -> None:
     audio = _audio(op) if op.audio else None
     if audio is not None:
         clip = clip.with_audio(audio)
+    # moviepy starts its own ffmpeg (not through run_ffmpeg, so not tied to repost by
+    # PR_SET_PDEATHSIG); it reads the frames from a pipe, so if repost dies it meets the end of
+    # its input and stops (~1 s, tests/media/test_ffmpeg_hygiene.py).
     try:
         clip.write_videofile(
             str(dest), fps=op.fps, codec="libx264", preset=op.preset, audio=audio is not None,
