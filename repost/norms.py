@@ -46,8 +46,22 @@ _RULE = s.record(
 )
 _SOURCE = s.record({"url": s.text(nonempty=True), "read": s.date(), "says": s.text(nonempty=True)},
                    required=("url", "read", "says"))  # fmt: skip
+_PLATFORM_TAGS = s.record(
+    {
+        "tags": s.list_of(s.text(nonempty=True), min_len=1),
+        "source": s.list_of(s.text(nonempty=True), min_len=1),
+        "checked": s.date(),
+        "confidence": s.text(choices=("official", "third_party", "assumed")),
+    },
+    required=("tags", "source", "checked", "confidence"),
+)
 _FILE = s.record(
-    {"schema": s.number(integer=True), "rules": s.list_of(_RULE), "sources": s.map_of(s.text(), _SOURCE)},
+    {
+        "schema": s.number(integer=True),
+        "rules": s.list_of(_RULE),
+        "platform_tags": s.map_of(s.text(nonempty=True), _PLATFORM_TAGS),
+        "sources": s.map_of(s.text(), _SOURCE),
+    },
     required=("schema", "rules", "sources"),
 )
 
@@ -78,13 +92,24 @@ def norms_file() -> Path:
     return builtin_profile_dir() / NORMS_FILE
 
 
-@functools.cache
 def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
     """Every rule of the norms file, checked strictly (every problem at once)."""
-    path = path or norms_file()
+    return _load(path or norms_file())[0]
+
+
+def platform_tags() -> dict[str, frozenset[str]]:
+    """{platform: the hashtags that mean something there only}, casefolded."""
+    return _load(norms_file())[1]
+
+
+@functools.cache
+def _load(path: Path) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]]]:
     problems = s.Problems()
     data = _FILE(s.load_yaml(path), "", problems) or {}
     known = set(data.get("sources") or ())
+    for pid, entry in (data.get("platform_tags") or {}).items():
+        for tag in sorted(set((entry or {}).get("source") or ()) - known):
+            problems.add(f"platform_tags.{pid}.source", f"{tag} is not in sources")
     for i, rule in enumerate(data.get("rules") or ()):
         if rule:
             if rule.get("match") == "words" and not rule.get("words"):
@@ -93,7 +118,7 @@ def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
                 problems.add(f"rules[{i}].source", f"{tag} is not in sources")
     if problems:
         raise ProfileError(path, problems.items)
-    return tuple(
+    rules = tuple(
         Rule(
             r["id"],
             tuple(r["platforms"]),
@@ -104,6 +129,11 @@ def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
         )
         for r in data["rules"]
     )
+    tags = {
+        pid: frozenset(t.casefold() for t in e["tags"])
+        for pid, e in (data.get("platform_tags") or {}).items()
+    }
+    return rules, tags
 
 
 def rules_for(platform: str) -> tuple[Rule, ...]:

@@ -24,6 +24,7 @@ from repost.text.hashtags import (
 )
 from repost.text.languages import LangText, choose_texts, match_lang
 from repost.text.mentions import limit_mentions, map_mentions
+from repost.text.tagchoice import in_language_first, language_tags, other_platforms_tags, text_script
 from repost.text.tags import dedupe_tags, find_hashtags, find_mentions
 from repost.text.titles import compose_title, with_title_line
 
@@ -189,15 +190,23 @@ def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opt
     else:
         captions[0] = with_title_line(parts[0].title, captions[0], notes.changes)
     captions = [_map(c, here, profile, notes) for c in captions]
-    tags, tag_notes = collect_hashtags(here.hashtags, BLOCK_SEP.join(captions))
+    captions = _without_repeated_lines(captions)
+    listed = [*language_tags(post, parts[0].lang), *here.hashtags]
+    tags, tag_notes = collect_hashtags(listed, BLOCK_SEP.join(captions))
     notes.changes += tag_notes
+    foreign = other_platforms_tags(tags, profile.id)
+    if foreign:
+        tags = [t for t in tags if t not in foreign]
+        named = " ".join("#" + t for t in foreign)
+        notes.changes.append(f"left out tags that mean something on another platform only: {named}")
+    tags = in_language_first(tags, parts[0].lang or text_script(captions[0]))
     style = STYLES[profile.text.hashtag_style]
     if style.gather_trailing:
         captions = [split_trailing_tags(c)[0] for c in captions]
     body = BLOCK_SEP.join(c for c in captions if c)
     kept, overflow = split_limit(tags, profile.text.max_hashtags)
     kept, overflow = _fit_block(kept, overflow, profile.text.caption)
-    body = drop_tags(body, overflow)
+    body = drop_tags(body, [*overflow, *foreign])
     body, demoted = limit_mentions(body, profile.text.max_mentions)
     body = _settle(body, kept, profile.text.max_mentions)
     if demoted:
@@ -215,6 +224,18 @@ def _compose(post: Post, profile: Profile, kind: str, parts: list[LangText], opt
         caption, title, tuple(kept), counts, tuple(notes.changes), tuple(notes.warnings), comment, lang
     )
     return texts, bool(fitted and fitted.cut)
+
+
+def _without_repeated_lines(captions: list[str]) -> list[str]:
+    """A second language's caption without the lines the first already holds (--bilingual
+    would otherwise print a line twice)."""
+    if len(captions) < 2:
+        return captions
+    seen = {line.strip() for line in captions[0].split("\n") if line.strip()}
+    rest = [
+        "\n".join(line for line in c.split("\n") if line.strip() not in seen).strip() for c in captions[1:]
+    ]
+    return [captions[0], *rest]
 
 
 def _settle(body: str, kept: list[str], mention_limit: int | None) -> str:

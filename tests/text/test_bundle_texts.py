@@ -9,6 +9,7 @@ import yaml
 
 from repost.profiles import load_profiles
 from repost.text.count import count_text
+from repost.text.tagchoice import in_language_first, text_script
 
 PLATFORMS = ["lemon8", "rednote", "reels", "tiktok"]
 FAMILY = "👨\u200d👩\u200d👧"
@@ -84,10 +85,13 @@ def test_done_means_long_bilingual_caption_to_all_four(run, long_bundles):
         assert caption.count(FAMILY) == caption.count("👨")
         hashtags = (bundle / "hashtags.txt").read_text(encoding="utf-8").split()
         limit = profile.text.max_hashtags or 40
-        assert hashtags == tags[:limit]
+        # tags in the bundle's language first (issue 16), each group in the post's order
+        lang = manifest["text"].get("lang") or text_script(caption)
+        ordered = in_language_first(tags, lang)
+        assert hashtags == ordered[:limit]
         comment = bundle / "comment.txt"
         if limit < 40:
-            assert comment.read_text(encoding="utf-8").split() == ["#" + t for t in tags[limit:]]
+            assert comment.read_text(encoding="utf-8").split() == ["#" + t for t in ordered[limit:]]
             entry = next(f for f in manifest["files"] if f["path"] == "comment.txt")
             assert entry["role"] == "text"
         else:

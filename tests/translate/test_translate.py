@@ -290,8 +290,9 @@ def test_rednote_gets_suggested_chinese_topics_beside_the_tags(
     assert run("export", post, "--to", "rednote,tiktok", "--out", out).code == 0
     tags = (out / "pier" / "rednote" / "hashtags.txt").read_text(encoding="utf-8").split("\n")
     mark = tags.index("-- suggested topics (pick those that fit; not in the caption) --")
-    # 日落 is a tag of the caption already (#日落[话题]#): only the new topic is suggested
-    assert tags[:mark] == ["sunset", "GoldenHour", "日落", ""] and tags[mark + 1 :] == ["译GOLDEN译HOUR", ""]
+    # 日落 is a tag of the caption already (#日落[话题]#): only the new topic is suggested; the
+    # bundle's text is the zh draft, so the tag in Chinese comes first
+    assert tags[:mark] == ["日落", "sunset", "GoldenHour", ""] and tags[mark + 1 :] == ["译GOLDEN译HOUR", ""]
     manifest = json.loads((out / "pier" / "rednote" / "manifest.json").read_text())
     assert manifest["text"]["suggested_topics"] == [
         {"topic": "译GOLDEN译HOUR", "for": "GoldenHour", "lang": "zh", "machine": True}
