@@ -19,6 +19,7 @@ from pathlib import Path
 import repost
 from repost.errors import BundleError, MediaError, RepostError
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
+from repost.media.loudness import loudness_record
 from repost.media.render import can_share_decode
 from repost.norms import image_warnings
 from repost.plan import BundlePlan
@@ -369,6 +370,8 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
         target = tmp / step.dest
         renditions.make(step, target)
         entry = media_entry(target, step.dest, step.role)
+        if step.role == "video":
+            entry["loudness"] = loudness_record(step, target, entry["sha256"])
         if step.alt:
             entry["alt"] = step.alt
         files.append(entry)

@@ -160,7 +160,25 @@ def check_video(name: str, facts, profile: Profile) -> list[Finding]:
         )
     if not rules.allow_edit_lists and facts.edit_list:
         out.append(_finding(name, "edit_list", False, True, "has an edit list", fix=REMUX))
-    return out
+    return out + check_sync(name, facts)
+
+
+def check_sync(name: str, facts) -> list[Finding]:
+    """Picture and sound start together: within half a frame, the closest two streams of
+    different rates can be (not a platform rule but the viewer's: sound leading the picture is
+    noticed from about 45 ms, ITU-R BT.1359)."""
+    video = getattr(facts, "start_s", None)
+    audio = getattr(facts.audio, "start_s", None) if facts.audio else None
+    if video is None or audio is None or not facts.fps:
+        return []
+    limit, offset = 0.5 / facts.fps, abs(video - audio)
+    if offset <= limit + 1e-6:
+        return []
+    text = (
+        f"video starts at {video:.3f} s, audio at {audio:.3f} s"
+        f" (offset {offset * 1000:.0f} ms > half a frame, {limit * 1000:.0f} ms)"
+    )
+    return [_finding(name, "av_offset_s", round(limit, 4), round(offset, 4), text, fix=REMUX)]
 
 
 def _check_audio(name, audio, rules: VideoRules) -> list[Finding]:

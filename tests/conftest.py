@@ -29,6 +29,8 @@ _SPEED_ARGS: dict[str, tuple[str, ...]] = {
     "libaom-av1": ("-cpu-used", "8", "-row-mt", "1"),
 }
 _AUDIO_LAYOUTS = {"mono", "stereo", "5.1"}
+# No edit list, with picture and sound still starting together (repost's own MP4 flags).
+NO_EDIT_LIST = ("-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0")
 _MOV_SUFFIXES = {".mp4", ".mov", ".m4v"}
 
 
@@ -173,7 +175,7 @@ def _memoised(folder: Path, make: Callable[..., Path]) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def clip_916(media_factory: Callable[..., Path]) -> Path:
     """9:16 360x640 H.264 High yuv420p, AAC stereo 48 kHz, 30 fps, moov first, no edit list."""
-    return media_factory("clip_916.mp4", sample_rate=48000, extra_args=("-use_editlist", "0"))
+    return media_factory("clip_916.mp4", sample_rate=48000, extra_args=NO_EDIT_LIST)
 
 
 @pytest.fixture(scope="session")
@@ -193,6 +195,38 @@ def clip_rotated(media_factory: Callable[..., Path]) -> Path:
 def clip_51(media_factory: Callable[..., Path]) -> Path:
     """5.1 (six-channel) AAC audio at 48 kHz."""
     return media_factory("clip_51.mp4", audio="5.1", sample_rate=48000)
+
+
+@pytest.fixture(scope="session")
+def clip_bframes(media_factory: Callable[..., Path]) -> Path:
+    """A phone-like 9:16 360x640 30 fps H.264 with 3 B-frames (a decoder delay of 2 frames,
+    hidden by ffmpeg's default edit list), AAC stereo 48 kHz, 3.5 s, both streams starting at 0."""
+    return media_factory(
+        "clip_bframes.mp4", duration=3.5, sample_rate=48000, extra_args=("-bf", "3")
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def clip_51_voices(media_dir: Path) -> Path:
+    """9:16 H.264 with 5.1 AAC at 48 kHz whose six channels all carry sound, as a film mix does:
+    a tone in each front channel, speech-band noise in the centre, pink noise in the surrounds
+    and a low tone in the LFE; 4 s."""
+    path = media_dir / "clip_51_voices.mp4"
+    if path.exists():
+        return path
+    tones = [f"sine=f={f}:r=48000:d=4" for f in (330, 440)]
+    sources = [*tones, "anoisesrc=c=pink:r=48000:d=4:a=0.3:s=1", "sine=f=60:r=48000:d=4"]
+    sources += ["anoisesrc=c=pink:r=48000:d=4:a=0.2:s=2", "anoisesrc=c=pink:r=48000:d=4:a=0.2:s=3"]
+    args = ["-y", "-f", "lavfi", "-i", "testsrc2=size=360x640:rate=30:duration=4"]
+    for src in sources:
+        args += ["-f", "lavfi", "-i", src]
+    # Centre: noise band-limited to speech (300 Hz - 3 kHz), as dialogue sits there.
+    graph = "[3:a]highpass=f=300,lowpass=f=3000[c];[1:a][2:a][c][4:a][5:a][6:a]join=inputs=6"
+    graph += ":channel_layout=5.1(side)[a]"
+    args += ["-filter_complex", graph, "-map", "0:v", "-map", "[a]"]
+    args += ["-c:v", "libx264", *_SPEED_ARGS["libx264"], "-c:a", "aac", "-b:a", "384k"]
+    run_ffmpeg([*args, "-movflags", "+faststart", path])
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -244,7 +278,7 @@ def clip_fits_all(media_factory: Callable[..., Path]) -> Path:
     3.2 s, AAC stereo 48 kHz, moov first, no edit list."""
     return media_factory(
         "clip_fits_all.mp4", size="720x1280", duration=3.2, sample_rate=48000,
-        extra_args=("-use_editlist", "0"),
+        extra_args=NO_EDIT_LIST,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from repost.media.commands import MP4_NO_EDIT_LIST as IN_SYNC_NO_EDIT_LIST
 from repost.media.files import sha256_of
 
 POST = """
@@ -110,7 +111,7 @@ def test_rednote_title_weighing_more_than_20(run, bundle):
 def test_five_one_audio(run, bundle, media_factory):
     b = bundle("reels")
     clip = media_factory("v51.mp4", size="720x1280", duration=3.2, audio="5.1", sample_rate=48000,
-                         extra_args=("-use_editlist", "0"))  # fmt: skip
+                         extra_args=IN_SYNC_NO_EDIT_LIST)  # fmt: skip
     replant(b, "01.mp4", source=clip)
     f = only(findings(run, b)[1], "audio_channels")
     assert (f["file"], f["limit"], f["actual"]) == ("01.mp4", 2, 6)
@@ -119,8 +120,9 @@ def test_five_one_audio(run, bundle, media_factory):
 
 def test_moov_at_the_end(run, bundle, media_factory):
     b = bundle("reels")
+    no_edit_list = ("-movflags", "+negative_cts_offsets", "-use_editlist", "0")  # moov last
     clip = media_factory("vmoov.mp4", size="720x1280", duration=3.2, sample_rate=48000,
-                         faststart=False, extra_args=("-use_editlist", "0"))  # fmt: skip
+                         faststart=False, extra_args=no_edit_list)  # fmt: skip
     replant(b, "01.mp4", source=clip)
     f = only(findings(run, b)[1], "faststart")
     assert f["message"] == "01.mp4: moov atom after mdat (not faststart)"
@@ -129,7 +131,7 @@ def test_moov_at_the_end(run, bundle, media_factory):
 def test_wrong_aspect(run, bundle, media_factory):
     b = bundle("tiktok")
     clip = media_factory("vsq.mp4", size="720x720", duration=3.2, sample_rate=48000,
-                         extra_args=("-use_editlist", "0"))  # fmt: skip
+                         extra_args=IN_SYNC_NO_EDIT_LIST)  # fmt: skip
     replant(b, "01.mp4", source=clip)
     f = only(findings(run, b)[1], "aspect")
     assert (f["limit"], f["actual"]) == (["9:16"], "1:1")

@@ -31,9 +31,14 @@ class Loudness:
 
 
 def measure_loudness(
-    path: str | os.PathLike[str], *, start_s: float | None = None, duration_s: float | None = None
+    path: str | os.PathLike[str],
+    *,
+    start_s: float | None = None,
+    duration_s: float | None = None,
+    filters: str | None = None,
 ) -> Loudness:
-    """The loudness of the first audio stream of ``path`` (optionally of a stretch of it).
+    """The loudness of the first audio stream of ``path`` (optionally of a stretch of it, and
+    as the audio ``filters`` given, a downmix say, would leave it).
 
     Raises MediaError when ffmpeg cannot read it or the file has no audio.
     """
@@ -43,7 +48,8 @@ def measure_loudness(
     if duration_s is not None:
         args += ["-t", f"{duration_s:.3f}"]
     args += ["-i", safe_path(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-    args += ["-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+    meter = "ebur128=peak=true:framelog=quiet"
+    args += ["-af", f"{filters},{meter}" if filters else meter, "-f", "null", "-"]
     proc = run_ffmpeg(args, where=os.fspath(path))
     return parse_loudness(proc.stderr, where=os.fspath(path))
 

@@ -52,6 +52,7 @@ class AudioFacts:
     layout: str | None  # "stereo", "5.1", ...
     sample_rate_hz: int
     bitrate_bps: int | None
+    start_s: float | None = None  # when its first sample plays (see VideoFacts.start_s)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class VideoFacts:
     moov_first: bool | None  # None when not MP4/MOV
     edit_list: bool | None  # None when not MP4/MOV
     kind: str = "video"
+    # When the first frame is shown, in seconds: the stream's start time as the demuxer gives
+    # it (edit lists and AAC priming accounted for), else the first timestamp; None if unknown.
+    start_s: float | None = None
 
     @property
     def hdr(self) -> bool:
@@ -237,7 +241,16 @@ def _video_facts(container: Any, path: Path, size: int, head: bytes) -> VideoFac
         audio=_audio_facts(container),
         moov_first=layout.moov_first if layout else None,
         edit_list=layout.edit_list if layout else None,
+        start_s=_start_s(stream, times),
     )
+
+
+def _start_s(stream: Any, times: list[int] | None = None) -> float | None:
+    if not stream.time_base:
+        return None
+    if stream.start_time is not None:
+        return round(float(stream.start_time * stream.time_base), 6)
+    return round(float(min(times) * stream.time_base), 6) if times else None
 
 
 def _cut_short(path: Path) -> MediaError:
@@ -386,7 +399,8 @@ def _color_name(table: dict[int, str | None], value: Any) -> str | None:
 def _audio_facts(container: Any) -> AudioFacts | None:
     if not container.streams.audio:
         return None
-    cc = container.streams.audio[0].codec_context
+    stream = container.streams.audio[0]
+    cc = stream.codec_context
     layout = cc.layout  # PyAV 18: always set, from ch_layout
     return AudioFacts(
         codec=cc.name,
@@ -395,4 +409,5 @@ def _audio_facts(container: Any) -> AudioFacts | None:
         layout=layout.name or None,
         sample_rate_hz=cc.sample_rate,
         bitrate_bps=cc.bit_rate or None,
+        start_s=_start_s(stream),
     )

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from repost.plan.audio import level_key, match_loudness
 from repost.profiles import VideoRules, aspect_name, aspect_value
 from repost.rules import REMUX, aspect_matches, check_video
 
@@ -63,9 +64,13 @@ class AudioPlan:
     sample_rate_hz: int | None = None
     channels: int = 2
     downmix: str | None = None  # the source layout when it is mixed down ("5.1")
-    loudness_lufs: float | None = None
+    loudness_lufs: float | None = None  # the --loudness target
     hold_s: float = 0.0  # silence added at the end while the picture is held
     bitrate_bps: int = AUDIO_BITRATE_BPS
+    # The measured gain that keeps the source's loudness (or reaches the target) after the
+    # downmix, and the true-peak limit when the peaks would pass it (plan/audio.py).
+    gain_db: float | None = None
+    peak_limit_dbtp: float | None = None
 
 
 @dataclass(frozen=True)
@@ -193,9 +198,12 @@ def plan_fps(facts, rules: VideoRules) -> Fraction:
     return rate
 
 
-def plan_audio(facts, rules: VideoRules, options, *, seek: bool, hold_s: float) -> AudioPlan:
-    """Copy the audio where it fits, else AAC stereo at most the profile's rate; silence when
-    the profile requires audio and there is none.
+def plan_audio(
+    facts, rules: VideoRules, options, *, seek: bool, hold_s: float, stretch=(0.0, None)
+) -> AudioPlan:
+    """Copy the audio where it fits, else AAC stereo at most the profile's rate, as loud as the
+    source (``options["levels"]``, measured by export) or the ``loudness`` target; silence
+    when the profile requires audio and there is none.
 
     A part that starts after 0 (``seek``) has its audio encoded: copied audio keeps the
     packets before the seek point, and in an MP4 without edit lists that offset shifts the
@@ -221,7 +229,9 @@ def plan_audio(facts, rules: VideoRules, options, *, seek: bool, hold_s: float) 
     rate = next((r for r in AUDIO_RATES_HZ if r <= min(src.sample_rate_hz, max_rate)), AUDIO_RATES_HZ[-1])
     channels = min(src.channels, max_ch, 2)
     downmix = (src.layout or f"{src.channels} channels") if src.channels > channels else None
-    return AudioPlan("encode", rate, channels, downmix, loud, hold_s)
+    levels = (options.get("levels") or {}).get(level_key(facts.path, *stretch), None)
+    gain, limit = match_loudness(levels, loud)
+    return AudioPlan("encode", rate, channels, downmix, loud, hold_s, gain_db=gain, peak_limit_dbtp=limit)
 
 
 def plan_rate_cap(rules: VideoRules, duration_s: float, audio_bps: int) -> tuple[int, str | None]:
@@ -282,7 +292,8 @@ def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conf
     findings = [f for f in check_video("01.mp4", facts, profile) if f.fix != REMUX]
     duration, hold, changes = plan_timing(facts, rules, length_s)
     why_video = needs_video_encode(facts, rules, findings)
-    audio = plan_audio(facts, rules, options, seek=start_s > 0, hold_s=hold)
+    stretch = (start_s, duration)
+    audio = plan_audio(facts, rules, options, seek=start_s > 0, hold_s=hold, stretch=stretch)
     copy_video = not why_video and not hold and duration is None
     if copy_video and audio.action in ("copy", "none"):
         return Conform(None, ())
@@ -365,4 +376,8 @@ def _describe_audio(facts, a: AudioPlan) -> list[str]:
         parts.append(f"{a.downmix} downmixed to stereo (ITU-R BS.775)")
     if a.loudness_lufs is not None:
         parts.append(f"loudness normalised to {a.loudness_lufs:g} LUFS")
+    elif a.gain_db:
+        parts.append(f"{a.gain_db:+.1f} dB to keep the source's loudness")
+    if a.gain_db is not None and a.peak_limit_dbtp is not None:
+        parts.append(f"peaks limited to {a.peak_limit_dbtp:g} dBTP")
     return ["; ".join(parts)]

@@ -28,6 +28,7 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
     # The command line's --fit wins over post.yaml's fit (per platform, then per post), which
     # wins over the profile's default.
     choices = {"fit": options.get("fit") or post.fit, "loudness": options.get("loudness")}
+    choices["levels"] = options.get("levels")  # measured loudness of source stretches (export)
     conform = plan_conform(facts, profile, choices, start_s=start, length_s=length)
     if part:
         end = start + length

@@ -62,6 +62,7 @@ def test_clip_916_audio_facts(clip_916):
         layout="stereo",
         sample_rate_hz=48000,
         bitrate_bps=audio.bitrate_bps,
+        start_s=0.0,
     )
     assert audio.bitrate_bps and 32_000 < audio.bitrate_bps < 512_000
 

@@ -1,0 +1,95 @@
+"""Loudness of sources and outputs, measured once per run: what planning and the manifest read."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from repost.media.measure import Loudness, measure_loudness
+from repost.media.probe import probe_media
+from repost.media.render import FLOAT_AUDIO, downmix_filter
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A stretch of a source's sound: as it is, and (for more than two channels) as repost's
+    downmix to stereo leaves it before any gain."""
+
+    source: Loudness
+    mix: Loudness | None = None
+
+
+_cache: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+def _cached(key: tuple, measure):
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    value = measure()
+    with _lock:
+        return _cache.setdefault(key, value)
+
+
+def clear_loudness_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _file_key(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) -> Levels:
+    """The levels of the video ``path`` from ``start_s`` for ``duration_s`` (to the end when
+    None), measured once per run for every platform and part that uses the same stretch."""
+    path = Path(path)
+    audio = probe_media(path).audio
+    layout, channels = (audio.layout or "", audio.channels) if audio else ("", 0)
+
+    def measure() -> Levels:
+        source = measure_loudness(path, start_s=start_s, duration_s=duration_s)
+        if channels <= 2:
+            return Levels(source)
+        mix = f"{FLOAT_AUDIO},{downmix_filter(layout)}"
+        return Levels(source, measure_loudness(path, start_s=start_s, duration_s=duration_s, filters=mix))
+
+    return _cached(("levels", *_file_key(path), start_s, duration_s), measure)
+
+
+def measure_requests(wanted: dict[tuple, tuple]) -> dict[tuple, Levels]:
+    """``options["levels"]`` for the stretches plan.audio.level_requests names."""
+    return {key: measure_levels(*stretch) for key, stretch in wanted.items()}
+
+
+def loudness_record(step, made: Path, sha256: str) -> dict | None:
+    """The manifest's ``loudness`` of a video file: {"source", "output"}, each
+    {integrated_lufs, true_peak_dbtp} or None where that file has no sound; None for a video
+    with sound in neither."""
+    output = None
+    if probe_media(made).audio is not None:
+        output = _cached(("output", sha256), lambda: measure_loudness(made))
+    source = _source_loudness(step)
+    if source is None and output is None:
+        return None
+    return {
+        "source": source.to_dict() if source else None,
+        "output": output.to_dict() if output else None,
+    }
+
+
+def _source_loudness(step) -> Loudness | None:
+    op = step.op
+    if step.action == "slideshow":
+        if op is None or op.audio is None:
+            return None
+        audio = Path(op.audio)  # a sound file (probe_media takes only pictures)
+        return _cached(("sound", *_file_key(audio)), lambda: measure_loudness(audio))
+    if probe_media(step.source).audio is None:
+        return None
+    r = step.rendition
+    start, duration = (r.start_s, r.duration_s) if r is not None else (0.0, None)
+    return measure_levels(step.source, start, duration).source
