@@ -23,7 +23,8 @@ LOUDNORM = "loudnorm=I={i:g}:TP=-1.5:LRA=11"
 # the true peaks of ITU-R BS.1770 (which measures them 4x oversampled); latency=1 keeps the
 # sound in place (the lookahead would delay it by the attack time), level=0 turns its
 # automatic make-up gain off. Measured: limited to -2 dBTP before AAC 128 kbps, a +5.3 dB gain
-# on a hot 5.1 mix came out at -1.4 dBTP and 0.4 LU under its target.
+# on a hot 5.1 mix came out at -1.4 dBTP and 0.4 LU under its target, but loud noise bursts
+# at -0.7 dBTP: the ceiling is -3 dBTP (plan/audio.py).
 _LIMITER = "aresample={up},alimiter=limit={limit:.4f}:level=0:latency=1"
 _OVERSAMPLE = 4
 # HDR (PQ or HLG, BT.2020) to SDR BT.709 with zscale + tonemap (ffmpeg docs, tonemap filter):

@@ -5,9 +5,11 @@ from __future__ import annotations
 # Every audio change keeps the integrated loudness (ITU-R BS.1770) of its source, or reaches
 # the --loudness target, with the true peak at or under -1 dBTP (EBU R128 s1's ceiling for
 # distribution, which AES TD1004 recommends for streaming too). The limiter holds the peaks
-# 1 dB lower, before the AAC encode: its overshoot measured 0.6-0.7 dB at 128 kbps.
+# 2 dB lower, before the AAC encode: its overshoot measured 0.6-0.7 dB at 128 kbps on music and
+# up to 1.3 dB on loud pink-noise bursts (tests/media/test_loudness.py's hot source), so 1 dB of
+# margin was not always enough.
 MAX_TRUE_PEAK_DBTP = -1.0
-PEAK_LIMIT_DBTP = -2.0
+PEAK_LIMIT_DBTP = -3.0
 # Gains under this are left out: 0.1 dB is below what BS.1770 meters show.
 MIN_GAIN_DB = 0.1
 

@@ -67,7 +67,7 @@ def test_a_hot_source_is_resampled_under_the_peak_ceiling_and_a_target_is_reache
     post = write_post("media: [clip.mp4]\n", media={"clip.mp4": hot})
     assert run("export", post, "--to", "tiktok", "--out", tmp_path / "kept").code == 0
     bundle = next((tmp_path / "kept").glob("*/tiktok"))
-    assert any("peaks limited to -2 dBTP" in c for c in manifest_of(bundle)["changes"])
+    assert any("peaks limited to -3 dBTP" in c for c in manifest_of(bundle)["changes"])
     assert_kept(source, measure_loudness(bundle / "01.mp4"))
     assert run("export", post, "--to", "tiktok", "--out", tmp_path / "t", "--loudness", "-20").code == 0
     assert_kept(source, measure_loudness(next((tmp_path / "t").glob("*/tiktok/01.mp4"))), target=-20)
