@@ -1,5 +1,6 @@
-"""repost export vs hand-written ffmpeg vs a plain moviepy script, on three 1080p clips to all four
-platforms: time, peak memory, SSIM of the picture area and bytes.
+"""repost export vs hand-written ffmpeg vs a plain moviepy script, on three 1080p clips to every
+built-in platform (`--to all`): time, CPU time, peak memory, SSIM of the picture area and bytes;
+then the trade of Shorts' aspect when other platforms of the run already make a 9:16 rendition.
 
     python benchmarks/bench_export.py [--seconds 12] [--skip-moviepy]
 
@@ -9,11 +10,17 @@ clip with 5.1 audio and the moov atom at the end.
 
 - repost: `python -m repost export A B C --to all --fit blur` in a child process; its peak memory
   is the largest sum of RSS over its process tree (repost and its ffmpeg children), sampled from
-  /proc every 20 ms, beside getrusage's largest single child.
-- hand-written ffmpeg with the least work: a stream-copy remux where the source fits, one
-  libx264 veryfast CRF 21 encode per distinct rendition (9:16 and 3:4, each decoding the
-  source), one cover frame per source, files copied into the four folders.
+  /proc every 20 ms, beside getrusage's largest single child. CPU time is user+sys of repost and
+  every child it waited for (wait4), the figure a loaded machine disturbs least.
+- hand-written ffmpeg with the least work, for the same platforms and the same outputs: a
+  stream-copy remux where the source fits, one libx264 veryfast CRF 21 encode per distinct
+  rendition as repost plans them (each decoding the source), one cover frame per source, files
+  copied into every platform's folder. CPU time is user+sys of the ffmpeg children.
 - plain moviepy: one re-encode per platform (resize and centre crop, libx264 veryfast CRF 21).
+- Shorts' aspect: Shorts accepts 9:16 to 1:1. With `reframe_to: preferred` (profiles/shorts.yaml)
+  a 16:9 clip goes to 9:16, the rendition TikTok and Reels already make, so Shorts costs no encode;
+  with `nearest` it would get its own 1:1. The hand-written 1:1 encode of each 16:9 clip is timed
+  here, beside both frames' picture sizes (--fit blur, and --fit crop's share of the source).
 
 Goals: repost <= 1.15x hand-written; moviepy >= 10x repost; SSIM >= 0.95; bytes <= 1.5x;
 peak memory < 400 MB.
@@ -22,8 +29,10 @@ peak memory < 400 MB.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -34,10 +43,11 @@ from pathlib import Path
 
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
-from repost.plan.rendition import plan_conform
-from repost.profiles import load_profiles
+from repost.plan.rendition import plan_conform, plan_geometry
+from repost.profiles import load_profiles, select_profiles
 
-PLATFORMS = ("tiktok", "reels", "rednote", "lemon8")
+# What `--to all` means: every built-in platform, so both sides make the same bundles.
+PLATFORMS = tuple(p.id for p in select_profiles(load_profiles(), "all"))
 FF = ("-hide_banner", "-loglevel", "error", "-y")
 
 
@@ -116,9 +126,15 @@ def _rss(pid: int) -> int:
     return 0
 
 
-def run_repost(clips: dict[str, Path], out: Path) -> tuple[float, int, int]:
-    """Wall time, peak RSS summed over the process tree, and the largest single process's RSS
-    (wait4's rusage: repost and the ffmpeg children it waited for)."""
+def children_cpu() -> float:
+    """User+sys seconds of every child process this one has waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_repost(clips: dict[str, Path], out: Path) -> tuple[float, float, int, int]:
+    """Wall time, CPU time (user+sys of repost and its waited-for children), peak RSS summed
+    over the process tree, and the largest single process's RSS (wait4's rusage)."""
     cmd = [sys.executable, "-m", "repost", "export", *(p.parent for p in clips.values())]
     cmd += ["--to", "all", "--out", str(out), "--fit", "blur"]
     with tempfile.TemporaryFile() as err:
@@ -132,13 +148,13 @@ def run_repost(clips: dict[str, Path], out: Path) -> tuple[float, int, int]:
         if proc.returncode:
             err.seek(0)
             raise SystemExit(f"repost failed: {err.read().decode()}")
-    return wall, peak, usage.ru_maxrss * 1024
+    return wall, usage.ru_utime + usage.ru_stime, peak, usage.ru_maxrss * 1024
 
 
-def hand_plans(clips: dict[str, Path]):
+def hand_plans(clips: dict[str, Path], profiles=None):
     """(clip name, platforms, rendition) for every distinct re-encode, as repost plans them, so
     the hand-written commands make the same frames and sizes."""
-    profiles = load_profiles()
+    profiles = profiles or load_profiles()
     distinct: dict[tuple, tuple] = {}
     for name, path in clips.items():
         facts = probe_media(path)
@@ -150,9 +166,22 @@ def hand_plans(clips: dict[str, Path]):
     return list(distinct.values())
 
 
-def run_hand(clips: dict[str, Path], out: Path) -> tuple[float, dict]:
+def encode(src: Path, dest: Path, r, downmix: bool) -> None:
+    """The hand-written blur-fit encode of one rendition."""
+    w, h, cw = r.width, r.height, r.content_width
+    graph = (f"[0:v]split[a][b];[a]scale={w // 8}:{h // 8}:force_original_aspect_ratio=increase,"
+             f"crop={w // 8}:{h // 8},gblur=sigma=10,scale={w}:{h}[bg];[b]scale={cw}:-2[fg];"
+             "[bg][fg]overlay=(W-w)/2:(H-h)/2")  # fmt: skip
+    audio = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"] if downmix else ["-c:a", "copy"]
+    if r.hold_s:
+        graph += f",tpad=stop_mode=clone:stop_duration={r.hold_s}"
+    ffmpeg("-i", src, "-filter_complex", graph, "-c:v", "libx264", "-preset", "veryfast",
+           "-crf", "21", "-pix_fmt", "yuv420p", *audio, "-movflags", "+faststart", dest)  # fmt: skip
+
+
+def run_hand(clips: dict[str, Path], out: Path) -> tuple[float, float, dict]:
     out.mkdir(parents=True)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), children_cpu()
     made = {}
     native = out / "native.mp4"
     ffmpeg("-i", clips["native"], "-c", "copy", "-movflags", "+faststart", native)
@@ -164,19 +193,36 @@ def run_hand(clips: dict[str, Path], out: Path) -> tuple[float, dict]:
         ffmpeg("-ss", at, "-i", path, "-frames:v", "1", "-q:v", "2", "-pix_fmt", "yuvj420p", cover)
     for name, pids, r, _facts in hand_plans(clips):
         dest = out / f"{name}-{r.width}x{r.height}.mp4"
-        w, h, cw = r.width, r.height, r.content_width
-        graph = (f"[0:v]split[a][b];[a]scale={w // 8}:{h // 8}:force_original_aspect_ratio=increase,"
-                 f"crop={w // 8}:{h // 8},gblur=sigma=10,scale={w}:{h}[bg];[b]scale={cw}:-2[fg];"
-                 "[bg][fg]overlay=(W-w)/2:(H-h)/2")  # fmt: skip
-        audio = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"] if name == "wide51" else ["-c:a", "copy"]
-        if r.hold_s:
-            graph += f",tpad=stop_mode=clone:stop_duration={r.hold_s}"
-        ffmpeg("-i", clips[name], "-filter_complex", graph, "-c:v", "libx264", "-preset", "veryfast",
-               "-crf", "21", "-pix_fmt", "yuv420p", *audio, "-movflags", "+faststart", dest)  # fmt: skip
+        encode(clips[name], dest, r, downmix=name == "wide51")
         for pid in pids:
             shutil.copyfile(dest, _bundle(out, name, pid))
         made[(name, tuple(pids))] = (dest, r)
-    return time.perf_counter() - t0, made
+    return time.perf_counter() - t0, children_cpu() - cpu0, made
+
+
+def shorts_trade(clips: dict[str, Path], out: Path) -> list[dict]:
+    """For each clip Shorts reframes: its frame and picture as planned (shared 9:16) and as
+    `reframe_to: nearest` would plan it, and the time of the hand-written encode that costs."""
+    profiles = load_profiles()
+    shorts = profiles["shorts"]
+    nearest = dataclasses.replace(shorts, video=dataclasses.replace(shorts.video, reframe_to="nearest"))
+    rows = []
+    for name, path in clips.items():
+        facts = probe_media(path)
+        mine = plan_conform(facts, shorts, {"fit": "blur"}).rendition
+        own = plan_conform(facts, nearest, {"fit": "blur"}).rendition
+        if mine is None or own is None or (own.width, own.height) == (mine.width, mine.height):
+            continue
+        dest = out / f"{name}-shorts-own-{own.width}x{own.height}.mp4"
+        t0, cpu0 = time.perf_counter(), children_cpu()
+        encode(path, dest, own, downmix=name == "wide51")
+        crops = [plan_geometry(facts.width, facts.height, p.video, "crop")[:2] for p in (shorts, nearest)]
+        rows.append({
+            "clip": name, "shared": mine, "own": own, "seconds": time.perf_counter() - t0,
+            "cpu": children_cpu() - cpu0, "bytes": dest.stat().st_size,
+            "crop_share": [cw * ch / (facts.width * facts.height) for cw, ch in crops],
+        })  # fmt: skip
+    return rows
 
 
 def _bundle(out: Path, name: str, pid: str) -> Path:
@@ -234,18 +280,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         clips = make_clips(tmp, args.seconds)
-        hand_time, made = run_hand(clips, tmp / "hand")
-        repost_time, peak, child_max = run_repost(clips, tmp / "repost")
+        hand_time, hand_cpu, made = run_hand(clips, tmp / "hand")
+        repost_time, repost_cpu, peak, child_max = run_repost(clips, tmp / "repost")
         ssims, repost_bytes, hand_bytes = [], 0, 0
         for (name, pids), (hand_file, r) in made.items():
             mine = tmp / "repost" / name / pids[0] / "01.mp4"
             ssims.append(ssim_picture(mine, hand_file, r))
             repost_bytes += mine.stat().st_size
             hand_bytes += hand_file.stat().st_size
+        trade = shorts_trade(clips, tmp / "hand")
         moviepy_time = None if args.skip_moviepy else run_moviepy(clips, tmp / "hand")
-    print(f"clips: 3 x {args.seconds:g} s 1080p30 -> {', '.join(PLATFORMS)}")
-    print(f"hand-written ffmpeg : {hand_time:7.2f} s ({len(made)} encodes + 1 remux + 3 covers)")
-    print(f"repost export       : {repost_time:7.2f} s  ratio {repost_time / hand_time:.2f}x (goal <= 1.15x)")
+    print(f"clips: 3 x {args.seconds:g} s 1080p30 -> {', '.join(PLATFORMS)} (--to all), both sides")
+    print(f"hand-written ffmpeg : {hand_time:7.2f} s, CPU {hand_cpu:7.2f} s"
+          f" ({len(made)} encodes + 1 remux + 3 covers)")  # fmt: skip
+    print(f"repost export       : {repost_time:7.2f} s, CPU {repost_cpu:7.2f} s"
+          f"  ratio {repost_time / hand_time:.2f}x wall, {repost_cpu / hand_cpu:.2f}x CPU"
+          " (goal <= 1.15x)")  # fmt: skip
+    for (name, pids), (_f, r) in made.items():
+        print(f"    {name:7} {r.width}x{r.height} -> {', '.join(pids)}")
     if moviepy_time is not None:
         print(f"plain moviepy       : {moviepy_time:7.2f} s  {moviepy_time / repost_time:.1f}x repost's time"
               f" (goal >= 10x), {moviepy_time / hand_time:.1f}x hand-written")  # fmt: skip
@@ -253,6 +305,26 @@ def main() -> None:
           f" largest single process {child_max / 1e6:.0f} MB (goal < 400 MB)")  # fmt: skip
     print(f"SSIM picture area   : min {min(ssims):.4f} over {len(ssims)} re-encodes (goal >= 0.95)")
     print(f"bytes               : {repost_bytes / hand_bytes:.2f}x hand-written (goal <= 1.5x)")
+    print_trade(trade, hand_time, hand_cpu)
+
+
+def print_trade(trade: list[dict], hand_time: float, hand_cpu: float) -> None:
+    if not trade:
+        return
+    extra = sum(t["seconds"] for t in trade)
+    extra_cpu = sum(t["cpu"] for t in trade)
+    print("Shorts' aspect for a 16:9 clip (accepted: 9:16 to 1:1; TikTok and Reels make 9:16):")
+    for t in trade:
+        s, o = t["shared"], t["own"]
+        print(f"    {t['clip']:7} 9:16, shared: {s.width}x{s.height}, picture"
+              f" {s.content_width}x{s.content_height}, 0 s extra")  # fmt: skip
+        print(f"            1:1, its own: {o.width}x{o.height}, picture {o.content_width}x{o.content_height},"
+              f" {t['seconds']:.2f} s (CPU {t['cpu']:.2f} s), {t['bytes'] / 1e6:.1f} MB")  # fmt: skip
+        print(f"            --fit crop keeps {t['crop_share'][0]:.0%} of the source at 9:16,"
+              f" {t['crop_share'][1]:.0%} at 1:1")  # fmt: skip
+    print(f"    own 1:1 would add {extra:.2f} s ({extra / hand_time:.0%} of the hand-written run),"
+          f" CPU {extra_cpu:.2f} s ({extra_cpu / hand_cpu:.0%}); the 16:9 picture is as wide in both"
+          " frames, and only 9:16 fills the Shorts player")  # fmt: skip
 
 
 if __name__ == "__main__":

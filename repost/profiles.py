@@ -21,6 +21,10 @@ UPLOAD_PATHS = ("app", "api")
 CONFIDENCES = ("official", "official_indirect", "third_party", "assumed")
 COUNTERS = ("utf16", "chars", "graphemes", "utf8_bytes", "rednote_weighted")
 FITS = ("crop", "pad", "blur")
+# How a video whose shape the platform does not accept is reframed, where it accepts several:
+# to the accepted aspect nearest the source's (least picture lost or padded), or always to
+# preferred_aspect (the platform's native shape, which other platforms' renditions may share).
+REFRAMES = ("nearest", "preferred")
 HASHTAG_STYLES = ("append", "inline", "rednote_topic")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # A language code as post.yaml and text.languages write one: zh, en, zh-Hans, pt-BR.
@@ -65,6 +69,7 @@ class VideoRules:
     require_faststart: bool = False
     allow_edit_lists: bool = True
     fit: str = "blur"
+    reframe_to: str = "nearest"  # REFRAMES
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,7 @@ _VIDEO = s.record(
             "audio_required": s.boolean(),
             "require_faststart": s.boolean(),
             "allow_edit_lists": s.boolean(),
+            "reframe_to": s.text(choices=REFRAMES),
         }
     ),
     required=(

@@ -116,10 +116,11 @@ def even(x: float) -> int:
 
 def choose_aspect(width: int, height: int, rules: VideoRules) -> str | None:
     """None when the source shape is accepted; else the preferred aspect, or with several
-    accepted ones, the one nearest the source (in log ratio, so 2:1 and 1:2 are equally far)."""
+    accepted ones and ``reframe_to: nearest``, the one nearest the source (in log ratio, so 2:1
+    and 1:2 are equally far)."""
     if any(aspect_matches(width, height, a, rules.aspect_tolerance) for a in rules.aspects):
         return None
-    if len(rules.aspects) == 1:
+    if len(rules.aspects) == 1 or rules.reframe_to == "preferred":
         return rules.preferred_aspect
     src = math.log(width / height)
     return min(

@@ -68,6 +68,12 @@ GEOMETRY = [
     # 3:4 portrait is accepted as it is by RedNote, reframed for Reels
     ((1440, 1920), "rednote", "blur", (1080, 1440), (1080, 1440), "none"),
     ((1440, 1920), "reels", "blur", (1080, 1920), (1080, 1440), "blur"),
+    # Shorts accepts 9:16 to 1:1 but reframes to its native 9:16 (reframe_to: preferred), the frame
+    # TikTok and Reels make, not to the nearer 1:1; square and 4:5 sources pass as they are
+    ((1920, 1080), "shorts", "blur", (1080, 1920), (1080, 608), "blur"),
+    ((640, 360), "shorts", "crop", (202, 360), (202, 360), "crop"),  # no minimum side
+    ((1080, 1080), "shorts", "blur", (1080, 1080), (1080, 1080), "none"),
+    ((1080, 1350), "shorts", "blur", (1080, 1350), (1080, 1350), "none"),
 ]
 
 
@@ -219,3 +225,17 @@ def test_encoder_settings_are_h264_high_closed_gop_moov_first_without_edit_lists
     )
     assert pairs["-use_editlist"] == "0" and pairs["-maxrate"] == str(MAXRATE_CEILING_BPS)
     assert pairs["-c:a"] == "copy" and args[-1] == "01.mp4"
+
+
+@pytest.mark.parametrize(("reframe_to", "expected"), [("nearest", "1:1"), ("preferred", "9:16")])
+def test_reframe_to_chooses_nearest_or_preferred_aspect(reframe_to, expected):
+    rules = dataclasses.replace(PROFILES["shorts"].video, reframe_to=reframe_to)
+    assert choose_aspect(1920, 1080, rules) == expected
+    assert choose_aspect(1080, 1080, rules) is None  # accepted as it is either way
+
+
+def test_shorts_shares_the_rendition_tiktok_and_reels_make():
+    wide = facts(1920, 1080)
+    made = {pid: plan_conform(wide, PROFILES[pid], {"fit": "blur"}).rendition for pid in PROFILES}
+    assert made["shorts"] == made["tiktok"] == made["reels"]
+    assert made["rednote"] != made["tiktok"]  # RedNote keeps the nearer 3:4
