@@ -22,7 +22,7 @@ _TAG_RE = re.compile(r"^(?:[A-Z]{1,2}\d+|3P)\b")
 
 
 def _source_tags(source: str) -> list[str]:
-    """'T1 developers.tiktok.com/...; T3 ...' -> ['T1', 'T3'] (platform-specs.md §13 tags)."""
+    """'T1 developers.tiktok.com/...; T3 ...' -> ['T1', 'T3'] (tags defined in profiles/SOURCES.md)."""
     tags = [m.group(0) for part in source.split(";") if (m := _TAG_RE.match(part.strip()))]
     return tags or [source.split(";")[0].strip()]
 

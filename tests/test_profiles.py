@@ -55,10 +55,23 @@ def test_rednote_and_reels_key_figures():
     assert (reels.text.max_hashtags, reels.text.max_mentions) == (30, 20)
 
 
-def test_shorts_key_figures_are_sourced_from_platform_specs_5():
+def test_no_assumed_frame_rate_floor_is_above_what_the_sourced_platforms_share():
+    # An assumed minimum above the sourced ones would re-time 24/25 fps clips no platform refuses.
+    profiles = load_profiles()
+    figures = {pid: p.figures.get("video.min_fps") for pid, p in profiles.items() if p.video}
+    sourced = [f.value for f in figures.values() if f and f.confidence != "assumed"]
+    assert sourced and min(sourced) == 23
+    for pid, fig in figures.items():
+        if fig and fig.confidence == "assumed":
+            assert fig.value <= min(sourced), pid
+    assert figures["rednote"].value == 23 and figures["rednote"].confidence == "assumed"
+
+
+def test_shorts_key_figures_are_sourced():
     shorts = load_profiles()["shorts"]
     assert shorts.kinds == ("video",) and shorts.image is None
     assert shorts.video.max_duration_s == 180 and shorts.video.preferred_aspect == "9:16"
+    assert shorts.video.reframe_to == "preferred" and "1:1" in shorts.video.aspects
     assert (shorts.text.title.max_length, shorts.text.title.count) == (100, "chars")
     assert (shorts.text.caption.max_length, shorts.text.caption.count) == (5000, "utf8_bytes")
     assert shorts.figures["video.max_duration_s"].source.startswith("Y1 ")
@@ -110,6 +123,10 @@ BAD = {
         "video.preferred_aspect: 4:5 is not in aspects",
     ),
     "min above max": (lambda d: d["video"]["min_fps"].update(value=90), "video.min_fps: 90 is above max_fps"),
+    "unknown reframe rule": (
+        lambda d: d["video"].update(reframe_to=_fig("widest")),
+        "video.reframe_to.value: 'widest' is not one of",
+    ),
     "id not file name": (lambda d: d.update(id="insta"), None),
     "bare number instead of figure": (
         lambda d: d["video"].update(max_fps=60),

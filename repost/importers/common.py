@@ -39,7 +39,7 @@ def fix_mojibake(value: Any) -> Any:
     """Undo UTF-8 read as latin-1 (Instagram's JSON writes "ð\\x9f\\x90±" for 🐱), recursively.
 
     A string that holds a code point above U+00FF, or whose latin-1 bytes are not UTF-8, was
-    never mis-decoded and is kept as it is (platform-specs.md §11.2, confirmed in a real export).
+    never mis-decoded and is kept as it is (E3 in profiles/SOURCES.md, a real export).
     """
     if isinstance(value, str):
         try:

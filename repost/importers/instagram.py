@@ -20,7 +20,7 @@ from repost.importers.common import (
 from repost.model import MediaItem, Post
 
 NAME = "instagram"
-# Where posts_N.json and reels.json live, newest layout first (platform-specs.md §11.2).
+# Where posts_N.json and reels.json live, newest layout first (E3, E4 in profiles/SOURCES.md).
 CONTENT_DIRS = ("your_instagram_activity/media", "your_instagram_activity/content", "content")
 
 

@@ -24,7 +24,7 @@ from repost.model import MediaItem, Post
 
 NAME = "tiktok"
 FILE_NAMES = ("user_data_tiktok.json", "user_data.json")  # 2024 onward, then older exports
-# Where a creator's own posts live, newest schema first (platform-specs.md §11.1): the 2024
+# Where a creator's own posts live, newest schema first (E1, E2 in profiles/SOURCES.md): the 2024
 # schema's Post › Posts › VideoList and the older Video › Videos › VideoList.
 POST_LISTS = (("Post", "Posts", "VideoList"), ("Video", "Videos", "VideoList"))
 PRIVATE = "only you"
@@ -126,7 +126,7 @@ def _link_key(links: list[str]) -> str:
 
 
 def _parse_date(text: str | None) -> dt.datetime | None:
-    # The export's timezone is undocumented; UTC is the likeliest (platform-specs.md §11.1).
+    # The export's timezone is undocumented; UTC is the likeliest (E1 in profiles/SOURCES.md).
     if text and text.isdigit():
         return from_unix(text)  # a drifted export writing Unix seconds
     for fmt in DATE_FORMATS:

@@ -9,7 +9,7 @@ from repost.errors import MediaError
 from repost.media.commands import MP4_NO_EDIT_LIST
 from repost.media.images import open_photo, render_photo
 
-# x264 and MP4 settings every platform here takes (platform-specs §12.2, Instagram I1):
+# x264 and MP4 settings every platform here takes (Instagram I1, YouTube Y3, X X1 in profiles/SOURCES.md):
 # High profile, moov atom first, no edit lists, picture and sound starting together (see
 # MP4_NO_EDIT_LIST: moviepy's x264 writes B-frames too).
 _X264_PARAMS = ("-profile:v", "high", "-crf", "20", *MP4_NO_EDIT_LIST)

@@ -33,7 +33,7 @@ def count_utf8_bytes(text: str) -> int:
 
 def count_rednote_weighted(text: str) -> int:
     """RedNote's title count: each UTF-16 unit above 127 weighs 2, ASCII 1; the length is half,
-    rounded up (platform-specs.md §3, R2: the CalcTitleLength rule of RedNote automation tools)."""
+    rounded up (R2 in profiles/SOURCES.md: the CalcTitleLength rule of RedNote automation tools)."""
     weight = sum(1 if unit <= 127 else 2 for unit in _utf16_units(text))
     return math.ceil(weight / 2)
 

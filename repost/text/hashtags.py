@@ -10,7 +10,7 @@ import regex
 from repost.text.clean import clean_tag
 from repost.text.tags import HASHTAG_RE, dedupe_tags, find_hashtags
 
-# RedNote stores a picked topic as "#name[话题]#" (platform-specs §3, R4); pasted, that markup
+# RedNote stores a picked topic as "#name[话题]#" (R4 in profiles/SOURCES.md); pasted, that markup
 # would show as text, so captions carry the plain "#name" everywhere.
 TOPIC_MARKUP_RE = regex.compile(r"(#[\p{L}\p{M}\p{N}_]+)\[话题\]#")
 

@@ -1,4 +1,4 @@
-"""Builders for source folders shaped like the real exports (platform-specs.md §11), and a link server.
+"""Builders for source folders shaped like the real exports (E1-E4, profiles/SOURCES.md), and a link server.
 
 The TikTok and Instagram shapes follow the public samples named there (LamineLSU/Privacy-Cost-of-Fun
 user_data_tiktok.json, yummyhopper/personal_instagram_analysis posts_1.json); the values are made up.
