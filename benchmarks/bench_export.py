@@ -14,8 +14,9 @@ clip with 5.1 audio and the moov atom at the end.
   every child it waited for (wait4), the figure a loaded machine disturbs least.
 - hand-written ffmpeg with the least work, for the same platforms and the same outputs: a
   stream-copy remux where the source fits, one libx264 veryfast CRF 21 encode per distinct
-  rendition as repost plans them (each decoding the source), one cover frame per source, files
-  copied into every platform's folder. CPU time is user+sys of the ffmpeg children.
+  rendition as repost plans them (each decoding the source), one frame per source cropped to each
+  cover shape (9:16, 3:4), files copied into every platform's folder. CPU time is user+sys of
+  the ffmpeg children.
 - plain moviepy: one re-encode per platform (resize and centre crop, libx264 veryfast CRF 21).
 - Shorts' aspect: Shorts accepts 9:16 to 1:1. With `reframe_to: preferred` (profiles/shorts.yaml)
   a 16:9 clip goes to 9:16, the rendition TikTok and Reels already make, so Shorts costs no encode;
@@ -179,6 +180,33 @@ def encode(src: Path, dest: Path, r, downmix: bool) -> None:
            "-crf", "21", "-pix_fmt", "yuv420p", *audio, "-movflags", "+faststart", dest)  # fmt: skip
 
 
+def cover_shapes() -> list[tuple[int, int]]:
+    """The distinct cover shapes of the platforms that take a cover image (9:16 and 3:4)."""
+    profiles = load_profiles()
+    aspects = {profiles[pid].cover.aspect for pid in PLATFORMS if profiles[pid].cover.custom_image}
+    return sorted(tuple(map(int, a.split(":"))) for a in aspects)
+
+
+def make_covers(src: Path, stem: Path, shapes) -> None:
+    """One frame, centre-cropped to each cover shape at 1080 wide, in one ffmpeg run."""
+    at = min(3.0, probe_media(src).duration_s / 4)
+    graph, outs = f"[0:v]split={len(shapes)}" + "".join(f"[c{i}]" for i in range(len(shapes))), []
+    for i, (w, h) in enumerate(shapes):
+        graph += f";[c{i}]crop='min(iw,ih*{w}/{h})':'min(ih,iw*{h}/{w})',scale=1080:{1080 * h // w}[o{i}]"
+        outs += [
+            "-map",
+            f"[o{i}]",
+            "-frames:v",
+            "1",
+            "-q:v",
+            "2",
+            "-pix_fmt",
+            "yuvj420p",
+            f"{stem}-cover-{w}x{h}.jpg",
+        ]
+    ffmpeg("-ss", at, "-i", src, "-filter_complex", graph, *outs)
+
+
 def run_hand(clips: dict[str, Path], out: Path) -> tuple[float, float, dict]:
     out.mkdir(parents=True)
     t0, cpu0 = time.perf_counter(), children_cpu()
@@ -187,10 +215,9 @@ def run_hand(clips: dict[str, Path], out: Path) -> tuple[float, float, dict]:
     ffmpeg("-i", clips["native"], "-c", "copy", "-movflags", "+faststart", native)
     for pid in PLATFORMS:
         shutil.copyfile(native, _bundle(out, "native", pid))
+    shapes = cover_shapes()
     for name, path in clips.items():
-        at = min(3.0, probe_media(path).duration_s / 4)
-        cover = out / f"{name}-cover.jpg"
-        ffmpeg("-ss", at, "-i", path, "-frames:v", "1", "-q:v", "2", "-pix_fmt", "yuvj420p", cover)
+        make_covers(path, out / name, shapes)
     for name, pids, r, _facts in hand_plans(clips):
         dest = out / f"{name}-{r.width}x{r.height}.mp4"
         encode(clips[name], dest, r, downmix=name == "wide51")
@@ -292,7 +319,7 @@ def main() -> None:
         moviepy_time = None if args.skip_moviepy else run_moviepy(clips, tmp / "hand")
     print(f"clips: 3 x {args.seconds:g} s 1080p30 -> {', '.join(PLATFORMS)} (--to all), both sides")
     print(f"hand-written ffmpeg : {hand_time:7.2f} s, CPU {hand_cpu:7.2f} s"
-          f" ({len(made)} encodes + 1 remux + 3 covers)")  # fmt: skip
+          f" ({len(made)} encodes + 1 remux + {3 * len(cover_shapes())} covers)")  # fmt: skip
     print(f"repost export       : {repost_time:7.2f} s, CPU {repost_cpu:7.2f} s"
           f"  ratio {repost_time / hand_time:.2f}x wall, {repost_cpu / hand_cpu:.2f}x CPU"
           " (goal <= 1.15x)")  # fmt: skip

@@ -128,3 +128,23 @@ def test_cover_frame_of_a_rotated_phone_video_is_upright(tmp_path, clip_rotated)
     assert np.abs(np.asarray(ours, dtype=np.int16) - theirs).mean() < 8
     wrong = ours.rotate(180)
     assert np.abs(np.asarray(wrong, dtype=np.int16) - theirs).mean() > 20
+
+
+def test_a_source_is_decoded_once_for_every_platform_s_cover(clip_black_start, monkeypatch, tmp_path):
+    from repost.media import covers
+
+    calls = []
+    real = covers._decode_frames
+    monkeypatch.setattr(covers, "_decode_frames", lambda *a, **k: calls.append(a) or real(*a, **k))
+    covers._decode_frames_once.cache_clear()
+    times = (0.5, 2.0, 2.5)
+    (first,) = decode_frames(clip_black_start, times, best=True)
+    (second,) = decode_frames(clip_black_start, times, best=True)
+    assert len(calls) == 1 and np.array_equal(np.asarray(first), np.asarray(second))
+    first.paste((255, 0, 0), (0, 0, 64, 64))  # a caller drawing on its copy changes no other
+    assert not np.array_equal(np.asarray(first), np.asarray(second))
+    decode_frames(clip_black_start, times, best=False)  # other questions are decoded afresh
+    changed = tmp_path / "changed.mp4"
+    changed.write_bytes(clip_black_start.read_bytes())
+    decode_frames(changed, times, best=True)
+    assert len(calls) == 3
