@@ -116,7 +116,8 @@ def test_nearest_accepted_aspect_and_preferred_when_only_one():
     [
         ("tiktok", 120.0, False, Fraction(60)),
         ("tiktok", 10.0, False, Fraction(23)),
-        ("rednote", 24.0, False, Fraction(30)),  # RedNote's assumed minimum is 30
+        ("rednote", 24.0, False, Fraction(24)),  # RedNote's assumed minimum is 23, as TikTok's and Reels'
+        ("rednote", 10.0, False, Fraction(23)),
         ("lemon8", 24.0, False, Fraction(24)),
         ("reels", 30000 / 1001, False, Fraction(30000, 1001)),
         ("reels", 29.6, True, Fraction(30)),  # variable: a whole constant rate near its average
