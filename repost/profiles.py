@@ -83,6 +83,7 @@ class ImageRules:
     aspect_tolerance: float
     width_px: int
     height_px: int
+    min_side_px: int | None = None
     max_side_px: int | None = None
     max_bytes: int | None = None
     fit: str = "blur"
@@ -256,6 +257,7 @@ _IMAGE = s.record(
             **_MEDIA_COMMON,
             "formats": s.list_of(s.text(choices=("jpeg", "png", "webp", "heif")), min_len=1),
             "modes": _NAMES,
+            "min_side_px": _PX,
             "min_count": s.number(integer=True, minimum=1, maximum=1000),
             "max_count": s.number(integer=True, minimum=1, maximum=1000),
             "uniform_aspect": s.boolean(),

@@ -12,6 +12,7 @@ from repost.errors import InputError, MediaError, ProfileError
 from repost.media.files import sha256_of
 from repost.media.probe import probe_media
 from repost.norms import bundle_findings
+from repost.plan.size import check_file_size
 from repost.profiles import Profile, aspect_name
 from repost.rules import Finding, aspect_matches, check_image_count, check_media
 from repost.text.check import check_texts
@@ -87,7 +88,9 @@ def validate_paths(
 
 def validate_media_file(path: Path, profile: Profile) -> Report:
     facts = probe_media(path)
-    return Report(path, profile.id, check_media(path.name, facts, profile))
+    return Report(
+        path, profile.id, check_media(path.name, facts, profile) + check_file_size(path.name, facts, profile)
+    )
 
 
 def validate_bundle(
@@ -152,6 +155,7 @@ def _check_integrity(bundle: Path, manifest: dict, findings: list[Finding]) -> l
 
 def _check_media(bundle: Path, entries: list[dict], profile: Profile, findings: list[Finding]) -> None:
     images = 0
+    kind = "photos" if any(e.get("role") == "image" for e in entries) else "video"
     for e in entries:
         role = e.get("role")
         path = bundle / e["path"]
@@ -164,9 +168,11 @@ def _check_media(bundle: Path, entries: list[dict], profile: Profile, findings: 
             continue
         if role == "cover":
             findings += _check_cover(e["path"], facts, profile)
+            findings += check_file_size(e["path"], facts, profile, kind)
             continue
         images += role == "image"
         findings += check_media(e["path"], facts, profile)
+        findings += check_file_size(e["path"], facts, profile)  # below the recommended: a warning
     if images:
         findings += check_image_count("bundle", images, profile)
 

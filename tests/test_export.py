@@ -229,7 +229,8 @@ def test_photo_post_to_a_video_only_platform_is_planned_as_a_slideshow(
     assert result.code == 0, result.out
     (plan,) = result.json()["plans"]
     assert plan["ok"] and [(s["file"], s["action"]) for s in plan["steps"]] == [("01.mp4", "slideshow")]
-    assert "slideshow video of 1 photo(s): 1080x1920" in plan["changes"][0]
+    # the 600x800 photo padded to 9:16 fills 600x1066: the frame is no larger (the size policy)
+    assert "slideshow video of 1 photo(s): 600x1066" in plan["changes"][0]
 
 
 def test_nothing_written_outside_out(run, fitting_post, tmp_path):

@@ -179,9 +179,11 @@ def test_mixed_carousel_to_every_platform(run, write_post, image_factory, tmp_pa
         )
     clear_probe_cache()
     video = probe_media(out / "mix" / "reels" / "01.mp4")
+    # 300x400 photos padded to 9:16 fill a 300x534 frame: the slideshow is not enlarged past
+    # them (Reels gives no minimum side), as a video of that size would not be.
     assert (video.width, video.height, video.codec, video.profile, video.pix_fmt) == (
-        1080,
-        1920,
+        300,
+        534,
         "h264",
         "High",
         "yuv420p",
@@ -222,9 +224,11 @@ def test_split_carousel_keeps_the_platforms_language(run, write_post, image_fact
 
 # Small photos: even-pixel rounding (for 4:2:0 video) once made 70x100 into 76x100 at 3:4, which
 # validate rejects (1.3% off, the profiles allow 1%); 10x14 needs an exact multiple (9x12, 9x16).
+# A 10x14 photo padded: the smallest whole multiple of the aspect holding it (12x16, 18x32),
+# not the largest within its frame (9x12, 9x16), which shrank the picture to fit.
 SMALL_FITTED = {
-    "blur": {"rednote": [(75, 100), (45, 60), (9, 12)], "tiktok": [(70, 124), (40, 71), (9, 16)]},
-    "pad": {"rednote": [(75, 100), (45, 60), (9, 12)], "tiktok": [(70, 124), (40, 71), (9, 16)]},
+    "blur": {"rednote": [(75, 100), (45, 60), (12, 16)], "tiktok": [(70, 124), (40, 71), (18, 32)]},
+    "pad": {"rednote": [(75, 100), (45, 60), (12, 16)], "tiktok": [(70, 124), (40, 71), (18, 32)]},
     "crop": {"rednote": [(70, 94), (40, 53)], "tiktok": [(56, 100), (34, 60)]},
 }
 

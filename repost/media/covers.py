@@ -9,7 +9,8 @@ from pathlib import Path
 
 from repost.errors import DoesNotFitError, MediaError
 from repost.media.images import encode_jpeg, open_photo, render_photo
-from repost.plan.photo import PhotoOp, plan_photo_op
+from repost.plan.cover import fit_cover
+from repost.plan.photo import PhotoOp
 
 # A frame whose mean luma is outside this range is black or blown out; below this standard
 # deviation it is flat (a title card's plain fill, the middle of a fade to black).
@@ -28,7 +29,7 @@ def make_cover(step, dest: Path) -> None:
     else:
         picture = decode_frames(step.source, op.times, op.rotation, best=op.kind == "auto")[0]
     try:
-        fitted = render_photo(picture, plan_photo_op(picture.size, op.aspect, op.frame, op.fit))
+        fitted = render_photo(picture, fit_cover(picture.size, op.aspect, op.frame, op.fit, op.min_side_px))
     except DoesNotFitError as exc:  # a cover: image (or a video) too thin for the cover's shape
         raise DoesNotFitError(step.source, [f"cover.jpg: {r}" for r in exc.reasons]) from exc
     if op.text and op.font:

@@ -155,8 +155,9 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
         if not blockers:
             first = (photos[0].width, photos[0].height)
             plan_photo_cover(
-                post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers
-            )
+                post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers,
+                rules=profile.video,
+            )  # fmt: skip
     elif images:
         photos = [f for _, f in images]
         privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from repost.errors import DoesNotFitError
 from repost.media.fonts import choose_font
-from repost.plan.photo import plan_photo_op, size_for_aspect
+from repost.plan.photo import frame_for, plan_photo_op
 from repost.plan.step import Step
 
 # Where an automatic cover is looked for: ten evenly spaced frames between 5% and 80% of the
@@ -28,25 +28,27 @@ class CoverOp:
     safe_aspect: str | None = None  # text and the centre stay inside this central crop
     text: str | None = None
     font: Path | None = None  # a font with a glyph for every character of ``text``
+    # The size policy's minimum side (plan/size.py): the cover is enlarged as far as the rules
+    # of the post it stands for demand (a RedNote video's 720 px), no further.
+    min_side_px: int | None = None
 
 
-def _cover_frame(profile) -> tuple[int, int]:
-    rules = profile.video or profile.image
-    return size_for_aspect(profile.cover.aspect, rules.width_px, rules.height_px, None)
-
-
-def _base_op(post, profile, options, warnings, kind, times=(), rotation=0, size=None) -> CoverOp:
-    """``size``: the picture the cover is made from, as displayed, where the plan knows it."""
-    rules = profile.video or profile.image
-    frame, aspect = _cover_frame(profile), profile.cover.aspect
-    fit = cover_fit(size, aspect, frame, (options or {}).get("fit"), rules.fit)
+def _base_op(post, rules, profile, options, warnings, kind, times=(), rotation=0, size=None) -> CoverOp:
+    """The cover at ``profile``'s cover aspect, sized by ``rules`` (the video's for a video or a
+    slideshow, the photos' for a photo post): their recommended frame, and their minimum side.
+    ``size``: the picture the cover is made from, as displayed, where the plan knows it."""
+    aspect = profile.cover.aspect
+    frame, least = frame_for(aspect, rules), getattr(rules, "min_side_px", None)
+    fit = cover_fit(size, aspect, frame, (options or {}).get("fit"), rules.fit, least)
     text, font = _cover_text(post.cover_text, warnings)
     return CoverOp(
-        kind, frame, aspect, fit, tuple(times), rotation, profile.cover.safe_aspect, text, font,
+        kind, frame, aspect, fit, tuple(times), rotation, profile.cover.safe_aspect, text, font, least,
     )  # fmt: skip
 
 
-def cover_fit(size: tuple[int, int] | None, aspect: str, frame: tuple[int, int], fit, default: str) -> str:
+def cover_fit(
+    size: tuple[int, int] | None, aspect: str, frame: tuple[int, int], fit, default: str, min_side=None
+) -> str:
     """The fit a cover is planned with: the one asked for where it shapes the cover, else the
     profile's ``default``.
 
@@ -61,10 +63,16 @@ def cover_fit(size: tuple[int, int] | None, aspect: str, frame: tuple[int, int],
     if size is None or fit == default:
         return fit
     try:
-        same = plan_photo_op(size, aspect, frame, fit) == plan_photo_op(size, aspect, frame, default)
+        ops = [fit_cover(size, aspect, frame, f, min_side) for f in (fit, default)]
+        same = ops[0] == ops[1]
     except DoesNotFitError:  # said when the cover is made (or planned, for a photo post)
         return fit
     return default if same else fit
+
+
+def fit_cover(size: tuple[int, int], aspect: str, frame: tuple[int, int], fit: str, min_side=None):
+    """The PhotoOp making a cover of a picture of ``size`` (media/covers.py makes this call)."""
+    return plan_photo_op(size, aspect, frame, fit, min_side=min_side)
 
 
 def _cover_text(text: str | None, warnings) -> tuple[str | None, Path | None]:
@@ -105,7 +113,7 @@ def plan_cover(post, profile, facts, steps, warnings, options=None) -> None:
                 cover.path,
                 "cover.jpg",
                 "cover",
-                op=_base_op(post, profile, options, warnings, "image"),
+                op=_base_op(post, profile.video, profile, options, warnings, "image"),
             )
         )
         return
@@ -118,18 +126,21 @@ def plan_cover(post, profile, facts, steps, warnings, options=None) -> None:
                 f"cover time {at:g} s is past the end ({facts.duration_s:.2f} s); took the last frame"
             )
             at = max(facts.duration_s - 0.05, 0.0)
-        op = _base_op(post, profile, options, warnings, "frame", (round(at, 3),), facts.rotation, size)
+        op = _base_op(
+            post, profile.video, profile, options, warnings, "frame", (round(at, 3),), facts.rotation, size
+        )
     else:
         times = sorted({round(facts.duration_s * k, 3) for k in AUTO_FRACTIONS})
-        op = _base_op(post, profile, options, warnings, "auto", times, facts.rotation, size)
+        op = _base_op(post, profile.video, profile, options, warnings, "auto", times, facts.rotation, size)
     steps.append(Step("cover", facts.path, "cover.jpg", "cover", op=op))
 
 
 def plan_photo_cover(
-    post, profile, first_photo: Path, steps, warnings, options=None, *, size=None, blockers=None
+    post, profile, first_photo: Path, steps, warnings, options=None, *, size=None, blockers=None, rules=None
 ) -> None:
     """A photo post's cover: made only when asked (``cover:`` or ``cover_text:``); the app
-    otherwise shows the first photo.
+    otherwise shows the first photo. ``rules`` size it: the photos' (the default), or the
+    video's for a slideshow.
 
     Given the first photo's ``size`` (as displayed) and ``blockers``, a cover that photo cannot
     make (too thin for the cover's shape) blocks the bundle now rather than failing it halfway
@@ -145,7 +156,9 @@ def plan_photo_cover(
         warnings.append("cover {time} applies to videos; the first photo is used for the cover")
     source = post.cover.path if post.cover is not None and post.cover.path else first_photo
     known = size if source == first_photo else None  # a cover: image is not probed while planning
-    op = _base_op(post, profile, options, warnings, "image", size=known)
+    op = _base_op(
+        post, rules or profile.image or profile.video, profile, options, warnings, "image", size=known
+    )
     unfit = _cover_unfit(known, op) if known is not None else []
     if unfit and blockers is not None:
         blockers.extend(unfit)
@@ -157,7 +170,7 @@ def _cover_unfit(size: tuple[int, int], op: CoverOp) -> list[str]:
     """Why media/covers.py could not fit a picture of ``size`` to ``op`` (it makes this same
     call), in words; empty when it can."""
     try:
-        plan_photo_op(size, op.aspect, op.frame, op.fit)
+        fit_cover(size, op.aspect, op.frame, op.fit, op.min_side_px)
     except DoesNotFitError as exc:
         return [f"cover.jpg: {reason}" for reason in exc.reasons]
     return []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from repost.errors import DoesNotFitError
-from repost.plan.photo import choose_aspect, describe_fit, plan_photo_op, size_for_aspect
+from repost.plan.photo import choose_aspect, describe_fit, frame_for, plan_photo_op, source_fill
+from repost.plan.size import is_soft, soft_warning
 from repost.plan.step import Step
 from repost.rules import check_image, check_image_count, matching_aspect
 
@@ -35,9 +36,11 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
         aspect = uniform or choose_aspect(*size, rules)
         if rules.uniform_aspect and uniform is None:
             uniform = aspect
-        frame = size_for_aspect(aspect, rules.width_px, rules.height_px, rules.max_side_px)
+        frame = frame_for(aspect, rules)
         copy_name = f"{i:02d}.{IMAGE_EXT.get(facts.format, facts.format)}"
-        if _fits_as_is(copy_name, facts, profile, aspect, frame, keep):
+        as_is = _fits_as_is(copy_name, facts, profile, aspect, frame, keep)
+        warnings += _soft(copy_name if as_is else f"{i:02d}.jpg", facts, aspect, frame, fit, rules)
+        if as_is:
             steps.append(Step("copy", facts.path, copy_name, "image"))
             copied.append(copy_name)
             continue
@@ -58,11 +61,21 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
     return describe_privacy(images, keep, changes, warnings)
 
 
+def _soft(name, facts, aspect, frame, fit, rules) -> list[str]:
+    """The size policy's warning for a photo whose own pixels fall short of the frame."""
+    size = (facts.width, facts.height)
+    try:
+        own = source_fill(size, aspect, frame, fit, rules.aspect_tolerance)
+    except DoesNotFitError:  # too thin to fit at all: a blocker says so
+        return []
+    return [soft_warning(size, frame, name)] if is_soft(own, frame) else []
+
+
 def _photo_step(name, facts, aspect, frame, rules, fit, keep) -> tuple[Step, str]:
     """The step making photo ``name`` and the change in words; DoesNotFitError where the photo
     is too thin (or small) to make anything of at ``aspect``."""
     size = (facts.width, facts.height)
-    op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance)
+    op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance, min_side=rules.min_side_px)
     op = dataclasses.replace(op, max_bytes=rules.max_bytes, keep_metadata=keep)
     done = [*describe_reading(facts), describe_fit(name, size, aspect, op, fit).split(": ", 1)[1]]
     return Step("photo", facts.path, name, "image", op=op), f"{name}: " + "; ".join(done)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from repost.errors import DoesNotFitError
-from repost.plan.rendition import even
+from repost.plan.size import aspect_terms, even, frame_scale, own_scale, recommended_frame
 from repost.profiles import aspect_name, aspect_value
 from repost.rules import aspect_matches, matching_aspect
 
 # JPEG quality is stepped down from the first to the last until the file fits max_bytes.
 # 92 keeps photos visually lossless at 1080 px; below 60 blocking shows, so we shrink instead.
 JPEG_QUALITIES = (92, 88, 84, 80, 75, 70, 65, 60)
+# How far a frame rounded to even sides (covers, slideshow frames) may miss its aspect before it
+# is sized as a photo is instead: every profile's aspect_tolerance is 1%, validate allows covers 2%.
+EVEN_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,10 @@ class PhotoOp:
         )
 
 
-def size_for_aspect(aspect: str, width_px: int, height_px: int, max_side_px: int | None) -> tuple[int, int]:
-    """The profile's frame for another accepted aspect: the same short side, even sides."""
-    ratio = aspect_value(aspect)
-    short = min(width_px, height_px)
-    w, h = (short, short / ratio) if ratio <= 1 else (short * ratio, short)
-    if max_side_px and max(w, h) > max_side_px:
-        k = max_side_px / max(w, h)
-        w, h = w * k, h * k
+def frame_for(aspect: str, rules) -> tuple[int, int]:
+    """The profile's recommended frame for ``aspect`` in even pixels (plan/size.py): the box
+    turned to the frame's orientation, filled on one side, within the maximums."""
+    w, h = recommended_frame(aspect_value(aspect), rules)
     return even(w), even(h)
 
 
@@ -73,31 +71,32 @@ def plan_photo_op(
     *,
     upscale: bool = False,
     tolerance: float | None = None,
+    min_side: int | None = None,
 ) -> PhotoOp:
     """Fit a picture of ``size`` into ``frame`` (the profile size for ``aspect``) by ``fit``.
 
-    Without ``upscale`` the frame shrinks to the picture's own resolution (never enlarged past
-    what the picture holds); slideshows upscale, since a video has one fixed size. ``tolerance``
-    is the profile's, for a photo that validate checks against it: the shrunk frame is then
-    whole pixels within it (``whole_size``). Without it (covers, slideshow frames) the sides
-    are rounded even, as for video. Raises DoesNotFitError for a picture too thin (or small)
-    to make anything of at ``aspect``.
+    Without ``upscale`` the size policy holds (plan/size.py): the frame shrinks to what the
+    picture's own pixels fill, never enlarged past that except to reach ``min_side``;
+    slideshows upscale, since a video has one fixed size. ``tolerance`` is the profile's, for
+    a photo that validate checks against it: the shrunk frame is then whole pixels within it
+    (``whole_size``). Without it (covers, slideshow frames) the sides are rounded even, as for
+    video. Raises DoesNotFitError for a picture too thin (or small) to make anything of at
+    ``aspect``.
     """
     sw, sh = size
-    fw, fh = frame
-    if matching_aspect(sw, sh, [aspect], tolerance or 0.0):
-        k = 1.0 if upscale else min(1.0, sw / fw)
-        canvas = _canvas(size, aspect, frame, k, tolerance)
-        return PhotoOp(canvas, (0, 0, sw, sh), (0, 0, *canvas), source_size=size)
-    if fit == "crop":
-        box = _centre_crop(size, aspect)
-        k = 1.0 if upscale else min(1.0, (box[2] - box[0]) / fw)
-        canvas = _canvas(size, aspect, frame, k, tolerance)
+    how, box = _placing(size, aspect, fit, tolerance)
+    own = _own(box, frame, how)
+    k = 1.0 if upscale else frame_scale(own, frame, None, min_side)
+    canvas = _canvas(size, aspect, frame, k, tolerance, grow=how == "pad")
+    if how != "pad":
         return PhotoOp(canvas, box, (0, 0, *canvas), source_size=size)
     # pad and blur: the whole picture inside the frame, the rest filled.
-    k = 1.0 if upscale else min(1.0, max(sw / fw, sh / fh))
-    cw, ch = _canvas(size, aspect, frame, k, tolerance)
+    cw, ch = canvas
     scale = min(cw / sw, ch / sh)
+    if not upscale and cw > frame[0] * k + 1 and ch > frame[1] * k + 1:
+        # A canvas rounded up to a whole multiple of the aspect (whole_size's grow) is more
+        # background, not a reason to enlarge the picture past the policy's scale.
+        scale = min(scale, max(1.0, k / own))
     pw, ph = min(cw, round(sw * scale)), min(ch, round(sh * scale))
     if min(pw, ph) < 1:  # the picture, scaled into the frame, rounds to no row (or column) at all
         raise _does_not_fit(size, aspect)
@@ -106,41 +105,71 @@ def plan_photo_op(
     return PhotoOp((cw, ch), (0, 0, sw, sh), place, background, source_size=size)
 
 
-def whole_size(aspect: str, width: float, height: float, tolerance: float) -> tuple[int, int] | None:
+def _placing(size, aspect: str, fit: str, tolerance) -> tuple[str, tuple[int, int, int, int]]:
+    """How the picture fills the frame ("none": already its shape, "crop", "pad") and the
+    part of it kept."""
+    sw, sh = size
+    if matching_aspect(sw, sh, [aspect], tolerance or 0.0):
+        return "none", (0, 0, sw, sh)
+    if fit == "crop":
+        return "crop", _centre_crop(size, aspect)
+    return "pad", (0, 0, sw, sh)
+
+
+def source_fill(size, aspect: str, frame, fit: str, tolerance=None) -> float:
+    """How much of ``frame`` the picture's own pixels fill at ``fit`` (plan/size.own_scale):
+    under 1 by more than rounding, it is below the recommended size and will look soft."""
+    how, box = _placing(size, aspect, fit, tolerance)
+    return _own(box, frame, how)
+
+
+def _own(box, frame, how: str) -> float:
+    # A crop box is already the aspect's shape, and its width is what photos have always been
+    # scaled by; the rounded height could move the canvas a pixel.
+    return own_scale((box[2] - box[0], box[3] - box[1]), frame, "pad" if how == "pad" else "none")
+
+
+def whole_size(
+    aspect: str, width: float, height: float, tolerance: float, *, grow: bool = False
+) -> tuple[int, int] | None:
     """The pixel size of a ``width`` x ``height`` frame at ``aspect`` that validate takes.
 
     The sides are rounded even where that stays within ``tolerance``, so photos come out as
     they always have (and bundles already made stay up to date). Even sides are for 4:2:0
     video, though, and a JPEG takes odd ones: where even rounding puts a small photo off its
     aspect (75x100 at 3:4 became 76x100, 1.3% off), the sides are rounded to whole pixels;
-    where that misses too (a picture a few dozen pixels across), the largest exact multiple of
-    the aspect's terms within the frame is taken (9x12 for 10.5x14 at 3:4), so the picture is
-    not enlarged to reach it. None where not even the aspect's own terms fit (under 3x4 at 3:4).
+    where that misses too (a picture a few dozen pixels across), an exact multiple of the
+    aspect's terms is taken: the largest within the frame (9x12 for 10.5x14 at 3:4), so a
+    picture that fills it is not enlarged to reach it, or with ``grow`` (a padded picture,
+    which a larger canvas only gives more background) the smallest holding it (12x16), so the
+    picture is not shrunk either. None where not even the aspect's own terms fit (under 3x4
+    at 3:4) and ``grow`` is off.
     """
     for w, h in ((even(width), even(height)), (round(width), round(height))):
         if w >= 1 and h >= 1 and aspect_matches(w, h, aspect, tolerance):
             return w, h
-    a, b = _terms(aspect)
+    a, b = aspect_terms(aspect)
+    if grow:
+        n = max(1, math.ceil(max(width / a, height / b) - 1e-6))
+        return a * n, b * n
     n = math.floor(min(width / a, height / b) + 1e-6)  # a frame times k lands a hair under a multiple
     return (a * n, b * n) if n >= 1 else None
 
 
-def _canvas(size, aspect: str, frame: tuple[int, int], k: float, tolerance) -> tuple[int, int]:
+def _canvas(size, aspect: str, frame: tuple[int, int], k: float, tolerance, *, grow=False) -> tuple[int, int]:
     """The frame scaled by ``k`` in pixels: even without a tolerance, else ``whole_size``."""
     fw, fh = frame
     if tolerance is None:
-        return even(fw * k), even(fh * k)
-    canvas = whole_size(aspect, fw * k, fh * k, tolerance)
+        w, h = even(fw * k), even(fh * k)
+        if aspect_matches(w, h, aspect, EVEN_TOLERANCE):
+            return w, h
+        # A picture a few dozen pixels across: even sides put it off its shape (16x16 padded
+        # to 3:4 came out 16x22, 3% off), so it is sized as a photo is (a cover is a JPEG too).
+        return whole_size(aspect, fw * k, fh * k, EVEN_TOLERANCE, grow=grow) or (w, h)
+    canvas = whole_size(aspect, fw * k, fh * k, tolerance, grow=grow)
     if canvas is None:
         raise _does_not_fit(size, aspect)
     return canvas
-
-
-def _terms(aspect: str) -> tuple[int, int]:
-    """'9:16' -> (9, 16); '6:8' -> (3, 4): the smallest whole size of the aspect."""
-    w, h = aspect.split(":")
-    f = Fraction(int(w), int(h))
-    return f.numerator, f.denominator
 
 
 def _does_not_fit(size: tuple[int, int], aspect: str) -> DoesNotFitError:
@@ -173,7 +202,7 @@ def _centre_crop(size: tuple[int, int], aspect: str) -> tuple[int, int, int, int
     could only be stretched into a picture, never cropped to one."""
     sw, sh = size
     target = aspect_value(aspect)
-    a, b = _terms(aspect)
+    a, b = aspect_terms(aspect)
     kept = (sh * target, sh) if sw / sh > target else (sw, sw / target)
     if kept[0] < a - 1e-6 or kept[1] < b - 1e-6:
         raise _does_not_fit(size, aspect)

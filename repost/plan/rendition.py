@@ -7,6 +7,15 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from repost.plan.audio import level_key, match_loudness
+from repost.plan.size import (
+    even,
+    even_frame,
+    frame_scale,
+    is_soft,
+    own_scale,
+    recommended_frame,
+    soft_warning,
+)
 from repost.profiles import VideoRules, aspect_name, aspect_value
 from repost.rules import REMUX, aspect_matches, check_video
 
@@ -110,10 +119,6 @@ class Conform:
     warnings: tuple[str, ...] = ()
 
 
-def even(x: float) -> int:
-    return max(2, round(x / 2) * 2)
-
-
 def choose_aspect(width: int, height: int, rules: VideoRules) -> str | None:
     """None when the source shape is accepted; else the preferred aspect, or with several
     accepted ones and ``reframe_to: nearest``, the one nearest the source (in log ratio, so 2:1
@@ -131,59 +136,42 @@ def choose_aspect(width: int, height: int, rules: VideoRules) -> str | None:
 def plan_geometry(width: int, height: int, rules: VideoRules, fit: str) -> tuple[int, int, int, int, str]:
     """(frame w, frame h, content w, content h, fit): the target frame and the picture in it.
 
-    The frame is the target aspect within the profile's box (width_px x height_px); it is made
-    no larger than the source's own pixels need, except to reach the profile's minimum side,
-    and never over its maximum side or width. Sizes are even (4:2:0 chroma needs them).
+    The frame is the target aspect at the size policy's scale (plan/size.py): no larger than
+    the source's own pixels fill, except to reach the profile's minimum side, and never over
+    its maximum side or width. Sizes are even (4:2:0 chroma needs them).
     """
     target = choose_aspect(width, height, rules)
-    aspect = width / height if target is None else aspect_value(target)
-    box_w, box_h = _box(rules, aspect)
-    frame_w, frame_h = _fit_box(aspect, box_w, box_h)
-    if target is None or fit == "crop":
-        # The picture fills the frame: its source pixels are the (cropped) source itself.
-        src_w, _src_h = (width, height) if target is None else _fit_box(aspect, width, height)
-        scale = min(1.0, src_w / frame_w)
-    else:
-        # pad/blur: the whole source sits inside the frame, touching two sides; the frame may
-        # grow until the picture in it reaches the source's own size on those sides.
-        scale = min(1.0, max(width / frame_w, height / frame_h))
-    scale = _clamp_scale(scale, frame_w, frame_h, rules)
-    w, h = even(frame_w * scale), even(frame_h * scale)
+    frame_w, frame_h, own = _frame_and_own(width, height, rules, target, fit)
+    scale = frame_scale(own, (frame_w, frame_h), rules)
     if target is None:
+        w, h = even(frame_w * scale), even(frame_h * scale)
         return w, h, w, h, "none"
+    w, h = even_frame(target, frame_w * scale, frame_h * scale, rules.aspect_tolerance, grow=fit != "crop")
     if fit == "crop":
         return w, h, w, h, "crop"
-    k = min(w / width, h / height)
+    # The picture touches two sides, enlarged no further than the policy's scale: a frame
+    # rounded up to a whole multiple of a tiny aspect (even_frame) only adds background.
+    k = min(w / width, h / height, max(1.0, scale / own) if w > frame_w * scale + 2 else math.inf)
     cw, ch = min(w, even(width * k)), min(h, even(height * k))
     return w, h, cw, ch, fit
 
 
-def _box(rules: VideoRules, aspect: float) -> tuple[float, float]:
-    # The profile's recommended frame, turned to match the picture (1080x1920 -> 1920x1080
-    # for a landscape frame a profile accepts), so a 16:9 rendition is not squeezed.
-    w, h = rules.width_px, rules.height_px
-    if (aspect > 1) != (w > h) and w != h:
-        w, h = h, w
-    return float(w), float(h)
+def _frame_and_own(width, height, rules, target: str | None, fit: str) -> tuple[float, float, float]:
+    """The recommended frame at the target aspect, and how much of it the source's pixels fill."""
+    aspect = width / height if target is None else aspect_value(target)
+    frame = recommended_frame(aspect, rules)
+    how = "none" if target is None else ("crop" if fit == "crop" else "pad")
+    return frame[0], frame[1], own_scale((width, height), frame, how)
 
 
-def _fit_box(aspect: float, box_w: float, box_h: float) -> tuple[float, float]:
-    if box_w / box_h > aspect:
-        return box_h * aspect, box_h
-    return box_w, box_w / aspect
-
-
-def _clamp_scale(scale: float, w: float, h: float, rules: VideoRules) -> float:
-    if rules.min_side_px and min(w, h) * scale < rules.min_side_px:
-        scale = rules.min_side_px / min(w, h)  # the platform's minimum wins over "no upscale"
-    limits = [
-        rules.max_side_px and rules.max_side_px / max(w, h),
-        rules.max_width_px and rules.max_width_px / w,
-    ]
-    for limit in limits:
-        if limit:
-            scale = min(scale, limit)
-    return scale
+def size_warnings(facts, rules: VideoRules, fit: str) -> tuple[str, ...]:
+    """The size policy's warning for a video whose own pixels fall short of the recommended
+    frame at the aspect it is made (or kept) at, copied or encoded alike."""
+    target = choose_aspect(facts.width, facts.height, rules)
+    frame_w, frame_h, own = _frame_and_own(facts.width, facts.height, rules, target, fit)
+    if not is_soft(own, (frame_w, frame_h)):
+        return ()
+    return (soft_warning((facts.width, facts.height), (frame_w, frame_h)),)
 
 
 def plan_fps(facts, rules: VideoRules) -> Fraction:
@@ -296,12 +284,13 @@ def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conf
     stretch = (start_s, duration)
     audio = plan_audio(facts, rules, options, seek=start_s > 0, hold_s=hold, stretch=stretch)
     copy_video = not why_video and not hold and duration is None
+    fit = options.get("fit") or rules.fit
+    warnings = size_warnings(facts, rules, fit)
     if copy_video and audio.action in ("copy", "none"):
-        return Conform(None, ())
+        return Conform(None, (), warnings)
     if copy_video:  # only the sound changes: the pictures are kept as they are
         w, h, cw, ch, fit = facts.width, facts.height, facts.width, facts.height, "none"
     else:
-        fit = options.get("fit") or rules.fit
         w, h, cw, ch, fit = plan_geometry(facts.width, facts.height, rules, fit)
     rate = plan_fps(facts, rules)
     hdr = facts.color_transfer in HDR_TRANSFERS and not copy_video
@@ -325,7 +314,7 @@ def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conf
         r = replace(r, maxrate_bps=cap, bufsize_bits=VBV_BUFFER_S * cap)
         changes += _describe_video(facts, r, rules, rate, why_video, why)
     changes += _describe_audio(facts, audio)
-    return Conform(r, tuple(changes))
+    return Conform(r, tuple(changes), warnings)
 
 
 def _audio_bps(facts, audio: AudioPlan) -> int:
@@ -340,16 +329,17 @@ def _describe_video(facts, r: Rendition, rules, rate: Fraction, why: list[str], 
     src = f"{facts.width}x{facts.height}"
     shapes = f"{aspect_name(facts.width, facts.height)} to {choose_aspect(facts.width, facts.height, rules)}"
     out = []
+    least = _enlarged_to(facts, r, rules)
     if r.fit == "crop":
-        out.append(f"cropped {shapes} around the centre ({src} to {r.width}x{r.height})")
+        out.append(f"cropped {shapes} around the centre ({src} to {r.width}x{r.height}{least})")
     elif r.fit in ("pad", "blur"):
         how = "a blurred copy of the picture" if r.fit == "blur" else f"{r.pad_color} bars"
         out.append(
             f"fitted {shapes} over {how}"
-            f" ({src} to {r.content_width}x{r.content_height} in {r.width}x{r.height})"
+            f" ({src} to {r.content_width}x{r.content_height} in {r.width}x{r.height}{least})"
         )
     elif (r.width, r.height) != (facts.width, facts.height):
-        out.append(f"scaled {src} to {r.width}x{r.height}")
+        out.append(f"scaled {src} to {r.width}x{r.height}{least}")
     if facts.rotation:
         out.append(f"turned upright (rotation {facts.rotation}°), no rotation flag left")
     if abs(float(rate) - facts.fps) > 0.01 or facts.vfr:
@@ -364,6 +354,16 @@ def _describe_video(facts, r: Rendition, rules, rate: Fraction, why: list[str], 
     if cap_why:
         out.append(cap_why)
     return out
+
+
+def _enlarged_to(facts, r: Rendition, rules: VideoRules) -> str:
+    """ ", enlarged to the 720 px minimum side" where the size policy made the frame larger than
+    the source's own pixels fill (the platform's minimum demands it), else ""."""
+    target = None if r.fit == "none" else choose_aspect(facts.width, facts.height, rules)
+    frame_w, frame_h, own = _frame_and_own(facts.width, facts.height, rules, target, r.fit)
+    if frame_scale(own, (frame_w, frame_h), rules) <= min(1.0, own) + 1e-9:
+        return ""
+    return f", enlarged to the {rules.min_side_px} px minimum side"
 
 
 def _describe_audio(facts, a: AudioPlan) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from repost.errors import DoesNotFitError
 from repost.plan.images import describe_reading
-from repost.plan.photo import PhotoOp, plan_photo_op, size_for_aspect
+from repost.plan.photo import PhotoOp, frame_for, plan_photo_op, source_fill
+from repost.plan.size import even_frame, frame_scale, is_soft, soft_warning
 from repost.plan.step import Step
 
 # repost's choices, not platform rules: 3 s lets a viewer take a photo in; a 0.5 s crossfade
@@ -49,6 +50,24 @@ def _timing(n: int, seconds: float, fps: float, rules) -> tuple[float, float]:
     return seconds, fade
 
 
+def _frame(images, rules, fit: str, warnings) -> tuple[int, int]:
+    """The video frame by the size policy (plan/size.py): as large as the largest photo's own
+    pixels fill at the preferred aspect, enlarged only to the minimum side; each photo below
+    the recommended frame is warned about (a video has one size: the others are scaled to it)."""
+    rec = frame_for(rules.preferred_aspect, rules)
+    fills = []
+    for f in images:
+        try:
+            fill = source_fill((f.width, f.height), rules.preferred_aspect, rec, fit)
+        except DoesNotFitError:  # refused in _fit_photos, with its reason
+            continue
+        fills.append(fill)
+        if is_soft(fill, rec):
+            warnings.append(soft_warning((f.width, f.height), rec, f.path.name))
+    k = frame_scale(max(fills, default=1.0), rec, rules)
+    return even_frame(rules.preferred_aspect, rec[0] * k, rec[1] * k, rules.aspect_tolerance)
+
+
 def _fit_photos(images, aspect: str, frame, fit: str, blockers) -> tuple[PhotoOp, ...] | None:
     """Each photo fitted to the video frame; None (and a blocker per photo) where one cannot be."""
     ops, unfit = [], []
@@ -74,7 +93,7 @@ def plan_slideshow(post, profile, images, steps, changes, warnings, blockers, op
         blockers.append(f"{profile.name} takes no H.264 MP4, which slideshows are written as")
         return
     fit = options.get("fit") or rules.fit
-    frame = size_for_aspect(rules.preferred_aspect, rules.width_px, rules.height_px, rules.max_width_px)
+    frame = _frame(images, rules, fit, warnings)
     ops = _fit_photos(images, rules.preferred_aspect, frame, fit, blockers)
     if ops is None:
         return

@@ -46,7 +46,7 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
         args = render_args(facts, r, name)
         steps.append(Step("ffmpeg", facts.path, name, "video", args, out_len, r))
         changes.extend(conform.changes)
-        warnings.extend(conform.warnings)
+    warnings.extend(conform.warnings)
     # The cover follows the video's fit (post.yaml's too), where its shape differs from the frame's.
     plan_cover(post, profile, facts, steps, warnings, {**options, "fit": choices["fit"]})
 

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from repost.errors import DoesNotFitError
-from repost.plan.photo import choose_aspect, plan_photo_op, size_for_aspect, whole_size
+from repost.plan.photo import choose_aspect, frame_for, plan_photo_op, whole_size
 from repost.profiles import load_profiles
 from repost.rules import check_geometry
 
@@ -16,7 +16,7 @@ SIZES = [(4032, 3024), (1080, 1350), (1080, 566), (320, 400), (301, 401), (70, 1
 
 
 def _frame(rules, aspect):
-    return size_for_aspect(aspect, rules.width_px, rules.height_px, rules.max_side_px)
+    return frame_for(aspect, rules)
 
 
 @pytest.mark.parametrize("profile", PHOTO_PROFILES, ids=lambda p: p.id)
@@ -42,11 +42,13 @@ def test_small_photos_keep_their_size_at_the_exact_aspect():
         size: plan_photo_op(size, "3:4", (1080, 1440), "pad", tolerance=rules.aspect_tolerance).canvas
         for size in [(70, 100), (40, 60), (10, 14), (300, 400), (800, 600)]
     }
-    # 75x100 and 45x60 rounded whole, 9x12 an exact multiple of 3:4; the rest as they always were.
+    # 75x100 and 45x60 rounded whole; 12x16 the exact multiple of 3:4 that holds the 10x14
+    # picture (the one within it, 9x12, shrank the picture: the size policy never does that);
+    # the rest as they always were.
     assert fitted == {
         (70, 100): (75, 100),
         (40, 60): (45, 60),
-        (10, 14): (9, 12),
+        (10, 14): (12, 16),
         (300, 400): (300, 400),
         (800, 600): (800, 1066),
     }
