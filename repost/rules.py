@@ -6,6 +6,11 @@ from dataclasses import asdict, dataclass
 
 from repost.profiles import ImageRules, Profile, VideoRules, aspect_name, aspect_value
 
+# An NTSC rate is a nominal rate slowed by 1000/1001 for colour television (SMPTE ST 12-1:
+# 30000/1001 = 29.97 fps, 60000/1001 = 59.94 fps): it is that nominal rate, so a 29.97 fps
+# source meets a 30 fps minimum and a 60 fps cap takes 59.94, never re-timed for 0.1%.
+NTSC_FACTOR = 1001 / 1000
+
 # What it takes to mend a finding: a remux rewrites the container around the same streams;
 # a re-encode changes the pictures or sound.
 REMUX = "remux"
@@ -100,6 +105,16 @@ def _check_bounds(name, field, label, actual, lo, hi, unit="") -> list[Finding]:
     return []
 
 
+def fps_out_of_range(fps: float, min_fps: float | None, max_fps: float | None) -> str | None:
+    """ "low" or "high" where a frame rate is outside a profile's range, allowing an NTSC rate
+    its nominal one (29.97 fps is within a 30 fps minimum); None within it."""
+    if min_fps and fps * NTSC_FACTOR < min_fps - 1e-9:
+        return "low"
+    if max_fps and fps > max_fps * NTSC_FACTOR + 1e-9:
+        return "high"
+    return None
+
+
 def check_video(name: str, facts, profile: Profile) -> list[Finding]:
     """Check probed video facts against the profile's video rules."""
     rules = profile.video
@@ -137,7 +152,10 @@ def check_video(name: str, facts, profile: Profile) -> list[Finding]:
                 f"pixel format {facts.pix_fmt} not in {', '.join(rules.pixel_formats)}",
             )
         )
-    out += _check_bounds(name, "fps", "frame rate", round(facts.fps, 3), rules.min_fps, rules.max_fps, " fps")
+    side = fps_out_of_range(facts.fps, rules.min_fps, rules.max_fps)
+    if side:
+        lo, hi = (rules.min_fps, None) if side == "low" else (None, rules.max_fps)
+        out += _check_bounds(name, "fps", "frame rate", round(facts.fps, 3), lo, hi, " fps")
     out += check_geometry(name, facts.width, facts.height, rules)
     out += _check_bounds(
         name,

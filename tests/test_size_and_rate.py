@@ -2,15 +2,31 @@
 validate (never an error); frame rates are changed only where a profile demands it."""
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import yaml
+
+from repost.media.probe import clear_probe_cache, probe_media
+from repost.profiles import builtin_profile_dir
 
 SOFT = "it will look soft"
 
 
 def manifest(bundle: Path) -> dict:
     return json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+
+
+def rednote_with(tmp_path: Path, **video) -> Path:
+    """A profiles folder whose rednote.yaml has the video figures given (min_fps=23, ...)."""
+    data = yaml.safe_load((builtin_profile_dir() / "rednote.yaml").read_text(encoding="utf-8"))
+    for key, value in video.items():
+        data["video"][key]["value"] = value
+    folder = tmp_path / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "rednote.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
 
 
 @pytest.mark.timeout(300)
@@ -62,3 +78,54 @@ def test_a_clip_at_the_recommended_size_is_not_warned_about(run, write_post, med
     result = run("export", post, "--to", "tiktok", "--out", tmp_path / "out", "--dry-run", "--json")
     (plan,) = result.json()["plans"]
     assert not [w for w in plan["warnings"] if SOFT in w]
+
+
+def _export(run, post, out, profiles, *more):
+    result = run("export", post, "--to", "rednote", "--out", out, "--profiles", profiles, *more)
+    assert result.code == 0, result.out + result.err
+    return manifest(next(out.glob("*/rednote")))
+
+
+@pytest.mark.timeout(300)
+def test_a_25_fps_clip_is_copied_where_the_minimum_allows_it(run, write_post, media_factory, tmp_path):
+    clip = media_factory(
+        "pal_916.mp4",
+        size="720x1280",
+        fps=25,
+        duration=3.2,
+        sample_rate=48000,
+        extra_args=("-use_editlist", "0"),
+    )
+    post = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip}, folder="pal")
+    m = _export(run, post, tmp_path / "low", rednote_with(tmp_path / "a", min_fps=23))
+    assert m["changes"][0].startswith("copied H264/AAC streams as they are (no re-encode)"), m["changes"]
+    assert not any("frame rate" in c for c in m["changes"])
+    # A profile that does demand 30 fps gets it, and says so.
+    m = _export(run, post, tmp_path / "high", rednote_with(tmp_path / "b", min_fps=30))
+    assert "frame rate 25 fps to constant 30 fps" in m["changes"], m["changes"]
+
+
+@pytest.mark.timeout(300)
+def test_a_2997_fps_clip_is_never_retimed_to_30(run, write_post, media_factory, tmp_path):
+    profiles = rednote_with(tmp_path, min_fps=30)
+    ntsc = media_factory(
+        "ntsc_916.mp4",
+        size="720x1280",
+        fps="30000/1001",
+        duration=3.2,
+        sample_rate=48000,
+        extra_args=("-use_editlist", "0"),
+    )
+    post = write_post("media: [clip.mp4]\n", media={"clip.mp4": ntsc}, folder="ntsc")
+    m = _export(run, post, tmp_path / "copy", profiles)
+    assert m["changes"][0].startswith("copied"), m["changes"]  # 29.97 is within a 30 fps minimum
+    assert run("validate", tmp_path / "copy", "--profiles", profiles).code == 0
+    # Re-encoded for another reason (16:9 reframed to 3:4): the rate stays 30000/1001.
+    wide = media_factory("ntsc_169.mp4", size="640x360", fps="30000/1001", duration=3.2, sample_rate=48000)
+    post = write_post("media: [clip.mp4]\n", media={"clip.mp4": wide}, folder="ntsc-wide")
+    m = _export(run, post, tmp_path / "encode", profiles)
+    assert any(c.startswith("re-encoded") for c in m["changes"]), m["changes"]
+    assert not any("frame rate" in c for c in m["changes"]), m["changes"]
+    clear_probe_cache()
+    video = probe_media(tmp_path / "encode" / "ntsc-wide" / "rednote" / "01.mp4")
+    assert Fraction(video.fps_fraction) == Fraction(30000, 1001), video.fps_fraction

@@ -17,7 +17,7 @@ from repost.plan.size import (
     soft_warning,
 )
 from repost.profiles import VideoRules, aspect_name, aspect_value
-from repost.rules import REMUX, aspect_matches, check_video
+from repost.rules import REMUX, aspect_matches, check_video, fps_out_of_range
 
 # --- repost's own encoder choices (not platform limits) ------------------------------------
 # CRF 21: visually transparent for phone-sized viewing, and the platforms re-encode again on
@@ -176,15 +176,20 @@ def size_warnings(facts, rules: VideoRules, fit: str) -> tuple[str, ...]:
 
 def plan_fps(facts, rules: VideoRules) -> Fraction:
     """The output frame rate: the source's (rounded to whole frames when it was variable),
-    moved into the profile's range."""
+    moved into the profile's range only where it is outside it (an NTSC rate is within its
+    nominal one: rules.NTSC_FACTOR), and then kept NTSC where it was (119.88 to 59.94)."""
     rate = Fraction(facts.fps_fraction) if facts.fps_fraction and facts.fps else Fraction(30)
     if facts.vfr:
         rate = Fraction(max(1, round(facts.fps)))
-    if rules.max_fps and rate > rules.max_fps:
-        rate = Fraction(rules.max_fps).limit_denominator(1001)
-    if rules.min_fps and rate < rules.min_fps:
-        rate = Fraction(math.ceil(rules.min_fps))
-    return rate
+    side = fps_out_of_range(float(rate), rules.min_fps, rules.max_fps)
+    if side is None:
+        return rate
+    bound = Fraction(rules.max_fps).limit_denominator(1001) if side == "high" else None
+    if bound is None:
+        bound = Fraction(math.ceil(rules.min_fps))
+    if rate.denominator == 1001 and bound.denominator == 1:
+        bound = bound * 1000 / 1001  # an NTSC source stays NTSC
+    return bound
 
 
 def plan_audio(
@@ -342,9 +347,9 @@ def _describe_video(facts, r: Rendition, rules, rate: Fraction, why: list[str], 
         out.append(f"scaled {src} to {r.width}x{r.height}{least}")
     if facts.rotation:
         out.append(f"turned upright (rotation {facts.rotation}°), no rotation flag left")
-    if abs(float(rate) - facts.fps) > 0.01 or facts.vfr:
+    if facts.vfr or abs(float(rate) - facts.fps) > 1e-6:
         kind = "variable " if facts.vfr else ""
-        out.append(f"frame rate {kind}{facts.fps:.3g} fps to constant {float(rate):.3g} fps")
+        out.append(f"frame rate {kind}{_fps(facts.fps)} fps to constant {_fps(float(rate))} fps")
     if r.tonemap:
         out.append(f"tone-mapped HDR ({r.tonemap}, {facts.pix_fmt}) to 8-bit SDR BT.709")
     rate_text = f", capped at {r.maxrate_bps / 1e6:.2f} Mbps" if r.maxrate_bps else ""
@@ -354,6 +359,11 @@ def _describe_video(facts, r: Rendition, rules, rate: Fraction, why: list[str], 
     if cap_why:
         out.append(cap_why)
     return out
+
+
+def _fps(rate: float) -> str:
+    """29.97, 30, 23.976: enough digits to tell an NTSC rate from its nominal one."""
+    return f"{rate:.3f}".rstrip("0").rstrip(".")
 
 
 def _enlarged_to(facts, r: Rendition, rules: VideoRules) -> str:
