@@ -106,7 +106,7 @@ QCIF = {
     "reels": ((176, 312), (176, 312)),
     "rednote": ((720, 960), (720, 960)),
     "lemon8": ((720, 960), (720, 960)),
-    "shorts": ((176, 176), None),
+    "shorts": ((176, 312), None),  # Shorts reframes to its preferred 9:16 (reframe_to: preferred)
 }
 
 
