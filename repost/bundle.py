@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
-from repost.errors import BundleError, MediaError, RepostError
+from repost.errors import BundleError, InputError, MediaError, RepostError
+from repost.inputs import MANIFEST_MAX, read_json
+from repost.manifest_shape import manifest_problems
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.loudness import loudness_record
 from repost.media.render import can_share_decode
@@ -131,12 +133,22 @@ def _step_sources(step) -> list[Path]:
     return [step.source, *(p for p in extra if p is not None and p != step.source)]
 
 
+def load_manifest(bundle: Path) -> dict:
+    """A bundle's manifest, read within bounds and of the shape repost reads (manifest_shape),
+    or InputError naming every problem."""
+    data = read_json(bundle / MANIFEST, MANIFEST_MAX, "a manifest.json")
+    problems = manifest_problems(data)
+    if problems:
+        raise InputError("; ".join(problems), bundle / MANIFEST)
+    return data
+
+
 def read_manifest(bundle: Path) -> dict | None:
+    """The manifest, or None where there is none or it cannot be used (see load_manifest)."""
     try:
-        data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_manifest(bundle)
+    except InputError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def is_up_to_date(bundle: Path, fp: str) -> bool:
@@ -323,13 +335,15 @@ def write_bundle(
         raise BundleError("; ".join(plan.blockers), hint="--dry-run shows the whole plan and what blocks it")
     fp = fingerprint(plan)
     if dest.exists():
-        manifest = read_manifest(dest)
-        if manifest is None:
+        try:
+            load_manifest(dest)  # a folder of ours, readable, before anything in it is replaced
+        except InputError as exc:
+            why = f" ({exc.what})" if (dest / MANIFEST).exists() else ""
             raise BundleError(
-                "exists and is not a repost bundle; left untouched",
+                f"exists and is not a repost bundle{why}; left untouched",
                 dest,
                 hint="move it away or choose another --out",
-            )
+            ) from None
         theirs = other_owner(dest, plan)
         if theirs is not None:
             # Post "tea" split in parts writes tea-part2/, where a post with id "tea-part2" goes

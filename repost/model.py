@@ -13,6 +13,7 @@ from typing import Any
 from repost import schema as s
 from repost.docs import COMMANDS, doc_ref, post_problem_hint
 from repost.errors import InputError, PostError
+from repost.inputs import POST_YAML_MAX
 
 POST_FILE_NAMES = ("post.yaml", "post.yml")
 FITS = ("crop", "pad", "blur")
@@ -186,7 +187,7 @@ def load_post(path: str | Path, *, allow_outside: bool = False) -> Post:
     cover and audio must lie in its folder (a post from someone else must not copy a private
     file into a bundle) unless ``allow_outside`` (--allow-outside-media) says the user allows it."""
     file = find_post_file(path)
-    data = s.load_yaml(file)
+    data = s.load_yaml(file, limit=POST_YAML_MAX, kind="a post.yaml")
     if data is None:
         data = {}
     problems = s.Problems()

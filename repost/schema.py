@@ -9,14 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from repost.errors import InputError
+from repost.inputs import PROFILE_YAML_MAX, read_yaml
 from repost.text.clean import drop_lone_surrogates
 
-# libyaml's safe loader where PyYAML was built with it: the same safe constructors, parsed in C
-# (post.yaml loading was most of a nothing-to-do migrate over a large backlog).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ASPECT_RE = re.compile(r"^([1-9][0-9]{0,4}):([1-9][0-9]{0,4})$")
 
 
@@ -33,23 +28,10 @@ class Problems:
         return bool(self.items)
 
 
-def load_yaml(path) -> Any:
-    """Read a YAML file with the safe loader only; a syntax error names the line."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
-    try:
-        data = yaml.load(text, Loader=SAFE_LOADER)  # SAFE_LOADER is a safe loader, C or Python
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else path
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"YAML syntax error: {problem}", where) from None
-    return _without_lone_surrogates(data)
+def load_yaml(path, *, limit: int = PROFILE_YAML_MAX, kind: str = "a YAML file") -> Any:
+    """Read a YAML file with the safe loader only, within bounds (repost.inputs); a syntax error
+    names the line."""
+    return _without_lone_surrogates(read_yaml(path, limit, kind))
 
 
 def _without_lone_surrogates(value: Any) -> Any:

@@ -12,6 +12,7 @@ next run finds up to date through its manifest's fingerprint instead of making i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -21,6 +22,12 @@ from pathlib import Path
 
 from repost.errors import InputError
 
+# A damaged or unreadable state is refused rather than rebuilt: what to do with it is the
+# user's choice, and nothing of value is lost by starting over.
+_ASIDE_HINT = (
+    "move it aside and run again: bundles already made are found up to date by their manifests "
+    "(a --schedule must then be given again)"
+)
 SCHEMA_VERSION = 3  # 1: rows keyed by (post, platform); 2: by (post, platform, part); 3: settings
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS bundles (
@@ -95,15 +102,20 @@ class Record:
 class State:
     """The state database; used from one thread (the migration's main loop)."""
 
-    def __init__(self, conn: sqlite3.Connection, run: int = 0) -> None:
+    def __init__(self, conn: sqlite3.Connection, run: int = 0, path: Path | None = None) -> None:
         self.conn = conn
+        self.path = path
         self.run = run
         self.seq = 0
         self.pending: list[tuple] = []
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> State:
-        """Open (creating unless ``read_only``) the database at ``path``."""
+        """Open (creating unless ``read_only``) the database at ``path``. One made by a newer
+        repost, or damaged, is refused before anything is written to it."""
+        if path.exists() and not path.is_file():  # a FIFO would block SQLite's first read
+            raise InputError("the migration state is not a regular file", path, hint=_ASIDE_HINT)
+        conn = None
         try:
             if read_only:
                 if not path.is_file():
@@ -113,6 +125,8 @@ class State:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(path)
+            check_usable(conn, path)
+            if not read_only:
                 # WAL: a commit is one append, and a killed writer never damages what was committed.
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -121,26 +135,41 @@ class State:
                 conn = _in_memory_copy(conn)  # --dry-run reads an old state without changing it
             if _version(conn) < SCHEMA_VERSION:
                 _upgrade(conn)
-        except sqlite3.Error as exc:
-            raise InputError(f"cannot open the migration state: {exc}", path) from exc
-        return cls(conn)
+        except (sqlite3.Error, InputError) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"cannot open the migration state: {exc}", path, hint=_ASIDE_HINT) from exc
+        return cls(conn, path=path)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """A state found damaged mid-run (a bad page SQLite's quick check did not reach, a row of
+        another type than its column) ends the run as one clear error: the transaction it broke
+        is rolled back, so no row is half written."""
+        try:
+            yield
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            raise InputError(f"cannot use the migration state: {exc}", self.path, hint=_ASIDE_HINT) from exc
 
     def start_run(self, source: str, options: dict) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO runs (started, source, options) VALUES (?, ?, ?)",
-            (_now(), source, json.dumps(options, sort_keys=True, default=str)),
-        )
-        self.conn.commit()
+        with self._guard(), self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO runs (started, source, options) VALUES (?, ?, ?)",
+                (_now(), source, json.dumps(options, sort_keys=True, default=str)),
+            )
         self.run = int(cur.lastrowid)
         return self.run
 
     def lookup(self, post: str, platform: str) -> list[Record]:
         """The rows of a post on a platform: one, or one per part; [] when never seen."""
         # Pending rows are never looked up: a source yields each post id once.
-        rows = self.conn.execute(
-            "SELECT * FROM bundles WHERE post = ? AND platform = ? ORDER BY part", (post, platform)
-        )
-        return [Record.from_row(row) for row in rows]
+        with self._guard():
+            rows = self.conn.execute(
+                "SELECT * FROM bundles WHERE post = ? AND platform = ? ORDER BY part", (post, platform)
+            )
+            return [Record.from_row(row) for row in rows]
 
     def record(self, records: list[Record], *, durable: bool = True) -> None:
         """Write one post's records in one transaction. The records of a (post, platform) are
@@ -161,27 +190,29 @@ class State:
             return
         marks = ", ".join("?" * (len(COLUMNS) + 3))
         insert = f"INSERT INTO bundles ({', '.join(COLUMNS)}, run, seq, updated) VALUES ({marks})"
-        try:
-            with self.conn:  # one transaction: rolled back whole if the disk is full
-                for keys, rows in self.pending:
-                    self.conn.executemany("DELETE FROM bundles WHERE post = ? AND platform = ?", keys)
-                    self.conn.executemany(insert, rows)
-        except sqlite3.OperationalError as exc:
-            if "full" not in str(exc):  # SQLITE_FULL: "database or disk is full"
-                raise
-            raise InputError(
-                "the disk is full: the migration state cannot be written",
-                "state.db",
-                hint="free some disk space (or choose another --out), then run migrate again",
-            ) from exc
+        with self._guard():  # any other damage found here: one clear error, nothing half written
+            try:
+                with self.conn:  # one transaction: rolled back whole if the disk is full
+                    for keys, rows in self.pending:
+                        self.conn.executemany("DELETE FROM bundles WHERE post = ? AND platform = ?", keys)
+                        self.conn.executemany(insert, rows)
+            except sqlite3.OperationalError as exc:
+                if "full" not in str(exc):  # SQLITE_FULL: "database or disk is full"
+                    raise
+                raise InputError(
+                    "the disk is full: the migration state cannot be written",
+                    "state.db",
+                    hint="free some disk space (or choose another --out), then run migrate again",
+                ) from exc
         self.pending.clear()
 
     def iter_run(self, *, order: str = "seq") -> Iterator[Record]:
         """This run's records, by the order seen (``seq``) or oldest post first (``created``)."""
         self.flush()
         by = "seq" if order == "seq" else "platform, COALESCE(created, '~'), post, part"
-        for row in self.conn.execute(f"SELECT * FROM bundles WHERE run = ? ORDER BY {by}", (self.run,)):
-            yield Record.from_row(row)
+        with self._guard():
+            for row in self.conn.execute(f"SELECT * FROM bundles WHERE run = ? ORDER BY {by}", (self.run,)):
+                yield Record.from_row(row)
 
     def iter_done(self) -> Iterator[Record]:
         """Every bundle made and still counted as done, from any run: each platform's, oldest
@@ -189,15 +220,17 @@ class State:
         whose latest run failed has no done row: its bundle, made from older inputs, waits."""
         self.flush()
         by = "platform, COALESCE(created, '~'), post, part"
-        for row in self.conn.execute(f"SELECT * FROM bundles WHERE status = 'done' ORDER BY {by}"):
-            yield Record.from_row(row)
+        with self._guard():
+            for row in self.conn.execute(f"SELECT * FROM bundles WHERE status = 'done' ORDER BY {by}"):
+                yield Record.from_row(row)
 
     def setting(self, key: str) -> object | None:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        with self._guard():
+            row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            return json.loads(row[0]) if row else None
 
     def set_setting(self, key: str, value: object | None) -> None:
-        with self.conn:
+        with self._guard(), self.conn:
             if value is None:
                 self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
             else:
@@ -207,6 +240,24 @@ class State:
 
     def close(self) -> None:
         self.conn.close()  # rows still pending are dropped: only on an error path
+
+
+def check_usable(conn: sqlite3.Connection, path: Path) -> None:
+    """InputError, before anything is written, for a state made by a newer repost (its schema is
+    unknown here: writing to it would damage it) or a damaged one (SQLite's quick check)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"made by a newer repost (version {version}); upgrade repost",
+            path,
+            hint=f"this repost knows state versions up to {SCHEMA_VERSION}; or choose another --out",
+        )
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.DatabaseError as exc:  # damage where the check itself cannot read on
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise InputError(f"the migration state is damaged ({problems[0]})", path, hint=_ASIDE_HINT)
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repost.bundle import MANIFEST, WORK_DIR, read_manifest
-from repost.errors import InputError, MediaError, ProfileError
+from repost.bundle import MANIFEST, WORK_DIR, load_manifest
+from repost.errors import InputError, MediaError, ProfileError, RepostError
+from repost.inputs import TEXT_FILE_MAX, read_bounded
 from repost.media.files import sha256_of
 from repost.media.probe import probe_media
 from repost.norms import bundle_findings
@@ -80,7 +81,7 @@ def validate_paths(
                     hint="PATH is a bundle, a folder of bundles, or a media file with --profile: "
                     "see docs/commands.md#validate",
                 )
-            reports += [validate_bundle(b, profiles, profile_id, norms=norms) for b in bundles]
+            reports += [_validate_alone(b, profiles, profile_id, norms) for b in bundles]
         else:
             raise InputError("no such file or folder", path)
     return reports
@@ -93,17 +94,29 @@ def validate_media_file(path: Path, profile: Profile) -> Report:
     )
 
 
+def _validate_alone(
+    bundle: Path, profiles: Mapping[str, Profile], profile_id: str | None, norms: bool = True
+) -> Report:
+    """One bundle's report; what stops it (a file that cannot be read) is its finding, and the
+    other bundles of the folder are still checked."""
+    try:
+        return validate_bundle(bundle, profiles, profile_id, norms=norms)
+    except RepostError as exc:
+        return Report(
+            bundle, profile_id, [_error(MANIFEST, "bundle", "readable", "unreadable", exc.one_line())]
+        )
+
+
 def validate_bundle(
     bundle: Path, profiles: Mapping[str, Profile], profile_id: str | None = None, *, norms: bool = True
 ) -> Report:
-    manifest = read_manifest(bundle)
-    if manifest is None:
+    try:
+        manifest = load_manifest(bundle)
+    except InputError as exc:
         return Report(
-            bundle,
-            profile_id,
-            [_error(MANIFEST, "manifest", "JSON object", "unreadable", "missing or not valid JSON")],
+            bundle, profile_id, [_error(MANIFEST, "manifest", "JSON object", "unreadable", exc.what)]
         )
-    pid = profile_id or (manifest.get("profile") or {}).get("id")
+    pid = profile_id or manifest["profile"]["id"]
     report = Report(bundle, pid)
     if pid not in profiles:
         report.findings.append(_error(MANIFEST, "profile", list(profiles), pid, f"unknown platform {pid!r}"))
@@ -135,7 +148,11 @@ def _check_integrity(bundle: Path, manifest: dict, findings: list[Finding]) -> l
                 _error(name, "missing", "present", "missing", "listed in the manifest but missing")
             )
             continue
-        digest = sha256_of(p)
+        try:
+            digest = sha256_of(p)
+        except OSError as exc:
+            findings.append(_error(name, "read", "readable", "unreadable", f"cannot read: {exc.strerror}"))
+            continue
         if digest != e.get("sha256"):
             findings.append(
                 _error(
@@ -200,9 +217,13 @@ def _check_cover(name: str, facts, profile: Profile) -> list[Finding]:
 
 def _read_text(bundle: Path, name: str, findings: list[Finding]) -> str | None:
     p = bundle / name
-    if not p.is_file():
+    if not p.exists():
         return None
-    raw = p.read_bytes()
+    try:
+        raw = read_bounded(p, TEXT_FILE_MAX, f"a bundle's {name}")
+    except InputError as exc:
+        findings.append(_error(name, "file", "readable", "unreadable", exc.what))
+        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -215,15 +236,14 @@ def _read_text(bundle: Path, name: str, findings: list[Finding]) -> str | None:
 
 def _check_text_files(bundle: Path, profile: Profile, kind: str, findings: list[Finding]) -> None:
     caption = _read_text(bundle, "caption.txt", findings)
-    if caption is None:
+    if caption is None and not (bundle / "caption.txt").exists():
         findings.append(
             _error("caption.txt", "missing", "present", "missing", "the bundle has no caption.txt")
         )
-        caption = ""
     title = _read_text(bundle, "title.txt", findings)
     tags_text = _read_text(bundle, "hashtags.txt", findings) or ""
     hashtags, _suggested = read_hashtags_file(tags_text)
-    findings += check_texts(profile, caption, title, hashtags, kind)
+    findings += check_texts(profile, caption or "", title, hashtags, kind)
     _read_text(bundle, "comment.txt", findings)  # a first comment (--overflow comment): UTF-8, LF
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from repost.errors import InputError
+from repost import inputs
+from repost.inputs import EXPORT_JSON_MAX
 from repost.model import Post
 from repost.plan import safe_id
 from repost.text.clean import drop_lone_surrogates
@@ -116,15 +116,9 @@ def make_source(importer: str, file: Path, **notes: Any) -> dict[str, Any]:
     return {"importer": importer, "file": str(file), **clean}
 
 
-def read_json(file: Path) -> Any:
-    """A JSON file, or a clear one-line error naming it."""
-    try:
-        with open(file, encoding="utf-8-sig") as f:  # a BOM (Windows editors) is not an error
-            return json.load(f)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file) from exc
-    except ValueError as exc:
-        raise InputError(f"not valid JSON: {exc}", file, hint="is the export complete (unzipped)?") from exc
+def read_json(file: Path, limit: int = EXPORT_JSON_MAX, kind: str = "an export's JSON file") -> Any:
+    """A JSON file within bounds (repost.inputs), or a clear one-line error naming it."""
+    return inputs.read_json(file, limit, kind, hint="is the export complete (unzipped)?")
 
 
 def source_note(post, key: str, default: Any = None) -> Any:

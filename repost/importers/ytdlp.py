@@ -17,6 +17,7 @@ from repost.importers.common import (
     read_json,
     text_or_none,
 )
+from repost.inputs import INFO_JSON_MAX
 from repost.model import Cover, MediaItem, Post
 
 NAME = "yt-dlp"
@@ -43,7 +44,7 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
     for info_file in sorted(root.glob("*" + INFO_SUFFIX)):
         stem = info_file.name[: -len(INFO_SUFFIX)]
         try:
-            info = read_json(info_file)
+            info = read_json(info_file, INFO_JSON_MAX, "a yt-dlp info.json")
         except RepostError as exc:
             yield failed_post(ids, stem, NAME, info_file, exc.one_line())
             continue

@@ -203,6 +203,10 @@ def _video_facts(container: Any, path: Path, size: int, head: bytes) -> VideoFac
         found = "audio only" if container.streams.audio else f"read as {container.format.name}"
         raise MediaError(f"not a video or image file ({found})", where=path, hint=_NOT_MEDIA_HINT)
     cc = stream.codec_context
+    if cc is None:
+        # A stream ffmpeg can demux but has no decoder for: an SVG (read as svg_pipe) is one.
+        found = f"read as {container.format.name}, with no decoder"
+        raise MediaError(f"not a video or image file ({found})", where=path, hint=_NOT_MEDIA_HINT)
     if not cc.width or not cc.height:
         # ffmpeg's image2 demuxer "opens" arbitrary bytes named .jpg as MJPEG with no picture.
         raise MediaError(f"no picture in it (read as {container.format.name}, 0x0)", where=path,
@@ -401,6 +405,8 @@ def _audio_facts(container: Any) -> AudioFacts | None:
         return None
     stream = container.streams.audio[0]
     cc = stream.codec_context
+    if cc is None:  # a codec ffmpeg can demux but not decode: it could not be transcoded either
+        raise ValueError("its audio is in a codec ffmpeg has no decoder for")
     layout = cc.layout  # PyAV 18: always set, from ch_layout
     return AudioFacts(
         codec=cc.name,
