@@ -11,7 +11,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -51,24 +51,24 @@ _KINDS = (
 def read_bounded(path: str | os.PathLike[str], limit: int, kind: str) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` of them, else InputError.
 
-    Checked before opening (a device or FIFO is never opened), opened without blocking (one
-    swapped in after the check cannot hang the open), checked again on the open file, and read
-    to at most ``limit`` + 1 bytes (a file that grows meanwhile cannot be read forever).
+    Read to at most ``limit`` + 1 bytes, so a file that grows meanwhile cannot be read forever.
     """
     path = Path(path)
     try:
-        _refuse(os.stat(path), path, limit, kind)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        f = open_regular(path, kind)
     except FileNotFoundError:
         raise InputError("no such file", path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path) from None
     except ValueError:  # a NUL in the path
         raise InputError("the path holds a NUL character", repr(str(path))) from None
-    with open(fd, "rb", closefd=True) as f:
-        _refuse(os.fstat(f.fileno()), path, limit, kind)
+    with f:
+        size = os.fstat(f.fileno()).st_size
+        _refuse_size(size, path, limit, kind)
         try:
-            data = f.read(limit + 1)
+            data = f.read(size + 1)  # not limit + 1: a read of n allocates n bytes first
+            if len(data) > size:  # grown since: on to the limit, no further
+                data += f.read(limit + 1 - len(data))
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", path) from None
     if len(data) > limit:
@@ -76,15 +76,35 @@ def read_bounded(path: str | os.PathLike[str], limit: int, kind: str) -> bytes:
     return data
 
 
-def _refuse(st: os.stat_result, path: Path, limit: int, kind: str) -> None:
+def open_regular(path: Path, kind: str) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file, else InputError; OSError passes.
+
+    Checked before opening (a device or FIFO is never opened), opened without blocking (one
+    swapped in after the check cannot hang the open) and checked again on the open file.
+    """
+    _refuse_kind(os.stat(path), path, kind)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    f = open(fd, "rb", closefd=True)  # noqa: SIM115 (returned open, for the caller's with)
+    try:
+        _refuse_kind(os.fstat(fd), path, kind)
+    except InputError:
+        f.close()
+        raise
+    return f
+
+
+def _refuse_kind(st: os.stat_result, path: Path, kind: str) -> None:
     for test, what in _KINDS:
         if test(st.st_mode):
             raise InputError(f"{path.name} is {what}, not a regular file", path, hint=f"give {kind}")
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{path.name} is not a regular file", path, hint=f"give {kind}")
-    if st.st_size > limit:
+
+
+def _refuse_size(size: int, path: Path, limit: int, kind: str) -> None:
+    if size > limit:
         raise InputError(
-            f"{path.name} is {size_text(st.st_size)}, over the {size_text(limit)} limit for {kind}", path
+            f"{path.name} is {size_text(size)}, over the {size_text(limit)} limit for {kind}", path
         )
 
 

@@ -15,6 +15,7 @@ import repost
 from repost.bundle import WORK_DIR
 from repost.errors import InputError
 from repost.export import count_words
+from repost.inputs import open_regular
 from repost.migrate import Hooks, Summary
 from repost.state import Record, State
 from repost.terminal import echo, shown
@@ -64,11 +65,11 @@ def check_own_files(out: Path, names) -> None:
     for name in names:
         path = out / name
         try:
-            with open(path, "rb") as f:
+            with open_regular(path, f"repost's {name}") as f:
                 head = f.read(4096)
         except FileNotFoundError:
             continue
-        except IsADirectoryError:
+        except InputError:  # a folder, a FIFO (which a plain open would wait on forever), a device
             head = b""
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", path) from exc

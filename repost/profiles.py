@@ -15,6 +15,7 @@ from typing import Any
 import repost
 from repost import schema as s
 from repost.errors import ProfileError
+from repost.inputs import PROFILE_YAML_MAX, read_bounded
 from repost.platform_names import EVERY, check_aliases, name_key, resolve_platform, unknown_hint
 
 UPLOAD_PATHS = ("app", "api")
@@ -417,9 +418,9 @@ def _build(flat: Mapping, file: Path, digest: str, upload_path: str, figures, by
 def load_profile(file: str | Path, upload_path: str | None = None) -> Profile:
     """Load one profile file; every problem in it is reported at once."""
     file = Path(file)
-    raw = file.read_bytes() if file.is_file() else None
-    if raw is None:
+    if not file.exists():
         raise ProfileError(file, ["no such profile file"])
+    raw = read_bounded(file, PROFILE_YAML_MAX, "a profile")
     data = s.load_yaml(file)
     problems = s.Problems()
     checked = PROFILE_SCHEMA(data, "", problems)

@@ -82,6 +82,8 @@ def validate_paths(
                     "see docs/commands.md#validate",
                 )
             reports += [_validate_alone(b, profiles, profile_id, norms) for b in bundles]
+        elif path.exists():  # a FIFO or a device: never opened
+            raise InputError("not a regular file or a folder", path, hint="PATH is a bundle or a media file")
         else:
             raise InputError("no such file or folder", path)
     return reports

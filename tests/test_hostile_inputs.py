@@ -187,6 +187,45 @@ def test_refusals_need_little_memory(write_post, photo, tmp_path, case):
     assert "MemoryError" not in done.stderr and "internal error" not in done.stderr
 
 
+@FIFO
+@pytest.mark.timeout(60)
+def test_validate_of_a_fifo_never_opens_it(timed, tmp_path):
+    os.mkfifo(tmp_path / "clip.mp4")
+    result = timed("validate", tmp_path / "clip.mp4", "--profile", "tiktok")
+    refused(result, "not a regular file or a folder")
+
+
+@FIFO
+@pytest.mark.timeout(60)
+def test_a_fifo_named_report_json_in_out_never_hangs(timed, write_post, photo, tmp_path):
+    write_post(POST, media={"a.jpg": photo}, folder="backlog/one")
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "report.json")
+    result = timed("migrate", tmp_path / "backlog", "--to", "tiktok", "--out", tmp_path / "out")
+    refused(result, "exists and was not written by repost; left untouched", "report.json")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", ["fifo", "big", "bomb"])
+def test_a_hostile_profile_file_is_refused(timed, tmp_path, case):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    if case == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("named pipes are POSIX")
+        os.mkfifo(folder / "mine.yaml")
+    elif case == "big":
+        sparse(folder / "mine.yaml", 5_000_000)
+    else:
+        (folder / "mine.yaml").write_text(alias_bomb(), encoding="utf-8")
+    expected = {
+        "fifo": "mine.yaml is a named pipe (FIFO)",
+        "big": "mine.yaml is 5 MB, over the 1 MB limit for a profile",
+        "bomb": "too many YAML aliases",
+    }[case]
+    refused(timed("profiles", "list", "--profiles", folder), expected)
+
+
 # --- bundles: a folder where one bundle is hostile and the other is fine -------------------------
 
 
