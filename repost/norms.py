@@ -13,7 +13,8 @@ from pathlib import Path
 import regex
 
 from repost import schema as s
-from repost.errors import ProfileError
+from repost.errors import InputError, ProfileError
+from repost.inputs import TEXT_FILE_MAX, read_bounded
 from repost.text.tags import MENTION_RE
 
 NORMS_FILE = Path("norms") / "norms.yaml"
@@ -209,7 +210,11 @@ def bundle_findings(bundle: Path, profile, entries) -> list:
     for name in ("caption.txt", "title.txt"):
         path = bundle / name
         if path.is_file() and not path.is_symlink():
-            texts[name] = path.read_text(encoding="utf-8", errors="replace")[:MAX_TEXT_CHARS]
+            try:
+                raw = read_bounded(path, TEXT_FILE_MAX, f"a bundle's {name}")
+            except InputError:
+                continue  # validate reports what is wrong with it
+            texts[name] = raw.decode("utf-8", errors="replace")[:MAX_TEXT_CHARS]
     found = [f for f in check_text(profile.id, profile.name, texts) if f.rule != "foreign_handle"]
     images = {
         e["path"]: bundle / e["path"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from repost.errors import InputError
+from repost.inputs import POST_YAML_MAX, read_text
 
 
 def _yaml():
@@ -26,8 +27,8 @@ def read_document(path: Path) -> Any:
     from ruamel.yaml.error import YAMLError
 
     try:
-        return _yaml().load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError) as exc:
+        return _yaml().load(read_text(path, POST_YAML_MAX, "a post.yaml"))  # bounded, as load_post
+    except YAMLError as exc:
         raise InputError(f"cannot read for rewriting: {exc}", path) from None
 
 
