@@ -394,7 +394,7 @@ def test_a_deep_instagram_file_stops_no_later_file(timed, photo, tmp_path):
 
 
 @pytest.mark.timeout(120)
-def test_a_deep_or_piped_ytdlp_info_json_fails_its_entry_alone(timed, photo, tmp_path):
+def test_a_deep_or_huge_ytdlp_info_json_fails_its_entry_alone(timed, photo, tmp_path):
     folder = tmp_path / "yt"
     folder.mkdir()
     (folder / "deep.info.json").write_text(nested(50_000), encoding="utf-8")
