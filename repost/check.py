@@ -12,6 +12,7 @@ from repost.errors import ExitStatus, PostError, RepostError
 from repost.export import ExportOptions, plan_post
 from repost.importers.postfolders import expand_posts
 from repost.model import find_post_file, load_post
+from repost.norms import source_image_warnings
 from repost.plan import BundlePlan
 from repost.profiles import Profile, select_profiles
 
@@ -60,6 +61,8 @@ def check_post(arg: Path, profiles, targets: list[Profile], options: ExportOptio
         found.hint = exc.hint
         return found
     found.platforms = [_plan_dict(plan) for plan in plans]
+    for entry, plan in zip(found.platforms, plans, strict=True):
+        entry["warnings"] += source_image_warnings(plan)  # QR codes in the photos, before any is made
     if found.problems and not found.hint:
         found.hint = post_problem_hint(found.problems)
     return found

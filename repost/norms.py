@@ -201,6 +201,27 @@ def image_warnings(plan, folder: Path) -> list[str]:
     return [f"norm: {f.message}" for f in check_images(plan.profile.id, plan.profile.name, images)]
 
 
+def source_image_warnings(plan) -> list[str]:
+    """The image norms of the photos (and an image cover) a plan will use, read from the
+    sources themselves: what `repost check` shows before anything is made."""
+    if plan.options.get("norms") is False:
+        return []
+    from repost.errors import MediaError
+
+    out: list[str] = []
+    for step in plan.steps:
+        if step.role not in ("image", "cover") or step.source is None:
+            continue
+        try:
+            found = check_images(
+                plan.profile.id, plan.profile.name, {Path(step.source).name: Path(step.source)}
+            )
+        except MediaError:  # a cover taken from a video frame: checked once made
+            continue
+        out += [f"norm: {f.message}" for f in found]
+    return list(dict.fromkeys(out))
+
+
 def bundle_findings(bundle: Path, profile, entries) -> list:
     """Validate's norms: the bundle's caption and title, and its images, as warnings. Handles
     are not checked here: which are the creator's on this platform only post.yaml knows."""

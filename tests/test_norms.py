@@ -144,3 +144,11 @@ def test_norms_off_silences_export(run, qr_post, tmp_path):
     assert run("export", qr_post, "--to", "rednote", "--out", out, "--norms", "off").code == 0
     manifest = json.loads((out / "qr" / "rednote" / "manifest.json").read_text())
     assert not any(w.startswith("norm:") for w in manifest["warnings"])
+
+
+def test_check_shows_a_qr_code_before_anything_is_made(run, qr_post, tmp_path):
+    res = run("check", qr_post, "--to", "rednote,reels", "--json")
+    platforms = {p["platform"]: p for p in res.json()["posts"][0]["platforms"]}
+    assert any("qr_code" in w and "a.jpg" in w for w in platforms["rednote"]["warnings"])
+    assert not any("qr_code" in w for w in platforms["reels"]["warnings"])
+    assert not any(qr_post.parent.glob("out*"))

@@ -127,6 +127,7 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
         "title": _text(text.get("title")),
         "caption": _caption(text, profile),
         "hashtags": [t for t in text.get("hashtags") or [] if isinstance(t, str)],
+        "machine": _machine_note(text),
         "counts": _counts(text),
         "changes": [str(c) for c in manifest.get("changes") or []],
         "warnings": [str(w) for w in manifest.get("warnings") or []],
@@ -134,6 +135,17 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
         **media,
         "aspect": _aspect(profile, "photos" if media["images"] else "video"),
     }
+
+
+def _machine_note(text: dict) -> str | None:
+    """'Machine-translated (deepl, 2026-12-02): zh title, caption; not reviewed', or None."""
+    drafts = [m for m in text.get("machine_translation") or [] if isinstance(m, dict)]
+    parts = [
+        f"{_text(m.get('lang'))} {', '.join(str(f) for f in m.get('fields') or [])} "
+        f"({_text(m.get('engine'))}, {_text(m.get('date'))})"
+        for m in drafts
+    ]
+    return f"Machine-translated, not reviewed: {'; '.join(parts)}" if parts else None
 
 
 def _aspect(profile: Profile | None, kind: str) -> str:

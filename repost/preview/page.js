@@ -190,6 +190,7 @@
     }
     var screen = el("div", { class: "screen" }, media, extra,
       el("div", { class: "texts" }, card.title ? el("p", { class: "post-title", dir: "auto", text: card.title }) : null, caption(card)));
+    var machine = card.machine ? el("p", { class: "machine-note", text: card.machine }) : null;
     var foldNote = card.caption.fold === null
       ? el("p", { class: "fold-note", text: card.platform_name + "'s profile names no caption fold: the whole caption is shown." })
       : el("p", { class: "fold-note", text: "Folded after " + fmt(card.caption.fold) + " " + card.caption.unit + ", as " + card.platform_name + " shows it." });
@@ -211,7 +212,7 @@
       el("h3", { id: id + "-h", text: card.platform_name }),
       el("span", { class: "badge " + card.status, text: STATUS_LABEL[card.status] || card.status })),
     el("div", { class: "phone" }, screen),
-    el("div", { class: "checks" }, foldNote, countsTable(card), tags, cover, alts,
+    el("div", { class: "checks" }, machine, foldNote, countsTable(card), tags, cover, alts,
       listSection("Warnings", card.warnings, "warnings"),
       listSection("Changes", card.changes, "changes"),
       findings));

@@ -311,3 +311,18 @@ def test_a_bad_topics_file_is_named(run, keys, post, tmp_path, engine_server):
         "translate", post, "--to", "zh", "--engine", "libretranslate", "--engine-url", url, "--topics", topics
     )
     assert res.code == 2 and "topics.yaml" in res.err and "must be a mapping" in res.err
+
+
+def test_the_preview_says_a_draft_is_machine_made(run, monkeypatch, keys, engine_server, post, tmp_path):
+    from repost.preview.data import read_card
+    from repost.profiles import load_profiles
+
+    _login(run, monkeypatch, "deepl")
+    run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "rednote,tiktok", "--out", out).code == 0
+    card = read_card(out, out / "pier" / "rednote", load_profiles())
+    assert card["machine"].startswith("Machine-translated, not reviewed: zh title, caption")
+    assert read_card(out, out / "pier" / "tiktok", load_profiles())["machine"] is None
+    assert run("preview", out).code == 0
+    assert "machine-note" in (out / "index.html").read_text(encoding="utf-8")
