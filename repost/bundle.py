@@ -27,6 +27,7 @@ from repost.norms import image_warnings
 from repost.plan import BundlePlan
 from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file
+from repost.provenance import source_record
 
 MANIFEST = "manifest.json"
 WORK_DIR = ".repost"
@@ -386,6 +387,7 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
         entry = media_entry(target, step.dest, step.role)
         if step.role == "video":
             entry["loudness"] = loudness_record(step, target, entry["sha256"])
+        entry["source"] = source_record(step, plan.post.file)  # for validate --against-source
         if step.alt:
             entry["alt"] = step.alt
         files.append(entry)
