@@ -309,14 +309,23 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
 @click.option("--profile", "profile_id", default=None, help="Check against this platform (id or name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--norms", type=click.Choice(["on", "off"]), default="on", help="Norms warnings: on or off.")
+@click.option(
+    "--against-source",
+    is_flag=True,
+    help="Also measure each bundle file against its source: length, picture, loudness, opening.",
+)
 @_profile_options
-def validate(paths, profile_id, as_json, norms, profile_dirs, upload_path):
+def validate(paths, profile_id, as_json, norms, against_source, profile_dirs, upload_path):
     """Validate bundles, folders of bundles, or media files (with --profile)."""
     from repost.validate import reports_json, validate_paths
 
     profiles = _load(profile_dirs, upload_path)
     profile_id = profile_id and (resolve_platform(profiles, profile_id) or profile_id)
     reports = validate_paths(paths, profiles, profile_id, norms=norms != "off")
+    if against_source:
+        from repost.fidelity import add_source_checks
+
+        add_source_checks(reports)
     if as_json:
         echo(reports_json(reports))
     else:
