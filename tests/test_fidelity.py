@@ -241,3 +241,46 @@ def test_a_bundle_without_source_records_is_warned_not_failed(run, bundle):
         ("01.mp4", "source", "warning"),
         ("cover.jpg", "source", "warning"),
     }
+
+
+@pytest.fixture
+def short_profile(tmp_path):
+    """A folder with profile "brief": TikTok's, but at most 2.5 s long (so a 4 s clip is
+    trimmed, or split in two 2 s parts) and at least 1 s."""
+    import yaml
+
+    from repost.profiles import builtin_profile_dir
+
+    data = yaml.safe_load((builtin_profile_dir() / "tiktok.yaml").read_text(encoding="utf-8"))
+    data["id"] = "brief"
+    figure = {"source": "test", "checked": "2026-12-02", "confidence": "assumed", "note": "a test"}
+    data["video"]["max_duration_s"] = {"value": 2.5, **figure}
+    data["video"]["min_duration_s"] = {"value": 1, **figure}
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "brief.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("how", ["trim", "split"])
+def test_a_recorded_trim_or_split_is_the_length_checked(run, tmp_path, clip_4s, short_profile, how):
+    post = tmp_path / "post"
+    post.mkdir()
+    shutil.copyfile(clip_4s, post / "clip.mp4")
+    (post / "post.yaml").write_text(POST, encoding="utf-8")
+    split = ["--split"] if how == "split" else []
+    result = run(
+        "export", post, "--to", "brief", "--out", tmp_path / "out", "--profiles", short_profile, *split
+    )
+    assert result.code == 0, result.out + result.err
+    names = ["post-part1", "post-part2"] if how == "split" else ["post"]
+    for i, name in enumerate(names):
+        bundle = tmp_path / "out" / name / "brief"
+        edit = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))["files"][0]["source"][
+            "edit"
+        ]
+        expected = (2.0 * i, 2.0) if how == "split" else (0.0, 2.4)
+        assert (edit["start_s"], edit["duration_s"]) == expected
+        found = run("validate", bundle, "--against-source", "--json", "--profiles", short_profile).json()
+        assert found["bundles"][0]["findings"] == [], found
