@@ -24,6 +24,9 @@ _L, _K1, _K2, _WIN = 255.0, 0.01, 0.03, 7
 # range); a frame is frozen while it differs from the first by at most 1 level on average
 # (compression noise of a still picture stays well under that; motion is far above it).
 _OPENING_WIDTH = 160
+# Times closer than this are reached by decoding on rather than seeking: a seek lands on the
+# keyframe before, and phone clips (and test patterns) may have one keyframe in 8 s or more.
+_SEEK_GAP_S = 4.0
 _BLACK_LEVEL, _BLACK_SHARE, _FROZEN_DIFF = 40, 0.98, 1.0
 
 
@@ -58,19 +61,27 @@ def sample_frames(path: str | os.PathLike[str], times, rotation: int = 0, *, pic
     """For each time (seconds from the video stream's start), frames as (own time, upright grey
     picture): ``pick`` "nearest" gives the nearest frame, "at_or_after" the first at or after
     the time (as media/covers.py picks a cover frame), "both" the frames either side of it (a
-    re-timed frame is a copy of one of them)."""
+    re-timed frame is a copy of one of them). One pass forward, seeking only across long gaps."""
     import av
 
-    out = []
+    found: dict[int, list] = {}
     try:
         with av.open(os.fspath(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             start, base = stream.start_time or 0, stream.time_base
-            for at in times:
-                container.seek(start + int(at / base), stream=stream, backward=True)
-                before = after = None
-                for frame in container.decode(stream):
+            decoder, before, after = None, None, None
+            for i in sorted(range(len(times)), key=lambda k: times[k]):
+                at = times[i]
+                if decoder is None or (before is not None and at - before[0] > _SEEK_GAP_S):
+                    container.seek(start + int(at / base), stream=stream, backward=True)
+                    decoder, before, after = container.decode(stream), None, None
+                if after is not None and after[0] <= at + 1e-3:
+                    before, after = after, None
+                while after is None:
+                    frame = next(decoder, None)
+                    if frame is None:
+                        break
                     if frame.pts is None:
                         continue
                     t = float((frame.pts - start) * base)
@@ -78,13 +89,12 @@ def sample_frames(path: str | os.PathLike[str], times, rotation: int = 0, *, pic
                         before = (t, frame)
                     else:
                         after = (t, frame)
-                        break
                 chosen = _pick([f for f in (before, after) if f is not None], at, pick)
                 # Through RGB, so video frames and JPEG covers get the same luma.
-                out.append([(t, _upright(image_grey(f.to_image()), rotation)) for t, f in chosen])
+                found[i] = [(t, _upright(image_grey(f.to_image()), rotation)) for t, f in chosen]
     except (av.FFmpegError, OSError, IndexError) as exc:
         raise MediaError(f"cannot decode frames to compare ({exc})", where=path) from exc
-    return out
+    return [found.get(i, []) for i in range(len(times))]
 
 
 def _pick(frames: list, at: float, pick: str) -> list:
