@@ -68,7 +68,8 @@ def _finding(file, field, limit, actual, message, severity="error") -> Finding:
 def _post_dir(manifest: dict) -> Path | None:
     post = manifest.get("post")
     source = post.get("source") if isinstance(post, dict) else None
-    if not isinstance(source, str) or "://" in source:
+    # Only a post.yaml's own absolute path: an importer's "source" may be a URL or an id.
+    if not isinstance(source, str) or "://" in source or not Path(source).is_absolute():
         return None
     return Path(source).parent
 
@@ -103,7 +104,7 @@ def _check_file(name: str, output: Path, source: Path, entry: dict, record: dict
         return [
             *check_duration(name, output, source, entry, edit),
             *check_pictures(name, output, source, edit),
-            *check_loudness(name, output, source, entry, edit),
+            *check_loudness(name, output, source, edit),
             *check_opening(name, output, source, edit),
         ]
     return check_picture_file(name, output, source, record)
@@ -159,7 +160,7 @@ def _box(box) -> str:
     return f"{w}x{h}+{x}+{y}"
 
 
-def check_loudness(name, output, source, entry, edit) -> list[Finding]:
+def check_loudness(name, output, source, edit) -> list[Finding]:
     """Integrated loudness within ±1 LU of the source's (or the recorded target), true peak at
     most -1 dBTP (a warning where the source itself peaks over it and a copy kept that)."""
     if edit.get("audio") in ("none", "silent", None):

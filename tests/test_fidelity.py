@@ -252,7 +252,8 @@ def short_profile(tmp_path):
     from repost.profiles import builtin_profile_dir
 
     data = yaml.safe_load((builtin_profile_dir() / "tiktok.yaml").read_text(encoding="utf-8"))
-    data["id"] = "brief"
+    data["id"], data["name"] = "brief", "Brief"
+    data.pop("aliases", None)  # TikTok's own names stay TikTok's
     figure = {"source": "test", "checked": "2026-12-02", "confidence": "assumed", "note": "a test"}
     data["video"]["max_duration_s"] = {"value": 2.5, **figure}
     data["video"]["min_duration_s"] = {"value": 1, **figure}
