@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from repost.media.probe import probe_media
-from repost.plan.photo import plan_photo_op
+from repost.plan.cover import fit_cover
 
 
 def source_record(step, post_file: Path | None) -> dict:
@@ -112,7 +112,7 @@ def photo_edit(box, place, canvas, background, size) -> dict:
 def cover_edit(op, size: tuple[int, int]) -> dict:
     """A cover: the picture (an image, or video frames at ``times``) fitted as media/covers.py
     fits it, and whether text was drawn over it."""
-    fitted = plan_photo_op(size, op.aspect, op.frame, op.fit)
+    fitted = fit_cover(size, op.aspect, op.frame, op.fit, op.min_side_px)  # as media/covers.py calls it
     edit = photo_edit(fitted.box, fitted.place, fitted.canvas, fitted.background, size)
     edit["times"] = list(op.times)
     edit["text"] = bool(op.text and op.font)
