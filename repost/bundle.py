@@ -21,6 +21,7 @@ from repost.errors import BundleError, InputError, MediaError, RepostError
 from repost.inputs import MANIFEST_MAX, read_json
 from repost.manifest_shape import manifest_problems
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
+from repost.media.linking import place_file
 from repost.media.loudness import loudness_record
 from repost.media.render import can_share_decode
 from repost.norms import image_warnings
@@ -245,7 +246,8 @@ class Renditions:
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             list(pool.map(make_group, enumerate(groups)))
 
-    def make(self, step, dest: Path) -> None:
+    def make(self, step, dest: Path) -> str | None:
+        """Make ``dest``; returns "reflink" or "hardlink" where it shares an earlier one's data."""
         key = self.key(step)
         with self.lock:
             failed = self.failed.get(key)
@@ -253,12 +255,13 @@ class Renditions:
         if failed is not None:
             raise failed
         if earlier is not None and earlier.is_file():
-            shutil.copyfile(earlier, dest)
-            return
+            how = place_file(earlier, dest)  # media/linking.py: reflink, else copy (REPOST_LINK)
+            return how if how != "copy" else None
         make_file(step, dest, threads=self.threads)
         with self.lock:
             self.made[key] = dest
             self.encodes += step.action == "ffmpeg" and step.role == "video"
+        return None
 
     def moved(self, old: Path, new: Path) -> None:
         """A finished bundle was renamed from ``old`` to ``new``: follow its files."""
@@ -383,8 +386,10 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
     files = []
     for step in plan.steps:
         target = tmp / step.dest
-        renditions.make(step, target)
+        linked = renditions.make(step, target)
         entry = media_entry(target, step.dest, step.role)
+        if linked:
+            entry["linked"] = linked  # shares its data with the same file in other bundles
         if step.role == "video":
             entry["loudness"] = loudness_record(step, target, entry["sha256"])
         entry["source"] = source_record(step, plan.post.file)  # for validate --against-source

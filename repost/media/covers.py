@@ -3,6 +3,7 @@ the platform's cover shape, with optional text."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from repost.plan.photo import PhotoOp
 # deviation it is flat (a title card's plain fill, the middle of a fade to black).
 _DARKEST, _BRIGHTEST, _FLATTEST = 24.0, 235.0, 10.0
 _SEEK_GAP_S = 4.0  # candidates closer than this are reached by decoding on, not seeking
+_KEYFRAME_TRIES = 3  # keyframes decoded at most before the full pick takes over
 _SCORE_WIDTH = 256  # frames are scored on a small grey copy: fast, and noise matters less
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
@@ -65,7 +67,9 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            frames = _frames_at(container, stream, sorted(times))
+            frames = [f for f in [keyframe_pick(container, stream, sorted(times))] if f] if best else []
+            if not frames:
+                frames = _frames_at(container, stream, sorted(times))
             if best and frames:
                 frames = [frames[pick_best(_small_grey(f) for f in frames)]]
             pictures = [f.to_image() for f in frames]
@@ -75,6 +79,38 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
         raise MediaError("no video frame to make a cover from", where=path)
     # The display matrix turns the picture counter-clockwise (as ffmpeg's -display_rotation).
     return [p.rotate(rotation, expand=True) if rotation else p for p in pictures]
+
+
+def keyframe_pick(container, stream, times: list[float]):
+    """The cover frame of an automatic pick, decoding one frame where the index allows: of the
+    keyframes at or before each candidate time, the one with the largest packet (an intra frame's
+    size grows with detail and contrast: black, flat and faded frames compress to little) that
+    scores as a cover. None when the index has fewer than two such keyframes (a short clip with
+    one keyframe): the caller then decodes every candidate as before."""
+    entries = getattr(stream, "index_entries", None)  # PyAV 15+, MP4/MOV: every sample's entry
+    if not entries or not stream.time_base:
+        return None
+    keys = [(e.timestamp, e.size) for e in entries if e.is_keyframe and not e.is_discard]
+    if not keys:
+        return None
+    stamps = [ts for ts, _ in keys]
+    start = stream.start_time or 0
+    chosen: dict[int, int] = {}
+    for at in times:
+        i = max(0, bisect.bisect_right(stamps, start + int(at / stream.time_base)) - 1)
+        chosen[keys[i][0]] = keys[i][1]
+    if len(chosen) < 2:
+        return None
+    stream.codec_context.skip_frame = "NONKEY"  # keyframes only: nothing between is decoded
+    try:
+        for ts, _ in sorted(chosen.items(), key=lambda kv: -kv[1])[:_KEYFRAME_TRIES]:
+            container.seek(ts, stream=stream, backward=True)
+            frame = next(iter(container.decode(stream)), None)
+            if frame is not None and score_grey(_small_grey(frame)) > 0:
+                return frame
+    finally:
+        stream.codec_context.skip_frame = "DEFAULT"
+    return None
 
 
 def _frames_at(container, stream, times: list[float]) -> list:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 from repost.media.ffmpeg import run_ffmpeg, safe_path
+from repost.media.linking import original_of, place_file, sha256_known
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
 
@@ -27,7 +27,7 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
             args[:0] = ["-filter_threads", str(threads)]
         run_ffmpeg(args, where=step.source, progress=progress, duration_s=step.duration_s)
     elif step.action == "copy":
-        shutil.copyfile(step.source, dest)
+        place_file(step.source, dest, hardlink=False)  # the user's own file: never hard-linked
     elif step.action == "photo":
         from repost.media.images import make_photo
 
@@ -64,12 +64,13 @@ def sha256_of(path: Path) -> str:
 
 
 def media_entry(path: Path, name: str, role: str) -> dict:
-    """A manifest ``files`` entry: path, role, sha256, bytes and the probed media facts."""
-    facts = probe_media(path)
+    """A manifest ``files`` entry: path, role, sha256, bytes and the probed media facts. A copy
+    of a file made this run is neither probed nor hashed again (media/linking.py knows it)."""
+    facts = probe_media(original_of(path))
     entry = {
         "path": name,
         "role": role,
-        "sha256": sha256_of(path),
+        "sha256": sha256_known(path, sha256_of),
         "bytes": path.stat().st_size,
         "width": facts.width,
         "height": facts.height,

@@ -1,0 +1,200 @@
+"""Benchmark: a TikTok-native backlog that needs no encode, migrated to RedNote, Reels and Lemon8,
+against the copy limit (copying the same files once plus decoding one frame of each).
+
+    python benchmarks/bench_copy_limit.py [--posts 24] [--seconds 10] [--size 1080x1920] [-j 1]
+
+The backlog: post folders, each with its own copy of a 9:16 H.264 High / AAC 48 kHz stereo 30 fps
+clip (testsrc2 with light sensor-like noise, a keyframe every 2 s as phone apps write them, moov
+first, no edit list), the case after the January 2025 move. ``--dry-run`` is checked first: every
+video step must be a stream copy (no encode), or the benchmark stops.
+
+Figures printed:
+  - the copy limit: each source copied once (shutil.copyfile) and one frame of it decoded (PyAV);
+  - the whole run in process (``migrate()`` as the CLI calls it, -j N), and its ratio to the limit
+    (goal <= 1.5x); the CLI's fixed start-up (``python -m repost --version``) is printed apart, as
+    it does not grow with the backlog;
+  - where a run's time goes (a second, -j 1 run into a fresh folder with timers on the stages):
+    probing, cover choice, hashing, copying or linking, and the rest (planning, texts, manifests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+from repost.media.ffmpeg import find_ffmpeg
+
+TO = "rednote,reels,lemon8"
+
+
+def make_backlog(root: Path, posts: int, seconds: float, size: str) -> Path:
+    src = root / "backlog"
+    if src.is_dir():
+        return src
+    master = root / "master.mp4"
+    subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}",
+         "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+         "-vf", "noise=alls=6:allf=t", "-ac", "2",
+         "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-maxrate", "8M", "-bufsize", "16M",
+         "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "60",
+         "-c:a", "aac", "-b:a", "128k", "-shortest", "-use_editlist", "0", "-movflags", "+faststart",
+         str(master)],
+        check=True,
+    )  # fmt: skip
+    for i in range(posts):
+        post = src / f"post-{i:04d}"
+        post.mkdir(parents=True)
+        shutil.copyfile(master, post / "clip.mp4")  # a file of its own: no cache may share it
+        (post / "post.yaml").write_text(
+            f"title: Clip {i}\ncaption: Day {i} of the move 🐱 #cats #fyp\n"
+            f"created: 2024-01-{1 + i % 28:02d}T12:00:00Z\nmedia: [clip.mp4]\n",
+            encoding="utf-8",
+        )
+    return src
+
+
+def check_stream_copy(src: Path, out: Path) -> int:
+    """Every video step of the plan is a copy or an ffmpeg stream copy; returns the step count."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "repost", "export", *sorted(src.iterdir()), "--to", TO, "--out", out,
+         "--dry-run", "--json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    doc = json.loads(proc.stdout)
+    steps = [s for p in doc["plans"] for s in p["steps"] if s["role"] == "video"]
+    encodes = [s for s in steps if s["action"] == "ffmpeg" and "-c:v" in s["command"]
+               and s["command"][s["command"].index("-c:v") + 1] != "copy"]  # fmt: skip
+    if not steps or encodes or not all(p["ok"] for p in doc["plans"]):
+        sys.exit(f"the backlog is not stream-copy only: {json.dumps(encodes or doc['plans'][:1])[:800]}")
+    return len(steps)
+
+
+def copy_limit(src: Path, scratch: Path) -> float:
+    import av
+
+    scratch.mkdir()
+    start = time.perf_counter()
+    for i, clip in enumerate(sorted(src.glob("*/clip.mp4"))):
+        shutil.copyfile(clip, scratch / f"{i}.mp4")
+        with av.open(str(clip)) as c:
+            next(c.decode(video=0)).to_image()
+    took = time.perf_counter() - start
+    shutil.rmtree(scratch)
+    return took
+
+
+def run_migrate(src: Path, out: Path, jobs: int) -> float:
+    from repost.migrate import MigrateOptions, migrate
+    from repost.profiles import load_profiles
+
+    profiles = load_profiles()
+    start = time.perf_counter()
+    summary = migrate(src, profiles, MigrateOptions(out=out, to=TO, jobs=jobs))
+    took = time.perf_counter() - start
+    if summary.failed or summary.made != 3 * summary.posts:
+        sys.exit(f"migrate failed: {summary.to_dict()}")
+    return took
+
+
+@contextmanager
+def stage_timers():
+    """Wrap the stages' functions with timers (a -j 1 run: the times add up)."""
+    import repost.bundle as bundle
+    import repost.media.covers as covers
+    import repost.media.files as files
+    import repost.media.probe as probe
+
+    spent: dict[str, float] = defaultdict(float)
+    lock = threading.Lock()
+    import repost.media.qr as qr
+
+    patches = [
+        (probe, "_probe_uncached", "probe"),
+        (covers, "decode_frames", "cover frame choice (decode, score)"),
+        (covers, "render_photo", "cover fitting (crop, blur, resize)"),
+        (covers, "encode_jpeg", "cover JPEG"),
+        (qr, "find_qr_codes", "QR check of covers (norms)"),
+        (files, "run_ffmpeg", "remux (ffmpeg -c copy)"),
+        (files, "sha256_of", "hashing"),
+        (bundle, "sha256_of", "hashing"),
+        (shutil, "copyfile", "copying"),
+        (os, "fsync", "fsync (bundles made durable)"),
+    ]
+    try:
+        import repost.media.linking as linking
+
+        patches.append((linking, "_reflink", "reflink attempts"))
+    except ImportError:
+        pass
+    saved = []
+    for module, name, label in patches:
+        fn = getattr(module, name)
+        saved.append((module, name, fn))
+
+        def timed(*a, _fn=fn, _label=label, **k):
+            t = time.perf_counter()
+            try:
+                return _fn(*a, **k)
+            finally:
+                with lock:
+                    spent[_label] += time.perf_counter() - t
+
+        setattr(module, name, timed)
+    try:
+        yield spent
+    finally:
+        for module, name, fn in saved:
+            setattr(module, name, fn)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=24)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--size", default="1080x1920")
+    parser.add_argument("-j", "--jobs", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="repost-copylimit-"))
+    root.mkdir(parents=True, exist_ok=True)
+    src = make_backlog(root, args.posts, args.seconds, args.size)
+    mb = sum(p.stat().st_size for p in src.glob("*/clip.mp4")) / 1e6
+    steps = check_stream_copy(src, root / "dry")
+    print(f"backlog: {args.posts} posts, {mb:.0f} MB, {args.size} {args.seconds:g} s; to {TO}; "
+          f"{steps} video steps, all stream copies (--dry-run)")  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "repost", "--version"], check=True, capture_output=True)
+    startup = time.perf_counter() - start
+    copy_limit(src, root / "warm")  # once to warm the page cache, as the runs find it
+    limit = copy_limit(src, root / "scratch")
+    for out in ("out", "out-stages"):
+        shutil.rmtree(root / out, ignore_errors=True)
+    took = run_migrate(src, root / "out", args.jobs)
+    with stage_timers() as spent:
+        staged = run_migrate(src, root / "out-stages", 1)
+    print(f"copy limit          : {limit:6.2f} s (copy each file once + decode one frame each)")
+    print(f"repost migrate -j {args.jobs} : {took:6.2f} s in process = {took / limit:.2f}x the copy limit"
+          f" (goal <= 1.5x); CLI start-up {startup:.2f} s apart")  # fmt: skip
+    print(f"where a -j 1 run ({staged:.2f} s) goes:")
+    for label, s in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<36} {s:6.2f} s  {100 * s / staged:4.0f}%")
+    rest = staged - sum(spent.values())
+    print(f"  {'the rest (plan, texts, manifests...)':<36} {rest:6.2f} s  {100 * rest / staged:4.0f}%")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
