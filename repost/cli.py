@@ -173,14 +173,19 @@ def _load(profile_dirs, upload_path):
 @click.option("--dry-run", is_flag=True, help="Print the plan, ffmpeg commands included; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Make the bundles on a Dask cluster: a scheduler's address, or local:N (N worker processes).",
+)
 @_bundle_options
 @_profile_options
-def export(posts, to, out, jobs, dry_run, as_json, preview, profile_dirs, upload_path, **bundle):
+def export(posts, to, out, jobs, dry_run, as_json, preview, cluster, profile_dirs, upload_path, **bundle):
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
     from repost.export import ExportOptions, export_posts, print_results
 
     profiles = _load(profile_dirs, upload_path)
-    options = ExportOptions(out=out, to=to, jobs=jobs, dry_run=dry_run, **bundle)
+    options = ExportOptions(out=out, to=to, jobs=jobs, dry_run=dry_run, cluster=cluster, **bundle)
     outcome = export_posts(posts, profiles, options)
     print_results(outcome, as_json=as_json, dry_run=dry_run, out=out)
     if preview and not dry_run and any(r.status != "failed" for r in outcome.results):
@@ -265,10 +270,15 @@ def preview(folder, jobs, profile_dirs, upload_path):
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, help="Download timeout, seconds.")
 @click.option("--retries", type=click.IntRange(0, 20), default=3, help="Download retries, with backoff.")
 @click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Make the bundles on a Dask cluster: a scheduler's address, or local:N (N worker processes).",
+)
 @_bundle_options
 @_profile_options
 def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, include_private,
-            schedule_spec, start, tz, timeout, retries, preview, profile_dirs, upload_path,
+            schedule_spec, start, tz, timeout, retries, preview, cluster, profile_dirs, upload_path,
             **bundle):  # fmt: skip
     """Migrate a backlog: post folders, a yt-dlp folder, a TikTok or Instagram export."""
     from repost.errors import UsageError
@@ -289,7 +299,7 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
         out=out, to=to, jobs=jobs, since=since and since.date(), until=until and until.date(), limit=limit,
         only=tuple(i.strip() for part in only for i in part.split(",") if i.strip()), dry_run=dry_run,
         include_private=include_private, timeout_s=timeout, retries=retries, schedule=schedule,
-        fit=bundle.pop("fit"), force=bundle.pop("force"), export=bundle,
+        fit=bundle.pop("fit"), force=bundle.pop("force"), export=bundle, cluster=cluster,
     )  # fmt: skip
     profiles = _load(profile_dirs, upload_path)
     hooks = PlanPrinter(out, as_json) if dry_run else (ProgressBar() if sys.stderr.isatty() else None)

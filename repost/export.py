@@ -58,6 +58,7 @@ class ExportOptions:
     lang: tuple[tuple[str, str], ...] = ()  # (platform id or '*', language) from --lang
     norms: bool = True  # --norms off: no warnings about what a platform limits (links, claims...)
     allow_outside_media: bool = False  # post.yaml may name media outside its folder
+    cluster: str | None = None  # --cluster ADDRESS | local:N: each post's bundles on a Dask worker
 
     def plan_options(self) -> dict:
         options = {
@@ -114,6 +115,11 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
         outcome.plans += plans
         jobs.append(plans)
     if options.dry_run or not jobs:
+        return outcome
+    if options.cluster:
+        from repost.cluster_migrate import export_on_cluster
+
+        outcome.results += export_on_cluster(jobs, options)
         return outcome
     renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
     # Every distinct encode of the run first, -j at a time; the bundles then copy them.

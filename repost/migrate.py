@@ -55,6 +55,7 @@ class MigrateOptions:
     retries: int = 3
     backoff_s: float = 1.0
     schedule: object | None = None  # a repost.schedule.Schedule, or "off"
+    cluster: str | None = None  # --cluster ADDRESS | local:N: bundle jobs on Dask workers (cluster.py)
 
     def export_options(self) -> ExportOptions:
         return ExportOptions(
@@ -350,12 +351,9 @@ class Migration:
         Posts run side by side (-j), so each ffmpeg run gets its share of the cores."""
         self.hooks.started(post.id)
         eopts = self.options.export_options()
-        renditions = Renditions(threads=threads_per_encode(self.options.jobs))
         try:
             local = fetch_media(post, self.downloader)
-            plans = plan_post(local, todo, eopts)
-            with renditions_made(plans, eopts, renditions):
-                results = write_post(plans, eopts, renditions)
+            plans, results = self._build(local, todo, eopts)
             records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
         except (RepostError, OSError) as exc:
             return self._records(post, "failed", _describe(exc), todo)
@@ -365,6 +363,13 @@ class Migration:
             return self._records(post, "failed", why, todo)
         self._retire(post, earlier, records)
         return records
+
+    def _build(self, post: Post, todo: list[Profile], eopts: ExportOptions) -> tuple[list, list]:
+        """Probe, plan and write one post's bundles: here, or on a Dask worker (cluster.py)."""
+        renditions = Renditions(threads=threads_per_encode(self.options.jobs))
+        plans = plan_post(post, todo, eopts)
+        with renditions_made(plans, eopts, renditions):
+            return plans, write_post(plans, eopts, renditions)
 
     def _retire(self, post: Post, earlier: list[Record], records: list[Record]) -> None:
         """Bundles of this post made before that the new ones replace (a post once split in 3
@@ -490,4 +495,8 @@ def _title(post: Post) -> str:
 
 def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None, *, count_first=False):
     """Migrate SOURCE's posts to the chosen platforms under ``options.out``; returns the Summary."""
+    if options.cluster and not options.dry_run:
+        from repost.cluster_migrate import ClusterMigration
+
+        return ClusterMigration(source, profiles, options, hooks).run(count_first=count_first)
     return Migration(source, profiles, options, hooks).run(count_first=count_first)
