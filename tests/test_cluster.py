@@ -159,3 +159,13 @@ def test_ctrl_c_cancels_the_jobs_and_leaves_nothing_half_written(tmp_path, media
     assert proc.returncode == 130, err
     assert "Interrupted." in err
     _assert_whole(out)
+
+
+@pytest.mark.timeout(200)
+def test_export_on_a_cluster_makes_the_same_bundles(tmp_path, run, cluster, clip_fits_all, write_post):
+    lc, _ = cluster
+    post = write_post("title: t\ncaption: c #x\nmedia: [clip.mp4]\n", {"clip.mp4": clip_fits_all})
+    assert run("export", post, "--to", TO, "--out", tmp_path / "local").code == 0
+    remote = run("export", post, "--to", TO, "--out", tmp_path / "remote", "--cluster", lc.scheduler_address)
+    assert remote.code == 0, remote.err
+    assert _manifests(tmp_path / "remote") == _manifests(tmp_path / "local") != {}
