@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -80,6 +81,17 @@ def total_threads(client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
+def host_shares(client) -> dict[str, int]:
+    """Each worker's address -> the jobs its machine runs side by side (the threads of every
+    worker on that host): a job's encoders get that share of the machine's cores, as -j does,
+    so N local workers on one machine never run N times its cores in encoder threads."""
+    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    per_host = collections.Counter()
+    for info in workers.values():
+        per_host[info.get("host")] += int(info.get("nthreads") or 1)
+    return {address: per_host[info.get("host")] for address, info in workers.items()}
+
+
 def check_workers(client, sources: list[Path], out: Path) -> None:
     """Every worker reads the source files and the output folder as this machine does; else the
     run is refused, naming the first path a worker cannot read, before any work is sent.
@@ -136,14 +148,14 @@ def worker_sees(paths: list[str], token: str) -> str | None:
     return None
 
 
-def build_bundles(post, todo, eopts):
+def build_bundles(post, todo, eopts, shares: dict[str, int]):
     """On a worker: one post's plan, encodes and bundles (written aside, renamed into place).
     Returns (plans, results, None), or (None, None, why) when the post failed."""
     from repost.export import plan_post, renditions_made, write_post
     from repost.migrate import _describe
 
     try:
-        renditions = Renditions(threads=threads_per_encode(_worker_threads()))
+        renditions = Renditions(threads=encoder_threads(shares))
         plans = plan_post(post, todo, eopts)
         with renditions_made(plans, eopts, renditions):
             results = write_post(plans, eopts, renditions)
@@ -154,14 +166,16 @@ def build_bundles(post, todo, eopts):
         return None, None, f"internal error: {type(exc).__name__}: {exc} (a bug in repost)"
 
 
-def _worker_threads() -> int:
-    """The jobs a worker runs side by side (its threads): its cores are split between them."""
+def encoder_threads(shares: dict[str, int]) -> int:
+    """On a worker: ffmpeg threads for this job, its share of this machine's cores."""
     try:
         from distributed import get_worker
 
-        return max(1, get_worker().state.nthreads)
+        worker = get_worker()
+        parallel = shares.get(worker.address) or worker.state.nthreads
     except (ImportError, ValueError, AttributeError):
-        return 1
+        parallel = 1
+    return threads_per_encode(max(1, parallel))
 
 
 class Jobs:

@@ -14,6 +14,8 @@ from repost.cluster import (
     build_bundles,
     check_workers,
     connect,
+    encoder_threads,
+    host_shares,
     total_threads,
 )
 from repost.migrate import Migration
@@ -34,6 +36,7 @@ class ClusterMigration(Migration):
     def run(self, *, count_first: bool = False):
         with connect(self.options.cluster) as client:
             self.remote = Jobs(client)
+            self.shares = host_shares(client)
             # One post in flight per worker thread (and as many queued, as -j does).
             self.options = dataclasses.replace(self.options, jobs=total_threads(client))
             return super().run(count_first=count_first)
@@ -56,19 +59,18 @@ class ClusterMigration(Migration):
         return list(dict.fromkeys(paths))[: CHECKED_FILES + 1]
 
     def _build(self, post, todo, eopts):
-        plans, results, why = self.remote.run(build_bundles, post, todo, eopts)
+        plans, results, why = self.remote.run(build_bundles, post, todo, eopts, self.shares)
         if why is not None:
             raise RemoteError(why)
         return plans, results
 
 
-def write_plans(plans, options):
+def write_plans(plans, options, shares: dict[str, int]):
     """On a worker: one post's planned bundles, made and renamed into place."""
-    from repost.bundle import Renditions, threads_per_encode
-    from repost.cluster import _worker_threads
+    from repost.bundle import Renditions
     from repost.export import renditions_made, write_post
 
-    renditions = Renditions(threads=threads_per_encode(_worker_threads()))
+    renditions = Renditions(threads=encoder_threads(shares))
     with renditions_made(plans, options, renditions):
         return write_post(plans, options, renditions)
 
@@ -82,10 +84,10 @@ def export_on_cluster(jobs: list[list], options) -> list:
     sources = list(dict.fromkeys(s.source.resolve() for plans in jobs for p in plans for s in p.steps))
     with connect(address) as client, output_lock(out / WORK_DIR):
         check_workers(client, sources[: CHECKED_FILES + 1], out)
-        remote = Jobs(client)
+        remote, shares = Jobs(client), host_shares(client)
         with ThreadPoolExecutor(total_threads(client)) as pool:
             try:
-                return [r for results in pool.map(lambda p: remote.run(write_plans, p, options), jobs)
+                return [r for results in pool.map(lambda p: remote.run(write_plans, p, options, shares), jobs)
                         for r in results]  # fmt: skip
             except BaseException:
                 remote.cancel()
