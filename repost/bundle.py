@@ -27,6 +27,7 @@ from repost.media.render import can_share_decode
 from repost.norms import image_warnings
 from repost.plan import BundlePlan
 from repost.provenance import source_record
+from repost.plan.camera import path_record
 from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file
 
@@ -393,6 +394,8 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
         if step.role == "video":
             entry["loudness"] = loudness_record(step, target, entry["sha256"])
         entry["source"] = source_record(step, plan.post.file)  # for validate --against-source
+        if getattr(step.rendition, "camera", None) is not None:
+            entry["reframe"] = path_record(step.rendition.camera)  # fit smart: the crop's path
         if step.alt:
             entry["alt"] = step.alt
         files.append(entry)

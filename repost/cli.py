@@ -88,9 +88,9 @@ def _bundle_options(f, force: bool = True):
     options = [
         click.option(
             "--fit",
-            type=click.Choice(["crop", "pad", "blur"]),
+            type=click.Choice(["crop", "pad", "blur", "smart"]),
             default=None,
-            help="How to reframe media of another aspect (default: each profile's).",
+            help="How to reframe media of another aspect; smart follows the subject (default: profile's).",
         ),
         *(
             [click.option("--force", is_flag=True, help="Rebuild bundles that are already up to date.")]

@@ -16,7 +16,7 @@ from repost.errors import InputError, PostError
 from repost.inputs import POST_YAML_MAX
 
 POST_FILE_NAMES = ("post.yaml", "post.yml")
-FITS = ("crop", "pad", "blur")
+FITS = ("crop", "pad", "blur", "smart")
 TRANSLATED_FIELDS = ("title", "caption", "alt", "hashtags")
 
 
@@ -77,7 +77,7 @@ class Post:
     translations: Mapping[str, Translation] = field(default_factory=_frozen_map)
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen_map)
     source: str | Mapping[str, Any] | None = None
-    fit: str | None = None  # crop | pad | blur: how video of another shape is reframed
+    fit: str | None = None  # crop | pad | blur | smart: how video of another shape is reframed
     audio: Path | None = None  # the sound of a slideshow made from the photos
     cover_text: str | None = None  # words drawn on the cover
 

@@ -147,6 +147,8 @@ def video_graph(facts, r, tag: str = "") -> str:
     if r.fit == "crop":
         cw, ch = _crop_size(facts.width, facts.height, r.width / r.height)
         chain.append(f"crop={cw}:{ch}")
+    if r.fit == "smart":
+        chain.append(r.camera.crop_filter())  # the window follows the subject (plan/camera.py)
     if r.fit == "pad":
         chain += [f"scale={r.content_width}:{r.content_height}", *tone]
         chain.append(f"pad={r.width}:{r.height}:(ow-iw)/2:(oh-ih)/2:color={r.pad_color}")

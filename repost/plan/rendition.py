@@ -89,7 +89,7 @@ class Rendition:
     video: str  # copy | encode
     width: int
     height: int
-    fit: str  # none | crop | pad | blur
+    fit: str  # none | crop | pad | blur | smart
     content_width: int  # the source picture's size inside the frame (pad/blur) or the frame
     content_height: int
     fps: str  # output rate as a fraction "30/1"
@@ -104,6 +104,7 @@ class Rendition:
     bufsize_bits: int | None = None
     audio: AudioPlan = AudioPlan("none")
     pad_color: str = "black"
+    camera: object | None = None  # fit "smart": the crop window's path (plan.camera.CameraPath)
 
     @property
     def output_duration_s(self) -> float | None:

