@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import MediaError
+from repost.media.faces import box_over_faces
 from repost.media.probe_image import MAX_PIXELS, bomb_error, register_heif
 
 _SHRINK_STEP = 0.85  # when even the lowest quality is too big, shrink by this and try again
@@ -157,6 +158,8 @@ def render_photo(image, op):
         # Decoded smaller (a JPEG draft): the box shrinks with the picture.
         f = image.width / op.source_size[0]
         box = tuple(min(round(v * f), lim) for v, lim in zip(box, (*image.size, *image.size), strict=True))
+    if op.follow_faces:
+        box = box_over_faces(image, box)
     if box != (0, 0, *image.size):
         image = image.crop(box)
     x, y, w, h = op.place

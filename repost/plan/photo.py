@@ -36,6 +36,7 @@ class PhotoOp:
     max_bytes: int | None = None
     keep_metadata: bool = False
     source_size: tuple[int, int] | None = None  # the displayed size the box refers to
+    follow_faces: bool = False  # fit smart: media/ moves the box over the faces it finds
 
     @property
     def scale(self) -> float:
@@ -89,7 +90,7 @@ def plan_photo_op(
     k = 1.0 if upscale else frame_scale(own, frame, None, min_side)
     canvas = _canvas(size, aspect, frame, k, tolerance, grow=how == "pad")
     if how != "pad":
-        return PhotoOp(canvas, box, (0, 0, *canvas), source_size=size)
+        return PhotoOp(canvas, box, (0, 0, *canvas), source_size=size, follow_faces=fit == "smart")
     # pad and blur: the whole picture inside the frame, the rest filled.
     cw, ch = canvas
     scale = min(cw / sw, ch / sh)
@@ -111,7 +112,7 @@ def _placing(size, aspect: str, fit: str, tolerance) -> tuple[str, tuple[int, in
     sw, sh = size
     if matching_aspect(sw, sh, [aspect], tolerance or 0.0):
         return "none", (0, 0, sw, sh)
-    if fit == "crop":
+    if fit in ("crop", "smart"):  # smart: media/ slides the box over the faces it finds
         return "crop", _centre_crop(size, aspect)
     return "pad", (0, 0, sw, sh)
 
@@ -192,6 +193,8 @@ def describe_fit(name: str, size: tuple[int, int], aspect: str, op: PhotoOp, fit
         return f"{name}: kept {aspect}, {sizes}" if (sw, sh) != (cw, ch) else f"{name}: kept {aspect}"
     if fit == "crop":
         return f"{name}: cropped {have} to {aspect} around the centre, {sizes}"
+    if fit == "smart":
+        return f"{name}: cropped {have} to {aspect} around the faces (the centre where none), {sizes}"
     how = "a blurred copy of itself" if op.background == "blur" else "white"
     return f"{name}: padded {have} to {aspect} with {how}, {sizes}"
 
