@@ -26,8 +26,8 @@ from repost.media.loudness import loudness_record
 from repost.media.render import can_share_decode
 from repost.norms import image_warnings
 from repost.plan import BundlePlan
-from repost.provenance import source_record
 from repost.plan.camera import path_record
+from repost.provenance import source_record
 from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file
 

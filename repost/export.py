@@ -26,14 +26,12 @@ from repost.docs import COMMANDS, doc_ref
 from repost.errors import BundleError, ExitStatus, InputError, PostError, RepostError
 from repost.importers.postfolders import expand_posts
 from repost.media.ffmpeg import build_command
-from repost.media.loudness import measure_requests
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
 from repost.media.subject import find_subjects
 from repost.model import Post, load_post
 from repost.outlock import output_lock
-from repost.plan import BundlePlan, plan_bundles, safe_id
-from repost.plan.audio import level_requests
+from repost.plan import BundlePlan, safe_id
 from repost.profiles import Profile, select_profiles
 from repost.progress import ProgressBoard
 from repost.terminal import echo
@@ -157,14 +155,6 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
     if subjects:
         plan_options["subjects"] = subjects
-    plans = [b for p in targets for b in plan_bundles(post, p, facts, plan_options)]
-    # Sound that is re-encoded keeps its source's loudness: measure those stretches (once per
-    # run) and plan again with the figures, so the commands carry the exact gain.
-    wanted = level_requests(plans)
-    if not wanted:
-        return plans
-    levels = {"levels": measure_requests(wanted)}
-    return [b for p in targets for b in plan_bundles(post, p, facts, {**plan_options, **levels})]
 
 
 def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:

@@ -13,7 +13,7 @@ from pathlib import Path
 import regex
 
 from repost import schema as s
-from repost.errors import InputError, ProfileError
+from repost.errors import InputError, ProfileError, RepostError
 from repost.inputs import TEXT_FILE_MAX, read_bounded
 from repost.text.tags import MENTION_RE
 
@@ -21,6 +21,7 @@ NORMS_FILE = Path("norms") / "norms.yaml"
 MAX_TEXT_CHARS = 100_000  # a caption file is read this far for norms (every platform's limit is far less)
 TEXT_MATCHERS = ("link", "contact", "words", "foreign_handle")
 IMAGE_MATCHERS = ("qr_code",)
+VIDEO_MATCHERS = ("watermark",)  # another platform's watermark (repost/media/watermark.py)
 
 _LINK = regex.compile(
     r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|io|co|cn|me|ly|link|shop|store|app|gg|tv)\b(?:/\S*)?"
@@ -35,7 +36,7 @@ _RULE = s.record(
     {
         "id": s.text(nonempty=True),
         "platforms": s.list_of(s.text(nonempty=True), min_len=1),
-        "match": s.text(choices=TEXT_MATCHERS + IMAGE_MATCHERS),
+        "match": s.text(choices=TEXT_MATCHERS + IMAGE_MATCHERS + VIDEO_MATCHERS),
         "words": s.list_of(s.text(nonempty=True), min_len=1),
         "says": s.text(nonempty=True),
         "source": s.list_of(s.text(nonempty=True), min_len=1),
@@ -172,6 +173,59 @@ def check_images(platform: str, name: str, images: Mapping[str, Path]) -> list[N
     return out
 
 
+def watermark_rules(platform: str) -> list[Rule]:
+    return [r for r in rules_for(platform) if r.match == "watermark"]
+
+
+def watermark_findings(platform: str, name: str, where: str, evidence: Iterable[str]) -> list[NormFinding]:
+    """Findings for what was seen of another platform's watermark in one video."""
+    return [
+        NormFinding(r.id, where, e, _message(r, where, e, name))
+        for r in watermark_rules(platform)
+        for e in evidence
+    ]
+
+
+def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[NormFinding]:
+    """Findings for the videos of one bundle ({file name: path}): a watermark in the picture."""
+    if not watermark_rules(platform):
+        return []
+    from repost.media.probe import probe_media
+    from repost.media.watermark import find_watermark
+
+    out = []
+    for where, path in videos.items():
+        try:
+            facts = probe_media(path)
+        except RepostError:  # validate reports an unreadable video itself
+            continue
+        mark = find_watermark(path, facts.duration_s, getattr(facts, "rotation", 0))
+        if mark is not None:
+            out += watermark_findings(platform, name, where, [mark.evidence])
+    return out
+
+
+def recorded_watermarks(bundle: Path, profile) -> list[NormFinding]:
+    """The watermark warnings export wrote into the manifest: found in the source, they may
+    no longer show in a picture fitted with a blurred border (the mark is then inside it)."""
+    import json
+
+    ids = {r.id for r in watermark_rules(profile.id)}
+    try:
+        warnings = json.loads((bundle / "manifest.json").read_text(encoding="utf-8")).get("warnings") or []
+    except (OSError, ValueError, AttributeError):
+        return []
+    out = []
+    for w in warnings:
+        for rule in ids:
+            if isinstance(w, str) and f"(norm {rule}," in w:
+                where, _, rest = w.removeprefix("norm: ").partition(": ")
+                out.append(
+                    NormFinding(rule, where, rest.split(": ", 1)[0].strip("'"), w.removeprefix("norm: "))
+                )
+    return out
+
+
 def _message(rule: Rule, where: str, hit: str, name: str) -> str:
     says = rule.says.format(platform=name, text=hit)
     return f"{where}: {hit!r}: {says} (norm {rule.id}, profiles/norms/norms.yaml)"
@@ -243,6 +297,9 @@ def bundle_findings(bundle: Path, profile, entries) -> list:
         if e.get("role") in ("image", "cover") and (bundle / e["path"]).is_file()
     }
     found += check_images(profile.id, profile.name, images)
+    videos = {e["path"]: bundle / e["path"] for e in entries if e.get("role") == "video"}
+    marks = check_videos(profile.id, profile.name, {k: p for k, p in videos.items() if p.is_file()})
+    found += marks or recorded_watermarks(bundle, profile)
     return [Finding(f.where, f"norm:{f.rule}", None, f.text, f.message, "warning") for f in found]
 
 

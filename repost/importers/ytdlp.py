@@ -57,7 +57,7 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
     post_id = ids.make(text_or_none(info.get("id")) or stem)
     media = _find_media(info, info_file.parent, stem)
     url = text_or_none(info.get("webpage_url")) or text_or_none(info.get("original_url"))
-    notes: dict = {"url": url}
+    notes: dict = {"url": url, "watermark": watermarked_format(info)}
     if media is None:
         notes["error"] = f"no media file beside {info_file.name} (was the download finished?)"
     elif media.suffix.lower() in AUDIO_EXT:
@@ -77,6 +77,13 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
         created=_created(info),
         source=make_source(NAME, info_file.resolve(), **notes),
     )
+
+
+def watermarked_format(info: dict) -> str | None:
+    """The downloaded format where yt-dlp calls it watermarked (its TikTok extractor gives the
+    app's download address format_note "watermarked"), for a warning on export."""
+    words = [str(info.get(k)) for k in ("format_id", "format_note", "format") if info.get(k)]
+    return next((w for w in words if "watermark" in w.lower()), None)
 
 
 def _tags(value) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import math
 
 from repost.media.commands import remux_args
 from repost.media.render import render_args
+from repost.norms import watermark_findings
 from repost.plan.cover import plan_cover
 from repost.plan.rendition import DURATION_MARGIN_S, plan_conform
 from repost.plan.smart import plan_smart
@@ -53,6 +54,8 @@ def plan_video(post, profile, facts, steps, changes, warnings, blockers, options
         steps.append(Step("ffmpeg", facts.path, name, "video", args, out_len, r))
         changes.extend(conform.changes)
     warnings.extend(conform.warnings)
+    evidence = options.get("watermarks", {}).get(facts.path, ())
+    warnings += [f"norm: {f.message}" for f in watermark_findings(profile.id, profile.name, name, evidence)]
     # The cover follows the video's fit (post.yaml's too), where its shape differs from the frame's.
     plan_cover(post, profile, facts, steps, warnings, {**options, "fit": choices["fit"]})
 

@@ -1,0 +1,87 @@
+"""Another platform's watermark: found in the picture and the files, warned about, never blocking."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from repost.media.probe import probe_media
+from repost.media.watermark import find_watermark
+from tests.media.watermark_clips import clean_clip, marked_clip, subtitled_clip
+
+pytestmark = pytest.mark.timeout(480)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("watermark")
+
+
+def _find(path):
+    return find_watermark(path, probe_media(path).duration_s)
+
+
+@pytest.mark.parametrize("scene", ["testsrc2", "pan"])
+def test_a_mark_that_jumps_corners_is_found(folder, scene):
+    mark = _find(marked_clip(folder, scene))
+    assert mark is not None and mark.moved
+    assert mark.corners == ("top-left", "bottom-right")
+
+
+def test_a_mark_that_stays_put_over_a_moving_picture_is_found(folder):
+    mark = _find(marked_clip(folder, "pan", jump_at=None))
+    assert mark is not None and not mark.moved and "top-left" in mark.corners
+
+
+@pytest.mark.parametrize(
+    "make", [lambda f: clean_clip(f, "testsrc2"), lambda f: clean_clip(f, "pan"), subtitled_clip]
+)
+def test_text_of_the_video_s_own_is_no_watermark(folder, make):
+    assert _find(make(folder)) is None
+
+
+def test_export_warns_for_lemon8_and_reels_only_and_validate_agrees(folder, write_post, run, tmp_path):
+    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": marked_clip(folder, "pan")})
+    out = tmp_path / "out"
+    result = run("export", post, "--to", "tiktok,reels,lemon8", "--out", out)
+    assert result.code == 0, result.err  # a warning, never a blocker
+    for platform, warned in (("tiktok", False), ("reels", True), ("lemon8", True)):
+        manifest = json.loads((next(out.glob(f"*/{platform}")) / "manifest.json").read_text())
+        hits = [w for w in manifest["warnings"] if "other_watermark" in w]
+        assert bool(hits) is warned, (platform, manifest["warnings"])
+        if warned:
+            assert "jumps corners" in hits[0] and "data export" in hits[0]
+    report = run("validate", out, "--json")
+    assert report.code == 0, report.out
+    by_platform = {b["platform"]: b for b in report.json()["bundles"]}
+    found = [f for f in by_platform["reels"]["findings"] if f["field"] == "norm:other_watermark"]
+    assert found and all(f["severity"] == "warning" for f in found)
+    assert not [f for f in by_platform["tiktok"]["findings"] if f["field"] == "norm:other_watermark"]
+
+
+def test_norms_off_skips_the_check(folder, write_post, run, tmp_path):
+    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": marked_clip(folder, "pan")})
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "reels", "--out", out, "--norms", "off").code == 0
+    manifest = json.loads((next(out.glob("*/reels")) / "manifest.json").read_text())
+    assert not [w for w in manifest["warnings"] if "watermark" in w]
+
+
+def test_a_ytdlp_download_of_a_watermarked_format_is_warned(folder, run, tmp_path):
+    src = tmp_path / "dl"
+    src.mkdir()
+    clip = clean_clip(folder, "pan")
+    (src / "v1.mp4").write_bytes(clip.read_bytes())
+    info = {
+        "id": "v1",
+        "title": "t",
+        "description": "d",
+        "format_id": "download_addr-0",
+        "format_note": "watermarked",
+    }
+    (src / "v1.info.json").write_text(json.dumps(info))
+    out = tmp_path / "out"
+    assert run("migrate", src, "--to", "lemon8", "--out", out).code == 0
+    manifest = json.loads((next(out.glob("*/lemon8")) / "manifest.json").read_text())
+    assert any("watermarked format" in w for w in manifest["warnings"])
