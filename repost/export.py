@@ -155,6 +155,17 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
     if subjects:
         plan_options["subjects"] = subjects
+    marks = find_watermarks(post, targets, facts, options.norms)  # another platform's watermark
+    if marks:
+        plan_options["watermarks"] = marks
+    plans = [b for p in targets for b in plan_bundles(post, p, facts, plan_options)]
+    # Sound that is re-encoded keeps its source's loudness: measure those stretches (once per
+    # run) and plan again with the figures, so the commands carry the exact gain.
+    wanted = level_requests(plans)
+    if not wanted:
+        return plans
+    levels = {"levels": measure_requests(wanted)}
+    return [b for p in targets for b in plan_bundles(post, p, facts, {**plan_options, **levels})]
 
 
 def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:

@@ -17,8 +17,11 @@ YUNET_SCORE = 0.6
 HAAR_FILE = "haarcascade_frontalface_default.xml"
 # 5 neighbours: OpenCV's tutorial value; fewer admits textures as faces.
 HAAR_NEIGHBOURS = 5
-# Faces smaller than this share of the picture's short side are noise at analysis size.
-MIN_FACE_SHARE = 0.04
+# Faces smaller than this share of the picture's short side are not what a crop is framed
+# around (a face in a crowd, a poster); skipping them also spares the cascade its finest scales.
+MIN_FACE_SHARE = 0.08
+# The cascade's scale step: 1.15 finds the faces 1.1 finds at this size in about 2/3 the time.
+HAAR_SCALE_STEP = 1.15
 
 _local = threading.local()  # detectors are not thread-safe: one per thread
 
@@ -58,7 +61,9 @@ def find_faces(bgr) -> list[Face]:
     else:
         det = _detector("haar", lambda: cv2.CascadeClassifier(cv2.data.haarcascades + HAAR_FILE))
         grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        found = det.detectMultiScale(grey, 1.1, HAAR_NEIGHBOURS, minSize=(int(least) or 1, int(least) or 1))
+        found = det.detectMultiScale(
+            grey, HAAR_SCALE_STEP, HAAR_NEIGHBOURS, minSize=(int(least) or 1, int(least) or 1)
+        )
         rows = [(*r, 1.0) for r in found]
     faces = [Face(float(x), float(y), float(fw), float(fh), s) for x, y, fw, fh, s in rows if fw >= least]
     return sorted(faces, key=lambda f: -f.area)

@@ -66,6 +66,7 @@ def plan_camera(track, crop: tuple[int, int], start_s: float = 0.0, length_s: fl
         found = [s for s in samples if s.box is not None]
         if not samples or len(found) < MIN_FOUND_SHARE * len(samples):
             return None
+        found = _usual_group(found)
         times = [s.t - start_s for s in found]
         centres = [_centre(s, axis, span) for s in found]
         targets = [min(room, max(0.0, c - span / 2)) for c in centres]
@@ -81,6 +82,15 @@ def plan_camera(track, crop: tuple[int, int], start_s: float = 0.0, length_s: fl
         keys += _simplify(path, SIMPLIFY_SHARE * span)
     keys = tuple((round(t, 3), round(p, 1)) for t, p in keys)
     return CameraPath(axis, crop, keys, tuple(shots), limit, track.detector)
+
+
+def _usual_group(found: list) -> list:
+    """The samples with the shot's usual number of faces (the median): one face missed for a
+    moment must not swing the window off the other; no face-based samples: all of them."""
+    counts = sorted(len(s.faces) for s in found)
+    usual = counts[len(counts) // 2]
+    kept = [s for s in found if len(s.faces) == usual]
+    return kept if len(kept) >= 2 else found
 
 
 def _centre(sample, axis: str, span: float) -> float:

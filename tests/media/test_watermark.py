@@ -85,3 +85,16 @@ def test_a_ytdlp_download_of_a_watermarked_format_is_warned(folder, run, tmp_pat
     assert run("migrate", src, "--to", "lemon8", "--out", out).code == 0
     manifest = json.loads((next(out.glob("*/lemon8")) / "manifest.json").read_text())
     assert any("watermarked format" in w for w in manifest["warnings"])
+
+
+def test_tiktok_tags_in_the_mp4_are_named_and_plain_files_are_not(media_factory):
+    from types import SimpleNamespace
+
+    from repost.media.watermark import metadata_watermark
+
+    post = SimpleNamespace(source=None)
+    tagged = media_factory("tiktok_tagged.mp4", extra_args=["-metadata", "comment=vid:v09044g40000abc"])
+    assert "TikTok" in metadata_watermark(post, tagged)
+    assert metadata_watermark(post, media_factory("plain.mp4")) is None
+    ytdlp = SimpleNamespace(source={"importer": "yt-dlp", "watermark": "watermarked"})
+    assert "watermarked format" in metadata_watermark(ytdlp, media_factory("plain.mp4"))

@@ -97,7 +97,7 @@ def marked_clip(folder: Path, scene: str, *, jump_at: float | None = SECONDS / 2
     )
     base = f"[0:v]{pre}[b];[b]" if pre else "[0:v]"
     graph = f"[1:v]format=rgba[m];{base}[m]overlay=x='{x}':y='{y}':shortest=1[v]"
-    dest = folder / f"marked-{scene}-{'still' if jump_at is None else 'jump'}.mp4"
+    dest = folder / f"marked-{scene}-{'still' if jump_at is None else f'jump{jump_at:g}'}.mp4"
     _ffmpeg(
         *src,
         "-loop",
