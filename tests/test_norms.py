@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from repost.errors import ProfileError
-from repost.norms import _MATCHERS, IMAGE_MATCHERS, TEXT_MATCHERS, check_text, load_rules
+from repost.norms import _MATCHERS, IMAGE_MATCHERS, TEXT_MATCHERS, VIDEO_MATCHERS, check_text, load_rules
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -75,7 +75,7 @@ def test_every_rule_names_a_registered_matcher_and_a_known_platform():
 
     profiles = load_profiles()
     for rule in load_rules():
-        assert rule.match in _MATCHERS or rule.match in IMAGE_MATCHERS
+        assert rule.match in _MATCHERS or rule.match in IMAGE_MATCHERS + VIDEO_MATCHERS
         assert set(rule.platforms) <= set(profiles), rule.id
     assert set(TEXT_MATCHERS) == set(_MATCHERS)
 
