@@ -26,12 +26,15 @@ from repost.docs import COMMANDS, doc_ref
 from repost.errors import BundleError, ExitStatus, InputError, PostError, RepostError
 from repost.importers.postfolders import expand_posts
 from repost.media.ffmpeg import build_command
+from repost.media.loudness import measure_requests
 from repost.media.probe import probe_media
 from repost.media.render import shared_decode_args
 from repost.media.subject import find_subjects
+from repost.media.watermark import find_watermarks
 from repost.model import Post, load_post
 from repost.outlock import output_lock
-from repost.plan import BundlePlan, safe_id
+from repost.plan import BundlePlan, plan_bundles, safe_id
+from repost.plan.audio import level_requests
 from repost.profiles import Profile, select_profiles
 from repost.progress import ProgressBoard
 from repost.terminal import echo
