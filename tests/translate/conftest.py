@@ -1,11 +1,10 @@
-"""Fixtures for translation: the loopback engine server and an in-memory keyring holding keys."""
+"""Fixtures for translation: the loopback engine server, and publish's in-memory keyring."""
 
 from __future__ import annotations
 
-import keyring
 import pytest
 
-from tests.publish.conftest import MemoryKeyring
+from tests.publish.conftest import memory_keyring  # noqa: F401 (the in-memory keyring fixture, shared)
 from tests.translate.fake_engines import start_engine_server
 
 
@@ -16,13 +15,3 @@ def engine_server():
     yield state
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def keys():
-    """An in-memory keyring; ``keys.store`` is what was saved."""
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)

@@ -94,7 +94,9 @@ def test_lines_split_and_rejoin_exactly():
             assert line.unmark(line.marked) == line.body
 
 
-def test_deepl_drafts_into_post_yaml_and_a_rerun_asks_nothing(run, monkeypatch, keys, engine_server, post):
+def test_deepl_drafts_into_post_yaml_and_a_rerun_asks_nothing(
+    run, monkeypatch, memory_keyring, engine_server, post
+):
     assert _login(run, monkeypatch, "deepl").code == 0
     assert "good-key" not in (post / "post.yaml").read_text()
     res = run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
@@ -121,7 +123,7 @@ def test_deepl_drafts_into_post_yaml_and_a_rerun_asks_nothing(run, monkeypatch, 
 
 
 def test_a_persons_text_is_never_replaced_and_approve_removes_the_mark(
-    run, monkeypatch, keys, engine_server, post
+    run, monkeypatch, memory_keyring, engine_server, post
 ):
     text = POST + "translations:\n  zh:\n    caption: 我自己写的\n"
     (post / "post.yaml").write_text(text, encoding="utf-8")
@@ -136,7 +138,7 @@ def test_a_persons_text_is_never_replaced_and_approve_removes_the_mark(
 
 
 def test_export_says_a_draft_is_machine_made_until_approved(
-    run, monkeypatch, keys, engine_server, post, tmp_path
+    run, monkeypatch, memory_keyring, engine_server, post, tmp_path
 ):
     _login(run, monkeypatch, "deepl")
     run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
@@ -165,7 +167,7 @@ def test_export_says_a_draft_is_machine_made_until_approved(
     ],
 )
 def test_deepl_errors_fail_the_post_and_leave_it_alone(
-    run, monkeypatch, keys, engine_server, post, setup, message
+    run, monkeypatch, memory_keyring, engine_server, post, setup, message
 ):
     _login(run, monkeypatch, "deepl")
     setup(engine_server)
@@ -175,7 +177,7 @@ def test_deepl_errors_fail_the_post_and_leave_it_alone(
     assert (post / "post.yaml").read_bytes() == before
 
 
-def test_deepl_without_a_key_says_how_to_store_one(run, keys, post, engine_server):
+def test_deepl_without_a_key_says_how_to_store_one(run, memory_keyring, post, engine_server):
     res = run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)
     assert res.code == 2 and "no deepl API key" in res.err
     assert "repost auth login deepl --token-stdin" in res.err
@@ -191,7 +193,7 @@ def test_deepl_without_a_key_says_how_to_store_one(run, keys, post, engine_serve
         (lambda s: setattr(s, "drop_elements", True), None),
     ],
 )
-def test_libretranslate(run, monkeypatch, keys, engine_server, post, setup, message):
+def test_libretranslate(run, monkeypatch, memory_keyring, engine_server, post, setup, message):
     _login(run, monkeypatch, "libretranslate")
     setup(engine_server)
     res = run(
@@ -208,7 +210,7 @@ def test_libretranslate(run, monkeypatch, keys, engine_server, post, setup, mess
         assert "translations" not in _doc(post)
 
 
-def test_one_bad_post_leaves_the_others(run, monkeypatch, keys, engine_server, post, tmp_path):
+def test_one_bad_post_leaves_the_others(run, monkeypatch, memory_keyring, engine_server, post, tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "post.yaml").write_text("caption: [not, text]\nmedia: [x.jpg]\n")
@@ -270,7 +272,7 @@ def test_argos_for_real_where_installed(post, run):
 
 
 def test_rednote_gets_suggested_chinese_topics_beside_the_tags(
-    run, monkeypatch, keys, engine_server, post, tmp_path
+    run, monkeypatch, memory_keyring, engine_server, post, tmp_path
 ):
     """A tag in the creator's topics.yaml is taken from there (no engine call for it); the
     others come from the engine; RedNote's hashtags.txt lists them after the tags, marked,
@@ -303,7 +305,7 @@ def test_rednote_gets_suggested_chinese_topics_beside_the_tags(
     assert res.code == 0, res.out
 
 
-def test_a_bad_topics_file_is_named(run, keys, post, tmp_path, engine_server):
+def test_a_bad_topics_file_is_named(run, memory_keyring, post, tmp_path, engine_server):
     topics = tmp_path / "topics.yaml"
     topics.write_text("zh: [not, a, mapping]\n", encoding="utf-8")
     url = engine_server.url
@@ -313,7 +315,9 @@ def test_a_bad_topics_file_is_named(run, keys, post, tmp_path, engine_server):
     assert res.code == 2 and "topics.yaml" in res.err and "must be a mapping" in res.err
 
 
-def test_the_preview_says_a_draft_is_machine_made(run, monkeypatch, keys, engine_server, post, tmp_path):
+def test_the_preview_says_a_draft_is_machine_made(
+    run, monkeypatch, memory_keyring, engine_server, post, tmp_path
+):
     from repost.preview.data import read_card
     from repost.profiles import load_profiles
 
