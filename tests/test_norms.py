@@ -152,3 +152,18 @@ def test_check_shows_a_qr_code_before_anything_is_made(run, qr_post, tmp_path):
     assert any("qr_code" in w and "a.jpg" in w for w in platforms["rednote"]["warnings"])
     assert not any("qr_code" in w for w in platforms["reels"]["warnings"])
     assert not any(qr_post.parent.glob("out*"))
+
+
+def test_a_picture_is_searched_for_qr_codes_once_whatever_its_name(tmp_path, monkeypatch):
+    """RedNote's and Lemon8's covers are often the same bytes: one decode and search serves both."""
+    import repost.media.qr as qr
+
+    first = _photo_with_qr(tmp_path / "a.jpg", "https://u.wechat.com/abc")
+    second = tmp_path / "b.jpg"
+    second.write_bytes(first.read_bytes())
+    monkeypatch.setattr(qr, "_SEEN", {})  # another test may have searched these very bytes
+    searched = []
+    real = qr._search
+    monkeypatch.setattr(qr, "_search", lambda p: searched.append(p) or real(p))
+    assert qr.find_qr_codes(first) == qr.find_qr_codes(second) == ["https://u.wechat.com/abc"]
+    assert searched == [first]
