@@ -82,7 +82,8 @@ def _counts(text: Mapping) -> list[dict]:
         if not isinstance(c, dict) or not isinstance(c.get("count"), int):
             continue
         limit = c.get("limit") if isinstance(c.get("limit"), int) else None
-        unit = UNITS.get(c.get("unit"), "") if field != "hashtags" else "hashtags"
+        named = c.get("unit") if isinstance(c.get("unit"), str) else None  # a manifest may hold anything
+        unit = UNITS.get(named, "") if field != "hashtags" else "hashtags"
         over = limit is not None and c["count"] > limit
         rows.append({"field": str(field), "count": c["count"], "limit": limit, "unit": unit, "over": over})
     return rows
