@@ -96,8 +96,8 @@ def copy_limit(src: Path, scratch: Path) -> float:
 
 
 def run_migrate(src: Path, out: Path, jobs: int) -> float:
-    from repost.migrate import MigrateOptions, migrate
-    from repost.profiles import load_profiles
+    from repost.migrate.run import MigrateOptions, migrate
+    from repost.platforms.profiles import load_profiles
 
     profiles = load_profiles()
     start = time.perf_counter()
@@ -111,7 +111,7 @@ def run_migrate(src: Path, out: Path, jobs: int) -> float:
 @contextmanager
 def stage_timers():
     """Wrap the stages' functions with timers (a -j 1 run: the times add up)."""
-    import repost.bundle as bundle
+    import repost.bundle.build as bundle
     import repost.media.covers as covers
     import repost.media.files as files
     import repost.media.probe as probe

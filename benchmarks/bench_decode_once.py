@@ -20,7 +20,7 @@ from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.media.render import audio_args, encoder_args, video_graph
 from repost.plan.rendition import plan_conform
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
 
 
 def make_source(folder: Path, seconds: float) -> Path:

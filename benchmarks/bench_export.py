@@ -45,7 +45,7 @@ from pathlib import Path
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.plan.rendition import plan_conform, plan_geometry
-from repost.profiles import load_profiles, select_profiles
+from repost.platforms.profiles import load_profiles, select_profiles
 
 # What `--to all` means: every built-in platform, so both sides make the same bundles.
 PLATFORMS = tuple(p.id for p in select_profiles(load_profiles(), "all"))

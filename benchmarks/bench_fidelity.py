@@ -26,11 +26,11 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from conftest import make_image, make_video  # noqa: E402
 
-from repost import fidelity  # noqa: E402
-from repost.cli import main as repost_main  # noqa: E402
+from repost.cli.main import main as repost_main  # noqa: E402
 from repost.media.probe import clear_probe_cache  # noqa: E402
-from repost.profiles import load_profiles  # noqa: E402
-from repost.validate import find_bundles, validate_paths  # noqa: E402
+from repost.platforms.profiles import load_profiles  # noqa: E402
+from repost.validate import fidelity  # noqa: E402
+from repost.validate.bundle import find_bundles, validate_paths  # noqa: E402
 
 PLATFORMS = "tiktok,rednote"
 BACKLOG = 1000
@@ -82,7 +82,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 
 def with_breakdown() -> dict[str, float]:
-    """Wrap each check of repost.fidelity to add up its wall time."""
+    """Wrap each check of repost.validate.fidelity to add up its wall time."""
     spent = dict.fromkeys(CHECKS, 0.0)
     for name in CHECKS:
         original = getattr(fidelity, name)

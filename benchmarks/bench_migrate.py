@@ -103,8 +103,8 @@ def run_cli(src: Path, out: Path, *extra: str) -> tuple[float, int]:
 
 
 def heap_peak(src: Path, out: Path) -> int:
-    from repost.migrate import MigrateOptions, migrate
-    from repost.profiles import load_profiles
+    from repost.migrate.run import MigrateOptions, migrate
+    from repost.platforms.profiles import load_profiles
 
     profiles = load_profiles()
     # One untraced pass first: Python interns every path part it meets once per process (a

@@ -33,7 +33,7 @@ from repost.media.watermark import find_watermark
 from repost.plan.camera import plan_camera, position_at
 from repost.plan.rendition import plan_conform
 from repost.plan.smart import plan_smart
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
 from tests.media import smart_clips, watermark_clips
 
 

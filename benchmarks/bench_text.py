@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from repost.model import Post
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
+from repost.post.model import Post
 from repost.text.compose import compose_texts
 from repost.text.fit import fit_text
 

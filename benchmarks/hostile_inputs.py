@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from repost import inputs
-from repost.state import State, check_usable
+from repost.migrate.state import State, check_usable
 
 GOOD_POST = "title: Cats\ncaption: Evening with the cats. #cats\nhashtags: [cats, sunset]\nmedia: [a.jpg]\n"
 

@@ -18,10 +18,10 @@ from conftest import make_image  # noqa: E402
 
 from repost.media.files import make_file  # noqa: E402
 from repost.media.probe import probe_media  # noqa: E402
-from repost.model import Post  # noqa: E402
 from repost.plan.images import plan_images  # noqa: E402
 from repost.plan.slideshow import plan_slideshow  # noqa: E402
-from repost.profiles import load_profiles  # noqa: E402
+from repost.platforms.profiles import load_profiles  # noqa: E402
+from repost.post.model import Post  # noqa: E402
 
 
 def timed(label: str, fn) -> float:

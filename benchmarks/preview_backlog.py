@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from repost.cli import main as repost_main  # noqa: E402
+from repost.cli.main import main as repost_main  # noqa: E402
+from repost.platforms.profiles import load_profiles  # noqa: E402
 from repost.preview import write_preview  # noqa: E402
 from repost.preview.data import collect_posts  # noqa: E402
 from repost.preview.render import render_page  # noqa: E402
-from repost.profiles import load_profiles  # noqa: E402
 from tests.conftest import make_video  # noqa: E402
 from tests.preview.browser import Browser, find_chromium  # noqa: E402
 

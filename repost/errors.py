@@ -11,7 +11,7 @@
     ├── PublishError            exit 1   a platform API refused or failed
     └── TranslateError          exit 1   a translation engine refused or failed (that post fails)
 
-Library code raises these and never prints or exits; ``repost.cli.main`` is the one place that
+Library code raises these and never prints or exits; ``repost.cli.main.main`` is the one place that
 turns them into ``Error: what [where]``, a hint and an exit code.
 """
 

@@ -321,7 +321,7 @@ class CliResult:
 def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """``run("export", post, "--to", "all", ...)``: the real command line, in process, with its
     exit code (main() always exits) and what it printed."""
-    from repost.cli import main
+    from repost.cli.main import main
     from repost.media.probe import clear_probe_cache
 
     def invoke(*args: object) -> CliResult:

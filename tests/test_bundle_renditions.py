@@ -2,7 +2,12 @@
 
 from pathlib import Path
 
-from repost.bundle import MAX_ENCODER_THREADS, SHARED_DECODE_MAX_PIXELS, group_encodes, threads_per_encode
+from repost.bundle.build import (
+    MAX_ENCODER_THREADS,
+    SHARED_DECODE_MAX_PIXELS,
+    group_encodes,
+    threads_per_encode,
+)
 from repost.plan.rendition import AudioPlan, Rendition
 from repost.plan.step import Step
 

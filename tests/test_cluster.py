@@ -78,10 +78,10 @@ def test_local_cluster_makes_the_same_bundles_as_a_local_run(tmp_path, run, clip
 
 def _hide(path: str) -> None:
     """On a worker: a machine without the mount that holds ``path``."""
-    import repost.cluster
+    import repost.bundle.cluster
 
-    real = repost.cluster.can_read
-    repost.cluster.can_read = lambda p: not p.startswith(path) and real(p)
+    real = repost.bundle.cluster.can_read
+    repost.bundle.cluster.can_read = lambda p: not p.startswith(path) and real(p)
 
 
 @pytest.mark.timeout(200)
@@ -112,8 +112,8 @@ def _worker_pids(client) -> dict:
 
 @pytest.mark.timeout(280)
 def test_a_worker_killed_mid_job_has_its_job_run_again(tmp_path, cluster, media_factory):
-    from repost.migrate import MigrateOptions, migrate
-    from repost.profiles import load_profiles
+    from repost.migrate.run import MigrateOptions, migrate
+    from repost.platforms.profiles import load_profiles
 
     lc, client = cluster
     src = _backlog(tmp_path, _slow_clip(media_factory), 2)

@@ -59,8 +59,8 @@ def test_every_hint_target_exists(where, path, anchor):
 
 
 def test_every_post_key_and_every_post_problem_hint_has_its_section():
-    from repost.model import POST_SCHEMA
-    from repost.schema import Problems
+    from repost.post.model import POST_SCHEMA
+    from repost.post.schema import Problems
 
     page = ROOT / docs.POST_YAML
     assert set(docs.POST_KEYS) | {"keys", "paths"} <= anchors(page)

@@ -182,9 +182,9 @@ def test_dry_run_prints_the_plan_and_writes_nothing(run, fitting_post, tmp_path)
 
 
 def test_identical_renditions_are_made_once(fitting_post, tmp_path, monkeypatch):
-    from repost import bundle as bundle_module
-    from repost.export import ExportOptions, export_posts
-    from repost.profiles import load_profiles
+    from repost.bundle import build as bundle_module
+    from repost.bundle.export import ExportOptions, export_posts
+    from repost.platforms.profiles import load_profiles
 
     calls = []
     real = bundle_module.make_file

@@ -16,7 +16,7 @@ PHOTO_POST = "caption: Evening with the cats.\nmedia: [photo.jpg]\ncover: photo.
 
 
 def _export(root: Path, media: dict[str, Path], text: str, *options: str) -> Path:
-    from repost.cli import main
+    from repost.cli.main import main
 
     post = root / "post"
     post.mkdir(parents=True)
@@ -258,7 +258,7 @@ def short_profile(tmp_path):
     trimmed, or split in two 2 s parts) and at least 1 s."""
     import yaml
 
-    from repost.profiles import builtin_profile_dir
+    from repost.platforms.profiles import builtin_profile_dir
 
     data = yaml.safe_load((builtin_profile_dir() / "tiktok.yaml").read_text(encoding="utf-8"))
     data["id"], data["name"] = "brief", "Brief"

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from repost.cli import main
+from repost.cli.main import main
 from repost.media.probe import clear_probe_cache
 
 SETTINGS = settings(

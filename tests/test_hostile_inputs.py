@@ -232,7 +232,7 @@ def test_a_hostile_profile_file_is_refused(timed, tmp_path, case):
 @pytest.fixture(scope="module")
 def two_bundles(tmp_path_factory, image_factory):
     """out/good/tiktok and out/bad/tiktok, exported once; tests break bad/ in a copy."""
-    from repost.cli import main
+    from repost.cli.main import main
 
     root = tmp_path_factory.mktemp("hostile-bundles")
     photo = image_factory("hostile-photo.jpg", size=(300, 400))
@@ -508,7 +508,7 @@ def test_a_state_row_of_another_type_ends_the_run_cleanly_with_no_row_half_writt
 
 
 def test_state_open_refuses_a_fifo(tmp_path):
-    from repost.state import State
+    from repost.migrate.state import State
 
     if not hasattr(os, "mkfifo"):
         pytest.skip("named pipes are POSIX")

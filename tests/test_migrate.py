@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from repost.importers.download import EXPIRED
-from repost.migrate_report import ProgressBar
-from repost.state import Record
+from repost.migrate.importers.download import EXPIRED
+from repost.migrate.report import ProgressBar
+from repost.migrate.state import Record
 from tests.importers.exports import (
     LinkServer,
     ig_media,
@@ -87,7 +87,7 @@ def test_ytdlp_folder_migrates_in_parallel_and_a_rerun_redoes_nothing(
     def no_probe(path):
         raise AssertionError(f"probed {path} for an up-to-date post")
 
-    monkeypatch.setattr("repost.export.probe_media", no_probe)
+    monkeypatch.setattr("repost.bundle.export.probe_media", no_probe)
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/*/manifest.json")}
     again = run("migrate", ytdlp_source, "--to", TO, "--out", out, "-j", "2", "--json")
     assert again.code == 0, again.err
@@ -449,8 +449,8 @@ def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
 ):
     import yaml
 
-    import repost.bundle
-    from repost.bundle import threads_per_encode
+    import repost.bundle.build
+    from repost.bundle.build import threads_per_encode
     from tests.test_export_video import builtin_profile_dir
 
     data = yaml.safe_load((builtin_profile_dir() / "tiktok.yaml").read_text(encoding="utf-8"))
@@ -466,13 +466,13 @@ def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
         write_post(text, media={"clip.mp4": clip}, folder=f"backlog/walk{i}")
     threads = []
     for name in ("make_file", "make_shared"):
-        real = getattr(repost.bundle, name)
+        real = getattr(repost.bundle.build, name)
 
         def spy(*args, _real=real, **kwargs):
             threads.append(kwargs.get("threads"))
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(repost.bundle, name, spy)
+        monkeypatch.setattr(repost.bundle.build, name, spy)
     out = tmp_path / "out"
     common = (
         "migrate",
@@ -663,7 +663,7 @@ def test_files_of_the_users_where_the_report_goes_are_never_written_over(
 
 def test_a_report_that_cannot_be_written_is_named(tmp_path):
     from repost.errors import InputError
-    from repost.migrate_report import write_aside
+    from repost.migrate.report import write_aside
 
     (tmp_path / "file").write_text("not a folder")
     aside = write_aside(tmp_path / "file" / "report.json")
@@ -673,17 +673,17 @@ def test_a_report_that_cannot_be_written_is_named(tmp_path):
 
 
 def test_a_bug_met_by_one_post_fails_that_post_alone(run, write_post, clip_fits_all, tmp_path, monkeypatch):
-    import repost.migrate
+    import repost.migrate.run
 
     make_backlog(write_post, clip_fits_all, 3)
-    real = repost.migrate.plan_post
+    real = repost.migrate.run.plan_post
 
     def buggy(post, *args, **kwargs):
         if post.id == "p1":
             raise KeyError("surprise")
         return real(post, *args, **kwargs)
 
-    monkeypatch.setattr(repost.migrate, "plan_post", buggy)
+    monkeypatch.setattr(repost.migrate.run, "plan_post", buggy)
     result = run("migrate", tmp_path / "backlog", "--to", "reels", "--out", tmp_path / "out", "--json")
     assert result.code == 1
     assert result.json()["done"] == 2

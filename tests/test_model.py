@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from repost.errors import InputError, PostError
-from repost.model import Cover, MediaItem, load_post
+from repost.post.model import Cover, MediaItem, load_post
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from repost.errors import ProfileError
-from repost.norms import _MATCHERS, IMAGE_MATCHERS, TEXT_MATCHERS, VIDEO_MATCHERS, check_text, load_rules
+from repost.platforms.norms import (
+    _MATCHERS,
+    IMAGE_MATCHERS,
+    TEXT_MATCHERS,
+    VIDEO_MATCHERS,
+    check_text,
+    load_rules,
+)
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -71,7 +78,7 @@ def test_a_handle_post_yaml_maps_to_the_platform_is_not_foreign():
 
 
 def test_every_rule_names_a_registered_matcher_and_a_known_platform():
-    from repost.profiles import load_profiles
+    from repost.platforms.profiles import load_profiles
 
     profiles = load_profiles()
     for rule in load_rules():

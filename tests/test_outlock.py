@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
+from repost.bundle.outlock import output_lock
 from repost.errors import UsageError
-from repost.outlock import output_lock
 
 
 def test_a_second_run_into_the_same_folder_is_refused(run, write_post, clip_fits_all, tmp_path):
@@ -30,7 +30,7 @@ def test_a_second_run_into_the_same_folder_is_refused(run, write_post, clip_fits
 def test_a_lock_held_by_a_killed_process_is_gone_with_it(tmp_path):
     work = tmp_path / "out" / ".repost"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from repost.outlock import output_lock\n"
+        [sys.executable, "-c", "import sys, time; from repost.bundle.outlock import output_lock\n"
          f"with output_lock(__import__('pathlib').Path({str(work)!r})):\n"
          "    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
@@ -65,12 +65,12 @@ def test_what_a_killed_run_left_is_cleared(run, write_post, clip_fits_all, tmp_p
 def test_where_locks_are_not_supported_the_run_goes_on_and_leaves_leftovers(tmp_path, monkeypatch, caplog):
     import errno
 
-    import repost.outlock
+    import repost.bundle.outlock
 
     def no_locks(fd, how):
         raise OSError(errno.ENOLCK, "No locks available")
 
-    monkeypatch.setattr(repost.outlock.fcntl, "flock", no_locks)
+    monkeypatch.setattr(repost.bundle.outlock.fcntl, "flock", no_locks)
     work = tmp_path / "out" / ".repost"
     (work / "tmp" / "other-run").mkdir(parents=True)
     with caplog.at_level("WARNING"), output_lock(work):

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from repost.errors import ProfileError
-from repost.platform_names import name_key, resolve_platform
-from repost.profiles import builtin_profile_dir, load_profiles, select_profiles
+from repost.platforms.names import name_key, resolve_platform
+from repost.platforms.profiles import builtin_profile_dir, load_profiles, select_profiles
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SAID = {  # what creators type -> the platform they mean

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from repost.errors import ProfileError
-from repost.profiles import builtin_profile_dir, load_profile, load_profiles, select_profiles
+from repost.platforms.profiles import builtin_profile_dir, load_profile, load_profiles, select_profiles
 
 BUILTIN = ["lemon8", "rednote", "reels", "shorts", "tiktok"]
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from repost.errors import UsageError
-from repost.schedule import escape_text, fold_lines, parse_schedule, plan_slots
-from repost.state import Record
+from repost.migrate.schedule import escape_text, fold_lines, parse_schedule, plan_slots
+from repost.migrate.state import Record
 
 
 def test_grammar_and_slots():
@@ -67,7 +67,7 @@ def test_a_time_the_clocks_skip_becomes_the_time_it_falls_on():
 
 
 def test_events_keep_their_uid_when_the_plan_moves(tmp_path):
-    from repost.schedule import write_schedule
+    from repost.migrate.schedule import write_schedule
 
     records = [Record("a", "reels", "done", "made", bundle="/o/a/reels")]
     uids = []

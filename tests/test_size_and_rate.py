@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from repost.media.probe import clear_probe_cache, probe_media
-from repost.profiles import builtin_profile_dir
+from repost.platforms.profiles import builtin_profile_dir
 
 SOFT = "it will look soft"
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from repost.state import Record, State
+from repost.migrate.state import Record, State
 
 
 def rec(post, platform, created=None, status="done", outcome="made", **kw):

@@ -3,7 +3,7 @@
 import pytest
 
 from repost.errors import InputError
-from repost.state import Record, State
+from repost.migrate.state import Record, State
 
 
 def test_a_full_disk_while_recording_is_a_clear_error_and_the_state_stays_usable(tmp_path):

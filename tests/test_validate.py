@@ -20,7 +20,7 @@ media: [clip.mp4]
 @pytest.fixture(scope="module")
 def made(tmp_path_factory, clip_fits_all):
     """Bundles of one fitting clip for all four platforms, made once; tests plant faults in copies."""
-    from repost.cli import main
+    from repost.cli.main import main
 
     root = tmp_path_factory.mktemp("validate")
     post = root / "post"

@@ -173,7 +173,7 @@ def metadata_watermark(post, path: Path) -> str | None:
 def find_watermarks(post, targets, facts: dict, norms: bool = True) -> dict:
     """{video path: evidence, in words} for the videos of ``post`` bound for a platform that
     penalises another platform's watermark (norms.yaml's watermark rules); each looked at once."""
-    from repost.norms import watermark_rules
+    from repost.platforms.norms import watermark_rules
 
     if not norms:
         return {}

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from repost.model import Post
-from repost.norms import plan_warnings
 from repost.plan.cover import plan_photo_cover
 from repost.plan.images import plan_images
 from repost.plan.slideshow import plan_slideshow
 from repost.plan.step import Step
 from repost.plan.video import plan_parts, plan_video
-from repost.profiles import Profile
+from repost.platforms.norms import plan_warnings
+from repost.platforms.profiles import Profile
+from repost.post.model import Post
 from repost.text.compose import BundleTexts, compose_texts
 
 __all__ = [

@@ -8,7 +8,7 @@ from repost.errors import DoesNotFitError
 from repost.plan.photo import choose_aspect, describe_fit, frame_for, plan_photo_op, source_fill
 from repost.plan.size import is_soft, soft_warning
 from repost.plan.step import Step
-from repost.rules import check_image, check_image_count, matching_aspect
+from repost.platforms.rules import check_image, check_image_count, matching_aspect
 
 IMAGE_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heif": "heic"}
 _SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")

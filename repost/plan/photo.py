@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from repost.errors import DoesNotFitError
 from repost.plan.size import aspect_terms, even, frame_scale, own_scale, recommended_frame
-from repost.profiles import aspect_name, aspect_value
-from repost.rules import aspect_matches, matching_aspect
+from repost.platforms.profiles import aspect_name, aspect_value
+from repost.platforms.rules import aspect_matches, matching_aspect
 
 # JPEG quality is stepped down from the first to the last until the file fits max_bytes.
 # 92 keeps photos visually lossless at 1080 px; below 60 blocking shows, so we shrink instead.

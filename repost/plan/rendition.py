@@ -16,8 +16,8 @@ from repost.plan.size import (
     recommended_frame,
     soft_warning,
 )
-from repost.profiles import VideoRules, aspect_name, aspect_value
-from repost.rules import REMUX, aspect_matches, check_video, fps_out_of_range
+from repost.platforms.profiles import VideoRules, aspect_name, aspect_value
+from repost.platforms.rules import REMUX, aspect_matches, check_video, fps_out_of_range
 
 # --- repost's own encoder choices (not platform limits) ------------------------------------
 # CRF 21: visually transparent for phone-sized viewing, and the platforms re-encode again on

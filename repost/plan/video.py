@@ -6,13 +6,13 @@ import math
 
 from repost.media.commands import remux_args
 from repost.media.render import render_args
-from repost.norms import watermark_findings
 from repost.plan.cover import plan_cover
 from repost.plan.rendition import DURATION_MARGIN_S, plan_conform
 from repost.plan.smart import plan_smart
 from repost.plan.step import Step
-from repost.profiles import Profile
-from repost.rules import check_video
+from repost.platforms.norms import watermark_findings
+from repost.platforms.profiles import Profile
+from repost.platforms.rules import check_video
 
 
 def plan_video(post, profile, facts, steps, changes, warnings, blockers, options=None) -> None:

@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from repost.bundle import MANIFEST
+from repost.bundle.build import MANIFEST
 from repost.errors import BundleError, InputError
+from repost.platforms.profiles import Profile
 from repost.preview.data import collect_posts
 from repost.preview.render import render_page
-from repost.profiles import Profile
 
 __all__ = ["PAGE", "write_preview"]
 

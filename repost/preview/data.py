@@ -9,12 +9,12 @@ from urllib.parse import quote
 
 import regex
 
-from repost.bundle import MANIFEST, read_manifest
+from repost.bundle.build import MANIFEST, read_manifest
 from repost.errors import RepostError
-from repost.profiles import Profile
-from repost.rules import Finding
+from repost.platforms.profiles import Profile
+from repost.platforms.rules import Finding
 from repost.text.count import UNITS, count_text
-from repost.validate import Report, find_bundles, validate_bundle
+from repost.validate.bundle import Report, find_bundles, validate_bundle
 
 STATUSES = ("valid", "warnings", "failed")
 

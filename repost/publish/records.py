@@ -19,14 +19,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from repost.bundle.outlock import hold_lock
 from repost.errors import RepostError
-from repost.outlock import hold_lock
 from repost.publish.safeio import MAX_JSON_BYTES, read_json_file
 from repost.publish.secrets import fail, log
 
 STATE_DB = "state.db"
 PUBLISH_JSON = "publish.json"
-WORK_DIR = ".repost"  # as repost.bundle.WORK_DIR; the migrate state (repost/state.py) shares the file
+WORK_DIR = ".repost"  # as repost.bundle.build.WORK_DIR; the migrate state (migrate/state.py) shares the file
 LOCKS = "locks"
 PUBLISHED, PENDING, SENDING = "published", "pending", "sending"
 

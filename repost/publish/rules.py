@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from repost import schema as s
 from repost.errors import ProfileError
-from repost.profiles import _figure  # the one figure form every sourced number in repost uses
+from repost.platforms.profiles import _figure  # the one figure form every sourced number in repost uses
+from repost.post import schema as s
 
 RULES_FILE = Path(__file__).with_name("api_rules.yaml")
 _BYTES = s.number(integer=True, minimum=1, maximum=10**12)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from repost.profiles import Profile, TextField
-from repost.rules import Finding
+from repost.platforms.profiles import Profile, TextField
+from repost.platforms.rules import Finding
 from repost.text.count import UNITS, count_text
 from repost.text.tags import dedupe_tags, find_hashtags, find_mentions
 

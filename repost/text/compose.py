@@ -7,8 +7,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from repost.model import Post
-from repost.profiles import Profile, TextField
+from repost.platforms.profiles import Profile, TextField
+from repost.post.model import Post
 from repost.text.clean import clean_text
 from repost.text.count import count_text
 from repost.text.fit import Fitted, describe_cut, fit_text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from repost.model import Post
-from repost.profiles import ID_RE, LANG_CODE_RE, Profile
+from repost.platforms.profiles import ID_RE, LANG_CODE_RE, Profile
+from repost.post.model import Post
 
 EVERY_PLATFORM = "*"
 

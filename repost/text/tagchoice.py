@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import regex
 
-from repost.model import Post
+from repost.post.model import Post
 
 # The script a tag is written in tells its language well enough to order tags (a tag has no
 # grammar to detect): Han for Chinese, kana for Japanese, Hangul for Korean, else Latin and others.
@@ -62,7 +62,7 @@ def language_tags(post: Post, lang: str | None) -> tuple[str, ...]:
 
 def other_platforms_tags(tags: Iterable[str], platform: str) -> list[str]:
     """The tags in ``tags`` that belong to a platform other than ``platform``."""
-    from repost.norms import platform_tags
+    from repost.platforms.norms import platform_tags
 
     theirs = set().union(*(t for pid, t in platform_tags().items() if pid != platform))
     return [t for t in tags if t.casefold() in theirs]

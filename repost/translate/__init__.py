@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repost.errors import TranslateError
-from repost.model import TRANSLATED_FIELDS, Post, find_post_file, load_post
+from repost.post.model import TRANSLATED_FIELDS, Post, find_post_file, load_post
 from repost.text.languages import match_lang
 from repost.translate.cache import Cache
 from repost.translate.engines import Engine

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import regex
 
-from repost import schema as s
 from repost.errors import InputError
-from repost.profiles import user_profile_dir
+from repost.platforms.profiles import user_profile_dir
+from repost.post import schema as s
 from repost.text.clean import clean_tag
 
 TOPICS_FILE = "topics.yaml"

@@ -3,7 +3,7 @@
 import pytest
 
 from repost.errors import InputError
-from repost.importers import detect_source
+from repost.migrate.importers import detect_source
 
 
 def test_post_folders(write_post, clip_fits_all, tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from repost.importers.download import EXPIRED, Downloader, DownloadError, sniff_extension
+from repost.migrate.importers.download import EXPIRED, Downloader, DownloadError, sniff_extension
 from tests.importers.exports import LinkServer
 
 
@@ -110,7 +110,7 @@ def test_a_link_that_cannot_be_fetched_is_named_and_nothing_is_sent(downloader, 
 def test_a_stop_ends_a_download_in_progress_and_keeps_what_arrived(server, tmp_path):
     import threading
 
-    from repost.importers.download import DownloadStopped
+    from repost.migrate.importers.download import DownloadStopped
 
     data = b"\xff\xd8\xff" + bytes(40 * (1 << 16))  # 40 blocks, one every 0.1 s: 4 s in all
     server.routes["/v/drip"] = ("drip", data, 0.1)
@@ -126,7 +126,7 @@ def test_a_stop_ends_a_download_in_progress_and_keeps_what_arrived(server, tmp_p
 def test_a_stop_skips_the_backoff_between_tries(server, tmp_path):
     import threading
 
-    from repost.importers.download import DownloadStopped
+    from repost.migrate.importers.download import DownloadStopped
 
     server.routes["/v/busy"] = ("status", 503)
     downloader = Downloader(tmp_path / "downloads", timeout_s=1, retries=5, backoff_s=30)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from repost.importers.download import GRACE_READS, Downloader, DownloadError
+from repost.migrate.importers.download import GRACE_READS, Downloader, DownloadError
 from tests.importers.exports import LinkServer
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(60)
@@ -220,8 +220,8 @@ def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server, tmp_path):
 def test_the_download_cap_stays_well_above_what_the_exporting_platforms_take():
     # Links come from TikTok and Instagram exports: the cap must be far above their largest video
     # (profiles are data; if one grows, this says the cap must follow).
-    from repost.importers.download import MAX_DOWNLOAD_BYTES
-    from repost.profiles import load_profiles
+    from repost.migrate.importers.download import MAX_DOWNLOAD_BYTES
+    from repost.platforms.profiles import load_profiles
 
     profiles = load_profiles()
     figures = [profiles[p].video.max_bytes for p in ("tiktok", "reels")]

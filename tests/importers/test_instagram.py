@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from repost.importers import detect_source
-from repost.importers.common import fix_mojibake, source_note
-from repost.importers.instagram import iter_posts
+from repost.migrate.importers import detect_source
+from repost.migrate.importers.common import fix_mojibake, source_note
+from repost.migrate.importers.instagram import iter_posts
 from tests.importers.exports import ig_media, mojibake, write_instagram_export
 
 CAT = "Evening cats 🐱 at the café #cats"

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from repost.errors import InputError
-from repost.importers import detect_source, iter_source
-from repost.importers.common import source_note
-from repost.importers.tiktok import iter_posts
+from repost.migrate.importers import detect_source, iter_source
+from repost.migrate.importers.common import source_note
+from repost.migrate.importers.tiktok import iter_posts
 from tests.importers.exports import tiktok_video, write_tiktok_export
 
 VIDEOS = [

@@ -125,7 +125,7 @@ def test_the_unicode_path_field_gives_the_name_while_it_matches_the_header(tmp_p
     import struct
     import zlib
 
-    from repost.importers.unzip import unpack
+    from repost.migrate.importers.unzip import unpack
 
     def entry(header: str, unicode: str, crc_of: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(header)

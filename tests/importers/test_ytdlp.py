@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from repost.importers import detect_source
-from repost.importers.common import source_note
-from repost.importers.ytdlp import iter_posts
+from repost.migrate.importers import detect_source
+from repost.migrate.importers.common import source_note
+from repost.migrate.importers.ytdlp import iter_posts
 from tests.importers.exports import write_ytdlp_entry
 
 

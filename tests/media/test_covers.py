@@ -12,9 +12,9 @@ from repost.media import fonts
 from repost.media.covers import decode_frames, make_cover, score_frame
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.probe import probe_media
-from repost.model import Cover, Post
 from repost.plan.cover import plan_cover, plan_photo_cover
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
+from repost.post.model import Cover, Post
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 

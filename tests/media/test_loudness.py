@@ -11,7 +11,7 @@ import yaml
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.measure import measure_loudness
 from repost.media.probe import probe_media
-from repost.profiles import builtin_profile_dir
+from repost.platforms.profiles import builtin_profile_dir
 
 TOLERANCE_LU = 1.0
 MAX_TRUE_PEAK = -1.0

@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from repost.cli.progress import ProgressBoard
 from repost.errors import MediaError
 from repost.media.ffmpeg import parse_progress, run_ffmpeg
 from repost.media.files import make_file
@@ -12,9 +13,8 @@ from repost.media.probe import probe_media
 from repost.media.render import render_args
 from repost.plan.rendition import plan_conform
 from repost.plan.step import Step
-from repost.profiles import load_profiles
-from repost.progress import ProgressBoard
-from repost.rules import check_video
+from repost.platforms.profiles import load_profiles
+from repost.platforms.rules import check_video
 
 PROFILES = load_profiles()
 

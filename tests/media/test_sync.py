@@ -11,7 +11,7 @@ import yaml
 from repost.media.commands import MP4_NO_EDIT_LIST
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.probe import probe_media
-from repost.profiles import builtin_profile_dir
+from repost.platforms.profiles import builtin_profile_dir
 
 
 def stream_starts(path, *, edit_list: bool = False) -> dict[str, float]:

@@ -9,7 +9,7 @@ from repost.media.probe import AudioFacts, VideoFacts
 from repost.media.render import render_args
 from repost.plan.audio import PEAK_LIMIT_DBTP, level_key, match_loudness
 from repost.plan.rendition import plan_conform
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
 
 PROFILES = load_profiles()
 SURROUND = AudioFacts("aac", "LC", 6, "5.1(side)", 48000, 384000)

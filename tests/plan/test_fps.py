@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from repost.plan.rendition import plan_conform, plan_fps
-from repost.rules import check_video, fps_out_of_range
+from repost.platforms.rules import check_video, fps_out_of_range
 from tests.plan.test_rendition import PROFILES, facts, with_video
 
 NTSC_30 = dict(fps=30000 / 1001, fps_fraction="30000/1001")

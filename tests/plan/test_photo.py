@@ -6,8 +6,8 @@ import pytest
 
 from repost.errors import DoesNotFitError
 from repost.plan.photo import choose_aspect, frame_for, plan_photo_op, whole_size
-from repost.profiles import load_profiles
-from repost.rules import check_geometry
+from repost.platforms.profiles import load_profiles
+from repost.platforms.rules import check_geometry
 
 PROFILES = load_profiles()
 PHOTO_PROFILES = [p for p in PROFILES.values() if p.image is not None and "photos" in p.kinds]

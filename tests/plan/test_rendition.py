@@ -18,8 +18,8 @@ from repost.plan.rendition import (
     plan_rate_cap,
 )
 from repost.plan.video import plan_parts
-from repost.profiles import aspect_value, load_profiles
-from repost.rules import aspect_matches
+from repost.platforms.profiles import aspect_value, load_profiles
+from repost.platforms.rules import aspect_matches
 
 PROFILES = load_profiles()
 STEREO = AudioFacts("aac", "LC", 2, "stereo", 48000, 128000)

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from repost.media.probe_image import ImageFacts
-from repost.model import Post
 from repost.plan.cover import fit_cover
 from repost.plan.images import plan_images
 from repost.plan.slideshow import plan_slideshow
 from repost.plan.video import plan_video
-from repost.profiles import aspect_value, load_profiles
-from repost.rules import aspect_matches
+from repost.platforms.profiles import aspect_value, load_profiles
+from repost.platforms.rules import aspect_matches
+from repost.post.model import Post
 from tests.plan.test_rendition import facts
 
 PROFILES = load_profiles()

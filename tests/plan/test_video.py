@@ -3,10 +3,10 @@ bundle's fingerprint) as it is; one that reframes the video or the cover shows i
 
 import pytest
 
-from repost.model import Post
 from repost.plan.cover import cover_fit
 from repost.plan.video import plan_video
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
+from repost.post.model import Post
 from tests.plan.test_rendition import facts
 
 PROFILES = load_profiles()

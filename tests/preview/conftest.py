@@ -65,7 +65,7 @@ def photos_34(image_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def backlog(tmp_path_factory, clip_fits_all, photos_34) -> Path:
     """``repost export ... --to all --preview`` on the three posts; returns the --out folder."""
-    from repost.cli import main
+    from repost.cli.main import main
 
     root = tmp_path_factory.mktemp("backlog")
     posts = write_backlog(root, clip_fits_all, photos_34)

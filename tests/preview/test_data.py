@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from repost.errors import InputError
+from repost.platforms.profiles import load_profiles
 from repost.preview import write_preview
 from repost.preview.data import collect_posts, fold_caption
 from repost.preview.render import TEMPLATES, embed_json, read_template
-from repost.profiles import load_profiles
 from repost.text.count import count_text
 
 ROOT = Path(__file__).resolve().parents[2]

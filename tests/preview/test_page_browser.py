@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from repost.platforms.profiles import load_profiles
 from repost.preview.data import fold_caption
-from repost.profiles import load_profiles
-from repost.validate import find_bundles, validate_bundle
+from repost.validate.bundle import find_bundles, validate_bundle
 
 pytestmark = pytest.mark.usefixtures("chromium")
 

@@ -233,7 +233,7 @@ def test_a_garbled_publish_json_stops_the_post(run, api, login, exported, memory
 def test_two_publishes_at_once_post_once(api, login, exported, memory_keyring, monkeypatch, locks):
     import errno
 
-    import repost.outlock
+    import repost.bundle.outlock
     from repost.publish.runner import publish_bundles
 
     if locks != "flock":  # then the one transaction that checks and marks the record must do it alone
@@ -241,7 +241,7 @@ def test_two_publishes_at_once_post_once(api, login, exported, memory_keyring, m
         def no_locks(fd, how):
             raise OSError(errno.ENOLCK, "No locks available")
 
-        monkeypatch.setattr(repost.outlock.fcntl, "flock", no_locks)
+        monkeypatch.setattr(repost.bundle.outlock.fcntl, "flock", no_locks)
     tiktok_login(api, login)
     api.delay_s = 0.2  # each call takes a while: the two runs overlap
     bundle = exported / "cats" / "tiktok"

@@ -7,7 +7,7 @@ import pytest
 import regex
 import yaml
 
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
 from repost.text.count import count_text
 from repost.text.tagchoice import in_language_first, text_script
 

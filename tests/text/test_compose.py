@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from repost.model import Post, Translation
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
+from repost.post.model import Post, Translation
 from repost.text.check import check_texts
 from repost.text.compose import compose_texts
 from repost.text.count import count_text

@@ -4,8 +4,8 @@ from types import MappingProxyType
 
 import pytest
 
-from repost.model import Post, Translation
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
+from repost.post.model import Post, Translation
 from repost.text.languages import choose_texts, match_lang, parse_lang_option
 
 PROFILES = load_profiles()

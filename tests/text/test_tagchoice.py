@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from repost.model import Translation
-from repost.profiles import load_profiles
+from repost.platforms.profiles import load_profiles
+from repost.post.model import Translation
 from repost.text.compose import compose_texts
 from repost.text.tagchoice import in_language_first, tag_script, text_script
 
@@ -20,7 +20,7 @@ ENGLISH_TAGS = tuple(f"tag{i}" for i in range(12))
 def _post(**fields):
     from types import MappingProxyType
 
-    from repost.model import Post
+    from repost.post.model import Post
 
     if "translations" in fields:
         fields["translations"] = MappingProxyType(fields["translations"])

@@ -318,8 +318,8 @@ def test_a_bad_topics_file_is_named(run, memory_keyring, post, tmp_path, engine_
 def test_the_preview_says_a_draft_is_machine_made(
     run, monkeypatch, memory_keyring, engine_server, post, tmp_path
 ):
+    from repost.platforms.profiles import load_profiles
     from repost.preview.data import read_card
-    from repost.profiles import load_profiles
 
     _login(run, monkeypatch, "deepl")
     run("translate", post, "--to", "zh", "--engine", "deepl", "--engine-url", engine_server.url)

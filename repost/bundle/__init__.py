@@ -1,0 +1,1 @@
+"""Bundles: building one per platform from a plan, export, provenance, the output lock, a cluster."""

@@ -1,0 +1,356 @@
+"""Export posts to bundles: load, probe once, plan each platform, then write (in parallel with -j)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repost.bundle.build import (
+    WORK_DIR,
+    BundleResult,
+    Renditions,
+    bundle_path,
+    group_encodes,
+    is_current,
+    other_owner,
+    write_bundle,
+)
+from repost.bundle.outlock import output_lock
+from repost.cli.progress import ProgressBoard
+from repost.cli.terminal import echo
+from repost.docs import COMMANDS, doc_ref
+from repost.errors import BundleError, ExitStatus, InputError, PostError, RepostError
+from repost.media.ffmpeg import build_command
+from repost.media.loudness import measure_requests
+from repost.media.probe import probe_media
+from repost.media.render import shared_decode_args
+from repost.media.subject import find_subjects
+from repost.media.watermark import find_watermarks
+from repost.migrate.importers.postfolders import expand_posts
+from repost.plan import BundlePlan, plan_bundles, safe_id
+from repost.plan.audio import level_requests
+from repost.platforms import names as platform_names
+from repost.platforms.profiles import Profile, select_profiles
+from repost.post.model import Post, load_post
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    out: Path
+    to: str
+    fit: str | None = None
+    jobs: int = 1
+    dry_run: bool = False
+    force: bool = False
+    split: bool = False  # a video over the maximum: numbered parts instead of a trim
+    loudness: float | None = None  # target LUFS for loudness normalisation
+    carousel: str = "split"  # split | truncate: a carousel over a platform's cap
+    keep_metadata: bool = False  # keep photos' EXIF (GPS, camera serials); stripped by default
+    as_kind: str | None = None  # "video": photos become a slideshow on any platform taking video
+    photo_seconds: float | None = None  # slideshow time per photo
+    pan_zoom: bool = False  # slideshow: a gentle zoom on each photo
+    overflow: str = "drop"  # hashtags over a platform's limit: drop, or comment.txt
+    bilingual: bool = False
+    lang: tuple[tuple[str, str], ...] = ()  # (platform id or '*', language) from --lang
+    norms: bool = True  # --norms off: no warnings about what a platform limits (links, claims...)
+    allow_outside_media: bool = False  # post.yaml may name media outside its folder
+    cluster: str | None = None  # --cluster ADDRESS | local:N: each post's bundles on a Dask worker
+
+    def plan_options(self) -> dict:
+        options = {
+            "fit": self.fit,
+            "split": self.split,
+            "loudness": self.loudness,
+            "overflow": self.overflow,
+            "bilingual": self.bilingual,
+            "lang": dict(self.lang),
+        }
+        # Photo options only when set, so bundles made before them keep their fingerprints.
+        extra = {
+            "carousel": self.carousel if self.carousel != "split" else None,
+            "keep_metadata": self.keep_metadata or None,
+            "as": self.as_kind,
+            "photo_seconds": self.photo_seconds,
+            "pan_zoom": self.pan_zoom or None,
+            "norms": None if self.norms else False,
+        }
+        options.update({k: v for k, v in extra.items() if v is not None})
+        return options
+
+
+@dataclass
+class ExportOutcome:
+    results: list[BundleResult] = field(default_factory=list)
+    plans: list[BundlePlan] = field(default_factory=list)
+    input_errors: list[RepostError] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        if self.input_errors:
+            return ExitStatus.USAGE
+        if any(r.status == "failed" for r in self.results) or any(not p.ok for p in self.plans):
+            return ExitStatus.FAILED
+        return ExitStatus.OK
+
+
+def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions) -> ExportOutcome:
+    """Export every post to every chosen platform; one bad post never stops the others."""
+    targets = select_profiles(profiles, options.to)
+    outcome = ExportOutcome()
+    jobs: list[list[BundlePlan]] = []
+    seen: dict[str, Post] = {}  # bundle folder -> the post that claimed it
+    for arg in expand_posts(post_args):
+        try:
+            post = with_platform_ids(load_post(arg, allow_outside=options.allow_outside_media), profiles)
+            _claim_id(seen, post)
+            plans = plan_post(post, targets, options)
+            _claim_folders(plans, options.out)
+        except RepostError as exc:
+            outcome.input_errors.append(exc)
+            continue
+        outcome.plans += plans
+        jobs.append(plans)
+    if options.dry_run or not jobs:
+        return outcome
+    if options.cluster:
+        from repost.migrate.cluster import export_on_cluster
+
+        outcome.results += export_on_cluster(jobs, options)
+        return outcome
+    renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
+    # Every distinct encode of the run first, -j at a time; the bundles then copy them.
+    every = [p for plans in jobs for p in plans]
+    lock = output_lock(Path(options.out).resolve() / WORK_DIR)  # one writing run per --out
+    with lock, renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
+        for results in pool.map(lambda plans: write_post(plans, options, renditions), jobs):
+            outcome.results += results
+    return outcome
+
+
+@contextmanager
+def renditions_made(plans: list[BundlePlan], options: ExportOptions, renditions: Renditions):
+    """Make the video encodes of the plans still to write (each distinct one once, encodes of
+    one source sharing a decode where they may) into a work folder under DIR/.repost, removed
+    once the bundles have copied them."""
+    pending = [p for p in plans if p.ok and (options.force or not is_current(p, options.out))]
+    work = Path(options.out).resolve() / WORK_DIR / f"renditions-{uuid.uuid4().hex[:8]}"
+    try:
+        renditions.prepare([s for p in pending for s in p.steps], work)
+        yield renditions
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:
+    """Probe a post's media once and plan its bundles for each target (export and migrate share it)."""
+    # post.yaml may name a platform as people do ("instagram:"): the plans read ids.
+    post, _ = platform_names.with_platform_ids(post, {p.id: p for p in targets})
+    # Per-platform overrides may name other media: probe every file any target will use, once.
+    paths = dict.fromkeys(item.path for p in (None, *targets) for item in _media_for(post, p))
+    facts = {path: probe_media(path) for path in paths}
+    plan_options = options.plan_options()
+    subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
+    if subjects:
+        plan_options["subjects"] = subjects
+    marks = find_watermarks(post, targets, facts, options.norms)  # another platform's watermark
+    if marks:
+        plan_options["watermarks"] = marks
+    plans = [b for p in targets for b in plan_bundles(post, p, facts, plan_options)]
+    # Sound that is re-encoded keeps its source's loudness: measure those stretches (once per
+    # run) and plan again with the figures, so the commands carry the exact gain.
+    wanted = level_requests(plans)
+    if not wanted:
+        return plans
+    levels = {"levels": measure_requests(wanted)}
+    return [b for p in targets for b in plan_bundles(post, p, facts, {**plan_options, **levels})]
+
+
+def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:
+    """The post with its platform names as ids; a name no platform answers to is an error."""
+    post, problems = platform_names.with_platform_ids(post, profiles)
+    if problems:
+        raise PostError(
+            post.file, problems, hint=f"see {doc_ref('platforms')} and {doc_ref('platform-names', COMMANDS)}"
+        )
+    return post
+
+
+def _claim_id(seen: dict[str, Post], post: Post) -> None:
+    """Two posts whose ids name one folder ("sa/me" and "sa-me" too) would overwrite each
+    other's bundles: the second is refused."""
+    key = safe_id(post.id)
+    if key in seen:
+        first = seen[key]
+        what = (
+            f"post id {post.id!r} is already used by {first.file}"
+            if first.id == post.id
+            else f"post ids {first.id!r} ({first.file}) and {post.id!r} map to the same folder {key}"
+        )
+        raise InputError(what, post.file, hint="give one of the posts another id: in post.yaml")
+    seen[key] = post
+
+
+def _claim_folders(plans: list[BundlePlan], out: Path) -> None:
+    """A bundle folder holding another post's bundle, made by an earlier run, is refused (never
+    replaced): the manifest names the post it was made for."""
+    for plan in plans:
+        dest = _safe_path(out, plan)
+        theirs = other_owner(dest, plan)
+        if theirs is not None:
+            raise InputError(
+                f"post {plan.post.id!r} maps to a folder that holds the bundle of another post ({theirs})",
+                dest,
+                hint="give one of the posts another id: in post.yaml (or choose another --out)",
+            )
+
+
+def _media_for(post: Post, profile: Profile | None):
+    return post.media if profile is None else post.for_platform(profile.id).media
+
+
+def write_post(
+    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions | None = None
+) -> list[BundleResult]:
+    """One post's bundles, in turn, sharing renditions that come out identical."""
+    renditions = renditions or Renditions()
+    results = []
+    for plan in plans:
+        try:
+            results.append(write_bundle(plan, options.out, force=options.force, renditions=renditions))
+        except BundleError as exc:
+            results.append(
+                BundleResult(
+                    plan.post.id,
+                    plan.profile.id,
+                    _safe_path(options.out, plan),
+                    "failed",
+                    plan.changes,
+                    plan.warnings,
+                    exc.one_line(),  # with the file it is about, where there is one
+                )
+            )
+    return results
+
+
+def _safe_path(out: Path, plan: BundlePlan) -> Path:
+    try:
+        return bundle_path(out, plan)
+    except BundleError:
+        return Path(out) / plan.bundle_id / plan.profile.id
+
+
+def plan_to_dict(plan: BundlePlan, out: Path) -> dict:
+    steps = []
+    for step in plan.steps:
+        d = {"file": step.dest, "role": step.role, "action": step.action, "source": str(step.source)}
+        if step.ffmpeg_args:
+            d["command"] = build_command(step.ffmpeg_args)
+        steps.append(d)
+    return {
+        "post": plan.post.id,
+        "platform": plan.profile.id,
+        "path": str(_safe_path(out, plan)),
+        "ok": plan.ok,
+        "steps": steps,
+        "text": plan.texts.to_dict(),
+        "changes": list(plan.changes),
+        "warnings": list(plan.warnings),
+        "blockers": list(plan.blockers),
+    }
+
+
+def shared_runs(plans: list[BundlePlan]) -> list[dict]:
+    """The ffmpeg runs that make several renditions from one decode, as ``--dry-run`` shows
+    them: outputs named ``<bundle-id>-<platforms>-01.mp4``, copied into each bundle after."""
+    ok = [p for p in plans if p.ok]
+    users: dict[tuple, list[BundlePlan]] = {}
+    for plan in ok:
+        for step in plan.steps:
+            users.setdefault(Renditions.key(step), []).append(plan)
+    runs = []
+    for group in group_encodes([s for p in ok for s in p.steps]):
+        if len(group) < 2:
+            continue
+        items = []
+        for step in group:
+            made_for = users[Renditions.key(step)]
+            name = f"{made_for[0].bundle_id}-{'+'.join(p.profile.id for p in made_for)}-{step.dest}"
+            items.append((step.rendition, name))
+        args = shared_decode_args(probe_media(group[0].source), items)
+        runs.append({"outputs": [name for _, name in items], "command": build_command(args)})
+    return runs
+
+
+def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: Path) -> None:
+    errors = [{"error": e.what, "where": e.where, "hint": e.hint} for e in outcome.input_errors]
+    if as_json:
+        doc = {"ok": outcome.exit_status == ExitStatus.OK, "errors": errors}
+        if dry_run:
+            doc["plans"] = [plan_to_dict(p, out) for p in outcome.plans]
+            doc["runs"] = shared_runs(outcome.plans)
+        else:
+            doc["bundles"] = [r.to_dict() for r in outcome.results]
+        echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    for exc in outcome.input_errors:
+        echo(f"Error: {exc.one_line()}", err=True)
+        if exc.hint:
+            echo(f"Hint: {exc.hint}", err=True)
+    if dry_run:
+        for plan in outcome.plans:
+            _echo_plan(plan_to_dict(plan, out))
+        for run in shared_runs(outcome.plans):
+            echo(f"one decode for {', '.join(run['outputs'])} (each plan's command above, made in one run):")
+            echo(f"    {shlex.join(run['command'])}")
+        return
+    for r in outcome.results:
+        _echo_result(r)
+    echo(export_summary(outcome))
+
+
+def count_words(posts: int, bundles: int) -> str:
+    """'2 posts → 4 bundles': a post makes one bundle per platform (and per part)."""
+    return f"{posts} post{'' if posts == 1 else 's'} → {bundles} bundle{'' if bundles == 1 else 's'}"
+
+
+def export_summary(outcome: ExportOutcome) -> str:
+    """The last line of an export: posts and bundles counted apart, then what became of them."""
+    results = outcome.results
+    counts = {s: sum(r.status == s for r in results) for s in ("made", "up_to_date", "failed")}
+    posts = len({r.post_id for r in results})
+    line = (
+        f"{count_words(posts, len(results))}: {counts['made']} made, {counts['up_to_date']} up to date,"
+        f" {counts['failed']} failed"
+    )
+    unreadable = len(outcome.input_errors)
+    return line + (f"; {unreadable} post{'' if unreadable == 1 else 's'} unreadable" if unreadable else "")
+
+
+def _echo_plan(d: dict) -> None:
+    mark = "plan" if d["ok"] else "cannot"
+    echo(f"{mark}: {d['post']} → {d['platform']}: {d['path']}")
+    for s in d["steps"]:
+        how = shlex.join(s["command"]) if "command" in s else f"{s['action']} {s['source']}"
+        echo(f"    {s['file']}: {how}")
+    for c in d["changes"]:
+        echo(f"    change: {c}")
+    for w in d["warnings"]:
+        echo(f"    warning: {w}")
+    for b in d["blockers"]:
+        echo(f"    cannot: {b}")
+
+
+def _echo_result(r: BundleResult) -> None:
+    if r.status == "failed":
+        echo(f"✗ {r.post_id} → {r.platform}: {r.error}")
+        return
+    note = "up to date, left alone" if r.status == "up_to_date" else "; ".join(r.changes)
+    echo(f"✓ {r.post_id} → {r.platform}: {r.path} ({note})")
+    for w in r.warnings:
+        echo(f"    warning: {w}")

@@ -1,0 +1,1 @@
+"""Migrating a backlog: importers, state, the report and the schedule."""

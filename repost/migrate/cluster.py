@@ -1,0 +1,94 @@
+"""Migrate and export with --cluster: import, triage, state and reports here; bundle jobs on Dask workers."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+
+from repost.bundle.build import WORK_DIR
+from repost.bundle.cluster import (
+    CHECKED_FILES,
+    Jobs,
+    RemoteError,
+    build_bundles,
+    check_workers,
+    connect,
+    encoder_threads,
+    host_shares,
+    total_threads,
+)
+from repost.bundle.outlock import output_lock
+from repost.migrate.run import Migration
+
+
+class ClusterMigration(Migration):
+    """A Migration whose posts are made on a Dask cluster. The SQLite state stays on this
+    machine's disk (under --out/.repost, as for a local run): only this process writes it."""
+
+    def __init__(self, source, profiles, options, hooks=None):
+        # Workers run elsewhere, from another working folder: every path they get is absolute.
+        source = Path(source).resolve()
+        options = dataclasses.replace(options, out=Path(options.out).resolve())
+        super().__init__(source, profiles, options, hooks)
+        self.remote: Jobs | None = None
+
+    def run(self, *, count_first: bool = False):
+        with connect(self.options.cluster) as client:
+            self.remote = Jobs(client)
+            self.shares = host_shares(client)
+            # One post in flight per worker thread (and as many queued, as -j does).
+            self.options = dataclasses.replace(self.options, jobs=total_threads(client))
+            return super().run(count_first=count_first)
+
+    def _loop(self, state) -> None:
+        check_workers(self.remote.client, self._sample_paths(), Path(self.options.out))
+        try:
+            super()._loop(state)
+        except BaseException:
+            self.remote.cancel()  # Ctrl-C: queued and running jobs stop; what they leave is aside
+            raise
+
+    def _sample_paths(self) -> list[Path]:
+        """The source, and the media files of its first posts, as workers must read them."""
+        paths = [Path(self.found)]
+        for post in itertools.islice(self.posts(), CHECKED_FILES):
+            paths += [item.path for item in post.media if item.path.exists()]
+            if len(paths) > CHECKED_FILES:
+                break
+        return list(dict.fromkeys(paths))[: CHECKED_FILES + 1]
+
+    def _build(self, post, todo, eopts):
+        plans, results, why = self.remote.run(build_bundles, post, todo, eopts, self.shares)
+        if why is not None:
+            raise RemoteError(why)
+        return plans, results
+
+
+def write_plans(plans, options, shares: dict[str, int]):
+    """On a worker: one post's planned bundles, made and renamed into place."""
+    from repost.bundle.build import Renditions
+    from repost.bundle.export import renditions_made, write_post
+
+    renditions = Renditions(threads=encoder_threads(shares))
+    with renditions_made(plans, options, renditions):
+        return write_post(plans, options, renditions)
+
+
+def export_on_cluster(jobs: list[list], options) -> list:
+    """export's bundle writing, one post per job on the cluster; results in the posts' order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out, address = Path(options.out).resolve(), options.cluster
+    options = dataclasses.replace(options, out=out, cluster=None)
+    sources = list(dict.fromkeys(s.source.resolve() for plans in jobs for p in plans for s in p.steps))
+    with connect(address) as client, output_lock(out / WORK_DIR):
+        check_workers(client, sources[: CHECKED_FILES + 1], out)
+        remote, shares = Jobs(client), host_shares(client)
+        with ThreadPoolExecutor(total_threads(client)) as pool:
+            try:
+                return [r for results in pool.map(lambda p: remote.run(write_plans, p, options, shares), jobs)
+                        for r in results]  # fmt: skip
+            except BaseException:
+                remote.cancel()
+                raise

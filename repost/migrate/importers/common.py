@@ -1,0 +1,127 @@
+"""What every importer shares: stable path-safe ids, mojibake repair, empty markers, source notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from repost import inputs
+from repost.inputs import EXPORT_JSON_MAX
+from repost.plan import safe_id
+from repost.post.model import Post
+from repost.text.clean import drop_lone_surrogates
+
+# Keys an importer may put in Post.source (a mapping) besides "importer" and "file":
+#   links     signed download links, one per media item, fetched before planning
+#   earlier   per media item, the name an earlier version of repost downloaded it under
+#   private   the post was visible to its author only (skipped without --include-private)
+#   skip      why the post cannot be migrated as it is (reported, not failed)
+#   error     why the post cannot be read at all (reported as failed)
+#   warnings  notes for the report
+
+
+class IdMaker:
+    """Ids that are path-safe and stay the same across runs: a clash gets -2, -3... in source order."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def make(self, raw: str) -> str:
+        base = safe_id(raw)
+        n = self.seen.get(base, 0) + 1
+        self.seen[base] = n
+        return base if n == 1 else f"{base}-{n}"
+
+
+def fix_mojibake(value: Any) -> Any:
+    """Undo UTF-8 read as latin-1 (Instagram's JSON writes "ð\\x9f\\x90±" for 🐱), recursively.
+
+    A string that holds a code point above U+00FF, or whose latin-1 bytes are not UTF-8, was
+    never mis-decoded and is kept as it is (E3 in profiles/SOURCES.md, a real export).
+    """
+    if isinstance(value, str):
+        try:
+            return value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return value
+    if isinstance(value, list):
+        return [fix_mojibake(v) for v in value]
+    if isinstance(value, dict):
+        return {fix_mojibake(k): fix_mojibake(v) for k, v in value.items()}
+    return value
+
+
+def text_or_none(value: Any) -> str | None:
+    """A text field of an export, or None. TikTok writes "N/A" or " - " for an empty field;
+    those, blanks and null all mean no value, and so does a list or a mapping where text belongs
+    (never its Python spelling as a caption). A lone surrogate (a "\\ud83d" escape left by a
+    caption cut mid-emoji) is half a character no file can hold: it is dropped."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = drop_lone_surrogates(str(value)).strip()
+    return None if text in ("", "N/A", "-", "None", "null") else text
+
+
+def failed_post(ids: IdMaker, raw_id: str, importer: str, file: Path, why: str) -> Post:
+    """A post that cannot be read: it fails alone, with ``why``, under an id of its own."""
+    return Post(id=ids.make(raw_id), source=make_source(importer, file, error=why))
+
+
+# What reading one entry of an export's JSON can raise when a field has another shape than
+# expected (a number for a list, a list for text): the entry fails alone, named.
+_ENTRY_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+
+
+def read_entry(
+    make: Callable[[], Post], ids: IdMaker, raw_id: str, importer: str, file: Path, where: str
+) -> Post:
+    """``make()``'s post, or, where the entry has a field of another shape than expected, a
+    failed post naming ``where`` in ``file`` (the rest of the export goes on)."""
+    try:
+        return make()
+    except _ENTRY_ERRORS as exc:
+        why = f"cannot read {where} of {file.name}: {type(exc).__name__}: {exc}"
+        return failed_post(ids, raw_id, importer, file, why)
+
+
+def get_key(data: Any, *names: str) -> Any:
+    """``data[name]`` for the first of ``names`` present, matched without case (export drift)."""
+    if not isinstance(data, Mapping):
+        return None
+    folded = {str(k).casefold(): v for k, v in data.items()}
+    for name in names:
+        if name.casefold() in folded:
+            return folded[name.casefold()]
+    return None
+
+
+def get_path(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = get_key(data, key)
+    return data
+
+
+def from_unix(seconds: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def make_source(importer: str, file: Path, **notes: Any) -> dict[str, Any]:
+    """Post.source for an imported post: a plain dict, since the manifest writes it as JSON."""
+    clean = {k: v for k, v in notes.items() if v not in (None, (), [], False)}
+    return {"importer": importer, "file": str(file), **clean}
+
+
+def read_json(file: Path, limit: int = EXPORT_JSON_MAX, kind: str = "an export's JSON file") -> Any:
+    """A JSON file within bounds (repost.inputs), or a clear one-line error naming it."""
+    return inputs.read_json(file, limit, kind, hint="is the export complete (unzipped)?")
+
+
+def source_note(post, key: str, default: Any = None) -> Any:
+    """One of the notes above from ``post.source`` (a post.yaml's own source may be text)."""
+    source = post.source
+    return source.get(key, default) if isinstance(source, Mapping) else default

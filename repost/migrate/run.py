@@ -1,0 +1,502 @@
+"""Migrate a backlog: import posts, then per post reuse export's flow, resumable through the state DB."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import repost
+from repost.bundle.build import WORK_DIR, Renditions, is_up_to_date, read_manifest, threads_per_encode
+from repost.bundle.export import ExportOptions, plan_post, renditions_made, write_post
+from repost.bundle.outlock import output_lock
+from repost.errors import ExitStatus, InputError, RepostError
+from repost.migrate.importers import detect_source, iter_source
+from repost.migrate.importers.common import source_note
+from repost.migrate.importers.download import Downloader, fetch_media, local_media
+from repost.migrate.importers.unzip import export_root, is_zip, unpack
+from repost.migrate.state import Record, State
+from repost.plan import BundlePlan, is_part_bundle_id, safe_id
+from repost.platforms.profiles import Profile, select_profiles
+from repost.post.model import Post
+from repost.text.clean import clean_line
+
+log = logging.getLogger(__name__)
+STOP_GRACE_S = 2.0  # how long an interrupted run waits for the posts being made to stop
+PRIVATE_SKIP = "private (Who can view: Only You); --include-private takes it"
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    out: Path
+    to: str
+    jobs: int = 1
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int | None = None
+    only: tuple[str, ...] = ()
+    dry_run: bool = False
+    include_private: bool = False
+    fit: str | None = None
+    force: bool = False  # remake bundles that are up to date
+    # export's other options for what a bundle holds (split, loudness, carousel, keep_metadata,
+    # as_kind, photo_seconds, pan_zoom, overflow, bilingual, lang), as ExportOptions names them
+    export: dict = field(default_factory=dict)
+    timeout_s: float = 30.0
+    retries: int = 3
+    backoff_s: float = 1.0
+    schedule: object | None = None  # a repost.migrate.schedule.Schedule, or "off"
+    cluster: str | None = None  # --cluster ADDRESS | local:N: bundle jobs on Dask workers (cluster.py)
+
+    def export_options(self) -> ExportOptions:
+        return ExportOptions(
+            out=self.out, to=self.to, fit=self.fit, jobs=self.jobs, dry_run=self.dry_run, force=self.force,
+            **self.export,
+        )  # fmt: skip
+
+    def fingerprint_options(self) -> dict:
+        """The options that change what a bundle holds (the same ones export's fingerprint takes)."""
+        return self.export_options().plan_options()
+
+
+@dataclass
+class Summary:
+    """What a migration did, counted per bundle (post, platform and part: a post split into
+    numbered posts counts each); failures and skips with their reasons."""
+
+    source: str = ""
+    kind: str = ""
+    posts: int = 0
+    made: int = 0
+    up_to_date: int = 0
+    planned: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def add(self, rec: Record) -> None:
+        if rec.outcome == "made":
+            self.made += 1
+        elif rec.outcome == "up_to_date":
+            self.up_to_date += 1
+        elif rec.outcome == "planned":
+            self.planned += 1
+        elif rec.outcome == "failed":
+            failure = {"post": rec.post, "platform": rec.platform, "error": rec.error}
+            if rec.part:
+                failure["part"] = rec.part_label
+            self.failed.append(failure)
+        elif rec.outcome == "skipped" and not any(s["post"] == rec.post for s in self.skipped[-1:]):
+            self.skipped.append({"post": rec.post, "reason": rec.error})
+
+    @property
+    def bundles(self) -> int:
+        """Bundles this run dealt with (made, up to date, planned or failed); skips are per post."""
+        return self.made + self.up_to_date + self.planned + len(self.failed)
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        return ExitStatus.FAILED if self.failed else ExitStatus.OK
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": not self.failed,
+            "source": self.source,
+            "kind": self.kind,
+            "posts": self.posts,
+            "bundles": self.bundles,
+            "done": self.made,
+            "up_to_date": self.up_to_date,
+            "planned": self.planned,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "files": self.files,
+        }
+
+
+class Hooks:
+    """What the command line watches: posts starting and finishing (the progress bar, dry-run plans)."""
+
+    def total(self, count: int) -> None: ...
+    def started(self, post_id: str) -> None: ...
+    def finished(self, post_id: str, records: list[Record]) -> None: ...
+    def planned(self, plans: list[BundlePlan]) -> None: ...
+    def unplanned(self, post_id: str, why: str) -> None: ...
+
+
+def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Post]:
+    """--only, --since, --until, then --limit, lazily (a backlog streams through)."""
+    wanted = set(options.only)
+    count = 0
+    for post in posts:
+        if options.limit is not None and count >= options.limit:
+            return
+        if wanted and post.id not in wanted and safe_id(post.id) not in wanted:
+            continue
+        day = _day(post.created)
+        if (options.since or options.until) and day is None:
+            continue
+        if (options.since and day < options.since) or (options.until and day > options.until):
+            continue
+        count += 1
+        yield post
+
+
+def _day(created) -> dt.date | None:
+    if isinstance(created, dt.datetime):
+        return created.astimezone(dt.UTC).date() if created.tzinfo else created.date()
+    return created
+
+
+def created_key(created) -> str | None:
+    """A post's date as sortable UTC ISO text (dates count as midnight)."""
+    if isinstance(created, dt.datetime):
+        when = created.astimezone(dt.UTC) if created.tzinfo else created
+        return when.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(created, dt.date):
+        return created.strftime("%Y-%m-%dT00:00:00")
+    return None
+
+
+def input_key(post: Post, profile: Profile, options: dict) -> str | None:
+    """What a bundle is made from, known without probing or hashing media: tool, profile, options,
+    the post's fields and each file's size and mtime. None when a media file is missing."""
+    post = post.for_platform(profile.id)
+    h = hashlib.sha256()
+    parts = [repost.__version__, profile.digest, profile.upload_path, json.dumps(options, sort_keys=True)]
+    # The source (links, export path) is left out, as in bundle.fingerprint: a new export of the
+    # same posts, with fresh signed links, changes nothing that is made.
+    parts.append(repr(dataclasses.replace(post, source=None, platforms={})))
+    files = [item.path for item in post.media]
+    if post.cover is not None and post.cover.path is not None:
+        files.append(post.cover.path)
+    files += [f for f in (post.audio, post.file) if f is not None]
+    try:
+        for f in files:
+            st = f.stat()
+            parts += [str(f), str(st.st_size), str(st.st_mtime_ns)]
+    except OSError:
+        return None
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+class Migration:
+    """One run over a source: triage each post in the main thread, make bundles in workers."""
+
+    def __init__(self, source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None):
+        # A ZIP (an export as downloaded) is recognised once unpacked, which waits for the lock.
+        self.zip = Path(source) if is_zip(source) else None
+        self.kind, self.found = ("zip", self.zip) if self.zip else detect_source(source)
+        self.targets = select_profiles(profiles, options.to)
+        self.options = options
+        self.hooks = hooks or Hooks()
+        self.work = Path(options.out).resolve() / WORK_DIR
+        self.downloader = Downloader(
+            self.work / "downloads", options.timeout_s, options.retries, options.backoff_s
+        )
+        self.fp_options = options.fingerprint_options()
+        self.summary = Summary(source=str(source), kind=self.kind)
+
+    def posts(self) -> Iterator[Post]:
+        outside = bool(self.options.export.get("allow_outside_media"))
+        found = iter_source(self.kind, self.found, self.downloader.folder, allow_outside_media=outside)
+        return select_posts(found, self.options)
+
+    def run(self, *, count_first: bool = False) -> Summary:
+        """Migrate every selected post; one bad post never stops the others."""
+        if self.options.dry_run:
+            self._open_source(count_first)
+            state = State.open(self.work / "state.db", read_only=True)
+            try:
+                self._loop(state)
+            finally:
+                state.close()
+            return self.summary
+        with output_lock(self.work):
+            self._open_source(count_first)
+            state = State.open(self.work / "state.db")
+            try:
+                from repost.migrate.report import REPORT_FILES, SCHEDULE_FILES, check_own_files
+                from repost.migrate.schedule import choose_schedule, keep_schedule
+
+                # Decided first and acted on only once no file of the user's is in the way: a
+                # run refused changes nothing, not the schedule either.
+                schedule, ending = choose_schedule(self.options.schedule, state)
+                scheduled = SCHEDULE_FILES if schedule or ending else ()
+                check_own_files(Path(self.options.out), [*REPORT_FILES, *scheduled])
+                keep_schedule(self.options.schedule, schedule, ending, state, Path(self.options.out))
+                state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
+                self._loop(state)
+                self._write_files(state, schedule)
+            finally:
+                state.close()
+        return self.summary
+
+    def _open_source(self, count_first: bool) -> None:
+        """Unpack a ZIP source (once) and recognise what it holds; count the posts for the bar."""
+        if self.zip is not None:
+            folder = export_root(unpack(self.zip, self.work, dry_run=self.options.dry_run))
+            try:
+                self.kind, self.found = detect_source(folder)
+            except InputError as exc:
+                raise InputError("the ZIP holds no source repost can migrate", self.zip, exc.hint) from exc
+            self.summary.kind = self.kind
+        if count_first:
+            self.hooks.total(sum(1 for _ in self.posts()))
+
+    def _write_files(self, state: State, schedule) -> None:
+        """report.json and report.md (this run's bundles); schedule.csv and schedule.ics (every
+        bundle in the output folder, whichever run made it) while a schedule is set."""
+        from repost.migrate.report import write_reports
+
+        out = Path(self.options.out)
+        self.summary.files.update(write_reports(state, out, self.summary))
+        if schedule is not None:
+            from repost.migrate.schedule import write_schedule
+
+            there = (r for r in state.iter_done() if r.bundle and Path(r.bundle).is_dir())
+            now = dt.datetime.now(dt.UTC)
+            self.summary.files.update(write_schedule(there, schedule, out, now, state.run))
+
+    def _loop(self, state: State) -> None:
+        pool = ThreadPoolExecutor(max_workers=self.options.jobs)
+        pending: dict[Future, str] = {}
+        try:
+            for post in self.posts():
+                self.summary.posts += 1
+                todo, records, earlier = self._triage(post, state)
+                self._save(state, post.id, records, finished=not todo, durable=False)
+                if not todo:
+                    continue
+                if self.options.dry_run:
+                    self.hooks.started(post.id)
+                    self._save(state, post.id, self._plan_only(post, todo), finished=True)
+                    continue
+                pending[pool.submit(self._make, post, todo, earlier)] = post.id
+                # A bounded window of work: memory stays flat however long the backlog is.
+                if len(pending) >= 2 * self.options.jobs:
+                    self._drain(state, pending, FIRST_COMPLETED)
+            self._drain(state, pending, None)
+            if not self.options.dry_run:
+                state.flush()
+        except BaseException:
+            # Interrupted (or broken): queued posts never start, downloads in progress stop at
+            # their next block, and what still runs gets a moment to end before the run ends
+            # without it (what it leaves is what a kill leaves: cleared or resumed next run).
+            self.downloader.stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            wait(pending, timeout=STOP_GRACE_S)
+            raise
+        pool.shutdown(wait=True)
+
+    def _drain(self, state: State, pending: dict[Future, str], when) -> None:
+        done, _ = wait(pending, return_when=when) if when else wait(pending)
+        for future in done:
+            post_id = pending.pop(future)
+            self._save(state, post_id, future.result(), finished=True)
+
+    def _save(self, state, post_id: str, records: list[Record], *, finished: bool, durable=True) -> None:
+        if records and not self.options.dry_run:
+            state.record(records, durable=durable)
+        for rec in records:
+            self.summary.add(rec)
+        if finished:
+            self.hooks.finished(post_id, records)
+
+    def _triage(self, post: Post, state: State) -> tuple[list[Profile], list[Record], list[Record]]:
+        """Which platforms need work; records for those that need none (up to date, skipped,
+        broken); and the earlier rows of those that do (their bundles may be replaced)."""
+        reason = source_note(post, "error")
+        if reason:
+            return [], self._records(post, "failed", reason), []
+        reason = source_note(post, "skip")
+        if not reason and source_note(post, "private") and not self.options.include_private:
+            reason = PRIVATE_SKIP
+        if reason:
+            return [], self._records(post, "skipped", reason), []
+        todo, records, earlier = [], [], []
+        local = local_media(post, self.downloader)  # None: media still to download
+        for profile in self.targets:
+            rows = state.lookup(post.id, profile.id)
+            key = input_key(local, profile, self.fp_options) if local is not None else None
+            if not self.options.force and _all_still_good(rows, key):
+                for row in rows:
+                    row.outcome = "up_to_date"
+                records += rows
+            else:
+                todo.append(profile)
+                earlier += rows
+        return todo, records, earlier
+
+    def _records(self, post: Post, status: str, reason: str, profiles=None) -> list[Record]:
+        return [
+            Record(post.id, p.id, status, status, error=reason, created=created_key(post.created),
+                   title=_title(post))
+            for p in (self.targets if profiles is None else profiles)
+        ]  # fmt: skip
+
+    def _make(self, post: Post, todo: list[Profile], earlier: list[Record]) -> list[Record]:
+        """In a worker: download, then export's own per-post flow (probe, plan, encode, write).
+        Posts run side by side (-j), so each ffmpeg run gets its share of the cores."""
+        self.hooks.started(post.id)
+        eopts = self.options.export_options()
+        try:
+            local = fetch_media(post, self.downloader)
+            plans, results = self._build(local, todo, eopts)
+            records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
+        except (RepostError, OSError) as exc:
+            return self._records(post, "failed", _describe(exc), todo)
+        except Exception as exc:  # a bug met by one post costs that post, never the backlog
+            log.debug("post %s failed", post.id, exc_info=True)
+            why = f"internal error: {type(exc).__name__}: {exc} (a bug in repost; --debug shows where)"
+            return self._records(post, "failed", why, todo)
+        self._retire(post, earlier, records)
+        return records
+
+    def _build(self, post: Post, todo: list[Profile], eopts: ExportOptions) -> tuple[list, list]:
+        """Probe, plan and write one post's bundles: here, or on a Dask worker (cluster.py)."""
+        renditions = Renditions(threads=threads_per_encode(self.options.jobs))
+        plans = plan_post(post, todo, eopts)
+        with renditions_made(plans, eopts, renditions):
+            return plans, write_post(plans, eopts, renditions)
+
+    def _retire(self, post: Post, earlier: list[Record], records: list[Record]) -> None:
+        """Bundles of this post made before that the new ones replace (a post once split in 3
+        parts now made in 2, or whole): removed once every new bundle of the platform is done,
+        so no stale part is left to be uploaded. Looked for on disk, not only in the rows the
+        state has now (a failed run in between replaced them), and only for a post made before.
+        Only a folder holding this post's manifest for that platform, inside --out, is removed."""
+        if not earlier:
+            return
+        out = Path(self.options.out).resolve()
+        folders = [out / safe_id(post.id), *_part_folders(out, post.id)]
+        for platform in dict.fromkeys(r.platform for r in records):
+            new = [r for r in records if r.platform == platform]
+            if any(r.status != "done" for r in new):
+                continue
+            kept = {Path(r.bundle).resolve() for r in new if r.bundle}
+            for folder in folders:
+                if (folder / platform) not in kept:
+                    _remove_bundle(folder / platform, out, post.id, platform)
+
+    def _record(self, post: Post, plan: BundlePlan, result) -> Record:
+        ok = result.status in ("made", "up_to_date")
+        part, parts = (int(n) for n in plan.part.split("/")) if plan.part else (0, 1)
+        return Record(
+            post.id,
+            plan.profile.id,
+            "done" if ok else "failed",
+            result.status,
+            part=part,
+            parts=parts,
+            inputs=input_key(post, plan.profile, self.fp_options) if ok else None,
+            fingerprint=result.fingerprint if ok else None,
+            error=result.error,
+            bundle=str(result.path),
+            created=created_key(post.created),
+            title=plan.texts.title or _title(post),
+            changes=tuple(result.changes),
+            warnings=tuple(source_note(post, "warnings", ())) + tuple(result.warnings),
+        )
+
+    def _plan_only(self, post: Post, todo: list[Profile]) -> list[Record]:
+        """--dry-run: plan what can be planned without the network; write nothing."""
+        local = local_media(post, self.downloader)
+        if local is None:
+            why = f"would download {len(source_note(post, 'links', ()))} file(s) first"
+            self.hooks.unplanned(post.id, why)
+            return self._records(post, "planned", why, todo)
+        try:
+            plans = plan_post(local, todo, self.options.export_options())
+        except RepostError as exc:
+            return self._records(post, "failed", exc.one_line(), todo)
+        self.hooks.planned(plans)
+        return [
+            Record(post.id, p.profile.id, "planned", "planned" if p.ok else "failed",
+                   error="; ".join(p.blockers) or None)
+            for p in plans
+        ]  # fmt: skip
+
+
+def _all_still_good(rows: list[Record], key: str | None) -> bool:
+    """Every bundle of a post on a platform still good: one made whole, or parts 1..n all there."""
+    if not rows:
+        return False
+    parts = rows[0].parts
+    wanted = list(range(1, parts + 1)) if parts > 1 else [0]
+    return [r.part for r in rows] == wanted and all(r.parts == parts and _still_good(r, key) for r in rows)
+
+
+def _part_folders(out: Path, post_id: str) -> list[Path]:
+    """DIR/<post-id>-part<i> folders (a scan of DIR, made only for posts made before)."""
+    try:
+        with os.scandir(out) as entries:
+            return [out / e.name for e in entries if is_part_bundle_id(e.name, post_id) and e.is_dir()]
+    except OSError:
+        return []  # nothing found to retire: what is there stays
+
+
+def _remove_bundle(bundle: Path, out: Path, post_id: str, platform: str) -> None:
+    """Move a stale bundle aside (into DIR/.repost/tmp, cleared by the next run if a kill
+    comes between), remove it, then its post folder if that is left empty."""
+    if not bundle.is_dir():
+        return
+    try:
+        bundle = bundle.resolve()
+        if not bundle.is_relative_to(out) or WORK_DIR in bundle.relative_to(out).parts:
+            return
+        manifest = read_manifest(bundle) or {}
+        made_for = ((manifest.get("post") or {}).get("id"), (manifest.get("profile") or {}).get("id"))
+        if made_for != (post_id, platform):
+            return
+        aside = out / WORK_DIR / "tmp" / f"retired-{uuid.uuid4().hex[:8]}"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(bundle, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+        bundle.parent.rmdir()
+    except OSError:
+        pass  # not empty, or already gone: nothing stale is left to act on
+
+
+def _still_good(row: Record, key: str | None) -> bool:
+    """Finished from these very inputs, and the bundle on disk still the one recorded (cheap: stats)."""
+    return (
+        row.status == "done"
+        and key is not None
+        and row.inputs == key
+        and bool(row.bundle)
+        and is_up_to_date(Path(row.bundle), row.fingerprint or "")
+    )
+
+
+def _describe(exc: RepostError | OSError) -> str:
+    if isinstance(exc, RepostError):
+        return exc.one_line()
+    what = f"cannot write: {exc.strerror or exc}"
+    return f"{what} [{exc.filename}]" if exc.filename else what
+
+
+def _title(post: Post) -> str:
+    """A line naming the post in the report and schedule: its title, else its first line."""
+    text = post.title or (post.caption or "").strip().split("\n", 1)[0]
+    return clean_line(text)[:80]
+
+
+def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None, *, count_first=False):
+    """Migrate SOURCE's posts to the chosen platforms under ``options.out``; returns the Summary."""
+    if options.cluster and not options.dry_run:
+        from repost.migrate.cluster import ClusterMigration
+
+        return ClusterMigration(source, profiles, options, hooks).run(count_first=count_first)
+    return Migration(source, profiles, options, hooks).run(count_first=count_first)

@@ -1,0 +1,1 @@
+"""The platforms: profiles (limits as data), their rules, names and norms."""

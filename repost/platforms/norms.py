@@ -1,0 +1,351 @@
+"""Norms: what a platform limits although a bundle is within its technical rules (links and
+contact details that lead off RedNote and Lemon8, absolute claims, another app's calls to
+action, QR codes), as data in profiles/norms/norms.yaml; each finding a warning, never an error.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+
+from repost.errors import InputError, ProfileError, RepostError
+from repost.inputs import TEXT_FILE_MAX, read_bounded
+from repost.post import schema as s
+from repost.text.tags import MENTION_RE
+
+NORMS_FILE = Path("norms") / "norms.yaml"
+MAX_TEXT_CHARS = 100_000  # a caption file is read this far for norms (every platform's limit is far less)
+TEXT_MATCHERS = ("link", "contact", "words", "foreign_handle")
+IMAGE_MATCHERS = ("qr_code",)
+VIDEO_MATCHERS = ("watermark",)  # another platform's watermark (repost/media/watermark.py)
+
+_LINK = regex.compile(
+    r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|net|org|io|co|cn|me|ly|link|shop|store|app|gg|tv)\b(?:/\S*)?"
+)
+_EMAIL = regex.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A mainland mobile number (11 digits from 1[3-9]), or an international one with its +code.
+_PHONE = regex.compile(r"(?<!\d)(?:1[3-9]\d{9}|\+\d{1,3}[\s-]?(?:\(?\d{1,4}\)?[\s-]?){2,4}\d{2,4})(?!\d)")
+_MESSENGER = regex.compile(
+    r"(?i)(?:微信|威信|薇信|v信|vx|wechat|weixin|wx|qq|扣扣)\s*(?:号|群)?\s*[:：]?\s*[A-Za-z0-9][-_A-Za-z0-9]{4,19}"
+)
+_RULE = s.record(
+    {
+        "id": s.text(nonempty=True),
+        "platforms": s.list_of(s.text(nonempty=True), min_len=1),
+        "match": s.text(choices=TEXT_MATCHERS + IMAGE_MATCHERS + VIDEO_MATCHERS),
+        "words": s.list_of(s.text(nonempty=True), min_len=1),
+        "says": s.text(nonempty=True),
+        "source": s.list_of(s.text(nonempty=True), min_len=1),
+        "checked": s.date(),
+        "confidence": s.text(choices=("official", "third_party", "assumed")),
+        "note": s.text(),
+    },
+    required=("id", "platforms", "match", "says", "source", "checked", "confidence"),
+)
+_SOURCE = s.record({"url": s.text(nonempty=True), "read": s.date(), "says": s.text(nonempty=True)},
+                   required=("url", "read", "says"))  # fmt: skip
+_PLATFORM_TAGS = s.record(
+    {
+        "tags": s.list_of(s.text(nonempty=True), min_len=1),
+        "source": s.list_of(s.text(nonempty=True), min_len=1),
+        "checked": s.date(),
+        "confidence": s.text(choices=("official", "third_party", "assumed")),
+    },
+    required=("tags", "source", "checked", "confidence"),
+)
+_FILE = s.record(
+    {
+        "schema": s.number(integer=True),
+        "rules": s.list_of(_RULE),
+        "platform_tags": s.map_of(s.text(nonempty=True), _PLATFORM_TAGS),
+        "sources": s.map_of(s.text(), _SOURCE),
+    },
+    required=("schema", "rules", "sources"),
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    platforms: tuple[str, ...]
+    match: str
+    says: str
+    source: tuple[str, ...]
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NormFinding:
+    """One thing a platform limits: the rule, the file or field, and the text it is about."""
+
+    rule: str
+    where: str  # caption.txt, title.txt, a photo's name
+    text: str
+    message: str
+
+
+def norms_file() -> Path:
+    from repost.platforms.profiles import builtin_profile_dir
+
+    return builtin_profile_dir() / NORMS_FILE
+
+
+def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
+    """Every rule of the norms file, checked strictly (every problem at once)."""
+    return _load(path or norms_file())[0]
+
+
+def platform_tags() -> dict[str, frozenset[str]]:
+    """{platform: the hashtags that mean something there only}, casefolded."""
+    return _load(norms_file())[1]
+
+
+@functools.cache
+def _load(path: Path) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]]]:
+    problems = s.Problems()
+    data = _FILE(s.load_yaml(path), "", problems) or {}
+    known = set(data.get("sources") or ())
+    for pid, entry in (data.get("platform_tags") or {}).items():
+        for tag in sorted(set((entry or {}).get("source") or ()) - known):
+            problems.add(f"platform_tags.{pid}.source", f"{tag} is not in sources")
+    for i, rule in enumerate(data.get("rules") or ()):
+        if rule:
+            if rule.get("match") == "words" and not rule.get("words"):
+                problems.add(f"rules[{i}].words", "a words rule needs its words")
+            for tag in sorted(set(rule.get("source") or ()) - known):
+                problems.add(f"rules[{i}].source", f"{tag} is not in sources")
+    if problems:
+        raise ProfileError(path, problems.items)
+    rules = tuple(
+        Rule(
+            r["id"],
+            tuple(r["platforms"]),
+            r["match"],
+            r["says"],
+            tuple(r["source"]),
+            tuple(r.get("words") or ()),
+        )
+        for r in data["rules"]
+    )
+    tags = {
+        pid: frozenset(t.casefold() for t in e["tags"])
+        for pid, e in (data.get("platform_tags") or {}).items()
+    }
+    return rules, tags
+
+
+def rules_for(platform: str) -> tuple[Rule, ...]:
+    return tuple(r for r in load_rules() if platform in r.platforms)
+
+
+def check_text(
+    platform: str, name: str, texts: Mapping[str, str], handles_here: Iterable[str] = ()
+) -> list[NormFinding]:
+    """Findings for the texts of one bundle ({file: text}); ``handles_here`` are the @handles
+    post.yaml maps to this platform (any other @handle names an account elsewhere)."""
+    here = {h.casefold() for h in handles_here}
+    out: list[NormFinding] = []
+    for rule in rules_for(platform):
+        if rule.match not in TEXT_MATCHERS:
+            continue
+        for where, text in texts.items():
+            for hit in _MATCHERS[rule.match](rule, text or "", here):
+                out.append(NormFinding(rule.id, where, hit, _message(rule, where, hit, name)))
+    return out
+
+
+def check_images(platform: str, name: str, images: Mapping[str, Path]) -> list[NormFinding]:
+    """Findings for the photos and cover of one bundle ({file name: path})."""
+    rules = [r for r in rules_for(platform) if r.match == "qr_code"]
+    if not rules:
+        return []
+    from repost.media.qr import find_qr_codes
+
+    out = []
+    for where, path in images.items():
+        for code in find_qr_codes(path):
+            for rule in rules:
+                out.append(NormFinding(rule.id, where, code, _message(rule, where, code, name)))
+    return out
+
+
+def watermark_rules(platform: str) -> list[Rule]:
+    return [r for r in rules_for(platform) if r.match == "watermark"]
+
+
+def watermark_findings(platform: str, name: str, where: str, evidence: Iterable[str]) -> list[NormFinding]:
+    """Findings for what was seen of another platform's watermark in one video."""
+    return [
+        NormFinding(r.id, where, e, _message(r, where, e, name))
+        for r in watermark_rules(platform)
+        for e in evidence
+    ]
+
+
+def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[NormFinding]:
+    """Findings for the videos of one bundle ({file name: path}): a watermark in the picture."""
+    if not watermark_rules(platform):
+        return []
+    from repost.media.probe import probe_media
+    from repost.media.watermark import find_watermark
+
+    out = []
+    for where, path in videos.items():
+        try:
+            facts = probe_media(path)
+        except RepostError:  # validate reports an unreadable video itself
+            continue
+        mark = find_watermark(path, facts.duration_s, getattr(facts, "rotation", 0))
+        if mark is not None:
+            out += watermark_findings(platform, name, where, [mark.evidence])
+    return out
+
+
+def recorded_watermarks(bundle: Path, profile) -> list[NormFinding]:
+    """The watermark warnings export wrote into the manifest: found in the source, they may
+    no longer show in a picture fitted with a blurred border (the mark is then inside it)."""
+    import json
+
+    ids = {r.id for r in watermark_rules(profile.id)}
+    try:
+        warnings = json.loads((bundle / "manifest.json").read_text(encoding="utf-8")).get("warnings") or []
+    except (OSError, ValueError, AttributeError):
+        return []
+    out = []
+    for w in warnings:
+        for rule in ids:
+            if isinstance(w, str) and f"(norm {rule}," in w:
+                where, _, rest = w.removeprefix("norm: ").partition(": ")
+                out.append(
+                    NormFinding(rule, where, rest.split(": ", 1)[0].strip("'"), w.removeprefix("norm: "))
+                )
+    return out
+
+
+def _message(rule: Rule, where: str, hit: str, name: str) -> str:
+    says = rule.says.format(platform=name, text=hit)
+    return f"{where}: {hit!r}: {says} (norm {rule.id}, profiles/norms/norms.yaml)"
+
+
+# --- where the checks run -----------------------------------------------------------------
+
+
+def handles_for(post, platform: str) -> list[str]:
+    """The @handles post.yaml gives for ``platform`` (a handle listed without a mapping is the
+    creator's own word that it is the same everywhere)."""
+    return [m.get(platform) or h for h, m in post.mentions.items() if not m or m.get(platform)]
+
+
+def plan_warnings(post, profile, texts) -> list[str]:
+    """The text norms of one bundle, as plan warnings (shown by --dry-run and check)."""
+    fields = {"caption.txt": texts.caption, "title.txt": texts.title or ""}
+    found = check_text(profile.id, profile.name, fields, handles_for(post, profile.id))
+    return [f"norm: {f.message}" for f in found]
+
+
+def image_warnings(plan, folder: Path) -> list[str]:
+    """The image norms (QR codes) of a bundle's photos and cover, once they are made."""
+    if plan.options.get("norms") is False:
+        return []
+    images = {s.dest: folder / s.dest for s in plan.steps if s.role in ("image", "cover")}
+    return [f"norm: {f.message}" for f in check_images(plan.profile.id, plan.profile.name, images)]
+
+
+def source_image_warnings(plan) -> list[str]:
+    """The image norms of the photos (and an image cover) a plan will use, read from the
+    sources themselves: what `repost check` shows before anything is made."""
+    if plan.options.get("norms") is False:
+        return []
+    from repost.errors import MediaError
+
+    out: list[str] = []
+    for step in plan.steps:
+        if step.role not in ("image", "cover") or step.source is None:
+            continue
+        try:
+            found = check_images(
+                plan.profile.id, plan.profile.name, {Path(step.source).name: Path(step.source)}
+            )
+        except MediaError:  # a cover taken from a video frame: checked once made
+            continue
+        out += [f"norm: {f.message}" for f in found]
+    return list(dict.fromkeys(out))
+
+
+def bundle_findings(bundle: Path, profile, entries) -> list:
+    """Validate's norms: the bundle's caption and title, and its images, as warnings. Handles
+    are not checked here: which are the creator's on this platform only post.yaml knows."""
+    from repost.platforms.rules import Finding
+
+    texts = {}
+    for name in ("caption.txt", "title.txt"):
+        path = bundle / name
+        if path.is_file() and not path.is_symlink():
+            try:
+                raw = read_bounded(path, TEXT_FILE_MAX, f"a bundle's {name}")
+            except InputError:
+                continue  # validate reports what is wrong with it
+            texts[name] = raw.decode("utf-8", errors="replace")[:MAX_TEXT_CHARS]
+    found = [f for f in check_text(profile.id, profile.name, texts) if f.rule != "foreign_handle"]
+    images = {
+        e["path"]: bundle / e["path"]
+        for e in entries
+        if e.get("role") in ("image", "cover") and (bundle / e["path"]).is_file()
+    }
+    found += check_images(profile.id, profile.name, images)
+    videos = {e["path"]: bundle / e["path"] for e in entries if e.get("role") == "video"}
+    marks = check_videos(profile.id, profile.name, {k: p for k, p in videos.items() if p.is_file()})
+    found += marks or recorded_watermarks(bundle, profile)
+    return [Finding(f.where, f"norm:{f.rule}", None, f.text, f.message, "warning") for f in found]
+
+
+def _links(rule, text, here) -> list[str]:
+    return [m.group(0).rstrip(".,;:!?)") for m in _LINK.finditer(_without_emails(text))]
+
+
+def _contacts(rule, text, here) -> list[str]:
+    hits = [m.group(0) for m in _EMAIL.finditer(text)]
+    hits += [m.group(0).strip() for m in _PHONE.finditer(text)]
+    hits += [m.group(0) for m in _MESSENGER.finditer(text)]
+    return hits
+
+
+def _words(rule, text, here) -> list[str]:
+    return [m.group(0) for m in _words_re(rule.words).finditer(text)]
+
+
+def _foreign_handles(rule, text, here) -> list[str]:
+    return [
+        m.group(1) for m in MENTION_RE.finditer(_without_emails(text)) if m.group(1).casefold() not in here
+    ]
+
+
+@functools.cache
+def _words_re(words: tuple[str, ...]) -> regex.Pattern:
+    """Each word where it stands alone: ASCII words between non-letters (case-insensitive, but
+    an all-capitals abbreviation such as IG only as written), CJK words as written (Chinese has
+    no spaces to bound a word; the list holds whole terms)."""
+    parts = []
+    for w in sorted(words, key=len, reverse=True):
+        esc = regex.escape(w)
+        if w.isascii():
+            flag = "-i" if w.isupper() and len(w) <= 4 else "i"
+            esc = rf"(?<![\p{{L}}\p{{N}}_-])(?{flag}:{esc})(?![\p{{L}}\p{{N}}_-])"
+        parts.append(esc)
+    return regex.compile("|".join(parts))
+
+
+def _without_emails(text: str) -> str:
+    return _EMAIL.sub(" ", text)
+
+
+_MATCHERS: dict[str, Callable[[Rule, str, set], list[str]]] = {
+    "link": _links,
+    "contact": _contacts,
+    "words": _words,
+    "foreign_handle": _foreign_handles,
+}

@@ -1,0 +1,1 @@
+"""The post a creator describes: its model and the post.yaml schema."""
