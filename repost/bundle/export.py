@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shlex
 import shutil
@@ -22,6 +23,7 @@ from repost.bundle.build import (
     write_bundle,
 )
 from repost.bundle.outlock import output_lock
+from repost.bundle.photos import probe_post, skipped_warnings
 from repost.cli.progress import ProgressBoard
 from repost.cli.terminal import echo
 from repost.docs import COMMANDS, doc_ref
@@ -61,6 +63,7 @@ class ExportOptions:
     norms: bool = True  # --norms off: no warnings about what a platform limits (links, claims...)
     allow_outside_media: bool = False  # post.yaml may name media outside its folder
     cluster: str | None = None  # --cluster ADDRESS | local:N: each post's bundles on a Dask worker
+    strict_photos: bool = False  # an unreadable photo fails its post instead of being left out
 
     def plan_options(self) -> dict:
         options = {
@@ -152,8 +155,9 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     # post.yaml may name a platform as people do ("instagram:"): the plans read ids.
     post, _ = platform_names.with_platform_ids(post, {p.id: p for p in targets})
     # Per-platform overrides may name other media: probe every file any target will use, once.
-    paths = dict.fromkeys(item.path for p in (None, *targets) for item in _media_for(post, p))
-    facts = {path: probe_media(path) for path in paths}
+    lists = [_media_for(post, p) for p in (None, *targets)]
+    before = post
+    post, facts, skipped = probe_post(post, lists, options.strict_photos)
     plan_options = options.plan_options()
     subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
     if subjects:
@@ -161,14 +165,29 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     marks = find_watermarks(post, targets, facts, options.norms)  # another platform's watermark
     if marks:
         plan_options["watermarks"] = marks
-    plans = [b for p in targets for b in plan_bundles(post, p, facts, plan_options)]
+    plans = _with_skipped(_plan_all(post, targets, facts, plan_options), skipped, before, post)
     # Sound that is re-encoded keeps its source's loudness: measure those stretches (once per
     # run) and plan again with the figures, so the commands carry the exact gain.
     wanted = level_requests(plans)
     if not wanted:
         return plans
     levels = {"levels": measure_requests(wanted)}
-    return [b for p in targets for b in plan_bundles(post, p, facts, {**plan_options, **levels})]
+    return _with_skipped(_plan_all(post, targets, facts, {**plan_options, **levels}), skipped, before, post)
+
+
+def _plan_all(post: Post, targets: list[Profile], facts, plan_options) -> list[BundlePlan]:
+    return [b for p in targets for b in plan_bundles(post, p, facts, plan_options)]
+
+
+def _with_skipped(plans: list[BundlePlan], skipped, before: Post, after: Post) -> list[BundlePlan]:
+    """Each bundle warned of the photos its carousel goes on without (bundle/photos.py)."""
+    if not skipped:
+        return plans
+    out = []
+    for plan in plans:
+        said = skipped_warnings(skipped, before, after, plan.profile.id)
+        out.append(dataclasses.replace(plan, warnings=(*said, *plan.warnings)) if said else plan)
+    return out
 
 
 def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:

@@ -48,6 +48,11 @@ def _photo_options(f):
             help="More photos than a platform takes: numbered posts (split) or the first N (truncate).",
         ),
         click.option(
+            "--strict-photos",
+            is_flag=True,
+            help="A photo that cannot be read fails its post (default: the carousel goes on without it).",
+        ),
+        click.option(
             "--keep-metadata",
             is_flag=True,
             help="Keep photos' EXIF (GPS, camera serials); stripped by default.",
