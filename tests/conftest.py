@@ -8,15 +8,23 @@ cases tests keep needing: add new ones here in the same style.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 from repost.media.ffmpeg import run_ffmpeg
+
+if TYPE_CHECKING:
+    from repost.platforms.profiles import Profile
 
 # Per-encoder speed settings: test clips are tiny, so the fastest setting that still gives the
 # feature under test. libx264 "superfast" rather than "ultrafast": ultrafast turns off CABAC and
@@ -301,10 +309,83 @@ def write_post(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def _isolate(mp: pytest.MonkeyPatch, folder: Path) -> Path:
+    # REPOST_CONFIG_DIR moves repost's own folder on every system; XDG_CONFIG_HOME keeps the
+    # libraries that read theirs (keyring's keyringrc.cfg) away from the user's on Linux.
+    mp.setenv("REPOST_CONFIG_DIR", str(folder / "repost"))
+    mp.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder / "repost"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Before any session fixture reads it, repost's config folder is an empty one of the
+    session's: the developer's ~/.config/repost (or CI's, run as root on a used machine) is
+    never read, so a broken profile there cannot fail the suite."""
+    with pytest.MonkeyPatch.context() as mp:
+        yield _isolate(mp, tmp_path_factory.mktemp("session-config"))
+
+
 @pytest.fixture(autouse=True)
-def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's own profiles from ~/.config/repost."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+def config_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has a repost config folder of its own (not made yet), so what one writes there
+    (a user profile, topics.yaml) never reaches another; tests that write there ask for it."""
+    return _isolate(monkeypatch, tmp_path_factory.mktemp("config"))
+
+
+@pytest.fixture(scope="session")
+def profiles(_isolated_session_config: Path) -> Mapping[str, Profile]:
+    """The built-in profiles by id, loaded once, after the config folder is isolated (read-only:
+    tests change a copy with dataclasses.replace)."""
+    from repost.platforms.profiles import load_profiles
+
+    return MappingProxyType(load_profiles())
+
+
+@pytest.fixture
+def video_profile(profiles: Mapping[str, Profile], video_profile_id: str) -> Profile:
+    """Each built-in profile that takes videos in turn (the test runs once for each)."""
+    return profiles[video_profile_id]
+
+
+@pytest.fixture
+def photo_profile(profiles: Mapping[str, Profile], photo_profile_id: str) -> Profile:
+    """Each built-in profile that takes photos in turn (the test runs once for each)."""
+    return profiles[photo_profile_id]
+
+
+@pytest.fixture(scope="session")
+def with_video(profiles: Mapping[str, Profile]) -> Callable[..., Profile]:
+    """``with_video(pid, **changes)``: the built-in profile ``pid`` with its video rules changed."""
+    import dataclasses
+
+    def change(pid: str, **changes: object) -> Profile:
+        profile = profiles[pid]
+        return dataclasses.replace(profile, video=dataclasses.replace(profile.video, **changes))
+
+    return change
+
+
+# Test arguments that pytest_generate_tests fills with every built-in profile id (of a kind).
+_PROFILE_ID_ARGS = {"profile_id": None, "video_profile_id": "video", "photo_profile_id": "photos"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``profile_id`` (every built-in profile), ``video_profile_id`` (those taking videos) and
+    ``photo_profile_id`` (those taking photos) parametrize a test by id at collection."""
+    for arg, kind in _PROFILE_ID_ARGS.items():
+        if arg in metafunc.fixturenames:
+            metafunc.parametrize(arg, _builtin_profile_ids(kind))
+
+
+@functools.cache
+def _builtin_profile_ids(kind: str | None) -> list[str]:
+    # Collection reads the packaged profiles only, never the config folder (not isolated yet).
+    from repost.platforms.profiles import builtin_profile_dir, load_profile
+
+    found = [load_profile(f) for f in sorted(builtin_profile_dir().glob("*.yaml"))]
+    rules = {"video": lambda p: p.video, "photos": lambda p: p.image}
+    return [p.id for p in found if kind is None or (kind in p.kinds and rules[kind](p) is not None)]
 
 
 class CliResult:
@@ -334,3 +415,33 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(int(code or 0), captured.out, captured.err)
 
     return invoke
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that lives in a dict: for tests only (a real one is tested on its own)."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.store.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The process's keyring is an in-memory one for the test (publish, auth, translate's keys)."""
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(before)

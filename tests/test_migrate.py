@@ -451,7 +451,7 @@ def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
 
     import repost.bundle.build
     from repost.bundle.build import threads_per_encode
-    from tests.test_export_video import builtin_profile_dir
+    from repost.platforms.profiles import builtin_profile_dir
 
     data = yaml.safe_load((builtin_profile_dir() / "tiktok.yaml").read_text(encoding="utf-8"))
     data["video"]["max_duration_s"] = {**data["video"]["max_duration_s"]["app"], "value": 2}

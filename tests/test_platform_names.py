@@ -28,11 +28,6 @@ SAID = {  # what creators type -> the platform they mean
 }
 
 
-@pytest.fixture(scope="module")
-def profiles():
-    return load_profiles()
-
-
 def test_every_id_and_alias_of_every_profile_resolves_in_any_case(profiles):
     assert all(p.aliases for p in profiles.values())  # each built-in platform has other names
     for pid, profile in profiles.items():
@@ -140,9 +135,8 @@ def test_a_post_yaml_platform_nobody_answers_to_is_an_error(run, write_post, ima
     assert "Hint: see docs/post-yaml.md#platforms" in result.err
 
 
-def test_help_lists_the_platforms_of_the_loaded_profiles(run, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    mine = tmp_path / "repost" / "profiles"
+def test_help_lists_the_platforms_of_the_loaded_profiles(run, config_dir):
+    mine = config_dir / "profiles"
     mine.mkdir(parents=True)
     _copy_profile(mine, "tiktok", id="threads", name="Threads", aliases=[])
     top = run("--help").out

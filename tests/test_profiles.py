@@ -172,7 +172,7 @@ def test_all_problems_in_a_profile_at_once(tmp_path):
     assert len(info.value.problems) == 3
 
 
-def test_user_profiles_add_and_override(tmp_path, monkeypatch):
+def test_user_profiles_add_and_override(tmp_path):
     def cheaper(d):
         d["video"]["max_duration_s"]["app"]["value"] = 60
         d["version"] = 7
@@ -182,7 +182,6 @@ def test_user_profiles_add_and_override(tmp_path, monkeypatch):
     _mutated(extra, cheaper)  # overrides reels by id
     # a copy made into another platform gets names of its own (reels' aliases would clash)
     _mutated(extra, lambda d: d.update(id="shorts", name="YouTube Shorts", aliases=["youtube"]))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     profiles = load_profiles([extra])
     assert profiles["reels"].version == 7 and profiles["reels"].video.max_duration_s == 60
     assert "shorts" in profiles
@@ -190,9 +189,8 @@ def test_user_profiles_add_and_override(tmp_path, monkeypatch):
     assert [p.id for p in select_profiles(profiles, "all")] == BUILTIN
 
 
-def test_config_dir_profiles_are_read(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    folder = tmp_path / "repost" / "profiles"
+def test_config_dir_profiles_are_read(config_dir):
+    folder = config_dir / "profiles"
     folder.mkdir(parents=True)
     _mutated(folder, lambda d: d.update(id="mine", name="Mine", aliases=[]))
     assert "mine" in load_profiles()

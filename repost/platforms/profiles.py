@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 import repost
+from repost.configdir import config_dir
 from repost.errors import ProfileError
 from repost.inputs import PROFILE_YAML_MAX, read_bounded
 from repost.platforms.names import EVERY, check_aliases, name_key, resolve_platform, unknown_hint
@@ -451,10 +452,8 @@ def builtin_profile_dir() -> Path:
 
 
 def user_profile_dir() -> Path:
-    """Where a user adds or overrides profiles: click's app dir for 'repost', then profiles/."""
-    import click
-
-    return Path(click.get_app_dir("repost")) / "profiles"
+    """Where a user adds or overrides profiles: profiles/ in repost's config folder."""
+    return config_dir() / "profiles"
 
 
 def profile_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:

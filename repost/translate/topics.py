@@ -8,8 +8,8 @@ from pathlib import Path
 
 import regex
 
+from repost.configdir import config_dir
 from repost.errors import InputError
-from repost.platforms.profiles import user_profile_dir
 from repost.post import schema as s
 from repost.text.clean import clean_tag
 
@@ -20,7 +20,7 @@ _SPEC = s.map_of(s.text(nonempty=True), s.map_of(s.text(nonempty=True), s.text(n
 
 def default_topics_file() -> Path:
     """topics.yaml in repost's config folder (beside profiles/)."""
-    return user_profile_dir().parent / TOPICS_FILE
+    return config_dir() / TOPICS_FILE
 
 
 def load_topics(path: Path | None) -> dict[str, dict[str, str]]:

@@ -13,15 +13,9 @@ from repost.media.covers import decode_frames, make_cover, score_frame
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.probe import probe_media
 from repost.plan.cover import plan_cover, plan_photo_cover
-from repost.platforms.profiles import load_profiles
 from repost.post.model import Cover, Post
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
-
-
-@pytest.fixture(scope="module")
-def profiles():
-    return load_profiles()
 
 
 @pytest.fixture(scope="module")

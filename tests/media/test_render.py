@@ -1,6 +1,5 @@
 """Real encodes of planned renditions: rotation, downmix, HDR to SDR, frame rate, timing, byte cap."""
 
-import dataclasses
 import io
 
 import pytest
@@ -13,10 +12,7 @@ from repost.media.probe import probe_media
 from repost.media.render import render_args
 from repost.plan.rendition import plan_conform
 from repost.plan.step import Step
-from repost.platforms.profiles import load_profiles
 from repost.platforms.rules import check_video
-
-PROFILES = load_profiles()
 
 
 def conform(src, profile, tmp_path, options=None, name=None, **part):
@@ -30,11 +26,6 @@ def conform(src, profile, tmp_path, options=None, name=None, **part):
     return plan.rendition, probe_media(out), plan.changes
 
 
-def with_video(pid, **changes):
-    profile = PROFILES[pid]
-    return dataclasses.replace(profile, video=dataclasses.replace(profile.video, **changes))
-
-
 def channel_levels(path):
     """RMS of each audio channel of ``path`` (planar float after decoding)."""
     import av
@@ -46,17 +37,19 @@ def channel_levels(path):
     return [float(np.sqrt(np.mean(ch.astype("float64") ** 2))) for ch in data]
 
 
-def test_rotated_phone_clip_comes_out_upright_with_no_rotation_flag(clip_rotated, tmp_path):
+def test_rotated_phone_clip_comes_out_upright_with_no_rotation_flag(profiles, clip_rotated, tmp_path):
     src = probe_media(clip_rotated)
     assert (src.width, src.height, src.rotation) != (src.coded_width, src.coded_height, 0)
-    _, out, changes = conform(clip_rotated, PROFILES["tiktok"], tmp_path)
+    _, out, changes = conform(clip_rotated, profiles["tiktok"], tmp_path)
     assert (out.width, out.height) == (out.coded_width, out.coded_height) == (360, 640)
-    assert out.rotation == 0 and not check_video("01.mp4", out, PROFILES["tiktok"])
+    assert out.rotation == 0 and not check_video("01.mp4", out, profiles["tiktok"])
     assert any("turned upright" in c for c in changes)
 
 
 @pytest.mark.parametrize(("source", "left", "right"), [("FC", 1, 1), ("FL", 1, 0), ("LFE", 0, 0)])
-def test_51_is_downmixed_to_stereo_with_the_bs775_matrix(media_factory, tmp_path, source, left, right):
+def test_51_is_downmixed_to_stereo_with_the_bs775_matrix(
+    profiles, media_factory, tmp_path, source, left, right
+):
     # A tone on one channel of 5.1 (the others silent): the centre reaches both sides equally,
     # the front left only the left, the LFE neither (BS.775 leaves it out).
     gains = "|".join(
@@ -67,7 +60,7 @@ def test_51_is_downmixed_to_stereo_with_the_bs775_matrix(media_factory, tmp_path
         extra_args=("-af", f"pan=5.1|{gains}", "-ac", "6"),
     )  # fmt: skip
     assert probe_media(clip).audio.channels == 6
-    _, out, _ = conform(clip, PROFILES["reels"], tmp_path)
+    _, out, _ = conform(clip, profiles["reels"], tmp_path)
     assert out.audio.channels == 2 and out.audio.codec == "aac"
     levels = channel_levels(tmp_path / f"{clip.stem}-reels.mp4")
     assert [lv > 0.01 for lv in levels] == [bool(left), bool(right)], levels
@@ -75,7 +68,7 @@ def test_51_is_downmixed_to_stereo_with_the_bs775_matrix(media_factory, tmp_path
         assert abs(levels[0] - levels[1]) < 0.01 * levels[0]
 
 
-def test_hlg_10_bit_is_tone_mapped_to_8_bit_sdr_bt709(media_factory, tmp_path):
+def test_hlg_10_bit_is_tone_mapped_to_8_bit_sdr_bt709(profiles, media_factory, tmp_path):
     # Colour tags stick only when set on the frames (setparams) before the encoder.
     hlg = media_factory(
         "hlg.mp4", size="160x284", duration=0.5, vcodec="libx265", pix_fmt="yuv420p10le", audio=None,
@@ -83,24 +76,24 @@ def test_hlg_10_bit_is_tone_mapped_to_8_bit_sdr_bt709(media_factory, tmp_path):
     )  # fmt: skip
     src = probe_media(hlg)
     assert (src.codec, src.bit_depth, src.color_transfer, src.hdr) == ("hevc", 10, "arib-std-b67", True)
-    r, out, changes = conform(hlg, PROFILES["tiktok"], tmp_path)
+    r, out, changes = conform(hlg, profiles["tiktok"], tmp_path)
     assert r.tonemap == "arib-std-b67"
     assert (out.codec, out.profile, out.pix_fmt, out.bit_depth) == ("h264", "High", "yuv420p", 8)
     assert (out.color_primaries, out.color_transfer, out.color_space) == ("bt709", "bt709", "bt709")
     assert not out.hdr and any("tone-mapped HDR (arib-std-b67" in c for c in changes)
 
 
-def test_frame_rate_raised_to_the_minimum_and_vfr_made_constant(media_factory, clip_vfr, tmp_path):
+def test_frame_rate_raised_to_the_minimum_and_vfr_made_constant(profiles, media_factory, clip_vfr, tmp_path):
     slow = media_factory("slow10.mp4", size="160x284", fps=10, duration=1.0, audio=None)
-    _, out, _ = conform(slow, PROFILES["tiktok"], tmp_path)
+    _, out, _ = conform(slow, profiles["tiktok"], tmp_path)
     assert out.fps == 23 and not out.vfr
     assert probe_media(clip_vfr).vfr
-    _, out, changes = conform(clip_vfr, PROFILES["lemon8"], tmp_path)
+    _, out, changes = conform(clip_vfr, profiles["lemon8"], tmp_path)
     assert not out.vfr and 23 <= out.fps <= 60
     assert any("to constant" in c for c in changes)
 
 
-def test_trim_part_and_hold_reach_their_lengths(media_factory, tmp_path):
+def test_trim_part_and_hold_reach_their_lengths(with_video, media_factory, tmp_path):
     clip = media_factory("three_s.mp4", size="160x284", duration=3.0, sample_rate=48000)
     short = with_video("reels", max_duration_s=2.0, min_duration_s=0.5)
     _, out, changes = conform(clip, short, tmp_path)
@@ -113,7 +106,7 @@ def test_trim_part_and_hold_reach_their_lengths(media_factory, tmp_path):
     assert 5.0 <= out.duration_s <= 5.3 and out.audio is not None
 
 
-def test_byte_cap_sets_a_bitrate_budget_that_holds(media_factory, tmp_path):
+def test_byte_cap_sets_a_bitrate_budget_that_holds(with_video, media_factory, tmp_path):
     # Noise is the hardest picture to compress: at CRF 21 it is far over the cap below.
     noisy = media_factory(
         "noise.mp4", size="568x320", duration=2.0, sample_rate=48000,

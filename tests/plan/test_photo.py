@@ -6,11 +6,8 @@ import pytest
 
 from repost.errors import DoesNotFitError
 from repost.plan.photo import choose_aspect, frame_for, plan_photo_op, whole_size
-from repost.platforms.profiles import load_profiles
 from repost.platforms.rules import check_geometry
 
-PROFILES = load_profiles()
-PHOTO_PROFILES = [p for p in PROFILES.values() if p.image is not None and "photos" in p.kinds]
 # Phone photos, screenshots, and the small ones (70x100 became 76x100 at 3:4 with even rounding).
 SIZES = [(4032, 3024), (1080, 1350), (1080, 566), (320, 400), (301, 401), (70, 100), (40, 60), (10, 14)]
 
@@ -19,9 +16,8 @@ def _frame(rules, aspect):
     return frame_for(aspect, rules)
 
 
-@pytest.mark.parametrize("profile", PHOTO_PROFILES, ids=lambda p: p.id)
-def test_every_photo_canvas_passes_validate(profile):
-    rules = profile.image
+def test_every_photo_canvas_passes_validate(photo_profile):
+    rules = photo_profile.image
     for size, fit, aspect in itertools.product(SIZES, ("crop", "pad", "blur"), rules.aspects):
         frame = _frame(rules, aspect)
         try:
@@ -36,8 +32,8 @@ def test_every_photo_canvas_passes_validate(profile):
         assert w >= 1 and h >= 1 and x + w <= op.canvas[0] and y + h <= op.canvas[1], case
 
 
-def test_small_photos_keep_their_size_at_the_exact_aspect():
-    rules = PROFILES["rednote"].image
+def test_small_photos_keep_their_size_at_the_exact_aspect(profiles):
+    rules = profiles["rednote"].image
     fitted = {
         size: plan_photo_op(size, "3:4", (1080, 1440), "pad", tolerance=rules.aspect_tolerance).canvas
         for size in [(70, 100), (40, 60), (10, 14), (300, 400), (800, 600)]
@@ -64,18 +60,18 @@ def test_whole_size_keeps_even_sides_where_they_fit_and_never_enlarges():
 
 @pytest.mark.parametrize("upscale", [False, True])
 @pytest.mark.parametrize("fit", ["crop", "pad", "blur"])
-def test_a_too_thin_picture_is_refused_in_words(fit, upscale):
+def test_a_too_thin_picture_is_refused_in_words(profiles, fit, upscale):
     # Photos (a tolerance), covers and slideshow frames (none) alike: no Pillow error later.
     for tolerance in (0.01, None):
         for size, aspect in [((5000, 1), "4:3"), ((5000, 1), "3:4"), ((1, 5000), "9:16")]:
-            frame = _frame(PROFILES["tiktok"].image, aspect)
+            frame = _frame(profiles["tiktok"].image, aspect)
             message = f"{size[0]}x{size[1]} is too thin to fit {aspect}"
             with pytest.raises(DoesNotFitError, match=message):
                 plan_photo_op(size, aspect, frame, fit, upscale=upscale, tolerance=tolerance)
 
 
-def test_rednote_takes_a_5000x1_strip_as_4_3_and_still_refuses_it():
-    rules = PROFILES["rednote"].image
+def test_rednote_takes_a_5000x1_strip_as_4_3_and_still_refuses_it(profiles):
+    rules = profiles["rednote"].image
     aspect = choose_aspect(5000, 1, rules)
     assert aspect == "4:3"
     with pytest.raises(DoesNotFitError) as info:

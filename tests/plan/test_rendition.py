@@ -3,11 +3,10 @@
 import dataclasses
 import itertools
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
-from repost.media.probe import AudioFacts, VideoFacts
+from repost.media.probe import AudioFacts
 from repost.media.render import render_args
 from repost.plan.rendition import (
     MAXRATE_CEILING_BPS,
@@ -18,31 +17,8 @@ from repost.plan.rendition import (
     plan_rate_cap,
 )
 from repost.plan.video import plan_parts
-from repost.platforms.profiles import aspect_value, load_profiles
+from repost.platforms.profiles import aspect_value
 from repost.platforms.rules import aspect_matches
-
-PROFILES = load_profiles()
-STEREO = AudioFacts("aac", "LC", 2, "stereo", 48000, 128000)
-
-
-def facts(width=1080, height=1920, **kw) -> VideoFacts:
-    """Probe facts of a clip every built-in profile takes, with ``kw`` changed."""
-    base = dict(
-        path=Path("/clips/in.mp4"), bytes=5_000_000, container="mp4", duration_s=10.0,
-        bitrate_bps=4_000_000, codec="h264", profile="High", pix_fmt="yuv420p", bit_depth=8,
-        width=width, height=height, coded_width=width, coded_height=height, rotation=0, fps=30.0,
-        fps_fraction="30/1", vfr=False, frame_count=300, color_primaries="bt709",
-        color_transfer="bt709", color_space="bt709", color_range="tv", audio=STEREO,
-        moov_first=True, edit_list=False,
-    )  # fmt: skip
-    base.update(kw)
-    return VideoFacts(**base)
-
-
-def with_video(pid, **changes):
-    profile = PROFILES[pid]
-    return dataclasses.replace(profile, video=dataclasses.replace(profile.video, **changes))
-
 
 # source WxH, profile, fit -> frame WxH, picture WxH inside it, fit used
 GEOMETRY = [
@@ -78,8 +54,8 @@ GEOMETRY = [
 
 
 @pytest.mark.parametrize(("src", "pid", "fit", "frame", "picture", "used"), GEOMETRY)
-def test_geometry_table(src, pid, fit, frame, picture, used):
-    w, h, cw, ch, how = plan_geometry(*src, PROFILES[pid].video, fit)
+def test_geometry_table(profiles, src, pid, fit, frame, picture, used):
+    w, h, cw, ch, how = plan_geometry(*src, profiles[pid].video, fit)
     assert ((w, h), (cw, ch), how) == (frame, picture, used)
 
 
@@ -87,10 +63,11 @@ SOURCES = [(1920, 1080), (3840, 2160), (640, 360), (1080, 1080), (1440, 1920), (
            (1280, 720), (2160, 3840), (400, 300), (5000, 1000), (360, 2000)]  # fmt: skip
 
 
-@pytest.mark.parametrize("pid", sorted(PROFILES))
 @pytest.mark.parametrize("fit", ["crop", "pad", "blur"])
-def test_every_frame_is_even_accepted_within_the_sides_and_never_needlessly_enlarged(pid, fit):
-    rules = PROFILES[pid].video
+def test_every_frame_is_even_accepted_within_the_sides_and_never_needlessly_enlarged(
+    profiles, profile_id, fit
+):
+    rules = profiles[profile_id].video
     for sw, sh in SOURCES:
         w, h, cw, ch, _ = plan_geometry(sw, sh, rules, fit)
         assert w % 2 == 0 and h % 2 == 0 and cw % 2 == 0 and ch % 2 == 0, (sw, sh)
@@ -102,12 +79,12 @@ def test_every_frame_is_even_accepted_within_the_sides_and_never_needlessly_enla
         assert not enlarged or min(w, h) <= (rules.min_side_px or 0) + 2, (sw, sh, w, h, cw, ch)
 
 
-def test_nearest_accepted_aspect_and_preferred_when_only_one():
-    rednote = PROFILES["rednote"].video
+def test_nearest_accepted_aspect_and_preferred_when_only_one(profiles):
+    rednote = profiles["rednote"].video
     assert choose_aspect(1920, 1080, rednote) == "3:4"
     assert choose_aspect(500, 1000, rednote) == "9:16"  # 1:2 is nearer 9:16 than 3:4
     assert choose_aspect(1080, 1440, rednote) is None  # accepted as it is
-    assert choose_aspect(1920, 1080, PROFILES["tiktok"].video) == "9:16"
+    assert choose_aspect(1920, 1080, profiles["tiktok"].video) == "9:16"
     assert aspect_value("3:4") == 0.75
 
 
@@ -123,22 +100,22 @@ def test_nearest_accepted_aspect_and_preferred_when_only_one():
         ("reels", 29.6, True, Fraction(30)),  # variable: a whole constant rate near its average
     ],
 )
-def test_frame_rate_moved_into_the_profile_range(pid, fps, vfr, expected):
+def test_frame_rate_moved_into_the_profile_range(profiles, facts, pid, fps, vfr, expected):
     frac = Fraction(fps).limit_denominator(1001)
     src = facts(fps=fps, fps_fraction=f"{frac.numerator}/{frac.denominator}", vfr=vfr)
-    assert plan_fps(src, PROFILES[pid].video) == expected
+    assert plan_fps(src, profiles[pid].video) == expected
 
 
-def test_a_clip_that_fits_is_copied_and_one_that_does_not_is_encoded():
-    assert plan_conform(facts(), PROFILES["tiktok"], {}).rendition is None
+def test_a_clip_that_fits_is_copied_and_one_that_does_not_is_encoded(profiles, facts):
+    assert plan_conform(facts(), profiles["tiktok"], {}).rendition is None
     for change in [dict(rotation=90), dict(vfr=True), dict(fps=120.0, fps_fraction="120/1")]:
-        r = plan_conform(facts(**change), PROFILES["tiktok"], {}).rendition
+        r = plan_conform(facts(**change), profiles["tiktok"], {}).rendition
         assert r is not None and r.video == "encode", change
 
 
-def test_audio_only_problem_keeps_the_video_stream():
+def test_audio_only_problem_keeps_the_video_stream(profiles, facts):
     surround = AudioFacts("aac", "LC", 6, "5.1(side)", 48000, 384000)
-    conform = plan_conform(facts(audio=surround), PROFILES["reels"], {})
+    conform = plan_conform(facts(audio=surround), profiles["reels"], {})
     r = conform.rendition
     assert r.video == "copy" and r.audio.action == "encode" and r.audio.downmix == "5.1(side)"
     args = render_args(facts(audio=surround), r, "01.mp4")
@@ -149,43 +126,43 @@ def test_audio_only_problem_keeps_the_video_stream():
     assert any("downmixed to stereo" in c for c in conform.changes)
 
 
-def test_audio_resampled_to_the_maximum_and_loudness_on_request():
+def test_audio_resampled_to_the_maximum_and_loudness_on_request(profiles, facts):
     hi = AudioFacts("aac", "LC", 2, "stereo", 96000, 256000)
-    r = plan_conform(facts(audio=hi), PROFILES["reels"], {"loudness": -14}).rendition
+    r = plan_conform(facts(audio=hi), profiles["reels"], {"loudness": -14}).rendition
     assert (r.audio.action, r.audio.sample_rate_hz, r.audio.loudness_lufs) == ("encode", 48000, -14)
     af = render_args(facts(audio=hi), r, "01.mp4")
     assert "loudnorm=I=-14" in " ".join(af) and "aresample=48000" in " ".join(af)
 
 
-def test_silent_track_only_where_the_profile_requires_audio():
+def test_silent_track_only_where_the_profile_requires_audio(profiles, facts, with_video):
     mute = facts(audio=None)
-    assert plan_conform(mute, PROFILES["tiktok"], {}).rendition is None
+    assert plan_conform(mute, profiles["tiktok"], {}).rendition is None
     r = plan_conform(mute, with_video("tiktok", audio_required=True), {}).rendition
     assert r.audio.action == "silent"
     args = render_args(mute, r, "01.mp4")
     assert "anullsrc=r=48000:cl=stereo" in args and args[args.index("-t") + 1] == "10.000"
 
 
-def test_over_the_maximum_is_trimmed_and_recorded():
-    conform = plan_conform(facts(duration_s=200.0), PROFILES["reels"], {})
+def test_over_the_maximum_is_trimmed_and_recorded(profiles, facts):
+    conform = plan_conform(facts(duration_s=200.0), profiles["reels"], {})
     r = conform.rendition
     assert r.video == "encode" and r.duration_s < 180 <= r.duration_s + 0.2
     assert any(c.startswith("trimmed 200.00 s to 179.90 s") for c in conform.changes)
 
 
-def test_split_makes_equal_parts_under_the_maximum():
+def test_split_makes_equal_parts_under_the_maximum(profiles, facts):
     long = facts(duration_s=400.0)
-    assert plan_parts(PROFILES["reels"], long, {}) == []  # no --split: trimmed instead
-    parts = plan_parts(PROFILES["reels"], long, {"split": True})
+    assert plan_parts(profiles["reels"], long, {}) == []  # no --split: trimmed instead
+    parts = plan_parts(profiles["reels"], long, {"split": True})
     assert len(parts) == 3 and all(length < 180 for _, length in parts)
     assert parts[0][0] == 0 and abs(sum(length for _, length in parts) - 400) < 0.01
-    r = plan_conform(long, PROFILES["reels"], {}, start_s=parts[1][0], length_s=parts[1][1]).rendition
+    r = plan_conform(long, profiles["reels"], {}, start_s=parts[1][0], length_s=parts[1][1]).rendition
     args = render_args(long, r, "01.mp4")
     assert args[:2] == ("-ss", f"{parts[1][0]:.3f}") and args[args.index("-t") + 1] == f"{parts[1][1]:.3f}"
 
 
-def test_under_the_minimum_holds_the_last_frame():
-    conform = plan_conform(facts(duration_s=1.0), PROFILES["reels"], {})
+def test_under_the_minimum_holds_the_last_frame(profiles, facts):
+    conform = plan_conform(facts(duration_s=1.0), profiles["reels"], {})
     r = conform.rendition
     assert r.hold_s >= 2.0 and r.audio.hold_s == r.hold_s
     graph = render_args(facts(duration_s=1.0), r, "01.mp4")
@@ -194,10 +171,10 @@ def test_under_the_minimum_holds_the_last_frame():
 
 
 @pytest.mark.parametrize(("transfer", "tin"), [("arib-std-b67", "arib-std-b67"), ("smpte2084", "smpte2084")])
-def test_hdr_is_tone_mapped_with_bt709_tags(transfer, tin):
+def test_hdr_is_tone_mapped_with_bt709_tags(profiles, facts, transfer, tin):
     hdr = facts(pix_fmt="yuv420p10le", bit_depth=10, codec="hevc", color_primaries="bt2020",
                 color_transfer=transfer, color_space="bt2020nc")  # fmt: skip
-    r = plan_conform(hdr, PROFILES["tiktok"], {}).rendition
+    r = plan_conform(hdr, profiles["tiktok"], {}).rendition
     assert r.tonemap == transfer
     args = render_args(hdr, r, "01.mp4")
     graph = args[args.index("-filter_complex") + 1]
@@ -206,16 +183,16 @@ def test_hdr_is_tone_mapped_with_bt709_tags(transfer, tin):
     assert args[args.index("-color_trc") + 1] == "bt709"
 
 
-def test_rate_cap_is_the_lowest_of_ceiling_platform_and_byte_budget():
-    reels, tiktok = PROFILES["reels"].video, PROFILES["tiktok"].video
+def test_rate_cap_is_the_lowest_of_ceiling_platform_and_byte_budget(profiles):
+    reels, tiktok = profiles["reels"].video, profiles["tiktok"].video
     assert plan_rate_cap(tiktok, 10, 128000) == (MAXRATE_CEILING_BPS, None)
     assert plan_rate_cap(dataclasses.replace(reels, max_bitrate_bps=8_000_000), 10, 128000)[0] == 7_472_000
     cap, why = plan_rate_cap(dataclasses.replace(reels, max_bytes=10_000_000), 60, 128000)
     assert cap == int((10_000_000 * 8 * 0.95 - 128000 * 60) / (60 + 2)) and "under 10,000,000 bytes" in why
 
 
-def test_encoder_settings_are_h264_high_closed_gop_moov_first_without_edit_lists():
-    r = plan_conform(facts(1920, 1080), PROFILES["reels"], {"fit": "crop"}).rendition
+def test_encoder_settings_are_h264_high_closed_gop_moov_first_without_edit_lists(profiles, facts):
+    r = plan_conform(facts(1920, 1080), profiles["reels"], {"fit": "crop"}).rendition
     args = render_args(facts(1920, 1080), r, "01.mp4")
     pairs = dict(itertools.pairwise(args))
     assert pairs["-c:v"] == "libx264" and pairs["-profile:v"] == "high" and pairs["-pix_fmt"] == "yuv420p"
@@ -229,14 +206,14 @@ def test_encoder_settings_are_h264_high_closed_gop_moov_first_without_edit_lists
 
 
 @pytest.mark.parametrize(("reframe_to", "expected"), [("nearest", "1:1"), ("preferred", "9:16")])
-def test_reframe_to_chooses_nearest_or_preferred_aspect(reframe_to, expected):
-    rules = dataclasses.replace(PROFILES["shorts"].video, reframe_to=reframe_to)
+def test_reframe_to_chooses_nearest_or_preferred_aspect(profiles, reframe_to, expected):
+    rules = dataclasses.replace(profiles["shorts"].video, reframe_to=reframe_to)
     assert choose_aspect(1920, 1080, rules) == expected
     assert choose_aspect(1080, 1080, rules) is None  # accepted as it is either way
 
 
-def test_shorts_shares_the_rendition_tiktok_and_reels_make():
+def test_shorts_shares_the_rendition_tiktok_and_reels_make(profiles, facts):
     wide = facts(1920, 1080)
-    made = {pid: plan_conform(wide, PROFILES[pid], {"fit": "blur"}).rendition for pid in PROFILES}
+    made = {pid: plan_conform(wide, profiles[pid], {"fit": "blur"}).rendition for pid in profiles}
     assert made["shorts"] == made["tiktok"] == made["reels"]
     assert made["rednote"] != made["tiktok"]  # RedNote keeps the nearer 3:4

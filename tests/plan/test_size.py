@@ -11,14 +11,10 @@ from repost.plan.cover import fit_cover
 from repost.plan.images import plan_images
 from repost.plan.slideshow import plan_slideshow
 from repost.plan.video import plan_video
-from repost.platforms.profiles import aspect_value, load_profiles
+from repost.platforms.profiles import aspect_value
 from repost.platforms.rules import aspect_matches
 from repost.post.model import Post
-from tests.plan.test_rendition import facts
 
-PROFILES = load_profiles()
-VIDEO_PROFILES = [p for p in PROFILES.values() if p.video is not None and "video" in p.kinds]
-PHOTO_PROFILES = [p for p in PROFILES.values() if p.image is not None and "photos" in p.kinds]
 # tiny: a QCIF clip and an icon; small: 360p; large: 4K. Landscape, so every profile reframes.
 CLIPS = {"tiny": (176, 144), "small": (640, 360), "large": (3840, 2160)}
 IMAGES = {"tiny": (16, 16), "small": (640, 360), "large": (3840, 2160)}
@@ -64,22 +60,23 @@ def is_below(src, rec, fit, same_shape=False) -> bool:
     return own_fill(src, rec, fit, same_shape) * max(rec) <= max(rec) - 2
 
 
-def plan_clip(profile, src, fit):
+def plan_clip(profile, clip, fit):
     steps, changes, warnings, blockers = [], [], [], []
-    plan_video(Post(id="x"), profile, facts(*src), steps, changes, warnings, blockers, {"fit": fit})
+    plan_video(Post(id="x"), profile, clip, steps, changes, warnings, blockers, {"fit": fit})
     assert not blockers
     return steps, changes, warnings
 
 
-@pytest.mark.parametrize("profile", VIDEO_PROFILES, ids=lambda p: p.id)
 @pytest.mark.parametrize("fit", FITS)
 @pytest.mark.parametrize("kind", sorted(CLIPS))
-def test_video_and_its_cover_are_sized_by_the_rule_and_warned_below_the_recommended(profile, fit, kind):
+def test_video_and_its_cover_are_sized_by_the_rule_and_warned_below_the_recommended(
+    facts, video_profile, fit, kind
+):
     src = CLIPS[kind]
-    steps, changes, warnings = plan_clip(profile, src, fit)
+    steps, changes, warnings = plan_clip(video_profile, facts(*src), fit)
     video = next(s for s in steps if s.dest == "01.mp4").rendition
     out = (video.width, video.height)
-    rec = assert_sized_by_the_rule(src, out, profile.video, fit)
+    rec = assert_sized_by_the_rule(src, out, video_profile.video, fit)
     below = is_below(src, rec, fit)
     assert below == (kind != "large"), (src, out)  # 176x144 and 640x360 are under every 1080p frame
     soft = [w for w in warnings if "it will look soft" in w]
@@ -90,10 +87,10 @@ def test_video_and_its_cover_are_sized_by_the_rule_and_warned_below_the_recommen
     cover = next((s.op for s in steps if s.dest == "cover.jpg"), None)
     if cover is not None:  # the cover: the same rule, the same minimum as the video it stands for
         made = fit_cover(src, cover.aspect, cover.frame, cover.fit, cover.min_side_px).canvas
-        assert cover.min_side_px == profile.video.min_side_px
+        assert cover.min_side_px == video_profile.video.min_side_px
         if aspect_matches(*out, cover.aspect, 0.01):
             assert abs(made[0] - out[0]) <= 2 and abs(made[1] - out[1]) <= 2, (made, out)
-        rec = recommended(profile.video, aspect_value(cover.aspect))
+        rec = recommended(video_profile.video, aspect_value(cover.aspect))
         natural = min(rec) * min(1.0, own_fill(src, rec, cover.fit, False))
         assert abs(min(made) - max(natural, cover.min_side_px or 0)) <= 2, (made, natural)
 
@@ -111,8 +108,8 @@ QCIF = {
 
 
 @pytest.mark.parametrize("pid", sorted(QCIF))
-def test_qcif_clip_table(pid):
-    steps, _, warnings = plan_clip(PROFILES[pid], (176, 144), "blur")
+def test_qcif_clip_table(facts, profiles, pid):
+    steps, _, warnings = plan_clip(profiles[pid], facts(176, 144), "blur")
     video = next(s for s in steps if s.dest == "01.mp4").rendition
     cover = next((s.op for s in steps if s.dest == "cover.jpg"), None)
     made = cover and fit_cover((176, 144), cover.aspect, cover.frame, cover.fit, cover.min_side_px).canvas
@@ -120,16 +117,15 @@ def test_qcif_clip_table(pid):
     assert any(w.startswith("source 176x144 is below the recommended") for w in warnings)
 
 
-@pytest.mark.parametrize("profile", PHOTO_PROFILES, ids=lambda p: p.id)
 @pytest.mark.parametrize("fit", FITS)
 @pytest.mark.parametrize("kind", sorted(IMAGES))
-def test_photos_are_sized_by_the_rule_and_warned_below_the_recommended(profile, fit, kind):
+def test_photos_are_sized_by_the_rule_and_warned_below_the_recommended(photo_profile, fit, kind):
     src = IMAGES[kind]
     steps, changes, warnings, blockers = [], [], [], []
-    plan_images(profile, [image(*src)], steps, changes, warnings, blockers, {"fit": fit})
+    plan_images(photo_profile, [image(*src)], steps, changes, warnings, blockers, {"fit": fit})
     assert not blockers, blockers
     (step,) = steps
-    rules = profile.image
+    rules = photo_profile.image
     out = src if step.action == "copy" else step.op.canvas
     same = step.action == "copy" or (step.op.box == (0, 0, *src) and step.op.place == (0, 0, *out))
     rec = assert_sized_by_the_rule(src, out, rules, fit, same_shape=same)
@@ -145,10 +141,9 @@ def test_photos_are_sized_by_the_rule_and_warned_below_the_recommended(profile, 
     assert soft == ([f"{want}; it will look soft"] if below else []), warnings
 
 
-@pytest.mark.parametrize("profile", PHOTO_PROFILES, ids=lambda p: p.id)
-def test_a_16x16_icon_is_never_a_silent_9x16_photo(profile):
+def test_a_16x16_icon_is_never_a_silent_9x16_photo(photo_profile):
     steps, changes, warnings, blockers = [], [], [], []
-    plan_images(profile, [image(16, 16)], steps, changes, warnings, blockers, {"fit": "blur"})
+    plan_images(photo_profile, [image(16, 16)], steps, changes, warnings, blockers, {"fit": "blur"})
     (step,) = steps
     if step.action == "photo":
         *_, w, h = step.op.place
@@ -156,8 +151,8 @@ def test_a_16x16_icon_is_never_a_silent_9x16_photo(profile):
     assert any(w.startswith("01.jpg: source 16x16 is below the recommended") for w in warnings), warnings
 
 
-def test_a_photo_profile_minimum_enlarges_as_far_as_it_and_no_further():
-    rednote = PROFILES["rednote"]
+def test_a_photo_profile_minimum_enlarges_as_far_as_it_and_no_further(profiles):
+    rednote = profiles["rednote"]
     strict = dataclasses.replace(rednote, image=dataclasses.replace(rednote.image, min_side_px=480))
     steps, changes, warnings, blockers = [], [], [], []
     plan_images(strict, [image(300, 400), image(16, 16, "b.jpg")], steps, changes, warnings, blockers, {})
@@ -167,14 +162,13 @@ def test_a_photo_profile_minimum_enlarges_as_far_as_it_and_no_further():
     assert len([w for w in warnings if "it will look soft" in w]) == 2
 
 
-@pytest.mark.parametrize("profile", VIDEO_PROFILES, ids=lambda p: p.id)
 @pytest.mark.parametrize("kind", sorted(IMAGES))
-def test_slideshow_frame_by_the_rule(profile, kind):
+def test_slideshow_frame_by_the_rule(video_profile, kind):
     src = IMAGES[kind]
-    rules = profile.video
+    rules = video_profile.video
     steps, changes, warnings, blockers = [], [], [], []
     post = Post(id="x")
-    plan_slideshow(post, profile, [image(*src)], steps, changes, warnings, blockers, {"fit": "blur"})
+    plan_slideshow(post, video_profile, [image(*src)], steps, changes, warnings, blockers, {"fit": "blur"})
     (step,) = steps
     out = step.op.size
     assert aspect_matches(*out, rules.preferred_aspect, rules.aspect_tolerance), out

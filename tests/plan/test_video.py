@@ -5,21 +5,26 @@ import pytest
 
 from repost.plan.cover import cover_fit
 from repost.plan.video import plan_video
-from repost.platforms.profiles import load_profiles
 from repost.post.model import Post
-from tests.plan.test_rendition import facts
 
-PROFILES = load_profiles()
 FITS = [None, "crop", "pad", "blur"]
 # Cover shapes: RedNote and Lemon8 show a 3:4 cover, the others 9:16 (Shorts takes no cover image).
 COVER_34 = {"rednote", "lemon8"}
 
 
-def plan(clip, pid, fit, post=None):
-    steps, changes, warnings, blockers = [], [], [], []
-    plan_video(post or Post(id="x"), PROFILES[pid], clip, steps, changes, warnings, blockers, {"fit": fit})
-    assert not blockers
-    return [(s.action, s.dest, s.ffmpeg_args, s.op) for s in steps], changes
+@pytest.fixture(scope="module")
+def plan(profiles):
+    """``plan(clip, pid, fit, post=None)``: the video plan's steps (as tuples) and changes."""
+
+    def make(clip, pid, fit, post=None):
+        steps, changes, warnings, blockers = [], [], [], []
+        plan_video(
+            post or Post(id="x"), profiles[pid], clip, steps, changes, warnings, blockers, {"fit": fit}
+        )
+        assert not blockers
+        return [(s.action, s.dest, s.ffmpeg_args, s.op) for s in steps], changes
+
+    return make
 
 
 def video_step(steps):
@@ -30,8 +35,8 @@ def cover_step(steps):
     return next((s for s in steps if s[1] == "cover.jpg"), None)
 
 
-@pytest.mark.parametrize("pid", sorted(PROFILES))
-def test_a_916_clip_that_fits_is_stream_copied_whatever_the_fit(pid):
+def test_a_916_clip_that_fits_is_stream_copied_whatever_the_fit(plan, facts, profile_id):
+    pid = profile_id
     for fit in FITS:
         steps, changes = plan(facts(1080, 1920), pid, fit)
         args = video_step(steps)[2]
@@ -39,18 +44,20 @@ def test_a_916_clip_that_fits_is_stream_copied_whatever_the_fit(pid):
         assert changes[0].startswith("copied"), (pid, fit)
 
 
-@pytest.mark.parametrize("pid", sorted(PROFILES))
 @pytest.mark.parametrize(
     "clip",
     [
-        facts(1080, 1920),
-        facts(360, 640, duration_s=2.0),  # re-encoded (RedNote's 720 px minimum, Reels' 3 s)
-        facts(1080, 1920, coded_width=1920, coded_height=1080, rotation=90),  # a phone held upright
+        dict(width=1080, height=1920),
+        dict(width=360, height=640, duration_s=2.0),  # re-encoded (RedNote's 720 px minimum, Reels' 3 s)
+        dict(width=1080, height=1920, coded_width=1920, coded_height=1080, rotation=90),  # held upright
     ],
     ids=["1080x1920", "360x640-2s", "rotated"],
 )
-def test_a_916_clip_is_planned_the_same_whatever_the_fit_where_the_cover_is_916(pid, clip):
-    plans = [plan(clip, pid, fit) for fit in FITS]
+def test_a_916_clip_is_planned_the_same_whatever_the_fit_where_the_cover_is_916(
+    plan, facts, profile_id, clip
+):
+    pid = profile_id
+    plans = [plan(facts(**clip), pid, fit) for fit in FITS]
     # The video is 9:16 everywhere: no fit touches it.
     assert len({video_step(steps) for steps, _ in plans}) == 1, pid
     assert len({tuple(changes) for _, changes in plans}) == 1, pid
@@ -63,14 +70,14 @@ def test_a_916_clip_is_planned_the_same_whatever_the_fit_where_the_cover_is_916(
 
 
 @pytest.mark.parametrize("pid", ["tiktok", "reels", "rednote", "lemon8"])
-def test_a_169_clip_is_planned_differently_for_each_fit(pid):
+def test_a_169_clip_is_planned_differently_for_each_fit(facts, plan, pid):
     plans = [plan(facts(1920, 1080), pid, fit) for fit in ("crop", "pad", "blur")]
     assert len({video_step(steps) for steps, _ in plans}) == 3, pid
     assert [cover_step(steps)[3].fit for steps, _ in plans] == ["crop", "pad", "blur"]
     assert plan(facts(1920, 1080), pid, None) == plans[2]  # blur: every built-in profile's default
 
 
-def test_a_34_clip_keeps_one_rednote_plan_and_gets_a_reels_one_per_fit():
+def test_a_34_clip_keeps_one_rednote_plan_and_gets_a_reels_one_per_fit(facts, plan):
     clip = facts(1080, 1440)
     rednote = {cover_step(plan(clip, "rednote", fit)[0]) for fit in FITS}
     assert len(rednote) == 1 and rednote.pop()[3].fit == "blur"
@@ -78,7 +85,7 @@ def test_a_34_clip_keeps_one_rednote_plan_and_gets_a_reels_one_per_fit():
     assert len({cover_step(s) for s in reels}) == 3 and len({video_step(s) for s in reels}) == 3
 
 
-def test_the_cover_follows_post_yaml_fit_like_the_video():
+def test_the_cover_follows_post_yaml_fit_like_the_video(facts, plan):
     steps, changes = plan(facts(1920, 1080), "reels", None, Post(id="x", fit="crop"))
     assert any(c.startswith("cropped 16:9 to 9:16") for c in changes)
     assert cover_step(steps)[3].fit == "crop"

@@ -71,7 +71,7 @@ def backlog(tmp_path_factory, clip_fits_all, photos_34) -> Path:
     posts = write_backlog(root, clip_fits_all, photos_34)
     out = root / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CONFIG_HOME", str(root / "config"))
+        mp.setenv("REPOST_CONFIG_DIR", str(root / "config"))
         with pytest.raises(SystemExit) as info:
             main(
                 [

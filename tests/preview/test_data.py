@@ -41,9 +41,8 @@ def page_data(index: Path) -> dict:
     return json.loads(g.data)
 
 
-@pytest.mark.parametrize("pid", sorted(load_profiles()))
-def test_fold_follows_each_profile(pid):
-    rule = load_profiles()[pid].text.caption
+def test_fold_follows_each_profile(profiles, profile_id):
+    rule = profiles[profile_id].text.caption
     caption = "Emoji 👩‍👩‍👧 and 中文 " * 40
     visible, rest = fold_caption(caption, rule.fold_length, rule.count)
     assert visible + rest == caption

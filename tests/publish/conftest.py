@@ -1,4 +1,5 @@
-"""Fixtures for publishing: an in-memory keyring, the loopback API server, exported bundles."""
+"""Fixtures for publishing: the loopback API server, exported bundles, hand-made manifests (the
+in-memory keyring is the suite's, in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,41 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from tests.publish.fake_api import env_for, start_server
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that lives in a dict: for tests only (a real one is tested on its own)."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-@pytest.fixture
-def memory_keyring():
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 @pytest.fixture
@@ -104,7 +73,7 @@ def exported(exported_once, tmp_path) -> Path:
     return Path(shutil.copytree(exported_once, tmp_path / "out"))
 
 
-def find_secrets(places: list[str | bytes], secrets: list[str]) -> list[str]:
+def _find_secrets(places: list[str | bytes], secrets: list[str]) -> list[str]:
     """Each secret that occurs in any of the texts."""
     found = []
     for secret in secrets:
@@ -115,11 +84,11 @@ def find_secrets(places: list[str | bytes], secrets: list[str]) -> list[str]:
     return found
 
 
-def files_under(folder: Path) -> list[bytes]:
+def _files_under(folder: Path) -> list[bytes]:
     return [p.read_bytes() for p in folder.rglob("*") if p.is_file()]
 
 
-def file_entry(bundle: Path, name: str, role: str, **facts) -> dict:
+def _file_entry(bundle: Path, name: str, role: str, **facts) -> dict:
     """A manifest entry for a file already in ``bundle``: its size and sha256, as export records them."""
     import hashlib
 
@@ -133,18 +102,48 @@ def file_entry(bundle: Path, name: str, role: str, **facts) -> dict:
     }
 
 
-def write_manifest(bundle: Path, platform: str, post_id: str, files: list[dict], **extra) -> None:
+def _write_manifest(bundle: Path, platform: str, post_id: str, files: list[dict], **extra) -> None:
     """A hand-made bundle's manifest.json; its output folder gets the .repost folder export makes."""
     (bundle.parent.parent / ".repost").mkdir(exist_ok=True)
     doc = {"profile": {"id": platform}, "post": {"id": post_id}, "files": files, **extra}
     (bundle / "manifest.json").write_text(json.dumps(doc), encoding="utf-8")
 
 
-def rewrite_text(bundle: Path, name: str, text: str) -> None:
+def _rewrite_text(bundle: Path, name: str, text: str) -> None:
     """Give a text file of an exported bundle other content, its manifest entry too (as if exported so)."""
     (bundle / name).write_text(text, encoding="utf-8")
     manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"] = [
-        file_entry(bundle, name, "text") if f["path"] == name else f for f in manifest["files"]
+        _file_entry(bundle, name, "text") if f["path"] == name else f for f in manifest["files"]
     ]
     (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def find_secrets():
+    """``find_secrets(places, secrets)``: each secret found in any of the texts or bytes."""
+    return _find_secrets
+
+
+@pytest.fixture(scope="session")
+def files_under():
+    """``files_under(folder)``: the bytes of every file under ``folder``."""
+    return _files_under
+
+
+@pytest.fixture(scope="session")
+def file_entry():
+    """``file_entry(bundle, name, role, **facts)``: a manifest entry for a file in ``bundle``."""
+    return _file_entry
+
+
+@pytest.fixture(scope="session")
+def write_manifest():
+    """``write_manifest(bundle, platform, post_id, files, **extra)``: a hand-made manifest.json."""
+    return _write_manifest
+
+
+@pytest.fixture(scope="session")
+def rewrite_text():
+    """``rewrite_text(bundle, name, text)``: new content for a bundle's text file and its entry."""
+    return _rewrite_text

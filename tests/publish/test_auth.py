@@ -18,7 +18,6 @@ from keyring.backends import chainer, fail
 
 from repost.publish import oauth
 from repost.publish.secrets import redact, remember_secret
-from tests.publish.conftest import MemoryKeyring
 
 
 def test_login_list_logout(run, login, memory_keyring):
@@ -81,16 +80,11 @@ def test_no_usable_keyring_is_a_clear_error_and_nothing_is_written(run, login, b
     assert "plain-text" in result.err and "tt-token-abcdef" not in result.err + result.out
 
 
-class FileKeyring(MemoryKeyring):
-    """Looks like keyrings.alt's file backends to repost."""
-
-
-FileKeyring.__module__ = "keyrings.alt.file"
-
-
-def test_a_file_keyring_needs_an_explicit_opt_in(login, monkeypatch):
+def test_a_file_keyring_needs_an_explicit_opt_in(login, memory_keyring, monkeypatch):
+    # The in-memory backend made to look like keyrings.alt's file backends to repost.
+    file_keyring = type("FileKeyring", (type(memory_keyring),), {"__module__": "keyrings.alt.file"})
     before = keyring.get_keyring()
-    backend = FileKeyring()
+    backend = file_keyring()
     keyring.set_keyring(backend)
     try:
         refused = login("tiktok", "tt-token-abcdef")

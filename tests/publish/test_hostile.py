@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.publish.conftest import file_entry
-
 pytestmark = pytest.mark.timeout(120)
 
 REFUSED = "refused, nothing sent"
@@ -410,7 +408,7 @@ def test_a_bundle_outside_an_output_folder_is_refused_and_nothing_written_above_
     assert api.requests == [] and sorted(tmp_path.rglob("*")) == before  # no state made anywhere
 
 
-def test_a_manifest_that_says_another_platform_is_not_published_there(tmp_path, memory_keyring):
+def test_a_manifest_that_says_another_platform_is_not_published_there(file_entry, tmp_path, memory_keyring):
     """A hand-made bundle the manifest says is tiktok but lives in a reels folder: refused by the
     output-folder rule before anything (the folder is named after the platform)."""
     from repost.publish.runner import publish_bundles

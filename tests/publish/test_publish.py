@@ -9,8 +9,6 @@ import sqlite3
 import keyring
 import pytest
 
-from tests.publish.conftest import file_entry, files_under, find_secrets, rewrite_text, write_manifest
-
 TT_CLIENT = {"client_id": "tt-client", "client_secret": "tt-client-secret-123456"}
 
 
@@ -36,7 +34,9 @@ def reels_login(api, login, *, valid=True):
     return access
 
 
-def test_tiktok_and_reels_publish_end_to_end_once(run, api, login, exported, memory_keyring, caplog):
+def test_tiktok_and_reels_publish_end_to_end_once(
+    files_under, find_secrets, run, api, login, exported, memory_keyring, caplog
+):
     caplog.set_level(logging.DEBUG)
     # The TikTok token has expired at the server: the first call gets 401 and the token is refreshed.
     tiktok_login(api, login, valid=False)
@@ -141,7 +141,9 @@ def test_expired_instagram_token_asks_for_a_new_login(run, api, login, exported,
     assert token not in result.out + result.err
 
 
-def test_instagram_caption_over_limit_stops_before_sending(run, api, login, exported, memory_keyring):
+def test_instagram_caption_over_limit_stops_before_sending(
+    rewrite_text, run, api, login, exported, memory_keyring
+):
     reels_login(api, login)
     rewrite_text(exported / "cats" / "reels", "caption.txt", "x" * 2300 + "\n")
     result = run("publish", exported / "cats" / "reels")
@@ -149,7 +151,9 @@ def test_instagram_caption_over_limit_stops_before_sending(run, api, login, expo
     assert not [p for _, p, _, _ in api.requests if p.endswith("/media")]
 
 
-def test_tiktok_caption_uses_the_api_limit_not_the_apps(run, api, login, exported, memory_keyring):
+def test_tiktok_caption_uses_the_api_limit_not_the_apps(
+    rewrite_text, run, api, login, exported, memory_keyring
+):
     tiktok_login(api, login)
     # 2,300 UTF-16 units: within the app's 4,000, over the API's 2,200 (profile figures, api path)
     rewrite_text(exported / "cats" / "tiktok", "caption.txt", "猫" * 2300 + "\n")
@@ -207,7 +211,9 @@ def test_a_folder_of_bundles_publishes_each_and_one_failure_does_not_stop_the_re
     }
 
 
-def test_tiktok_photo_post_explains_pull_from_url(run, api, login, tmp_path, memory_keyring, image_jpeg_34):
+def test_tiktok_photo_post_explains_pull_from_url(
+    file_entry, write_manifest, run, api, login, tmp_path, memory_keyring, image_jpeg_34
+):
     bundle = tmp_path / "out" / "pics" / "tiktok"
     bundle.mkdir(parents=True)
     (bundle / "01.jpg").write_bytes(image_jpeg_34.read_bytes())
@@ -269,7 +275,7 @@ def test_a_refused_refresh_asks_for_a_new_login(run, api, login, exported, memor
     assert "tt-revoked-refresh-123" not in result.out + result.err and "tt-dead-token-123" not in result.err
 
 
-def test_instagram_error_2207010_is_explained(run, api, login, exported, memory_keyring):
+def test_instagram_error_2207010_is_explained(rewrite_text, run, api, login, exported, memory_keyring):
     reels_login(api, login)
     # within 2,200 characters, so repost sends it; 31 hashtags is over Instagram's 30
     tags = " ".join(f"#t{i}" for i in range(31))

@@ -7,7 +7,6 @@ import os
 import pytest
 
 from repost.publish.rules import RULES_FILE, load_tiktok_rules, plan_chunks
-from tests.publish.conftest import file_entry, write_manifest
 from tests.publish.fake_api import MAX_CHUNK, MAX_FINAL, MIN_CHUNK
 
 RULES = load_tiktok_rules()
@@ -49,7 +48,7 @@ def test_empty_file_is_refused():
 
 
 def test_a_70_mb_video_goes_in_sequential_chunks_with_content_range(
-    run, api, tmp_path, memory_keyring, login
+    file_entry, write_manifest, run, api, tmp_path, memory_keyring, login
 ):
     bundle = tmp_path / "out" / "big" / "tiktok"
     bundle.mkdir(parents=True)

@@ -4,11 +4,8 @@ from types import MappingProxyType
 
 import pytest
 
-from repost.platforms.profiles import load_profiles
 from repost.post.model import Post, Translation
 from repost.text.languages import choose_texts, match_lang, parse_lang_option
-
-PROFILES = load_profiles()
 
 
 def test_parse_lang_option():
@@ -27,7 +24,7 @@ def test_match_lang_by_code_then_primary_subtag():
     assert match_lang("fr", ["en", None]) is None
 
 
-def test_an_override_with_its_own_text_is_in_the_language_it_names():
+def test_an_override_with_its_own_text_is_in_the_language_it_names(profiles):
     post = Post(
         id="p",
         caption="The sky went violet.",
@@ -35,9 +32,9 @@ def test_an_override_with_its_own_text_is_in_the_language_it_names():
         translations=MappingProxyType({"ja": Translation(caption="空が紫色に。")}),
         platforms=MappingProxyType({"rednote": MappingProxyType({"lang": "zh", "caption": "天空变紫了。"})}),
     )
-    choice = choose_texts(post, PROFILES["rednote"], {}, bilingual=True)
+    choice = choose_texts(post, profiles["rednote"], {}, bilingual=True)
     assert (choice.primary.lang, choice.primary.caption) == ("zh", "天空变紫了。")
     # the override replaced the en text on RedNote: the other language left is the translation
     assert choice.secondary.lang == "ja" and not choice.warnings
-    plain = choose_texts(post, PROFILES["tiktok"], {"*": "ja"}, bilingual=False)
+    plain = choose_texts(post, profiles["tiktok"], {"*": "ja"}, bilingual=False)
     assert (plain.primary.lang, plain.primary.caption) == ("ja", "空が紫色に。")

@@ -1,10 +1,9 @@
-"""Fixtures for translation: the loopback engine server, and publish's in-memory keyring."""
+"""Fixtures for translation: the loopback engine server."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.publish.conftest import memory_keyring  # noqa: F401 (the in-memory keyring fixture, shared)
 from tests.translate.fake_engines import start_engine_server
 
 
