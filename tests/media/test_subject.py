@@ -36,6 +36,29 @@ def test_the_detector_finds_the_face_in_the_photo(tmp_path):
     assert find_faces(np.full_like(bgr, 90)) == []  # a plain picture has none
 
 
+def test_yunet_is_the_detector_from_the_model_repost_ships(tmp_path):
+    """YuNet, not the Haar cascade: the model comes with repost's own package (never downloaded),
+    and its faces carry YuNet's confidence (the cascade gives none, recorded as 1.0)."""
+    import hashlib
+    import importlib.resources
+
+    import numpy as np
+    from PIL import Image
+
+    from repost.media import faces as faces_module
+
+    shipped = importlib.resources.files("repost.media").joinpath("models/" + faces_module.YUNET_FILE)
+    assert shipped.is_file()
+    digest = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    assert digest == "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
+    assert faces_module._yunet_model() == str(shipped)
+    assert faces_module.detector_name() == "yunet"
+    head, _ = head_picture(tmp_path)
+    bgr = np.ascontiguousarray(np.asarray(Image.open(head).convert("RGB"))[:, :, ::-1])
+    found = find_faces(bgr)
+    assert found and all(faces_module.YUNET_SCORE <= f.score < 1.0 for f in found)
+
+
 @pytest.mark.parametrize("name", ["walk", "cut", "two"])
 def test_smart_keeps_the_faces_in_the_window_where_the_centre_crop_loses_them(clips, name):
     clip = clips[name]
