@@ -13,6 +13,7 @@ from repost.publish.base import Bundle, Published, authed
 from repost.publish.oauth import Session
 from repost.publish.secrets import fail
 from repost.text.count import UNITS, count_text
+from repost.text.fit import fit_text
 
 REASONS = {
     "quotaExceeded": "the Google project's daily API quota is used up; try again tomorrow",
@@ -39,12 +40,12 @@ def _reason(resp: http.Response) -> str:
 
 
 def title_of(bundle: Bundle, profile: Profile) -> str:
-    """title.txt, else the caption's first line, cut to the profile's title limit."""
+    """title.txt, else the caption's first line, fitted to the profile's title limit as captions
+    are (at a word or sentence end, never inside an emoji sequence, with an ellipsis)."""
     text = bundle.title or (bundle.caption.splitlines() or [bundle.post_id])[0] or bundle.post_id
+    text = text.replace("<", "").replace(">", "")  # Y4: a title may not hold < or >
     field = profile.text.title
-    while field and count_text(text, field.count) > field.max_length:
-        text = text[:-1]
-    return text.replace("<", "").replace(">", "")  # Y4: a title may not hold < or >
+    return fit_text(text, field.max_length, field.count).text if field else text
 
 
 def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, commit=None) -> Published:
