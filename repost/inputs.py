@@ -28,6 +28,9 @@ MANIFEST_MAX = 8 * MB
 TEXT_FILE_MAX = 1 * MB  # caption.txt, title.txt... in a bundle
 INFO_JSON_MAX = 64 * MB
 EXPORT_JSON_MAX = 512 * MB
+# A translation engine's answer: at most 50 texts of one post (DeepL's and LibreTranslate's
+# batches, under 128 KiB sent), so a few hundred KB even in a verbose JSON.
+ENGINE_ANSWER_MAX = 8 * MB
 # Nesting: real files go 6 to 8 levels deep; recursive code over them (mojibake repair, lone
 # surrogates) must stay far from Python's recursion limit of 1000.
 MAX_DEPTH = 100
@@ -127,6 +130,19 @@ def read_text(path: str | os.PathLike[str], limit: int, kind: str) -> str:
 def read_json(path: str | os.PathLike[str], limit: int, kind: str, *, hint: str | None = None) -> Any:
     """A bounded JSON file, at most MAX_DEPTH levels deep; every failure an InputError naming it."""
     return parse_json(read_text(path, limit, kind), path, hint=hint)
+
+
+def read_json_answer(stream: BinaryIO, limit: int, kind: str, where: object) -> Any:
+    """JSON read from a network answer (an open HTTP response): at most ``limit`` bytes, then
+    parsed as a file is, MAX_DEPTH levels deep at most; every failure an InputError."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{kind} is over the {size_text(limit)} limit", where)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{kind} is not UTF-8 text ({exc.reason})", where) from None
+    return parse_json(text, where)
 
 
 def parse_json(text: str, where: object, *, hint: str | None = None) -> Any:

@@ -14,7 +14,8 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from repost.errors import TranslateError, UsageError
+from repost.errors import InputError, TranslateError, UsageError
+from repost.inputs import ENGINE_ANSWER_MAX, read_json_answer, size_text
 
 ENGINES = ("deepl", "libretranslate", "argos")
 # Engines whose API key lives in the keyring (`repost auth login deepl|libretranslate`).
@@ -70,6 +71,7 @@ class DeepL(Engine):
             ) from None
         self._deepl = deepl
         self._client = deepl.Translator(key, server_url=server_url)
+        _bound_answers(self._client)
 
     def translate(self, texts, source, target):
         d = self._deepl
@@ -89,8 +91,16 @@ class DeepL(Engine):
             raise _refused(
                 "deepl", "the account's character quota is used up", "wait for the quota to renew"
             ) from None
+        except (RecursionError, KeyError, TypeError, AttributeError):
+            # The client parses the answer whole and reads its fields unchecked: an answer
+            # nested past the recursion limit, or not shaped as DeepL's, surfaces as these.
+            raise _refused(
+                "deepl", "the answer was not DeepL's (malformed JSON)", "check --engine-url"
+            ) from None
         except d.TooManyRequestsException:
             raise _refused("deepl", "too many requests", "wait a minute and run again") from None
+        except d.ConnectionException as exc:  # no answer, or one over the size cap
+            raise _refused("deepl", _first_line(exc), "check --engine-url and the network") from None
         except d.DeepLException as exc:
             if getattr(exc, "http_status_code", None) == 413:
                 raise _refused(
@@ -99,7 +109,34 @@ class DeepL(Engine):
                     "break the caption into shorter lines",
                 ) from None
             raise _refused("deepl", _first_line(exc), "check the language codes and the text") from None
-        return [r.text for r in results]
+        out = [r.text for r in results]
+        if len(out) != len(texts) or not all(isinstance(t, str) for t in out):
+            raise _refused("deepl", "the answer was not a list of translations", "check --engine-url")
+        return out
+
+
+def _bound_answers(translator: object) -> None:
+    """Cap the size of DeepL's answers: the client reads a whole answer into memory before it
+    parses it, so a server sending an endless body would exhaust memory. A transport adapter
+    mounted on the client's requests session reads at most ENGINE_ANSWER_MAX bytes (the
+    session is the client's private attribute: left as it is if a new client moves it)."""
+    session = getattr(getattr(translator, "_client", None), "_session", None)
+    if session is not None and hasattr(session, "mount"):
+        from requests.adapters import HTTPAdapter
+
+        class BoundedAdapter(HTTPAdapter):
+            def send(self, request, stream=False, **kwargs):
+                resp = super().send(request, stream=True, **kwargs)
+                with resp:
+                    body = resp.raw.read(ENGINE_ANSWER_MAX + 1, decode_content=True)
+                if len(body) > ENGINE_ANSWER_MAX:
+                    # the client turns this into a ConnectionException naming it, not retried
+                    raise ValueError(f"the answer is over the {size_text(ENGINE_ANSWER_MAX)} limit")
+                resp._content, resp._content_consumed = body, True  # requests' store of a read body
+                return resp
+
+        for scheme in ("http://", "https://"):
+            session.mount(scheme, BoundedAdapter())
 
 
 # --- LibreTranslate -------------------------------------------------------------------------
@@ -108,6 +145,8 @@ class DeepL(Engine):
 # --char-limit, shown in GET /frontend/settings as charLimit): we stay under a modest one.
 LIBRE_MAX_TEXTS = 50
 LIBRE_MAX_CHARS = 5_000
+# An error answer is one message: what is read of it (a server could send any body with a 4xx).
+ERROR_ANSWER_MAX = 64_000
 
 
 class LibreTranslate(Engine):
@@ -136,7 +175,9 @@ class LibreTranslate(Engine):
         )
         try:
             with _OPENER.open(req, timeout=REQUEST_TIMEOUT_S) as resp:
-                return json.loads(resp.read(8 << 20))
+                return read_json_answer(resp, ENGINE_ANSWER_MAX, "the answer", self.base_url + path)
+        except InputError as exc:  # over the size cap, nested too deep, not JSON or not UTF-8
+            raise _refused("libretranslate", exc.what, "check --engine-url") from None
         except urllib.error.HTTPError as exc:
             raise _libre_error(exc) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -144,8 +185,6 @@ class LibreTranslate(Engine):
             raise _refused(
                 "libretranslate", f"cannot reach {self.base_url}: {reason}", "check --engine-url"
             ) from None
-        except ValueError:
-            raise _refused("libretranslate", "the answer was not JSON", "check --engine-url") from None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -161,8 +200,9 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 def _libre_error(exc: urllib.error.HTTPError) -> TranslateError:
     try:
-        message = str(json.loads(exc.read(64 << 10)).get("error") or "")
-    except (ValueError, AttributeError, OSError):
+        doc = read_json_answer(exc, ERROR_ANSWER_MAX, "the error answer", exc.url)
+        message = str(doc.get("error") or "") if isinstance(doc, dict) else ""
+    except (InputError, OSError):
         message = ""
     message = _first_line(message) or exc.reason
     if exc.code == 403:
