@@ -31,6 +31,7 @@ from repost.errors import BundleError, ExitStatus, InputError, PostError, Repost
 from repost.media.ffmpeg import build_command
 from repost.media.loudness import measure_requests
 from repost.media.probe import probe_media
+from repost.media.remembered import remembered
 from repost.media.render import shared_decode_args
 from repost.media.subject import find_subjects
 from repost.media.watermark import find_watermarks
@@ -108,17 +109,22 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     outcome = ExportOutcome()
     jobs: list[list[BundlePlan]] = []
     seen: dict[str, Post] = {}  # bundle folder -> the post that claimed it
-    for arg in expand_posts(post_args):
-        try:
-            post = with_platform_ids(load_post(arg, allow_outside=options.allow_outside_media), profiles)
-            _claim_id(seen, post)
-            plans = plan_post(post, targets, options)
-            _claim_folders(plans, options.out)
-        except RepostError as exc:
-            outcome.input_errors.append(exc)
-            continue
-        outcome.plans += plans
-        jobs.append(plans)
+    # Sources' loudness and watermark scans kept in DIR/.repost between runs (read only on
+    # --dry-run): an up-to-date re-run plans without decoding a source again. Not on a cluster,
+    # whose --out is on shared storage, where SQLite must not be written.
+    store = Path(options.out).resolve() / WORK_DIR
+    with remembered(None if options.cluster else store, read_only=options.dry_run):
+        for arg in expand_posts(post_args):
+            try:
+                post = with_platform_ids(load_post(arg, allow_outside=options.allow_outside_media), profiles)
+                _claim_id(seen, post)
+                plans = plan_post(post, targets, options)
+                _claim_folders(plans, options.out)
+            except RepostError as exc:
+                outcome.input_errors.append(exc)
+                continue
+            outcome.plans += plans
+            jobs.append(plans)
     if options.dry_run or not jobs:
         return outcome
     if options.cluster:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from repost.media.linking import original_of
 from repost.media.measure import Loudness, measure_loudness
 from repost.media.probe import probe_media
+from repost.media.remembered import file_key, recall
 from repost.media.render import FLOAT_AUDIO, downmix_filter
 
 
@@ -39,8 +42,16 @@ def clear_loudness_cache() -> None:
 
 
 def _file_key(path: Path) -> tuple:
-    st = path.stat()
-    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    return file_key(path)
+
+
+def _levels_data(levels: Levels) -> dict:
+    return {"source": levels.source.to_dict(), "mix": levels.mix.to_dict() if levels.mix else None}
+
+
+def _levels_from(data: dict) -> Levels:
+    mix = data["mix"]
+    return Levels(Loudness(**data["source"]), Loudness(**mix) if mix is not None else None)
 
 
 def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) -> Levels:
@@ -57,7 +68,10 @@ def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) 
         mix = f"{FLOAT_AUDIO},{downmix_filter(layout)}"
         return Levels(source, measure_loudness(path, start_s=start_s, duration_s=duration_s, filters=mix))
 
-    return _cached(("levels", *_file_key(path), start_s, duration_s), measure)
+    key = ("levels", *_file_key(path), start_s, duration_s)
+    # Kept between runs too (media/remembered.py): an up-to-date re-run plans the same gain
+    # without decoding the source's sound again.
+    return _cached(key, lambda: recall(key, measure, _levels_data, _levels_from))
 
 
 def measure_requests(wanted: dict[tuple, tuple]) -> dict[tuple, Levels]:
@@ -70,9 +84,11 @@ def loudness_record(step, made: Path, sha256: str) -> dict | None:
     {integrated_lufs, true_peak_dbtp} or None where that file has no sound; None for a video
     with sound in neither."""
     output = None
-    if probe_media(made).audio is not None:
-        output = _cached(("output", sha256), lambda: measure_loudness(made))
     source = _source_loudness(step)
+    if probe_media(original_of(made)).audio is not None:  # a placed copy: its original's probe
+        # Sound copied packet for packet measures as its source: no second decode of it.
+        copied = source if source is not None and sound_copied(step) else None
+        output = copied or _cached(("output", sha256), lambda: measure_loudness(made))
     if source is None and output is None:
         return None
     return {
@@ -81,13 +97,31 @@ def loudness_record(step, made: Path, sha256: str) -> dict | None:
     }
 
 
+def sound_copied(step) -> bool:
+    """The step's file carries its source's whole audio stream unchanged: a file copy, or a
+    remux (``-c copy``, nothing cut, no audio filter)."""
+    if step.action == "copy":
+        return True
+    args = tuple(getattr(step, "ffmpeg_args", None) or ())
+    if step.action != "ffmpeg" or step.rendition is not None or not args:
+        return False
+    pairs = set(itertools.pairwise(args))
+    cut = {"-ss", "-t", "-to", "-af", "-filter:a", "-filter_complex", "-shortest"} & set(args)
+    return not cut and (("-c", "copy") in pairs or ("-c:a", "copy") in pairs)
+
+
+def _loudness(data: dict) -> Loudness:
+    return Loudness(**data)
+
+
 def _source_loudness(step) -> Loudness | None:
     op = step.op
     if step.action == "slideshow":
         if op is None or op.audio is None:
             return None
         audio = Path(op.audio)  # a sound file (probe_media takes only pictures)
-        return _cached(("sound", *_file_key(audio)), lambda: measure_loudness(audio))
+        key = ("sound", *_file_key(audio))
+        return _cached(key, lambda: recall(key, lambda: measure_loudness(audio), Loudness.to_dict, _loudness))
     if probe_media(step.source).audio is None:
         return None
     r = step.rendition

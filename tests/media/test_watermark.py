@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
+from repost.media import watermark
+from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.media.watermark import find_watermark
 from tests.media.watermark_clips import clean_clip, marked_clip, subtitled_clip
@@ -32,6 +35,22 @@ def test_a_mark_that_jumps_corners_is_found(folder, scene):
 def test_a_mark_that_stays_put_over_a_moving_picture_is_found(folder):
     mark = _find(marked_clip(folder, "pan", jump_at=None))
     assert mark is not None and not mark.moved and "top-left" in mark.corners
+
+
+def test_a_clip_with_a_keyframe_per_sample_is_read_at_its_keyframes_only(folder, monkeypatch):
+    # A phone's keyframe every second or two: over a long clip every sample has a keyframe of
+    # its own, and nothing between them is decoded (here: a keyframe every 5 frames of 8 s).
+    dense = folder / "marked-dense-keys.mp4"
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i",
+                    marked_clip(folder, "pan"), "-c:v", "libx264", "-preset", "ultrafast",
+                    "-g", "5", "-keyint_min", "5", dense], check=True)  # fmt: skip
+
+    def no_full_decode(*_a):
+        raise AssertionError("decoded every frame")
+
+    monkeypatch.setattr(watermark, "_frames_at", no_full_decode)
+    mark = _find(dense)
+    assert mark is not None and mark.moved and mark.corners == ("top-left", "bottom-right")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""Measurements of source files kept between runs, in the output folder: an up-to-date re-run
+plans again (the plan names the gain that keeps a source's loudness, and the watermark warnings)
+without decoding any source again.
+
+A measurement is keyed by what it measured: the file's resolved path, size and modification
+time (as probe_media's cache), and the measure's own parameters. A file rewritten in place gets
+a new modification time and is measured again. The store is an SQLite file under the output
+folder's ``.repost`` (beside the migrate state, on the machine that plans); a run without one
+(a Dask worker, a library call) measures as before.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+STORE_NAME = "measured.db"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS measured (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+_lock = threading.Lock()
+_path: Path | None = None  # the open run's store, and whether it may be written
+_writable = False
+_db: sqlite3.Connection | None = None  # opened at the first use: a run with nothing to measure
+# leaves no file behind
+
+
+@contextmanager
+def remembered(folder: Path | None, *, read_only: bool = False) -> Iterator[None]:
+    """Keep measurements in ``folder``/measured.db while the block runs (read only: a dry run
+    uses what an earlier run measured and writes nothing). Nested uses keep the outer store."""
+    global _path, _writable, _db
+    with _lock:
+        if _path is not None or folder is None:
+            outer = True
+        else:
+            outer, _path, _writable = False, Path(folder) / STORE_NAME, not read_only
+    try:
+        yield
+    finally:
+        if not outer:
+            with _lock:
+                if _db is not None:
+                    _db.close()
+                _path, _writable, _db = None, False, None
+
+
+def _open(create: bool) -> sqlite3.Connection | None:
+    """The store's connection (under _lock), or None where there is none to read (or write)."""
+    global _db, _path
+    if _db is not None or _path is None:
+        return _db
+    if not _path.is_file() and not create:
+        return None
+    try:
+        if _writable:
+            _path.parent.mkdir(parents=True, exist_ok=True)
+            _db = sqlite3.connect(_path, check_same_thread=False)
+            _db.execute(_SCHEMA)
+        else:
+            _db = sqlite3.connect(f"{_path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    except (sqlite3.Error, OSError):
+        _path = None  # an unusable store is only a slower run: everything is measured again
+        return None
+    return _db
+
+
+def file_key(path: Path) -> tuple:
+    """What a measurement of the file at ``path`` stays true for."""
+    st = Path(path).stat()
+    return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+def recall(key: tuple, measure: Callable[[], Any], encode: Callable, decode: Callable) -> Any:
+    """The remembered value for ``key``, else ``measure()`` (remembered where a store is open).
+    ``encode`` turns the value into JSON-able data, ``decode`` turns that back."""
+    text = json.dumps(key, separators=(",", ":"))
+    with _lock:
+        db = _open(create=False)
+        try:
+            row = db.execute("SELECT value FROM measured WHERE key = ?", (text,)).fetchone() if db else None
+            if row is not None:
+                return decode(json.loads(row[0]))
+        except (sqlite3.Error, ValueError, KeyError, TypeError):
+            pass  # a store of another version, or damaged: measured again
+    value = measure()
+    with _lock:
+        db = _open(create=True) if _writable else None
+        try:
+            if db is not None:
+                with db:
+                    db.execute(
+                        "INSERT OR REPLACE INTO measured (key, value) VALUES (?, ?)",
+                        (text, json.dumps(encode(value))),
+                    )
+        except sqlite3.Error:
+            pass  # a full disk or a locked store: the run goes on, measuring next time
+    return value

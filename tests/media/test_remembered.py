@@ -1,0 +1,69 @@
+"""Sources' measurements kept between runs in DIR/.repost: an up-to-date re-run decodes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from repost.media import measure, remembered, watermark
+from repost.media.loudness import clear_loudness_cache
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def _no_decoding(monkeypatch):
+    def refuse(*_a, **_k):
+        raise AssertionError("a source was decoded again")
+
+    monkeypatch.setattr(measure, "run_ffmpeg", refuse)  # ebur128 loudness
+    monkeypatch.setattr(watermark, "find_watermark", refuse)  # the 24-frame scan
+
+
+def test_an_up_to_date_rerun_measures_no_source_again(run, write_post, media_factory, tmp_path, monkeypatch):
+    # A 9:16 clip with 44.1 kHz sound, to RedNote and Lemon8: its loudness is measured for the
+    # manifest (and for the gain of any re-encoded sound), and Lemon8 looks for a watermark.
+    clip = media_factory("remember-clip.mp4", size="720x1280", duration=2)
+    post = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip})
+    out = tmp_path / "out"
+    first = run("export", post, "--to", "rednote,lemon8", "--out", out, "--json")
+    assert first.code == 0, first.err
+    assert (out / ".repost" / remembered.STORE_NAME).is_file()
+    manifests = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/*/manifest.json")}
+    clear_loudness_cache()  # a new run: nothing in memory
+    _no_decoding(monkeypatch)
+    again = run("export", post, "--to", "rednote,lemon8", "--out", out, "--json")
+    assert again.code == 0, again.err
+    assert {b["status"] for b in again.json()["bundles"]} == {"up_to_date"}
+    dry = run("export", post, "--to", "rednote,lemon8", "--out", out, "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    for plan in dry.json()["plans"]:
+        assert plan["warnings"] == manifests[plan["platform"]]["warnings"][: len(plan["warnings"])]
+
+
+def test_a_rewritten_source_is_measured_again(tmp_path, media_factory):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(media_factory("remember-clip.mp4", size="720x1280", duration=2).read_bytes())
+    calls = []
+
+    def measured():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    with remembered.remembered(tmp_path / "store"):
+        key = ("probe-test", *remembered.file_key(clip))
+        assert remembered.recall(key, measured, dict, dict) == {"n": 1}
+        assert remembered.recall(key, measured, dict, dict) == {"n": 1}
+        clip.write_bytes(clip.read_bytes() + b"\0")  # size and mtime change: another key
+        key = ("probe-test", *remembered.file_key(clip))
+        assert remembered.recall(key, measured, dict, dict) == {"n": 2}
+    with remembered.remembered(tmp_path / "store", read_only=True):
+        assert remembered.recall(key, measured, dict, dict) == {"n": 2}
+    assert remembered.recall(key, measured, dict, dict) == {"n": 3}  # no store open: measured
+
+
+def test_an_unwritable_store_only_costs_a_measurement(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder would go")
+    with remembered.remembered(blocked / "sub"):
+        assert remembered.recall(("k",), lambda: 7, int, int) == 7
