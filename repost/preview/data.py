@@ -13,6 +13,7 @@ from repost.bundle.build import MANIFEST, read_manifest
 from repost.errors import RepostError
 from repost.platforms.profiles import Profile
 from repost.platforms.rules import Finding
+from repost.preview.stills import grid_crop, poster, smart_window, watermark_notes
 from repost.text.count import UNITS, count_text
 from repost.validate.bundle import Report, find_bundles, validate_bundle
 
@@ -67,11 +68,12 @@ def _media(root: Path, bundle: Path, manifest: Mapping) -> dict:
         }
 
     videos = [item(e) for e in inside if e.get("role") == "video"]
-    return {
+    media = {
         "video": videos[0] if videos else None,
         "images": [item(e) for e in inside if e.get("role") == "image"],
         "cover": next((item(e) for e in inside if e.get("role") == "cover"), None),
     }
+    return {**media, "poster": poster(bundle, media, inside), "smart": smart_window(inside)}
 
 
 def _counts(text: Mapping) -> list[dict]:
@@ -135,6 +137,8 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
         "findings": [{"severity": f.severity, "message": f.message} for f in report.findings],
         **media,
         "aspect": _aspect(profile, "photos" if media["images"] else "video"),
+        "grid": grid_crop(profile),
+        "watermark": watermark_notes(pid, [str(w) for w in manifest.get("warnings") or []]),
     }
 
 

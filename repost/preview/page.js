@@ -45,7 +45,7 @@
     var label = v.alt || "Video of " + (card.title || card.post) + " (the post gives no alt text)";
     return el("video", {
       controls: true, preload: "none", playsinline: true, src: v.src,
-      poster: card.cover ? card.cover.src : null, "aria-label": label,
+      poster: card.poster ? card.poster.src : null, "aria-label": label,
       title: v.alt || null,
     });
   }
@@ -172,16 +172,73 @@
       body);
   }
 
+  // Where the window sits at time t: the keys' straight-line interpolation, as the crop
+  // expression does (plan/camera.py); a cut is two keys at one time, the later one wins.
+  function windowAt(keys, t) {
+    if (t <= keys[0][0]) return keys[0][1];
+    for (var i = keys.length - 1; i > 0; i--) {
+      var a = keys[i - 1], b = keys[i];
+      if (t >= a[0] && t <= b[0]) {
+        if (t === b[0] || b[0] === a[0]) return b[1];
+        return a[1] + (b[1] - a[1]) * (t - a[0]) / (b[0] - a[0]);
+      }
+    }
+    return keys[keys.length - 1][1];
+  }
+
+  // The smart crop window over the source, moving with the bundle's video as it plays.
+  function smartView(card, video) {
+    var s = card.smart;
+    var src = s.source, win = s.window;
+    var frame = el("div", { class: "smart-frame", style: "aspect-ratio: " + src.width + " / " + src.height, role: "img",
+      "aria-label": "The " + win.width + "x" + win.height + " crop window over the " + src.width + "x" + src.height + " source" },
+      src.still ? el("img", { src: src.still, alt: "" }) : null);
+    var box = el("div", { class: "smart-window" });
+    frame.appendChild(box);
+    function place(t) {
+      var at = windowAt(s.keys, t);
+      var x = s.axis === "x" ? at : (src.width - win.width) / 2;
+      var y = s.axis === "y" ? at : (src.height - win.height) / 2;
+      box.style.left = (100 * x / src.width) + "%";
+      box.style.top = (100 * y / src.height) + "%";
+      box.style.width = (100 * win.width / src.width) + "%";
+      box.style.height = (100 * win.height / src.height) + "%";
+      box.dataset.t = String(t);
+    }
+    place(0);
+    if (video) {
+      ["timeupdate", "seeked"].forEach(function (ev) { video.addEventListener(ev, function () { place(video.currentTime); }); });
+    }
+    var shots = s.shots.map(function (sh) { return sh.motion + " (" + sh.by + ")"; }).join(", ");
+    return el("section", { class: "smart" }, el("h4", { text: "Smart crop (fit smart)" }), frame,
+      el("p", { class: "fold-note", text: "Window " + win.width + "\u00d7" + win.height + " of the " + src.width + "\u00d7" + src.height +
+        " source; " + s.shots.length + " shot" + (s.shots.length === 1 ? "" : "s") + ": " + shots +
+        (s.detector ? "; faces by " + s.detector : "") + ". It moves as the video plays." }));
+  }
+
+  function gridView(card) {
+    if (!card.grid || !card.poster) return null;
+    return el("section", { class: "grid" }, el("h4", { text: "Profile grid (" + card.grid.name + " crop)" }),
+      el("div", { class: "grid-row" },
+        el("div", { class: "grid-tile", style: "aspect-ratio: " + card.grid.aspect },
+          el("img", { src: card.poster.src, alt: "The " + card.poster.from + " as " + card.platform_name + "'s profile grid shows it, cropped to " + card.grid.name, loading: "lazy" })),
+        el("p", { class: "fold-note", text: card.platform_name + "'s profile grid crops every post to " + card.grid.name + " around the centre (since January 2025)." })));
+  }
+
   function buildCard(card) {
     var id = "card-" + (++uid);
     var media = el("div", { class: "media", style: "aspect-ratio: " + card.aspect });
     var extra = null;
-    if (card.video) media.appendChild(videoMedia(card));
+    var video = card.video ? videoMedia(card) : null;
+    if (video) media.appendChild(video);
     else if (card.images.length) {
       var parts = carousel(card);
       media.appendChild(parts[0]);
       extra = parts[1];
     } else if (card.cover) media.appendChild(el("img", { src: card.cover.src, alt: card.cover.alt || "", loading: "lazy" }));
+    if (card.watermark.length) {
+      media.appendChild(el("p", { class: "wm-flag", title: card.watermark.join("\n"), text: "\u26a0 Another platform's watermark" }));
+    }
     var tags = null;
     if (card.hashtags.length) {
       tags = el("ul", { class: "tags" });
@@ -206,13 +263,14 @@
     }), "alts") : null;
     return el("section", {
       class: "card", id: id, "aria-labelledby": id + "-h", "data-platform": card.platform,
-      "data-status": card.status, "data-path": card.path,
+      "data-status": card.status, "data-path": card.path, "data-poster": card.poster ? card.poster.from : null,
     },
     el("div", { class: "card-head" },
       el("h3", { id: id + "-h", text: card.platform_name }),
       el("span", { class: "badge " + card.status, text: STATUS_LABEL[card.status] || card.status })),
     el("div", { class: "phone" }, screen),
-    el("div", { class: "checks" }, machine, foldNote, countsTable(card), tags, cover, alts,
+    el("div", { class: "checks" }, machine, foldNote, countsTable(card), tags, cover, gridView(card),
+      card.smart ? smartView(card, video) : null, alts,
       listSection("Warnings", card.warnings, "warnings"),
       listSection("Changes", card.changes, "changes"),
       findings));

@@ -1,0 +1,33 @@
+"""A small still of a video for the preview page: a sharp frame near its start, as a data: URL."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+from repost.errors import MediaError
+from repost.media.covers import decode_frames
+
+# Keyframes near these times are scored (covers.py: sharp, not black, not mid-fade) and the
+# best is kept: only keyframes are decoded, so a poster costs a few frames, not a stretch of video.
+POSTER_TIMES_S = (0.5, 1.5, 3.0)
+# Wide enough for the page's 284 px screens on a 2x display; ~15 KB as JPEG.
+POSTER_WIDTH_PX = 480
+POSTER_QUALITY = 78
+
+
+def poster_data_url(path: Path, rotation: int = 0, times=POSTER_TIMES_S) -> str | None:
+    """``data:image/jpeg;base64,...`` of the best frame near ``times``, or None where the
+    video cannot be decoded (the page then shows the video without a still)."""
+    try:
+        pictures = decode_frames(Path(path), tuple(times), rotation, best=True)
+    except MediaError:
+        return None
+    picture = pictures[0].convert("RGB")
+    if picture.width > POSTER_WIDTH_PX:
+        height = max(1, round(picture.height * POSTER_WIDTH_PX / picture.width))
+        picture = picture.resize((POSTER_WIDTH_PX, height))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=POSTER_QUALITY, optimize=True)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,89 @@
+"""What a card shows besides the bundle's files: a poster, the profile-grid crop, the smart crop
+window over its source, and another platform's watermark, as plain JSON data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from repost.media.poster import poster_data_url
+from repost.platforms.norms import watermark_rules
+from repost.platforms.profiles import Profile
+
+
+def poster(bundle: Path, media: Mapping, entries: list[dict]) -> dict | None:
+    """The still a card opens on: the cover, else the first photo, else a frame of the video
+    (a Shorts bundle or a slideshow has no cover.jpg: the app picks a frame)."""
+    if media.get("cover"):
+        return {"src": media["cover"]["src"], "from": "cover"}
+    if media.get("images"):
+        return {"src": media["images"][0]["src"], "from": "first photo"}
+    video = next((e for e in entries if e.get("role") == "video"), None)
+    if video is None:
+        return None
+    url = poster_data_url(bundle / video["path"])
+    return {"src": url, "from": "a frame of the video"} if url else None
+
+
+def grid_crop(profile: Profile | None) -> dict | None:
+    """The shape a profile's grid crops every post to (Instagram: 3:4 since January 2025, source
+    I12 in profiles/SOURCES.md), where the profile names one (its cover's ``safe_aspect``)."""
+    rules = profile.cover if profile is not None else None
+    aspect = getattr(rules, "safe_aspect", None)
+    if not aspect:
+        return None
+    w, h = aspect.split(":")
+    return {"aspect": f"{w} / {h}", "name": aspect}
+
+
+def watermark_notes(platform: str, warnings: list[str]) -> list[str]:
+    """The manifest's warnings about another platform's watermark (norms with match: watermark)."""
+    ids = [f"(norm {r.id}," for r in watermark_rules(platform)]
+    return [w for w in warnings if any(i in w for i in ids)]
+
+
+def smart_window(entries: list[dict]) -> dict | None:
+    """A video made with fit smart: its crop window's path over the source (the manifest's
+    ``files[].reframe``), with a still of the source where it can still be read."""
+    video = next((e for e in entries if e.get("role") == "video"), None)
+    reframe = video.get("reframe") if video else None
+    source = video.get("source") if video else None
+    if not isinstance(reframe, dict) or reframe.get("fit") != "smart" or not isinstance(source, dict):
+        return None
+    axis, window = reframe.get("axis"), reframe.get("window")
+    size = (source.get("width"), source.get("height"))
+    if axis not in ("x", "y") or not isinstance(window, dict) or not all(_number(v) for v in size):
+        return None
+    keys = [
+        [k["t"], k[axis]] for k in reframe.get("keys") or [] if _number(k.get("t")) and _number(k.get(axis))
+    ]
+    shots = [s for s in reframe.get("shots") or [] if isinstance(s, dict)]
+    if not keys or not all(_number(window.get(k)) for k in ("width", "height")):
+        return None
+    return {
+        "axis": axis,
+        "source": {"width": size[0], "height": size[1], "still": _source_still(source, shots)},
+        "window": {"width": window["width"], "height": window["height"]},
+        "keys": keys,
+        "shots": [
+            {"start_s": s.get("start_s"), "motion": str(s.get("motion")), "by": str(s.get("by"))}
+            for s in shots
+        ],
+        "detector": str(reframe.get("detector") or ""),
+    }
+
+
+def _source_still(source: dict, shots: list[dict]) -> str | None:
+    """A frame of the source (read, never copied: it stays where it is) for the window to sit
+    on; None where the source has moved or cannot be decoded."""
+    resolved = source.get("resolved")
+    if not isinstance(resolved, str) or not Path(resolved).is_file():
+        return None
+    first = shots[0] if shots else {}
+    start = first.get("start_s") if _number(first.get("start_s")) else 0.0
+    rotation = source.get("rotation") if source.get("rotation") in (0, 90, 180, 270) else 0
+    return poster_data_url(Path(resolved), rotation, times=(start,))
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
