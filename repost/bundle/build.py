@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import os
@@ -16,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import repost
+from repost import layout
+from repost.bundle.manifest import Manifest
 from repost.bundle.provenance import source_record
 from repost.errors import BundleError, InputError, MediaError, RepostError
-from repost.inputs import MANIFEST_MAX, read_json
 from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.linking import place_file
 from repost.media.loudness import loudness_record
@@ -28,12 +27,10 @@ from repost.plan import BundlePlan
 from repost.plan.camera import path_record
 from repost.platforms.norms import image_warnings
 from repost.publish.records import carry_publish_json
-from repost.text.hashtags import hashtags_file
-from repost.validate.manifest_shape import manifest_problems
+from repost.text.hashtags import hashtags_file, topics_file
 
-MANIFEST = "manifest.json"
-WORK_DIR = ".repost"
-TEXT_FILES = ("caption.txt", "title.txt", "hashtags.txt", "comment.txt")
+MANIFEST = layout.MANIFEST
+WORK_DIR = layout.WORK_DIR
 
 
 @dataclass
@@ -136,59 +133,33 @@ def _step_sources(step) -> list[Path]:
     return [step.source, *(p for p in extra if p is not None and p != step.source)]
 
 
-def load_manifest(bundle: Path) -> dict:
-    """A bundle's manifest, read within bounds and of the shape repost reads (manifest_shape),
-    or InputError naming every problem."""
-    data = read_json(bundle / MANIFEST, MANIFEST_MAX, "a manifest.json")
-    problems = manifest_problems(data)
-    if problems:
-        raise InputError("; ".join(problems), bundle / MANIFEST)
-    return data
-
-
-def read_manifest(bundle: Path) -> dict | None:
-    """The manifest, or None where there is none or it cannot be used (see load_manifest)."""
-    try:
-        return load_manifest(bundle)
-    except InputError:
-        return None
-
-
 def is_up_to_date(bundle: Path, fp: str) -> bool:
-    manifest = read_manifest(bundle)
-    inputs = manifest.get("inputs") if manifest else None
-    if not isinstance(inputs, dict) or inputs.get("fingerprint") != fp:
+    manifest = Manifest.find(bundle)
+    if manifest is None or manifest.fingerprint != fp:
         return False
-    files = manifest.get("files")
-    if not isinstance(files, list):
-        return False
-    for entry in files:
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            return False  # a hand-edited manifest: made again, not trusted
-        p = bundle / entry["path"]
-        if not p.is_file() or p.stat().st_size != entry.get("bytes"):
+    for entry in manifest.files:
+        p = bundle / entry.path
+        if not p.is_file() or p.stat().st_size != entry.bytes:
             return False
     return True
 
 
-def _owner(manifest: dict) -> tuple[str, bool]:
+def _owner(manifest: Manifest) -> tuple[str, bool]:
     """Whose bundle a manifest is: the post's own id (not its folder name: "sa/me" and "sa-me"
     share a folder but are two posts), and whether it is a numbered part."""
-    post = manifest.get("post")
-    post_id = post.get("id") if isinstance(post, dict) else None
-    return unicodedata.normalize("NFC", str(post_id or "")), manifest.get("part") is not None
+    return unicodedata.normalize("NFC", manifest.post_id or ""), manifest.part is not None
 
 
 def other_owner(dest: Path, plan: BundlePlan) -> str | None:
     """Which other post's bundle ``dest`` holds ("post tea, part 2/2"), or None: it holds none,
     or this post's own (its id as the manifest records it, NFC as folder names may come back)."""
-    manifest = read_manifest(dest) if dest.is_dir() else None
+    manifest = Manifest.find(dest) if dest.is_dir() else None
     if manifest is None:
         return None
     theirs = _owner(manifest)
     if theirs == (unicodedata.normalize("NFC", plan.post.id), plan.part is not None):
         return None
-    return f"post {theirs[0]!r}" + (f", part {manifest.get('part')}" if theirs[1] else "")
+    return f"post {theirs[0]!r}" + (f", part {manifest.part}" if theirs[1] else "")
 
 
 class Renditions:
@@ -341,7 +312,7 @@ def write_bundle(
     fp = fingerprint(plan)
     if dest.exists():
         try:
-            load_manifest(dest)  # a folder of ours, readable, before anything in it is replaced
+            Manifest.read(dest)  # a folder of ours, readable, before anything in it is replaced
         except InputError as exc:
             why = f" ({exc.what})" if (dest / MANIFEST).exists() else ""
             raise BundleError(
@@ -362,7 +333,7 @@ def write_bundle(
         if not force and is_up_to_date(dest, fp):
             result.status, result.fingerprint = "up_to_date", fp
             return result
-    work = Path(out).resolve() / WORK_DIR / "tmp"
+    work = layout.tmp_dir(Path(out).resolve())
     work.mkdir(parents=True, exist_ok=True)
     tmp = work / f"{plan.bundle_id[:40]}-{plan.profile.id}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -379,11 +350,11 @@ def write_bundle(
             raise BundleError(f"cannot write the bundle: {exc.strerror}", exc.filename or dest) from exc
         raise
     result.status, result.fingerprint = "made", fp
-    result.files = manifest["files"]
+    result.files = [dict(e.data) for e in manifest.files]
     return result
 
 
-def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
+def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> Manifest:
     files = []
     for step in plan.steps:
         target = tmp / step.dest
@@ -399,51 +370,48 @@ def _fill(tmp: Path, plan: BundlePlan, fp: str, renditions: Renditions) -> dict:
         if step.alt:
             entry["alt"] = step.alt
         files.append(entry)
-    texts = plan.texts
-    writes = [("caption.txt", texts.caption)]
-    if texts.title is not None:
-        writes.append(("title.txt", texts.title))
-    writes.append(("hashtags.txt", hashtags_file(texts.hashtags, [t["topic"] for t in texts.suggested])))
-    if texts.comment is not None:
-        writes.append(("comment.txt", texts.comment))  # hashtags over the limit (--overflow comment)
-    for name, value in writes:
+    for name, value in _text_files(plan.texts):
         target = tmp / name
         target.write_text(value + "\n" if value else "", encoding="utf-8", newline="\n")
         files.append(
             {"path": name, "role": "text", "sha256": sha256_of(target), "bytes": target.stat().st_size}
         )
     manifest = _manifest(plan, files, fp)
-    manifest["warnings"] += image_warnings(plan, tmp)  # QR codes in the photos and cover, once made
-    (tmp / MANIFEST).write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
-    )
+    # QR codes in the photos and cover, once made
+    manifest = manifest.with_warnings(image_warnings(plan, tmp))
+    manifest.write(tmp)
     return manifest
 
 
-def _manifest(plan: BundlePlan, files: list, fp: str) -> dict:
+def _text_files(texts) -> list[tuple[str, str]]:
+    """(name, text) of each text file of the bundle: caption, title where there is one, the
+    tags one per line, the suggested topics where there are any, the first comment."""
+    writes = [(layout.CAPTION, texts.caption)]
+    if texts.title is not None:
+        writes.append((layout.TITLE, texts.title))
+    writes.append((layout.HASHTAGS, hashtags_file(texts.hashtags)))
+    if texts.suggested:
+        writes.append((layout.TOPICS, topics_file(texts.suggested)))
+    if texts.comment is not None:
+        writes.append((layout.COMMENT, texts.comment))  # hashtags over the limit (--overflow comment)
+    return writes
+
+
+def _manifest(plan: BundlePlan, files: list, fp: str) -> Manifest:
     post = plan.post
     source = post.source if post.source is not None else (str(post.file) if post.file else None)
-    manifest = {
-        "schema": 1,
-        "tool": {"name": "repost", "version": repost.__version__},
-        "profile": {
-            "id": plan.profile.id,
-            "version": plan.profile.version,
-            "upload_path": plan.profile.upload_path,
-        },
-        "post": {"id": post.id, "source": source},
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "files": files,
-        "text": plan.texts.to_dict(),
-        "changes": list(plan.changes),
-        "warnings": list(plan.warnings),
-        "inputs": {"fingerprint": fp},
-    }
-    if plan.privacy is not None:
-        manifest["privacy"] = dict(plan.privacy)
-    if plan.part is not None:
-        manifest["part"] = plan.part
-    return manifest
+    profile = plan.profile
+    return Manifest.new(
+        profile={"id": profile.id, "version": profile.version, "upload_path": profile.upload_path},
+        post={"id": post.id, "source": source},
+        files=files,
+        text=plan.texts.to_dict(),
+        changes=list(plan.changes),
+        warnings=list(plan.warnings),
+        fingerprint=fp,
+        privacy=plan.privacy,
+        part=plan.part,
+    )
 
 
 def _swap_into_place(tmp: Path, dest: Path, work: Path) -> None:

@@ -10,8 +10,9 @@ import threading
 import uuid
 from pathlib import Path
 
-from repost.bundle.build import WORK_DIR, Renditions, threads_per_encode
+from repost.bundle.build import Renditions, threads_per_encode
 from repost.errors import InputError, RepostError, UsageError
+from repost.layout import tmp_dir
 
 INSTALL_HINT = "pip install 'repost[cluster]'"
 SHARED_HINT = (
@@ -99,7 +100,7 @@ def check_workers(client, sources: list[Path], out: Path) -> None:
     A token the coordinator writes under DIR/.repost is read back by each worker: the same
     path on a different disk (a local folder where NFS was meant) is caught, not only a
     missing one."""
-    check_dir = Path(out).resolve() / WORK_DIR / "tmp"
+    check_dir = tmp_dir(Path(out).resolve())
     check_dir.mkdir(parents=True, exist_ok=True)
     token = check_dir / f"cluster-check-{uuid.uuid4().hex[:8]}"
     token.write_text(token.name, encoding="utf-8")

@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from repost.errors import InputError, RepostError, UsageError
+from repost.layout import LOCK, TMP
 
 try:
     import fcntl
 except ImportError:  # not POSIX: runs are not guarded against each other
     fcntl = None
 
-LOCK_NAME = "lock"
+LOCK_NAME = LOCK
 log = logging.getLogger(__name__)
 
 
@@ -71,7 +72,7 @@ def hold_lock(fd: int, where: Path, busy: RepostError) -> bool:
 
 def clear_leftovers(work: Path) -> None:
     """Half-made bundles (never in place: bundles are renamed in whole) and rendition folders."""
-    leftovers = list((work / "tmp").glob("*")) if (work / "tmp").is_dir() else []
+    leftovers = list((work / TMP).glob("*")) if (work / TMP).is_dir() else []
     leftovers += work.glob("renditions-*")
     for leftover in leftovers:
         if leftover.is_dir() and not leftover.is_symlink():

@@ -6,7 +6,6 @@ import dataclasses
 import itertools
 from pathlib import Path
 
-from repost.bundle.build import WORK_DIR
 from repost.bundle.cluster import (
     CHECKED_FILES,
     Jobs,
@@ -19,6 +18,7 @@ from repost.bundle.cluster import (
     total_threads,
 )
 from repost.bundle.outlock import output_lock
+from repost.layout import WORK_DIR
 from repost.migrate.run import Migration
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import repost
-from repost.bundle.build import WORK_DIR
+from repost import layout
 from repost.bundle.export import count_words
 from repost.cli.terminal import echo, shown
 from repost.errors import InputError
@@ -33,7 +33,7 @@ OUTCOME_WORDS = {
 def write_aside(path: Path):
     """A file of DIR written in DIR/.repost/tmp and renamed in, so a killed run never leaves
     half of it (and what it leaves there, the next run clears); a failure names the file."""
-    tmp = path.parent / WORK_DIR / "tmp" / f"{path.name}.{uuid.uuid4().hex[:8]}"
+    tmp = layout.tmp_dir(path.parent) / f"{path.name}.{uuid.uuid4().hex[:8]}"
     try:
         tmp.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "w", encoding="utf-8", newline="") as f:
@@ -50,13 +50,13 @@ def write_aside(path: Path):
 
 # How each file repost writes at the top of DIR begins, to tell it from a file of the user's
 # that happens to have its name (never overwritten: a migration refuses to start instead).
-REPORT_FILES = ("report.json", "report.md")
-SCHEDULE_FILES = ("schedule.csv", "schedule.ics")
+REPORT_FILES = (layout.REPORT_JSON, layout.REPORT_MD)
+SCHEDULE_FILES = (layout.SCHEDULE_CSV, layout.SCHEDULE_ICS)
 OWN_FILE_MARKS = {
-    "report.json": b'"name": "repost"',
-    "report.md": b"# Migration report",
-    "schedule.csv": b"date,time,timezone,platform,post",
-    "schedule.ics": b"PRODID:-//repost//",
+    layout.REPORT_JSON: b'"name": "repost"',
+    layout.REPORT_MD: b"# Migration report",
+    layout.SCHEDULE_CSV: b"date,time,timezone,platform,post",
+    layout.SCHEDULE_ICS: b"PRODID:-//repost//",
 }
 
 

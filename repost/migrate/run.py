@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import repost
-from repost.bundle.build import WORK_DIR, Renditions, is_up_to_date, read_manifest, threads_per_encode
+from repost import layout
+from repost.bundle.build import Renditions, is_up_to_date, threads_per_encode
 from repost.bundle.export import ExportOptions, plan_post, renditions_made, write_post
+from repost.bundle.manifest import Manifest
 from repost.bundle.outlock import output_lock
 from repost.errors import ExitStatus, InputError, RepostError
 from repost.migrate.importers import detect_source, iter_source
@@ -201,9 +203,9 @@ class Migration:
         self.targets = select_profiles(profiles, options.to)
         self.options = options
         self.hooks = hooks or Hooks()
-        self.work = Path(options.out).resolve() / WORK_DIR
+        self.work = layout.work_dir(Path(options.out).resolve())
         self.downloader = Downloader(
-            self.work / "downloads", options.timeout_s, options.retries, options.backoff_s
+            self.work / layout.DOWNLOADS, options.timeout_s, options.retries, options.backoff_s
         )
         self.fp_options = options.fingerprint_options()
         self.summary = Summary(source=str(source), kind=self.kind)
@@ -217,7 +219,7 @@ class Migration:
         """Migrate every selected post; one bad post never stops the others."""
         if self.options.dry_run:
             self._open_source(count_first)
-            state = State.open(self.work / "state.db", read_only=True)
+            state = State.open(self.work / layout.STATE_DB, read_only=True)
             try:
                 self._loop(state)
             finally:
@@ -225,7 +227,7 @@ class Migration:
             return self.summary
         with output_lock(self.work):
             self._open_source(count_first)
-            state = State.open(self.work / "state.db")
+            state = State.open(self.work / layout.STATE_DB)
             try:
                 from repost.migrate.report import REPORT_FILES, SCHEDULE_FILES, check_own_files
                 from repost.migrate.schedule import choose_schedule, keep_schedule
@@ -454,13 +456,12 @@ def _remove_bundle(bundle: Path, out: Path, post_id: str, platform: str) -> None
         return
     try:
         bundle = bundle.resolve()
-        if not bundle.is_relative_to(out) or WORK_DIR in bundle.relative_to(out).parts:
+        if not bundle.is_relative_to(out) or layout.WORK_DIR in bundle.relative_to(out).parts:
             return
-        manifest = read_manifest(bundle) or {}
-        made_for = ((manifest.get("post") or {}).get("id"), (manifest.get("profile") or {}).get("id"))
-        if made_for != (post_id, platform):
+        manifest = Manifest.find(bundle)
+        if manifest is None or (manifest.post_id, manifest.platform) != (post_id, platform):
             return
-        aside = out / WORK_DIR / "tmp" / f"retired-{uuid.uuid4().hex[:8]}"
+        aside = layout.tmp_dir(out) / f"retired-{uuid.uuid4().hex[:8]}"
         aside.parent.mkdir(parents=True, exist_ok=True)
         os.replace(bundle, aside)
         shutil.rmtree(aside, ignore_errors=True)

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from repost.bundle.build import MANIFEST
 from repost.errors import BundleError, InputError
+from repost.layout import MANIFEST
 from repost.platforms.profiles import Profile
 from repost.preview.data import collect_posts
 from repost.preview.render import render_page

@@ -9,13 +9,14 @@ from urllib.parse import quote
 
 import regex
 
-from repost.bundle.build import MANIFEST, read_manifest
+from repost.bundle.manifest import Manifest
 from repost.errors import RepostError
+from repost.layout import MANIFEST, find_bundles
 from repost.platforms.profiles import Profile
 from repost.platforms.rules import Finding
 from repost.preview.stills import grid_crop, poster, smart_window, watermark_notes
 from repost.text.count import UNITS, count_text
-from repost.validate.bundle import Report, find_bundles, validate_bundle
+from repost.validate.bundle import Report, validate_bundle
 
 STATUSES = ("valid", "warnings", "failed")
 
@@ -33,11 +34,11 @@ def fold_caption(caption: str, fold_length: int | None, counter: str) -> tuple[s
     return visible, caption[len(visible) :]
 
 
-def status_of(report: Report, manifest: Mapping) -> str:
+def status_of(report: Report, manifest: Manifest | None) -> str:
     """valid, warnings (the manifest or validate warns) or failed (validate found an error)."""
     if not report.ok:
         return "failed"
-    if manifest.get("warnings") or report.findings:
+    if (manifest is not None and manifest.warnings) or report.findings:
         return "warnings"
     return "valid"
 
@@ -52,10 +53,8 @@ def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _media(root: Path, bundle: Path, manifest: Mapping) -> dict:
-    entries = [
-        e for e in manifest.get("files") or [] if isinstance(e, dict) and isinstance(e.get("path"), str)
-    ]
+def _media(root: Path, bundle: Path, manifest: Manifest | None) -> dict:
+    entries = [dict(e.data) for e in manifest.files] if manifest is not None else []
     inside = [e for e in entries if (bundle / e["path"]).resolve().is_relative_to(bundle.resolve())]
 
     def item(e):
@@ -100,29 +99,27 @@ def _caption(text: Mapping, profile: Profile | None) -> dict:
     return {"visible": visible, "rest": rest, "fold": rule.fold_length, "unit": UNITS[rule.count]}
 
 
-def _validate(bundle: Path, manifest: Mapping, profiles: Mapping[str, Profile]) -> Report:
+def _validate(bundle: Path, manifest: Manifest | None, profiles: Mapping[str, Profile]) -> Report:
     """validate's report; one unreadable bundle is shown failed and the page still covers the rest."""
     try:
         return validate_bundle(bundle, profiles)
     except RepostError as exc:
-        profile = manifest.get("profile") if isinstance(manifest.get("profile"), dict) else {}
+        platform = manifest.platform if manifest is not None else None
         message = f"{bundle.name}: {exc.one_line()}"
-        return Report(
-            bundle, profile.get("id"), [Finding(MANIFEST, "bundle", "readable", "unreadable", message)]
-        )
+        return Report(bundle, platform, [Finding(MANIFEST, "bundle", "readable", "unreadable", message)])
 
 
 def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict:
     """One card: a bundle's media, texts, changes, warnings and validation, as plain JSON data."""
-    manifest = read_manifest(bundle) or {}
+    manifest = Manifest.find(bundle)  # None: unreadable, and validate's finding says why
     report = _validate(bundle, manifest, profiles)
     pid = report.platform if isinstance(report.platform, str) else bundle.name
     profile = profiles.get(pid)
-    text = manifest.get("text") if isinstance(manifest.get("text"), dict) else {}
-    post = manifest.get("post") if isinstance(manifest.get("post"), dict) else {}
+    text = manifest.text if manifest is not None else {}
+    post_id = manifest.post_id if manifest is not None else None
     media = _media(root, bundle, manifest)
     return {
-        "post": _text(post.get("id")) or bundle.parent.name,
+        "post": _text(post_id) or bundle.parent.name,
         "platform": pid,
         "platform_name": profile.name if profile else pid,
         "path": "/".join(bundle.relative_to(root).parts),
@@ -132,8 +129,8 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
         "hashtags": [t for t in text.get("hashtags") or [] if isinstance(t, str)],
         "machine": _machine_note(text),
         "counts": _counts(text),
-        "changes": [str(c) for c in manifest.get("changes") or []],
-        "warnings": [str(w) for w in manifest.get("warnings") or []],
+        "changes": list(manifest.changes) if manifest is not None else [],
+        "warnings": list(manifest.warnings) if manifest is not None else [],
         "findings": [{"severity": f.severity, "message": f.message} for f in report.findings],
         **media,
         "aspect": _aspect(profile, "photos" if media["images"] else "video"),

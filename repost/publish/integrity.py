@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repost.bundle.manifest import Manifest
+from repost.errors import InputError
+from repost.layout import CAPTION, MANIFEST, TITLE
 from repost.publish.safeio import (
     MAX_TEXT_BYTES,
     Unsafe,
@@ -26,8 +29,7 @@ from repost.publish.safeio import (
 )
 from repost.publish.secrets import fail
 
-MANIFEST = "manifest.json"
-TEXTS = ("caption.txt", "title.txt")  # the text files publishing sends
+TEXTS = (CAPTION, TITLE)  # the text files publishing sends
 HINT = (
     "a bundle is checked before anything is sent and this one is not as `repost export` made it; "
     "export it again (`repost validate` lists every problem)"
@@ -116,7 +118,7 @@ def read_bundle(path: Path) -> Bundle:
         media = [_open_checked(dir_fd, path, e, held) for e in facts.media]
         texts = {name: _read_text(dir_fd, path, facts.files.get(name), name) for name in TEXTS}
         return Bundle(path=path, platform=facts.platform, post_id=facts.post_id, kind=facts.kind,
-                      media=tuple(media), caption=texts["caption.txt"] or "", title=texts["title.txt"],
+                      media=tuple(media), caption=texts[CAPTION] or "", title=texts[TITLE],
                       duration_s=facts.duration_s, held=tuple(held))  # fmt: skip
     except Unsafe as exc:
         for f in held:
@@ -143,18 +145,19 @@ class ManifestFacts:
 
 
 def check_manifest(doc: object) -> ManifestFacts:
-    """The facts publishing reads from a manifest, each of the type it must have (else ``Unsafe``)."""
-    if not isinstance(doc, dict):
-        raise Unsafe(f"{MANIFEST} is not a JSON object")
-    platform = _text(_field(doc, "profile", dict).get("id"), "profile.id")
-    post_id = _text(_field(doc, "post", dict).get("id"), "post.id")
-    part = doc.get("part")
-    if part is not None:
-        if isinstance(part, bool) or not isinstance(part, str | int):
-            raise Unsafe(f'{MANIFEST} part is {part!r}, not a part such as "1/3"')
+    """The facts publishing reads from a manifest, each of the type it must have (else ``Unsafe``):
+    the shape every reader checks (repost.bundle.manifest), then what sending needs besides (a
+    post id, each file's size and digest, names that stay inside the bundle)."""
+    try:
+        manifest = Manifest.parse(doc)
+    except InputError as exc:
+        raise Unsafe(f"{MANIFEST}: {exc.what}") from None
+    platform = _text(manifest.platform, "profile.id")
+    post_id = _text(manifest.post_id, "post.id")
+    if manifest.part is not None:
         # each part of a split post is a post of its own: "1/3" of post x is recorded as x#1/3
-        post_id = f"{post_id}#{part}"
-    entries = _field(doc, "files", list)
+        post_id = f"{post_id}#{manifest.part}"
+    entries = [dict(e.data) for e in manifest.files]
     files: dict[str, dict] = {}
     for i, entry in enumerate(entries):
         files[_check_entry(entry, i)["path"]] = entry
@@ -167,13 +170,6 @@ def check_manifest(doc: object) -> ManifestFacts:
         raise Unsafe(f"{MANIFEST} files: duration_s of {videos[0]['path']} is {duration!r}, not seconds")
     kind = "video" if videos else "photos"
     return ManifestFacts(platform, post_id, files, tuple(videos or images), kind, duration)
-
-
-def _field(doc: dict, key: str, kind: type):
-    value = doc.get(key)
-    if not isinstance(value, kind):
-        raise Unsafe(f"{MANIFEST} {key} is {_short(value)}, not a JSON {kind.__name__}")
-    return value
 
 
 def _text(value: object, key: str) -> str:

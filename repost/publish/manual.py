@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from repost.layout import COVER, TOPICS
 from repost.publish.base import Bundle
 
 NO_API = {
@@ -28,7 +29,9 @@ def manual_steps(bundle: Bundle) -> list[str]:
         )
     elif (bundle.path / "hashtags.txt").is_file():
         steps.append("The hashtags are already at the end of caption.txt (hashtags.txt lists them).")
-    if (bundle.path / "cover.jpg").is_file():
+    if (bundle.path / TOPICS).is_file():
+        steps.append(f"Consider the topics in {TOPICS}: suggested in the app's language, not in the post.")
+    if (bundle.path / COVER).is_file():
         steps.append("Set cover.jpg as the cover.")
     steps.append("Publish, then keep the post's link: repost cannot see it.")
     return steps

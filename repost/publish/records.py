@@ -21,13 +21,10 @@ from pathlib import Path
 
 from repost.bundle.outlock import hold_lock
 from repost.errors import RepostError
+from repost.layout import LOCKS, PUBLISH_JSON, STATE_DB, WORK_DIR
 from repost.publish.safeio import MAX_JSON_BYTES, read_json_file
 from repost.publish.secrets import fail, log
 
-STATE_DB = "state.db"
-PUBLISH_JSON = "publish.json"
-WORK_DIR = ".repost"  # as repost.bundle.build.WORK_DIR; the migrate state (migrate/state.py) shares the file
-LOCKS = "locks"
 PUBLISHED, PENDING, SENDING = "published", "pending", "sending"
 
 # Its own table, so it merges with the migrate state kept in the same SQLite file.

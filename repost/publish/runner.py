@@ -9,6 +9,7 @@ from pathlib import Path
 
 from repost.docs import COMMANDS, doc_ref
 from repost.errors import ExitStatus, PublishError, RepostError, UsageError
+from repost.layout import find_all_bundles
 from repost.platforms.profiles import Profile, load_profiles
 from repost.publish import instagram, records, tiktok, youtube
 from repost.publish.base import Bundle, read_bundle
@@ -39,20 +40,6 @@ class Outcome:
     steps: list[str] = field(default_factory=list)
     sends: list[str] = field(default_factory=list)  # --dry-run: what a real run would send
     login: str | None = None  # --dry-run: whether a login for it is stored, in words
-
-
-def find_bundles(paths) -> list[Path]:
-    """Each PATH is a bundle, or a folder of bundles at any depth (DIR or DIR/<post-id>)."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if (path / "manifest.json").is_file():
-            found.append(path)
-        elif path.is_dir():
-            inner = sorted(m.parent for m in path.rglob("manifest.json") if ".repost" not in m.parts)
-            found.extend(inner or [path])  # none inside: read_bundle says it is not a bundle
-        else:
-            found.append(path)  # read_bundle reports it
-    return found
 
 
 def publish_one(path: Path, profiles: dict[str, Profile], account, dry_run, privacy, retry) -> Outcome:
@@ -167,7 +154,7 @@ def publish_bundles(paths, account="default", dry_run=False, privacy=None, retry
     # API posting follows the API path's limits (TikTok caption 2,200 UTF-16 units, not the app's 4,000).
     profiles = load_profiles(upload_path="api")
     outcomes = []
-    for path in find_bundles(paths):
+    for path in find_all_bundles(paths):
         try:
             outcomes.append(publish_one(path, profiles, account, dry_run, privacy, retry))
         except RepostError as exc:

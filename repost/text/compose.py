@@ -142,7 +142,7 @@ def _suggestion_note(suggested: tuple) -> str:
     lang = suggested[0]["lang"]
     how = "machine-translated, not reviewed" if any(t["machine"] for t in suggested) else "from your topics"
     n = len(suggested)
-    return f"hashtags.txt suggests {n} {lang} topic(s) for the tags ({how}): add those that fit in the app"
+    return f"topics.txt suggests {n} {lang} topic(s) for the tags ({how}): add those that fit in the app"
 
 
 def _draft_warning(m: Mapping) -> str:

@@ -114,25 +114,24 @@ def tag_block(tags: Iterable[str]) -> str:
     return " ".join("#" + t for t in tags)
 
 
-# hashtags.txt: the bundle's tags one per line; where topics in the platform's language are
-# suggested (repost translate, or the creator's topics.yaml), they follow this line, so the
-# creator sees them beside the tags and no reader counts them as tags of the bundle.
+# hashtags.txt holds exactly the bundle's tags, one per line. Topics in the platform's language
+# that the tags lack (repost translate, or the creator's topics.yaml) go to topics.txt, one per
+# line: the creator sees what to pick in the app, and no reader counts them as tags. Bundles made
+# before topics.txt listed them in hashtags.txt after this line; readers still stop there.
 SUGGESTIONS_MARK = "-- suggested topics (pick those that fit; not in the caption) --"
 
 
-def hashtags_file(tags, suggested=()) -> str:
-    """The text of hashtags.txt (without the final newline)."""
-    lines = list(tags)
-    if suggested:
-        lines += ["", SUGGESTIONS_MARK, *suggested]
-    return "\n".join(lines)
+def hashtags_file(tags) -> str:
+    """The text of hashtags.txt (without the final newline): one tag per line."""
+    return "\n".join(tags)
 
 
-def read_hashtags_file(text: str) -> tuple[list[str], list[str]]:
-    """(the bundle's tags, the suggested topics) of a hashtags.txt."""
-    tags_part, _, suggested_part = text.partition(SUGGESTIONS_MARK)
+def topics_file(suggested) -> str:
+    """The text of topics.txt (without the final newline): one suggested topic per line."""
+    return "\n".join(t["topic"] for t in suggested)
 
-    def lines(part: str) -> list[str]:
-        return [t.strip().lstrip("#") for t in part.split("\n") if t.strip()]
 
-    return lines(tags_part), lines(suggested_part)
+def read_hashtags_file(text: str) -> list[str]:
+    """The bundle's tags in a hashtags.txt (an older bundle's suggestions after the mark left out)."""
+    tags_part = text.partition(SUGGESTIONS_MARK)[0]
+    return [t.strip().lstrip("#") for t in tags_part.split("\n") if t.strip()]

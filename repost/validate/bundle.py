@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repost.bundle.build import MANIFEST, WORK_DIR, load_manifest
+from repost.bundle.manifest import Manifest
 from repost.errors import InputError, MediaError, ProfileError, RepostError
 from repost.inputs import TEXT_FILE_MAX, read_bounded
+from repost.layout import MANIFEST, PUBLISH_JSON, TOPICS, find_bundles
 from repost.media.files import sha256_of
 from repost.media.probe import probe_media
 from repost.plan.size import check_file_size
@@ -20,7 +21,7 @@ from repost.text.check import check_texts
 from repost.text.hashtags import read_hashtags_file
 
 # Files a bundle may hold beyond its manifest's list: publishing records its result here.
-UNLISTED_OK = {MANIFEST, "publish.json"}
+UNLISTED_OK = {MANIFEST, PUBLISH_JSON}
 MEDIA_ROLES = ("video", "image")
 
 
@@ -47,14 +48,6 @@ class Report:
 
 def _error(file, field, limit, actual, message, severity="error") -> Finding:
     return Finding(file, field, limit, actual, f"{file}: {message}", severity)
-
-
-def find_bundles(path: Path) -> list[Path]:
-    """A bundle, or every bundle under a folder (DIR, DIR/<post>, DIR/<post>/<platform>)."""
-    if (path / MANIFEST).is_file():
-        return [path]
-    found = [m.parent for m in sorted(path.rglob(MANIFEST)) if WORK_DIR not in m.relative_to(path).parts]
-    return found
 
 
 def validate_paths(
@@ -113,12 +106,12 @@ def validate_bundle(
     bundle: Path, profiles: Mapping[str, Profile], profile_id: str | None = None, *, norms: bool = True
 ) -> Report:
     try:
-        manifest = load_manifest(bundle)
+        manifest = Manifest.read(bundle)
     except InputError as exc:
         return Report(
             bundle, profile_id, [_error(MANIFEST, "manifest", "JSON object", "unreadable", exc.what)]
         )
-    pid = profile_id or manifest["profile"]["id"]
+    pid = profile_id or manifest.platform
     report = Report(bundle, pid)
     if pid not in profiles:
         report.findings.append(_error(MANIFEST, "profile", list(profiles), pid, f"unknown platform {pid!r}"))
@@ -133,9 +126,9 @@ def validate_bundle(
     return report
 
 
-def _check_integrity(bundle: Path, manifest: dict, findings: list[Finding]) -> list[dict]:
+def _check_integrity(bundle: Path, manifest: Manifest, findings: list[Finding]) -> list[dict]:
     """Every listed file present with its sha256; no file the manifest does not list."""
-    entries = [e for e in manifest.get("files") or [] if isinstance(e, dict) and e.get("path")]
+    entries = [dict(e.data) for e in manifest.files]
     listed = set()
     present = []
     for e in entries:
@@ -244,9 +237,10 @@ def _check_text_files(bundle: Path, profile: Profile, kind: str, findings: list[
         )
     title = _read_text(bundle, "title.txt", findings)
     tags_text = _read_text(bundle, "hashtags.txt", findings) or ""
-    hashtags, _suggested = read_hashtags_file(tags_text)
+    hashtags = read_hashtags_file(tags_text)
     findings += check_texts(profile, caption or "", title, hashtags, kind)
     _read_text(bundle, "comment.txt", findings)  # a first comment (--overflow comment): UTF-8, LF
+    _read_text(bundle, TOPICS, findings)  # topics to pick in the app: UTF-8, LF
 
 
 def reports_json(reports: list[Report]) -> str:

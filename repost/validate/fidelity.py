@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repost.bundle.build import read_manifest
+from repost.bundle.manifest import Manifest
 from repost.errors import MediaError
 from repost.media import compare
 from repost.media.measure import measure_loudness
@@ -32,11 +32,13 @@ def add_source_checks(reports) -> None:
 
 def check_against_source(bundle: Path) -> list[Finding]:
     """Findings for every media file of ``bundle`` measured against its recorded source."""
-    manifest = read_manifest(bundle) or {}
+    manifest = Manifest.find(bundle)
+    if manifest is None:
+        return []  # plain validate names what is wrong with it
     post_dir = _post_dir(manifest)
     findings: list[Finding] = []
-    for entry in manifest.get("files") or []:
-        if not isinstance(entry, dict) or entry.get("role") not in ("video", "image", "cover"):
+    for entry in (dict(e.data) for e in manifest.files):
+        if entry.get("role") not in ("video", "image", "cover"):
             continue
         name, output = str(entry.get("path")), bundle / str(entry.get("path"))
         record = entry.get("source")
@@ -65,9 +67,8 @@ def _finding(file, field, limit, actual, message, severity="error") -> Finding:
     return Finding(file, field, limit, actual, f"{file}: {message}", severity)
 
 
-def _post_dir(manifest: dict) -> Path | None:
-    post = manifest.get("post")
-    source = post.get("source") if isinstance(post, dict) else None
+def _post_dir(manifest: Manifest) -> Path | None:
+    source = manifest.post_source
     # Only a post.yaml's own absolute path: an importer's "source" may be a URL or an id.
     if not isinstance(source, str) or "://" in source or not Path(source).is_absolute():
         return None

@@ -158,14 +158,16 @@ def test_the_bytes_sent_are_the_ones_checked_even_if_the_file_is_swapped_meanwhi
 @pytest.mark.parametrize(
     "change, why",
     [
-        (lambda d: d["files"][0].update(path=123), "files[0].path: 123 is not a file name"),
-        (lambda d: d["files"][0].update(path=["01.mp4"]), "is not a file name"),
-        (lambda d: d.update(profile="tiktok"), "profile is 'tiktok', not a JSON dict"),
-        (lambda d: d.update(files={"01.mp4": 1}), "files is {'01.mp4': 1}, not a JSON list"),
-        (lambda d: d["files"][0].update(bytes="12"), "bytes is '12', not a size in bytes"),
+        # the shape every reader checks (repost.bundle.manifest), then what sending needs besides
+        (lambda d: d["files"][0].update(path=123), "manifest.json: files[0].path: must be text, not a"),
+        (lambda d: d["files"][0].update(path=["01.mp4"]), "files[0].path: must be text, not a list"),
+        (lambda d: d["files"][0].update(path="../../x"), "files[0].path: '../../x' leaves the bundle"),
+        (lambda d: d.update(profile="tiktok"), "manifest.json: profile: must be a mapping, not text"),
+        (lambda d: d.update(files={"01.mp4": 1}), "files: must be a list, not a mapping"),
+        (lambda d: d["files"][0].update(bytes="12"), "files[0].bytes: must be a whole number, not text"),
         (lambda d: d["files"][0].update(sha256=None), "sha256 is None, not a sha256 digest"),
         (lambda d: d["post"].update(id=None), "post.id is None"),
-        (lambda d: d.update(part=True), "part is True"),
+        (lambda d: d.update(part=True), "part: must be text"),
     ],
 )
 def test_manifest_fields_of_the_wrong_type_fail_that_bundle_alone(

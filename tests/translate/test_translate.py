@@ -275,8 +275,8 @@ def test_rednote_gets_suggested_chinese_topics_beside_the_tags(
     run, monkeypatch, memory_keyring, engine_server, post, tmp_path
 ):
     """A tag in the creator's topics.yaml is taken from there (no engine call for it); the
-    others come from the engine; RedNote's hashtags.txt lists them after the tags, marked,
-    and validate counts only the tags. TikTok (English first) gets none."""
+    others come from the engine; RedNote's topics.txt lists them, its hashtags.txt holds the
+    tags alone, one per line, and validate counts only the tags. TikTok (English first) gets none."""
     import json
 
     topics = tmp_path / "topics.yaml"
@@ -290,17 +290,20 @@ def test_rednote_gets_suggested_chinese_topics_beside_the_tags(
     )
     out = tmp_path / "out"
     assert run("export", post, "--to", "rednote,tiktok", "--out", out).code == 0
-    tags = (out / "pier" / "rednote" / "hashtags.txt").read_text(encoding="utf-8").split("\n")
-    mark = tags.index("-- suggested topics (pick those that fit; not in the caption) --")
+    tags = (out / "pier" / "rednote" / "hashtags.txt").read_text(encoding="utf-8")
     # 日落 is a tag of the caption already (#日落[话题]#): only the new topic is suggested; the
     # bundle's text is the zh draft, so the tag in Chinese comes first
-    assert tags[:mark] == ["日落", "sunset", "GoldenHour", ""] and tags[mark + 1 :] == ["译GOLDEN译HOUR", ""]
+    assert tags == "日落\nsunset\nGoldenHour\n"
+    assert (out / "pier" / "rednote" / "topics.txt").read_text(encoding="utf-8") == "译GOLDEN译HOUR\n"
     manifest = json.loads((out / "pier" / "rednote" / "manifest.json").read_text())
     assert manifest["text"]["suggested_topics"] == [
         {"topic": "译GOLDEN译HOUR", "for": "GoldenHour", "lang": "zh", "machine": True}
     ]
-    assert any("suggests 1 zh topic(s)" in w and "not reviewed" in w for w in manifest["warnings"])
+    assert any("topics.txt suggests 1 zh topic(s)" in w and "not reviewed" in w for w in manifest["warnings"])
     assert "suggested" not in (out / "pier" / "tiktok" / "hashtags.txt").read_text()
+    assert not (out / "pier" / "tiktok" / "topics.txt").exists()
+    listed = {f["path"] for f in manifest["files"]}
+    assert {"hashtags.txt", "topics.txt"} <= listed
     res = run("validate", out / "pier" / "rednote", "--json")
     assert res.code == 0, res.out
 

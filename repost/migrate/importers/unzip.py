@@ -26,9 +26,9 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from repost.errors import InputError, UsageError
+from repost.layout import TMP, UNPACKED
 from repost.plan import safe_id
 
-UNPACKED = "unpacked"
 SPARE_BYTES = 64 * 1024 * 1024  # room left on the disk after unpacking, for the bundles' work
 UTF8_NAME = 0x800  # general purpose flag bit 11: the entry's name is UTF-8
 ENCRYPTED = 0x1
@@ -73,7 +73,7 @@ def unpack(zip_path: Path, work: Path, *, dry_run: bool = False) -> Path:
                     hint="run once without --dry-run (it unpacks, then migrates), or unzip it yourself",
                 )
             _check_room(members, work, zip_path)
-            tmp = work / "tmp" / f"unpack-{uuid.uuid4().hex[:8]}"
+            tmp = work / TMP / f"unpack-{uuid.uuid4().hex[:8]}"
             try:
                 _extract(archive, members, tmp)
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +204,7 @@ def _remove_older(dest: Path, stem: str, work: Path) -> None:
     is renamed aside first, so a kill never leaves part of one under a name that is trusted."""
     for folder in dest.parent.iterdir():
         if folder != dest and re.fullmatch(re.escape(stem) + r"-[0-9a-f]{12}", folder.name):
-            aside = work / "tmp" / f"old-unpack-{uuid.uuid4().hex[:8]}"
+            aside = work / TMP / f"old-unpack-{uuid.uuid4().hex[:8]}"
             try:
                 aside.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(folder, aside)
