@@ -118,6 +118,7 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
     text = manifest.text if manifest is not None else {}
     post_id = manifest.post_id if manifest is not None else None
     media = _media(root, bundle, manifest)
+    warnings = list(manifest.warnings) if manifest is not None else []
     return {
         "post": _text(post_id) or bundle.parent.name,
         "platform": pid,
@@ -130,12 +131,12 @@ def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict
         "machine": _machine_note(text),
         "counts": _counts(text),
         "changes": list(manifest.changes) if manifest is not None else [],
-        "warnings": list(manifest.warnings) if manifest is not None else [],
+        "warnings": warnings,
         "findings": [{"severity": f.severity, "message": f.message} for f in report.findings],
         **media,
         "aspect": _aspect(profile, "photos" if media["images"] else "video"),
         "grid": grid_crop(profile),
-        "watermark": watermark_notes(pid, [str(w) for w in manifest.get("warnings") or []]),
+        "watermark": watermark_notes(pid, warnings),
     }
 
 
