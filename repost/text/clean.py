@@ -18,6 +18,12 @@ _BLANK_RUN_RE = regex.compile(r"\n{3,}")
 _PICTO = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\N{VARIATION SELECTOR-16}]")
 _LETTER = regex.compile(r"[\p{L}\p{M}]")
 _TAG_RE = regex.compile(r"[^\p{L}\p{M}\p{N}_]+")
+# What _drop_invisibles may remove: the stray invisibles, the joiners (kept where they join),
+# control characters (Cc) but newline and tab, which are never meant to be pasted, and lone
+# surrogates (Cs, from a bad "\ud83d" escape in YAML), half an emoji no platform can store.
+_SUSPECT_RE = regex.compile(
+    "[" + "".join(sorted(STRAY_INVISIBLES)) + ZWJ + ZWNJ + r"\x00-\x08\x0b-\x1f\x7f-\x9f\p{Cs}]"
+)
 
 
 def _keep_joiner(text: str, i: int) -> bool:
@@ -31,18 +37,13 @@ def _keep_joiner(text: str, i: int) -> bool:
 
 
 def _drop_invisibles(text: str) -> str:
-    out = []
-    for i, ch in enumerate(text):
-        if ch in STRAY_INVISIBLES:
-            continue
-        if ch in (ZWJ, ZWNJ) and not _keep_joiner(text, i):
-            continue
-        # Control characters (Cc) other than newline and tab are never meant to be pasted; a lone
-        # surrogate (Cs, from a bad "\ud83d" escape in YAML) is half an emoji no platform can store.
-        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
-            continue
-        out.append(ch)
-    return "".join(out)
+    # Only the characters that may go are looked at (a regex finds them; a loop in Python over
+    # every character made a long caption cost seconds per platform).
+    def keep(m: regex.Match) -> str:
+        ch = m.group()
+        return ch if ch in (ZWJ, ZWNJ) and _keep_joiner(text, m.start()) else ""
+
+    return _SUSPECT_RE.sub(keep, text)
 
 
 def drop_lone_surrogates(text: str) -> str:

@@ -9,7 +9,9 @@ keeps enough of the reach, else between the last atoms that fit.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
@@ -62,15 +64,18 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def split_atoms(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each indivisible piece of ``text``, in order."""
+@functools.lru_cache(maxsize=2)
+def split_atoms(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each indivisible piece of ``text``, in order. Kept for the last two texts:
+    a caption is fitted again when the cut moves a tag into the appended block, and splitting a
+    long caption is most of fitting it."""
     bounds = [m.start() for m in regex.finditer(r"\X", text)] + [len(text)]
     blocked: set[int] = set()
     for start, end in protected_spans(text):
         blocked.update(range(start + 1, end))
     cuts = [b for b in bounds if b not in blocked]
     # A span can end inside a cluster (a tag followed by a stray mark): only cluster bounds remain.
-    return list(itertools.pairwise(cuts))
+    return tuple(itertools.pairwise(cuts))
 
 
 def _last_char(text: str, end: int) -> str:
@@ -80,7 +85,7 @@ def _last_char(text: str, end: int) -> str:
     return text[end - 1] if end > 0 else ""
 
 
-def boundary_kind(text: str, atoms: list[tuple[int, int]], i: int) -> str | None:
+def boundary_kind(text: str, atoms: Sequence[tuple[int, int]], i: int) -> str | None:
     """How good a place the boundary before atom ``i`` is to cut; None where cutting there is
     the same as cutting before the whitespace it follows."""
     prev = text[atoms[i - 1][0] : atoms[i - 1][1]]

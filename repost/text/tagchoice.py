@@ -17,6 +17,9 @@ _SCRIPTS = (
     ("ko", regex.compile(r"\p{Hangul}")),
     ("zh", regex.compile(r"\p{Han}")),
 )
+_SCRIPT_LETTERS = tuple(
+    (lang, regex.compile(rf"[\p{{L}}&&{pattern.pattern}]", regex.V1)) for lang, pattern in _SCRIPTS
+)
 
 
 def tag_script(tag: str) -> str | None:
@@ -32,7 +35,9 @@ def text_script(text: str) -> str | None:
     letters = regex.findall(r"\p{L}", text)
     if not letters:
         return None
-    counts = {lang: sum(1 for c in letters if pattern.match(c)) for lang, pattern in _SCRIPTS}
+    # Counted by the regex engine over the whole text (a match per letter in Python cost
+    # seconds on a long caption): letters of each script only, as above.
+    counts = {lang: len(pattern.findall(text)) for lang, pattern in _SCRIPT_LETTERS}
     lang, n = max(counts.items(), key=lambda kv: kv[1])
     if lang == "zh" and counts["ja"]:
         lang = "ja"  # Japanese writes kanji (Han) beside kana

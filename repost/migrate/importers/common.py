@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from repost import inputs
 from repost.inputs import EXPORT_JSON_MAX
 from repost.plan import safe_id
@@ -20,6 +22,12 @@ from repost.text.clean import drop_lone_surrogates
 #   skip      why the post cannot be migrated as it is (reported, not failed)
 #   error     why the post cannot be read at all (reported as failed)
 #   warnings  notes for the report
+
+# The most of a caption an import keeps, in code points: no platform takes more than a few
+# thousand (YouTube's 5,000 bytes are the most), so twenty times that loses nothing anyone can
+# post, while a 10 MB yt-dlp description (or one in an export's JSON) no longer costs seconds of
+# text work for every platform of every run.
+CAPTION_MAX_CHARS = 100_000
 
 
 class IdMaker:
@@ -108,6 +116,30 @@ def from_unix(seconds: Any) -> dt.datetime | None:
         return dt.datetime.fromtimestamp(int(seconds), dt.UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
+
+
+def capped_caption(text: str, notes: dict[str, Any]) -> str:
+    """``text`` cut to CAPTION_MAX_CHARS where longer, after its last whole line (or word, else
+    between whole grapheme clusters), with a warning added to ``notes``."""
+    if len(text) <= CAPTION_MAX_CHARS:
+        return text
+    head = text[:CAPTION_MAX_CHARS]
+    cut = head.rfind("\n")  # whole lines where that keeps most of the bound, else whole words
+    if cut < CAPTION_MAX_CHARS * 0.9:
+        cut = max(cut, head.rfind(" "))
+    if cut < CAPTION_MAX_CHARS // 2:  # one long run of text: the last cluster that fits whole
+        window = CAPTION_MAX_CHARS - 256  # far longer than any real cluster (an emoji sequence)
+        ends = (m.end() for m in regex.finditer(r"\X", text, pos=window))
+        cut = window
+        for end in ends:
+            if end > CAPTION_MAX_CHARS:
+                break
+            cut = end
+    kept = text[:cut].rstrip()
+    said = f"caption cut at import from {len(text):,} to {len(kept):,} characters (the most kept: "
+    said += f"{CAPTION_MAX_CHARS:,}; no platform takes more than a few thousand)"
+    notes["warnings"] = (*notes.get("warnings", ()), said)
+    return kept
 
 
 def make_source(importer: str, file: Path, **notes: Any) -> dict[str, Any]:

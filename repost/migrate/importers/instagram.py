@@ -9,6 +9,7 @@ from pathlib import Path
 from repost.errors import RepostError
 from repost.migrate.importers.common import (
     IdMaker,
+    capped_caption,
     failed_post,
     fix_mojibake,
     from_unix,
@@ -88,7 +89,7 @@ def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
         notes["error"] = f"media file not found in the export: {', '.join(missing)}"
     return Post(
         id=post_id,
-        caption=caption,
+        caption=capped_caption(caption, notes),
         media=tuple(MediaItem(path=p) for p in paths if p.is_file()),
         created=created,
         source=make_source(NAME, file, **notes),

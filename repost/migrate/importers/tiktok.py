@@ -12,6 +12,7 @@ from pathlib import Path
 from repost.errors import InputError
 from repost.migrate.importers.common import (
     IdMaker,
+    capped_caption,
     from_unix,
     get_key,
     get_path,
@@ -111,7 +112,7 @@ def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
         notes["earlier"] = tuple(f"{post_id}-{i:02d}" for i in range(1, len(links) + 1))
     return Post(
         id=post_id,
-        caption=text_or_none(get_key(item, "Title", "title", "Description")) or "",
+        caption=capped_caption(text_or_none(get_key(item, "Title", "title", "Description")) or "", notes),
         media=media,
         created=created,
         source=make_source(NAME, file, **notes),

@@ -11,6 +11,7 @@ from repost.errors import RepostError
 from repost.inputs import INFO_JSON_MAX
 from repost.migrate.importers.common import (
     IdMaker,
+    capped_caption,
     failed_post,
     from_unix,
     make_source,
@@ -62,7 +63,7 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
         notes["error"] = f"no media file beside {info_file.name} (was the download finished?)"
     elif media.suffix.lower() in AUDIO_EXT:
         notes["skip"] = PHOTOS_HINT.format(url=url or "URL")
-    description = text_or_none(info.get("description")) or ""
+    description = capped_caption(text_or_none(info.get("description")) or "", notes)
     title = text_or_none(info.get("title"))
     if title and description.startswith(title.rstrip(".… ")):
         title = None  # TikTok's "title" is the description cut short: not a real title
