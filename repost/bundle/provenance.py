@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -18,11 +19,12 @@ def source_record(step, post_file: Path | None) -> dict:
     record = {**locate(step.source, post_file), **describe_facts(facts)}
     op, size = step.op, (facts.width, facts.height)
     if step.action == "photo":
-        record["edit"] = photo_edit(op.box, op.place, op.canvas, op.background, size)
+        box = _followed(step.source, op, op.scale) if op.follow_faces else op.box
+        record["edit"] = photo_edit(box, op.place, op.canvas, op.background, size)
     elif step.action == "copy":
         record["edit"] = photo_edit((0, 0, *size), None, None, None, size)
     elif step.action == "cover":
-        record["edit"] = cover_edit(op, size)
+        record["edit"] = cover_edit(step, size)
     elif step.action == "slideshow":
         others = [p for p in op.sources if p != step.source]
         record["edit"] = {"slideshow": True, "duration_s": round(op.duration_s, 3)}
@@ -80,7 +82,15 @@ def video_edit(facts, r) -> dict:
     elif r.fit in ("pad", "blur"):
         cw, ch = r.content_width, r.content_height
         content_box = [(r.width - cw) // 2, (r.height - ch) // 2, cw, ch]
-    return {
+    moving = None
+    if r.fit == "smart" and getattr(r, "camera", None) is not None:
+        # The window moves: its path (output time, position in source pixels) goes with the
+        # edit, and source_box is where it starts, so the comparison follows the same crop.
+        path = r.camera
+        chroma = list(_chroma_step(facts.pix_fmt))
+        moving = {"axis": path.axis, "keys": [[t, p] for t, p in path.keys], "chroma": chroma}
+        source_box = window_box(moving, path.keys[0][0], path.size, (facts.width, facts.height))
+    edit = {
         "start_s": r.start_s,
         "duration_s": r.duration_s,
         "hold_s": r.hold_s,
@@ -91,6 +101,31 @@ def video_edit(facts, r) -> dict:
         "audio": r.audio.action,
         "loudness_lufs": r.audio.loudness_lufs,
     }
+    if moving is not None:
+        edit["path"] = moving
+    return edit
+
+
+def window_box(path: dict, t: float, size, source) -> list[int]:
+    """The smart crop's source box at output time ``t``: the window of ``size`` at the path's
+    position on its axis (straight lines between keys, the later key at a cut, as the crop
+    expression of plan/camera.py), centred on the other, each corner put on the chroma grid as
+    ffmpeg's crop puts it (vf_crop.c rounds x and y to the nearest int with lrint, then clears
+    the bits below the chroma step): 2 px off on a pan costs 0.05 SSIM."""
+    keys = path["keys"]
+    pos = keys[-1][1]
+    if t <= keys[0][0]:
+        pos = keys[0][1]
+    else:
+        for (ta, pa), (tb, pb) in itertools.pairwise(keys):
+            if ta <= t < tb:
+                pos = pa + (pb - pa) * (t - ta) / (tb - ta)
+                break
+    (w, h), (sw, sh) = size, source
+    sub_x, sub_y = path.get("chroma") or (1, 1)
+    x = min(max(0, round(pos)), sw - w) if path["axis"] == "x" else round((sw - w) / 2)
+    y = min(max(0, round(pos)), sh - h) if path["axis"] == "y" else round((sh - h) / 2)
+    return [x - x % sub_x, y - y % sub_y, w, h]
 
 
 def photo_edit(box, place, canvas, background, size) -> dict:
@@ -109,14 +144,37 @@ def photo_edit(box, place, canvas, background, size) -> dict:
     return {"fit": fit, "source_box": source_box, "content_box": list(place)}
 
 
-def cover_edit(op, size: tuple[int, int]) -> dict:
+def cover_edit(step, size: tuple[int, int]) -> dict:
     """A cover: the picture (an image, or video frames at ``times``) fitted as media/covers.py
     fits it, and whether text was drawn over it."""
+    op = step.op
     fitted = fit_cover(size, op.aspect, op.frame, op.fit, op.min_side_px)  # as media/covers.py calls it
-    edit = photo_edit(fitted.box, fitted.place, fitted.canvas, fitted.background, size)
+    box = _followed_cover(step, fitted) if fitted.follow_faces else fitted.box
+    edit = photo_edit(box, fitted.place, fitted.canvas, fitted.background, size)
     edit["times"] = list(op.times)
     edit["text"] = bool(op.text and op.font)
     return edit
+
+
+def _followed(source: Path, op, scale: float = 1.0) -> tuple[int, int, int, int]:
+    """A fit smart photo's box as rendering slid it over the faces (media/images.py): the
+    plan holds the centred box, the faces are seen only in the picture."""
+    from repost.media.images import kept_box, open_photo
+
+    return kept_box(open_photo(source, scale).image, op)
+
+
+def _followed_cover(step, fitted) -> tuple[int, int, int, int]:
+    """A fit smart cover's box, from the picture media/covers.py fits (the same frame: the
+    decoded frames are remembered for the post being written)."""
+    from repost.media.covers import decode_frames
+    from repost.media.images import kept_box, open_photo
+
+    op = step.op
+    if op.kind == "image":
+        return kept_box(open_photo(step.source).image, fitted)
+    picture = decode_frames(step.source, op.times, op.rotation, best=op.kind == "auto")[0]
+    return kept_box(picture, fitted)
 
 
 def _chroma_step(pix_fmt: str) -> tuple[int, int]:

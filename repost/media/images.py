@@ -153,13 +153,7 @@ def render_photo(image, op):
 
     if image.mode == "RGBA":
         image = _flatten(image, op.alpha_fill)
-    box = op.box
-    if op.source_size and image.size != tuple(op.source_size):
-        # Decoded smaller (a JPEG draft): the box shrinks with the picture.
-        f = image.width / op.source_size[0]
-        box = tuple(min(round(v * f), lim) for v, lim in zip(box, (*image.size, *image.size), strict=True))
-    if op.follow_faces:
-        box = box_over_faces(image, box)
+    box = _kept(image, op)
     if box != (0, 0, *image.size):
         image = image.crop(box)
     x, y, w, h = op.place
@@ -169,6 +163,31 @@ def render_photo(image, op):
     canvas = _background(image, op.canvas, op.background)
     canvas.paste(picture, (x, y))
     return canvas
+
+
+def _kept(image, op) -> tuple[int, int, int, int]:
+    """The part of ``image`` (flattened) that render_photo keeps: the op's box, shrunk with a
+    picture decoded smaller, and with fit smart slid over the faces."""
+    box = op.box
+    if op.source_size and image.size != tuple(op.source_size):
+        # Decoded smaller (a JPEG draft): the box shrinks with the picture.
+        f = image.width / op.source_size[0]
+        box = tuple(min(round(v * f), lim) for v, lim in zip(box, (*image.size, *image.size), strict=True))
+    if op.follow_faces:
+        box = box_over_faces(image, box)
+    return box
+
+
+def kept_box(image, op) -> tuple[int, int, int, int]:
+    """The box render_photo keeps of ``image``, in the op's source pixels: what provenance
+    records for fit smart, whose box moves to the faces only when the picture is seen."""
+    if image.mode == "RGBA":
+        image = _flatten(image, op.alpha_fill)
+    box = _kept(image, op)
+    if not op.source_size or image.size == tuple(op.source_size):
+        return box
+    f = op.source_size[0] / image.width
+    return tuple(round(v * f) for v in box)
 
 
 def _flatten(image, fill: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from repost.bundle.manifest import Manifest
+from repost.bundle.provenance import window_box
 from repost.errors import MediaError
 from repost.media import compare
 from repost.media.measure import measure_loudness
@@ -137,17 +138,28 @@ def check_pictures(name, output, source, edit) -> list[Finding]:
     src_times = [start + t for t, _ in out_frames]
     src_frames = compare.sample_frames(source, src_times, probe_media(source).rotation, pick="both")
     size = compare.compare_size(edit["content_box"], edit["source_box"])
+    box_at = _source_boxes(edit, source)
     worst = None
     for (t, out), candidates in zip(out_frames, src_frames, strict=False):
         mine = compare.region(out, edit["content_box"], size)
-        score = max(
-            (compare.ssim(mine, compare.region(src, edit["source_box"], size)) for _, src in candidates),
-            default=0.0,
-        )
+        # Each candidate frame through the window of its own time: a pan moves it every frame.
+        scores = [compare.ssim(mine, compare.region(src, box_at(st - start), size)) for st, src in candidates]
+        score = max(scores, default=0.0)
         worst = min(worst or (score, t), (score, t))
     if worst is None or worst[0] >= MIN_SSIM:
         return []
     return [_ssim_finding(name, worst[0], f" at {worst[1]:.2f} s", edit)]
+
+
+def _source_boxes(edit: dict, source: Path):
+    """The source box at each output time: fixed, or with fit smart the moving window along the
+    path the manifest records (bundle/provenance.py), so the crop compared is the crop made."""
+    path = edit.get("path")
+    if not isinstance(path, dict):
+        return lambda t: edit["source_box"]
+    facts = probe_media(source)
+    size = tuple(edit["source_box"][2:])
+    return lambda t: window_box(path, t, size, (facts.width, facts.height))
 
 
 def _ssim_finding(name: str, score: float, when: str, edit: dict) -> Finding:
