@@ -118,3 +118,79 @@ def test_template_markers_in_the_output_folder_name_stay_text(run, write_post, i
     assert "<title>repost preview: x{{JS}}{{DATA}}{{CSS}}</title>" in page
     assert page.count("var CHUNK = 12;") == 1  # the script once, not once more in the title
     assert page.count('id="repost-data"') == 1
+
+
+def _folder_post(write_post, image, folder: str, post_id: str, caption: str):
+    return write_post(
+        f"id: {post_id}\ncaption: {caption}\nmedia: [a.jpg]\n", media={"a.jpg": image}, folder=folder
+    )
+
+
+def test_migrate_never_lets_ids_that_share_a_folder_overwrite_each_other_across_runs(
+    run, write_post, image_jpeg_34, tmp_path
+):
+    """Post folders' ids are kept as written (not made folder-safe before the manifest and the
+    state see them), so a later run's "sa-me" is told from an earlier run's "sa/me"."""
+    out = tmp_path / "out"
+    _folder_post(write_post, image_jpeg_34, "one/a", "sa/me", "First")
+    _folder_post(write_post, image_jpeg_34, "two/b", "sa-me", "Second")
+    assert run("migrate", tmp_path / "one", "--to", "rednote", "--out", out).code == 0
+    manifest = out / "sa-me" / "rednote" / "manifest.json"
+    before = manifest.read_bytes()
+    assert json.loads(before)["post"]["id"] == "sa/me"
+    result = run("migrate", tmp_path / "two", "--to", "rednote", "--out", out, "--json")
+    assert result.code == 1
+    [failure] = result.json()["failed"]
+    assert (
+        failure["post"] == "sa-me" and "holds the bundle of another post (post 'sa/me')" in failure["error"]
+    )
+    assert manifest.read_bytes() == before
+    # and the first post is still its own: a re-run leaves it up to date
+    again = run("migrate", tmp_path / "one", "--to", "rednote", "--out", out, "--json")
+    assert again.code == 0 and again.json()["up_to_date"] == 1
+
+
+def test_migrate_gives_ids_that_share_a_folder_in_one_run_folders_of_their_own(
+    run, write_post, image_jpeg_34, tmp_path
+):
+    out = tmp_path / "out"
+    _folder_post(write_post, image_jpeg_34, "backlog/a", "sa/me", "First")
+    _folder_post(write_post, image_jpeg_34, "backlog/b", "sa-me", "Second")
+    _folder_post(write_post, image_jpeg_34, "backlog/c", "sa-me-2", "Third")
+    assert run("migrate", tmp_path / "backlog", "--to", "rednote", "--out", out).code == 0
+    owners = {
+        p.parent.parent.name: json.loads(p.read_bytes())["post"]["id"]
+        for p in out.glob("*/rednote/manifest.json")
+    }
+    # "sa-me" found its folder taken by "sa/me" and became sa-me-2, so the post whose own id is
+    # "sa-me-2" is numbered past it: three posts, three folders, each manifest naming its post
+    assert owners == {"sa-me": "sa/me", "sa-me-2": "sa-me-2", "sa-me-2-2": "sa-me-2-2"}
+
+
+def test_a_bundle_an_older_migrate_recorded_under_the_folder_safe_id_is_still_its_posts(
+    run, write_post, image_jpeg_34, tmp_path
+):
+    out = tmp_path / "out"
+    post = _folder_post(write_post, image_jpeg_34, "backlog/a", "sa/me", "First")
+    assert run("export", post, "--to", "rednote", "--out", out).code == 0
+    manifest = out / "sa-me" / "rednote" / "manifest.json"
+    doc = json.loads(manifest.read_bytes())
+    doc["post"]["id"] = "sa-me"  # as migrate wrote it before ids were kept (and made it from)
+    doc["inputs"]["fingerprint"] = "0" * 64
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("migrate", tmp_path / "backlog", "--to", "rednote", "--out", out, "--json")
+    assert result.code == 0, result.out
+    assert json.loads(manifest.read_bytes())["post"]["id"] == "sa/me"
+
+
+def test_id_maker_keeps_ids_and_numbers_only_folder_clashes():
+    from repost.migrate.importers.common import IdMaker
+
+    ids = IdMaker(keep=True)  # a post.yaml's ids
+    made = [ids.make(raw) for raw in ("sa/me", "sa-me", "x", "x", "sa-me-2", "a.b", "a_b")]
+    assert made == ["sa/me", "sa-me-2", "x", "x-2", "sa-me-2-2", "a.b", "a_b"]
+    # an export's ids: folder-safe, and never one id for two that differ only in punctuation,
+    # whether they meet in one run or in two
+    one, two = IdMaker().make("sa/me"), IdMaker().make("sa me")
+    assert one.startswith("sa-me-") and two.startswith("sa-me-") and one != two
+    assert IdMaker().make("sa/me") == one and IdMaker().make("sa-me") == "sa-me"

@@ -23,7 +23,7 @@ from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.linking import place_file
 from repost.media.loudness import loudness_record
 from repost.media.render import can_share_decode
-from repost.plan import BundlePlan
+from repost.plan import BundlePlan, safe_id
 from repost.plan.camera import path_record
 from repost.platforms.norms import image_warnings
 from repost.publish.records import carry_publish_json
@@ -159,7 +159,22 @@ def other_owner(dest: Path, plan: BundlePlan) -> str | None:
     theirs = _owner(manifest)
     if theirs == (unicodedata.normalize("NFC", plan.post.id), plan.part is not None):
         return None
+    if _made_before_ids_were_kept(manifest, plan):
+        return None
     return f"post {theirs[0]!r}" + (f", part {manifest.part}" if theirs[1] else "")
+
+
+def _made_before_ids_were_kept(manifest: Manifest, plan: BundlePlan) -> bool:
+    """A bundle of this very post.yaml made by a migrate that recorded the folder-safe form of
+    its id ("sa-me" for "sa/me"): the same post, not another one."""
+    source = manifest.post_source
+    return (
+        plan.post.file is not None
+        and isinstance(source, str)
+        and source == str(plan.post.file)
+        and manifest.post_id == safe_id(plan.post.id)
+        and (manifest.part is not None) == (plan.part is not None)
+    )
 
 
 class Renditions:

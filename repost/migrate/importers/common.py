@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,39 @@ CAPTION_MAX_CHARS = 100_000
 
 
 class IdMaker:
-    """Ids that are path-safe and stay the same across runs: a clash gets -2, -3... in source order."""
+    """Ids that stay the same across runs and never share a bundle folder, in one run or across
+    runs (a bundle's folder is its post id made folder-safe, repost.plan.safe_id).
 
-    def __init__(self) -> None:
+    An export's own ids (``keep=False``) are made folder-safe here, and one that had to change
+    gets a short digest of itself ("etc/passwd" -> "etc-passwd-3c9a1f"), so two ids that differ
+    only where a folder name cannot hold them never become one id, whichever run meets them.
+    A post.yaml's id (``keep=True``) is the creator's and is kept as written, as export keeps it:
+    the manifest and the state record it, so a later run tells "sa/me" from "sa-me" and the
+    bundle writer refuses to replace the other's bundle (repost.bundle.build.other_owner).
+    Within a run, an id whose folder an earlier post took gets -2, -3... in source order.
+    """
+
+    def __init__(self, *, keep: bool = False) -> None:
+        self.keep = keep
         self.seen: dict[str, int] = {}
 
     def make(self, raw: str) -> str:
-        base = safe_id(raw)
-        n = self.seen.get(base, 0) + 1
-        self.seen[base] = n
-        return base if n == 1 else f"{base}-{n}"
+        base = raw if self.keep else _folder_safe(raw)
+        n = self.seen.get(safe_id(base), 0) + 1
+        while n > 1 and safe_id(f"{base}-{n}") in self.seen:  # "x-2" is a post's own id
+            n += 1
+        self.seen[safe_id(base)] = n
+        unique = base if n == 1 else f"{base}-{n}"
+        self.seen.setdefault(safe_id(unique), 1)
+        return unique
+
+
+def _folder_safe(raw: str) -> str:
+    """``raw`` as it is where it is folder-safe, else its safe form and a digest of it."""
+    safe = safe_id(raw)
+    if safe == raw:
+        return raw
+    return f"{safe}-{hashlib.sha256(raw.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}"
 
 
 def fix_mojibake(value: Any) -> Any:

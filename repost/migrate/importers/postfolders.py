@@ -31,7 +31,7 @@ def detect(path: Path) -> Path | None:
 def iter_posts(root: Path, downloads: Path, *, allow_outside: bool = False) -> Iterator[Post]:
     """Each post folder in name order; a broken post.yaml becomes a post that fails alone.
     ``allow_outside``: media may lie outside a post's folder (--allow-outside-media)."""
-    ids = IdMaker()  # two folders saying the same id must not overwrite each other's bundles
+    ids = IdMaker(keep=True)  # two folders saying the same id must not overwrite each other's bundles
     for folder in _post_folders(root):
         try:
             post = load_post(folder, allow_outside=allow_outside)
