@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 POST_YAML = "docs/post-yaml.md"
-BUNDLES = "docs/bundles.md"
 COMMANDS = "docs/commands.md"
 
 # post.yaml keys with a section of their own in docs/post-yaml.md (the anchor is the key).

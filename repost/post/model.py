@@ -129,7 +129,7 @@ _TRANSLATIONS = s.map_of(
 )
 _SOURCE = s.one_of(
     s.text(),
-    s.map_of(s.text(), lambda v, p, pr: v),
+    s.map_of(s.text(), lambda value, _where, _problems: value),
     describe="text or a mapping",
 )
 

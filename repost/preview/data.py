@@ -18,8 +18,6 @@ from repost.preview.stills import grid_crop, poster, smart_window, watermark_not
 from repost.text.count import UNITS, count_text
 from repost.validate.bundle import Report, validate_bundle
 
-STATUSES = ("valid", "warnings", "failed")
-
 
 def fold_caption(caption: str, fold_length: int | None, counter: str) -> tuple[str, str]:
     """(visible, rest): the longest start of ``caption`` within ``fold_length`` units of the

@@ -26,10 +26,9 @@ class OAuthApp:
     authorize: str  # env name of the authorize URL
     token_base: str  # env name of the base the token path hangs from
     token_path: str
-    scope: str
+    scope: str  # as the authorize URL takes it (TikTok and Facebook separate by commas)
     client_param: str = "client_id"  # TikTok calls it client_key
     token_method: str = "POST"
-    scope_sep: str = " "
 
 
 APPS = {
@@ -40,7 +39,6 @@ APPS = {
         "/v2/oauth/token/",
         "user.info.basic,video.publish,video.upload",
         client_param="client_key",
-        scope_sep=",",
     ),
     # developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow (Facebook Login for Business)
     "reels": OAuthApp(
@@ -49,7 +47,6 @@ APPS = {
         "/oauth/access_token",
         "instagram_basic,instagram_content_publish,pages_show_list",
         token_method="GET",
-        scope_sep=",",
     ),
     # developers.google.com/identity/protocols/oauth2/native-app (loopback redirect, PKCE)
     "shorts": OAuthApp(

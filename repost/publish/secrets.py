@@ -9,7 +9,7 @@ import math
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from repost.errors import PublishError, UsageError
 
@@ -36,7 +36,6 @@ class Tokens:
     client_id: str | None = None
     client_secret: str | None = None
     user_id: str | None = None  # Instagram professional account id, TikTok open_id, ...
-    extra: dict = field(default_factory=dict)
 
     def expired(self, margin_s: float = 60) -> bool:
         return self.expires_at is not None and time.time() > self.expires_at - margin_s
@@ -66,13 +65,12 @@ def tokens_from_stored(raw: str) -> Tokens:
     doc = json.loads(raw)
     if not isinstance(doc, dict):
         raise TypeError("not a JSON object")
+    doc.pop("extra", None)  # an empty field earlier versions stored and nothing read
     tokens = Tokens(**doc)
     if not isinstance(tokens.access_token, str) or not tokens.access_token:
         raise TypeError("no access token")
     names = ("refresh_token", "client_id", "client_secret", "user_id")
-    if any(not isinstance(getattr(tokens, n), str | None) for n in names) or not isinstance(
-        tokens.extra, dict
-    ):
+    if any(not isinstance(getattr(tokens, n), str | None) for n in names):
         raise TypeError("a field of the wrong type")
     at = tokens.expires_at
     if at is not None and (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from keyring.backends import chainer, fail
 
 from repost.publish import oauth
-from repost.publish.secrets import redact, remember_secret
+from repost.publish.secrets import redact, remember_secret, tokens_from_stored
 
 
 def test_login_list_logout(run, login, memory_keyring):
@@ -177,3 +178,11 @@ def test_tokens_round_trip_through_a_real_secret_service_keyring(tmp_path):
     )
     leaked = [p for p in home.rglob("*") if p.is_file() and b"real-token-0123456789" in p.read_bytes()]
     assert leaked == [] or all("keyrings" in str(p) for p in leaked)
+
+
+def test_a_login_stored_by_an_earlier_version_still_reads():
+    # Earlier versions stored an always-empty "extra" field beside the tokens.
+    stored = '{"access_token": "tok", "refresh_token": null, "expires_at": 1900000000.0, "extra": {}}'
+    tokens = tokens_from_stored(stored)
+    assert tokens.access_token == "tok" and tokens.expires_at == 1900000000.0
+    assert "extra" not in json.dumps(dataclasses.asdict(tokens))
