@@ -17,6 +17,7 @@ from repost.cli.terminal import echo
 from repost.errors import ExitStatus, ProfileError, RepostError
 from repost.platforms.names import resolve_platform, unknown_hint
 from repost.platforms.profiles import load_profiles
+from repost.post.model import FITS
 
 _state = {"debug": False}
 
@@ -93,7 +94,7 @@ def _bundle_options(f, force: bool = True):
     options = [
         click.option(
             "--fit",
-            type=click.Choice(["crop", "pad", "blur", "smart"]),
+            type=click.Choice(FITS),
             default=None,
             help="How to reframe media of another aspect; smart follows the subject (default: profile's).",
         ),

@@ -18,11 +18,14 @@ from repost.errors import ProfileError
 from repost.inputs import PROFILE_YAML_MAX, read_bounded
 from repost.platforms.names import EVERY, check_aliases, name_key, resolve_platform, unknown_hint
 from repost.post import schema as s
+from repost.post.model import FITS as POST_FITS
 
 UPLOAD_PATHS = ("app", "api")
 CONFIDENCES = ("official", "official_indirect", "third_party", "assumed")
 COUNTERS = ("utf16", "chars", "graphemes", "utf8_bytes", "rednote_weighted")
-FITS = ("crop", "pad", "blur")
+# A profile's default fit: post.yaml's fits but smart, which reads the media (faces, motion) and
+# so is asked for by a post or --fit, never assumed for a platform.
+FITS = tuple(f for f in POST_FITS if f != "smart")
 # How a video whose shape the platform does not accept is reframed, where it accepts several:
 # to the accepted aspect nearest the source's (least picture lost or padded), or always to
 # preferred_aspect (the platform's native shape, which other platforms' renditions may share).
