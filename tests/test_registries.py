@@ -13,7 +13,7 @@ import yaml
 
 from repost.errors import UsageError
 from repost.migrate import importers
-from repost.plan.rendition import plan_geometry
+from repost.plan.rendition import choose_aspect, plan_geometry
 from repost.platforms import norms
 from repost.platforms import profiles as profile_schema
 from repost.post.model import FITS, Post
@@ -122,3 +122,18 @@ def test_every_engine_can_be_made(name):
         assert "not installed" in exc.what, exc.what
         return
     assert isinstance(engine, Engine) and engine.name == name
+
+
+def test_every_reframe_and_upload_path_a_profile_may_name_is_read(profiles):
+    shorts = profiles["shorts"].video  # accepts 9:16 to 1:1: the two reframes differ on 16:9
+    chosen = {
+        how: choose_aspect(1920, 1080, dataclasses.replace(shorts, reframe_to=how))
+        for how in profile_schema.REFRAMES
+    }
+    assert len(set(chosen.values())) == len(profile_schema.REFRAMES), chosen
+    # TikTok's caption limit differs by path (the app's 4,000, the API's 2,200): each path is read.
+    limits = {
+        path: profile_schema.load_profiles(upload_path=path)["tiktok"].text.caption.max_length
+        for path in profile_schema.UPLOAD_PATHS
+    }
+    assert len(set(limits.values())) == len(profile_schema.UPLOAD_PATHS), limits
