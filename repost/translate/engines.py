@@ -12,7 +12,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from repost.errors import InputError, TranslateError, UsageError
 from repost.inputs import ENGINE_ANSWER_MAX, read_json_answer, size_text
@@ -32,7 +32,6 @@ class Engine:
     markup: bool
     max_texts: int  # texts in one request
     max_chars: int  # characters in one request
-    calls: int = field(default=0, init=False)  # requests made (a re-run from cache makes none)
 
     def translate(self, texts: Sequence[str], source: str | None, target: str) -> list[str]:
         raise NotImplementedError
@@ -75,7 +74,6 @@ class DeepL(Engine):
 
     def translate(self, texts, source, target):
         d = self._deepl
-        self.calls += 1
         try:
             results = self._client.translate_text(
                 list(texts),
@@ -168,7 +166,6 @@ class LibreTranslate(Engine):
         return out
 
     def _post(self, path: str, body: dict) -> object:
-        self.calls += 1
         data = json.dumps(body).encode()
         req = urllib.request.Request(
             self.base_url + path, data=data, headers={"Content-Type": "application/json"}
@@ -247,7 +244,6 @@ class Argos(Engine):
             raise _refused(
                 "argos", f"no {src}->{dst} language package installed", ARGOS_HINT.format(src=src, dst=dst)
             )
-        self.calls += 1
         return [self._argos.translate(t, src, dst) for t in texts]
 
 
