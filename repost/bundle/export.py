@@ -168,7 +168,8 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
     if subjects:
         plan_options["subjects"] = subjects
-    marks = find_watermarks(post, targets, facts, options.norms)  # another platform's watermark
+    # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
+    marks = find_watermarks(post, targets, facts, options.norms, scan=not options.dry_run)
     if marks:
         plan_options["watermarks"] = marks
     plans = _with_skipped(_plan_all(post, targets, facts, plan_options), skipped, before, post)

@@ -6,6 +6,7 @@ import itertools
 import os
 from pathlib import Path
 
+from repost.media.covers import chosen_time
 from repost.media.probe import probe_media
 from repost.plan.cover import fit_cover
 
@@ -25,6 +26,8 @@ def source_record(step, post_file: Path | None) -> dict:
         record["edit"] = photo_edit((0, 0, *size), None, None, None, size)
     elif step.action == "cover":
         record["edit"] = cover_edit(step, size)
+        if op.kind == "auto":  # the frame the pick chose: validate compares with it alone
+            record["edit"]["frame_s"] = chosen_time(step.source, op.times, op.rotation)
     elif step.action == "slideshow":
         others = [p for p in op.sources if p != step.source]
         record["edit"] = {"slideshow": True, "duration_s": round(op.duration_s, 3)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,8 @@ _L, _K1, _K2, _WIN = 255.0, 0.01, 0.03, 7
 # range); a frame is frozen while it differs from the first by at most 1 level on average
 # (compression noise of a still picture stays well under that; motion is far above it).
 _OPENING_WIDTH = 160
-# Times closer than this are reached by decoding on rather than seeking: a seek lands on the
-# keyframe before, and phone clips (and test patterns) may have one keyframe in 8 s or more.
+# Without a keyframe index (Matroska, WebM), times closer than this are reached by decoding on
+# rather than seeking: a seek lands on the keyframe before, which may be 8 s or more back.
 _SEEK_GAP_S = 4.0
 _BLACK_LEVEL, _BLACK_SHARE, _FROZEN_DIFF = 40, 0.98, 1.0
 
@@ -57,11 +58,15 @@ def video_length_s(path: str | os.PathLike[str]) -> float:
         raise MediaError(f"cannot read the video stream ({exc})", where=path) from exc
 
 
-def sample_frames(path: str | os.PathLike[str], times, rotation: int = 0, *, pick: str = "nearest") -> list:
+def sample_frames(
+    path: str | os.PathLike[str], times, rotation: int = 0, *, pick: str = "nearest", snap_s: float = 0.0
+) -> list:
     """For each time (seconds from the video stream's start), frames as (own time, upright grey
     picture): ``pick`` "nearest" gives the nearest frame, "at_or_after" the first at or after
     the time (as media/covers.py picks a cover frame), "both" the frames either side of it (a
-    re-timed frame is a copy of one of them). One pass forward, seeking only across long gaps."""
+    re-timed frame is a copy of one of them). ``snap_s``: a time may move to the nearest
+    keyframe within that many seconds (decoding that one frame, nothing before it). One pass
+    forward, seeking wherever a keyframe lies between the last frame decoded and the next time."""
     import av
 
     found: dict[int, list] = {}
@@ -70,10 +75,12 @@ def sample_frames(path: str | os.PathLike[str], times, rotation: int = 0, *, pic
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             start, base = stream.start_time or 0, stream.time_base
+            keys = keyframe_times(stream)
+            times = [_snap(t, keys, snap_s) for t in times] if snap_s and keys else list(times)
             decoder, before, after = None, None, None
             for i in sorted(range(len(times)), key=lambda k: times[k]):
                 at = times[i]
-                if decoder is None or (before is not None and at - before[0] > _SEEK_GAP_S):
+                if decoder is None or _worth_seeking(keys, before, at):
                     container.seek(start + int(at / base), stream=stream, backward=True)
                     decoder, before, after = container.decode(stream), None, None
                 if after is not None and after[0] <= at + 1e-3:
@@ -95,6 +102,52 @@ def sample_frames(path: str | os.PathLike[str], times, rotation: int = 0, *, pic
     except (av.FFmpegError, OSError, IndexError) as exc:
         raise MediaError(f"cannot decode frames to compare ({exc})", where=path) from exc
     return [found.get(i, []) for i in range(len(times))]
+
+
+def keyframe_times(stream) -> list[float] | None:
+    """When the keyframes the index lists are (seconds from the stream's start; MP4/MOV index
+    every sample), or None where the container has no such index."""
+    entries = getattr(stream, "index_entries", None)  # PyAV 15+
+    if not entries or not stream.time_base:
+        return None
+    # The index holds decoding times: a stream with B-frames shows each frame a fixed delay
+    # later, and its first (a keyframe) at the stream's start.
+    first, base = entries[0].timestamp, stream.time_base
+    keys = sorted(float((e.timestamp - first) * base) for e in entries if e.is_keyframe and not e.is_discard)
+    return keys or None
+
+
+def keyframes_of(path: str | os.PathLike[str]) -> list[float] | None:
+    """``keyframe_times`` of the file's main video stream (None where unknown or unreadable)."""
+    import av
+
+    try:
+        with av.open(os.fspath(path)) as container:
+            return keyframe_times(container.streams.video[0])
+    except (av.FFmpegError, OSError, IndexError):
+        return None
+
+
+def _snap(at: float, keys: list[float], within: float) -> float:
+    near = min(keys, key=lambda k: abs(k - at))
+    return near if abs(near - at) <= within else at
+
+
+def snap_to_keyframes(times, keys: list[float] | None, within: float) -> tuple[list[float], list[bool]]:
+    """Each time moved to the nearest of ``keys`` within ``within`` seconds; and which moved."""
+    moved = [_snap(t, keys, within) if keys else t for t in times]
+    return moved, [m != t for m, t in zip(moved, times, strict=True)]
+
+
+def _worth_seeking(keys: list[float] | None, before, at: float) -> bool:
+    """Seek rather than decode on: where a keyframe lies after the last frame decoded and at or
+    before ``at`` (decoding from it is less work); without an index, across a long gap."""
+    if before is None:
+        return False
+    if keys is None:
+        return at - before[0] > _SEEK_GAP_S
+    i = bisect.bisect_right(keys, at + 1e-3) - 1
+    return i >= 0 and keys[i] > before[0] + 1e-3
 
 
 def _pick(frames: list, at: float, pick: str) -> list:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import threading
 from pathlib import Path
 
 from repost.errors import DoesNotFitError, MediaError
@@ -51,16 +52,40 @@ def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -
     except OSError as exc:
         raise MediaError(f"cannot decode a cover frame ({exc})", where=path) from exc
     key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, best)
-    return [p.copy() for p in _decode_frames_once(key)]
+    pictures, when = _decode_frames_once(key)
+    with _chosen_lock:
+        _chosen[key] = when[0] if when else None
+        while len(_chosen) > _CHOSEN_MAX:
+            _chosen.pop(next(iter(_chosen)))
+    return [p.copy() for p in pictures]
+
+
+# The time of the frame each automatic pick chose (seconds from the video stream's start), for
+# the manifest: `validate --against-source` compares the cover with that one frame, no search.
+_chosen: dict[tuple, float | None] = {}
+_CHOSEN_MAX = 256
+_chosen_lock = threading.Lock()
+
+
+def chosen_time(path: Path, times, rotation: int = 0) -> float | None:
+    """When the frame of the last automatic cover made from ``path`` at ``times`` is (seconds
+    from the video stream's start), or None where none was made in this process."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    with _chosen_lock:
+        return _chosen.get((str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, True))
 
 
 @functools.lru_cache(maxsize=2)  # the current post's source; bundles are made post by post
 def _decode_frames_once(key) -> tuple:
     path, _mtime, _size, times, rotation, best = key
-    return tuple(_decode_frames(Path(path), times, rotation, best=best))
+    return _decode_frames(Path(path), times, rotation, best=best)
 
 
-def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -> list:
+def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -> tuple[tuple, tuple]:
+    """(pictures, their times in seconds from the stream's start)."""
     import av
 
     try:
@@ -68,17 +93,24 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             frames = [f for f in [keyframe_pick(container, stream, sorted(times))] if f] if best else []
+            if not frames and best:
+                frames = _reference_frames_at(container, stream, sorted(times))
             if not frames:
                 frames = _frames_at(container, stream, sorted(times))
             if best and frames:
                 frames = [frames[pick_best(_small_grey(f) for f in frames)]]
             pictures = [f.to_image() for f in frames]
+            start = stream.start_time or 0
+            when = tuple(
+                round(float((f.pts - start) * stream.time_base), 6) if f.pts is not None else None
+                for f in frames
+            )
     except (av.FFmpegError, OSError, IndexError) as exc:
         raise MediaError(f"cannot decode a cover frame ({exc})", where=path) from exc
     if not pictures:
         raise MediaError("no video frame to make a cover from", where=path)
     # The display matrix turns the picture counter-clockwise (as ffmpeg's -display_rotation).
-    return [p.rotate(rotation, expand=True) if rotation else p for p in pictures]
+    return tuple(p.rotate(rotation, expand=True) if rotation else p for p in pictures), when
 
 
 def keyframe_pick(container, stream, times: list[float]):
@@ -111,6 +143,19 @@ def keyframe_pick(container, stream, times: list[float]):
     finally:
         stream.codec_context.skip_frame = "DEFAULT"
     return None
+
+
+def _reference_frames_at(container, stream, times: list[float]) -> list:
+    """For an automatic pick, the first frame at or after each time that another frame is
+    predicted from: frames none is predicted from (most B-frames, about a third of an x264
+    clip) are not decoded at all, and those that are come out exactly as in a full decode
+    (nothing they depend on was skipped). [] where the decoder gives no frame so (a codec that
+    marks none as a reference): the caller decodes every frame."""
+    stream.codec_context.skip_frame = "NONREF"
+    try:
+        return _frames_at(container, stream, times)
+    finally:
+        stream.codec_context.skip_frame = "DEFAULT"
 
 
 def _frames_at(container, stream, times: list[float]) -> list:

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import repost
+
 STORE_NAME = "measured.db"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS measured (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
@@ -75,18 +77,38 @@ def file_key(path: Path) -> tuple:
     return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
 
 
-def recall(key: tuple, measure: Callable[[], Any], encode: Callable, decode: Callable) -> Any:
-    """The remembered value for ``key``, else ``measure()`` (remembered where a store is open).
-    ``encode`` turns the value into JSON-able data, ``decode`` turns that back."""
-    text = json.dumps(key, separators=(",", ":"))
+def _text(key: tuple) -> str:
+    # The version is part of every key: a repost that measures differently measures again.
+    return json.dumps([repost.__version__, *key], separators=(",", ":"))
+
+
+def known(key: tuple, decode: Callable, missing: Any = None) -> Any:
+    """The remembered value for ``key``, or ``missing`` where none is (nothing is measured)."""
     with _lock:
         db = _open(create=False)
         try:
-            row = db.execute("SELECT value FROM measured WHERE key = ?", (text,)).fetchone() if db else None
+            row = (
+                db.execute("SELECT value FROM measured WHERE key = ?", (_text(key),)).fetchone()
+                if db
+                else None
+            )
             if row is not None:
                 return decode(json.loads(row[0]))
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             pass  # a store of another version, or damaged: measured again
+    return missing
+
+
+_MISSING = object()
+
+
+def recall(key: tuple, measure: Callable[[], Any], encode: Callable, decode: Callable) -> Any:
+    """The remembered value for ``key``, else ``measure()`` (remembered where a store is open).
+    ``encode`` turns the value into JSON-able data, ``decode`` turns that back."""
+    value = known(key, decode, _MISSING)
+    if value is not _MISSING:
+        return value
+    text = _text(key)
     value = measure()
     with _lock:
         db = _open(create=True) if _writable else None

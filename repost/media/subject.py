@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,4 +168,32 @@ def find_subjects(post, targets, facts: dict, fit: str | None) -> dict:
         rules = getattr(profile, "video", None)
         if (fit or fitted.fit or (rules.fit if rules else None)) == "smart":
             wanted += [i.path for i in fitted.media if getattr(facts.get(i.path), "kind", None) == "video"]
-    return {path: analyse_video(path, facts[path]) for path in dict.fromkeys(wanted)}
+    return {path: _remembered_analysis(path, facts[path]) for path in dict.fromkeys(wanted)}
+
+
+def _remembered_analysis(path: Path, facts) -> SubjectTrack:
+    # Kept between runs (media/remembered.py): a re-run, or an export after a dry run, plans
+    # the same crop path without decoding the video again.
+    from repost.media.remembered import file_key, recall
+
+    key = ("subjects", *file_key(path), SAMPLES_PER_S, ANALYSIS_WIDTH_PX, detector_name())
+    return recall(key, lambda: analyse_video(path, facts), dataclasses.asdict, _track_from)
+
+
+def _track_from(data: dict) -> SubjectTrack:
+    def box(b):
+        return tuple(float(v) for v in b) if b is not None else None
+
+    samples = tuple(
+        Sample(float(s["t"]), box(s["box"]), str(s["by"]), tuple(box(f) for f in s["faces"]))
+        for s in data["samples"]
+    )
+    cuts = tuple(float(c) for c in data["cuts"])
+    return SubjectTrack(
+        int(data["width"]),
+        int(data["height"]),
+        float(data["duration_s"]),
+        samples,
+        cuts,
+        str(data["detector"]),
+    )

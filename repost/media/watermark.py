@@ -185,19 +185,21 @@ def _keyframes_at(container, stream, times: list[float], small) -> list:
     entries = getattr(stream, "index_entries", None)  # PyAV 15+, MP4/MOV
     if not entries or not stream.time_base:
         return []
-    base, start = float(stream.time_base), stream.start_time or 0
-    keys = [(e.timestamp - start) * base for e in entries if e.is_keyframe and not e.is_discard]
+    # The index holds decoding times, the keyframes in the order they are shown: the k-th
+    # keyframe decoded is the k-th listed (a B-frame delay shifts them all alike).
+    first, base = entries[0].timestamp, float(stream.time_base)
+    keys = [(e.timestamp - first) * base for e in entries if e.is_keyframe and not e.is_discard]
     nearest = [min(range(len(keys)), key=lambda k, t=t: abs(keys[k] - t)) for t in times] if keys else []
     if len(set(nearest)) < len(times):
         return []
-    wanted = {round(keys[k], 6): i for i, k in enumerate(nearest)}
+    wanted = {k: i for i, k in enumerate(nearest)}
     found: dict[int, object] = {}
     stream.codec_context.skip_frame = "NONKEY"  # nothing between keyframes is decoded
-    for frame in container.decode(stream):
-        if frame.pts is not None:
-            i = wanted.get(round((frame.pts - start) * base, 6))
-            if i is not None:
-                found[i] = small(frame)
+    for k, frame in enumerate(container.decode(stream)):
+        if k in wanted:
+            found[wanted[k]] = small(frame)
+        if len(found) == len(times):
+            break
     return [found[i] for i in sorted(found)] if len(found) == len(times) else []
 
 
@@ -235,11 +237,14 @@ def _small_grey(frame, rotation: int, np):
     return np.ascontiguousarray(np.rot90(grey, k=rotation // 90)) if rotation else grey
 
 
-def _remembered_scan(path: Path, duration_s: float, rotation: int) -> Watermark | None:
-    # Kept between runs (media/remembered.py): an up-to-date re-run decodes nothing again.
-    from repost.media.remembered import file_key, recall
+def _remembered_scan(path: Path, duration_s: float, rotation: int, scan: bool = True) -> Watermark | None:
+    """The scan's finding, kept between runs (media/remembered.py): an up-to-date re-run decodes
+    nothing again. ``scan`` False (a dry run): only what an earlier run found."""
+    from repost.media.remembered import file_key, known, recall
 
     key = ("watermark", *file_key(path), duration_s, rotation, SAMPLES)
+    if not scan:
+        return known(key, _mark_from)
     return recall(key, lambda: find_watermark(path, duration_s, rotation), _mark_data, _mark_from)
 
 
@@ -275,9 +280,11 @@ def metadata_watermark(post, path: Path) -> str | None:
     return None
 
 
-def find_watermarks(post, targets, facts: dict, norms: bool = True) -> dict:
+def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: bool = True) -> dict:
     """{video path: evidence, in words} for the videos of ``post`` bound for a platform that
-    penalises another platform's watermark (norms.yaml's watermark rules); each looked at once."""
+    penalises another platform's watermark (norms.yaml's watermark rules); each looked at once.
+    ``scan`` False (a dry run: the plan's steps do not depend on it): the files' tags, and what
+    an earlier run's scan of the pictures found, but no decoding."""
     from repost.platforms.norms import watermark_rules
 
     if not norms:
@@ -292,7 +299,7 @@ def find_watermarks(post, targets, facts: dict, norms: bool = True) -> dict:
     found = {}
     for path in dict.fromkeys(wanted):
         f = facts[path]
-        mark = _remembered_scan(path, f.duration_s, f.rotation)
+        mark = _remembered_scan(path, f.duration_s, f.rotation, scan)
         evidence = [metadata_watermark(post, path), mark.evidence if mark else None]
         if any(evidence):
             found[path] = tuple(e for e in evidence if e)

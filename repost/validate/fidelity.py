@@ -22,6 +22,7 @@ OPENING_SLACK_S = 0.1  #   give or take this (3 frames at 30 fps; a shorter flas
 # The output times the pictures are compared at, as fractions of its own (unheld) length: past
 # a fade-in, before an end card, and cheap (one seek each).
 SAMPLE_FRACTIONS = (0.2, 0.5, 0.8)
+SNAP_SHARE = 0.1
 
 
 def add_source_checks(reports) -> None:
@@ -133,8 +134,9 @@ def check_pictures(name, output, source, edit) -> list[Finding]:
     """SSIM of the output's content box against the source box, at a few times."""
     start, hold = edit.get("start_s") or 0.0, edit.get("hold_s") or 0.0
     span = compare.video_length_s(output) - hold
-    times = [span * k for k in SAMPLE_FRACTIONS]
-    out_frames = [f[0] for f in compare.sample_frames(output, times, probe_media(output).rotation) if f]
+    times = _sample_times(output, source, start, span)
+    turn = probe_media(output).rotation
+    out_frames = [f[0] for f in compare.sample_frames(output, times, turn) if f]
     src_times = [start + t for t, _ in out_frames]
     src_frames = compare.sample_frames(source, src_times, probe_media(source).rotation, pick="both")
     size = compare.compare_size(edit["content_box"], edit["source_box"])
@@ -160,6 +162,19 @@ def _source_boxes(edit: dict, source: Path):
     facts = probe_media(source)
     size = tuple(edit["source_box"][2:])
     return lambda t: window_box(path, t, size, (facts.width, facts.height))
+
+
+def _sample_times(output: Path, source: Path, start: float, span: float) -> list[float]:
+    """The output times compared: each moved to the source's nearest keyframe within a tenth of
+    the length (that source frame is decoded alone, nothing before it; a stream copy shares its
+    source's keyframes), else to the output's own, else left where it is."""
+    within = span * SNAP_SHARE
+    wanted = [span * k for k in SAMPLE_FRACTIONS]
+    keys = compare.keyframes_of(source)
+    at_source, moved = compare.snap_to_keyframes([start + t for t in wanted], keys, within)
+    times = [max(0.0, a - start) if m else t for a, m, t in zip(at_source, moved, wanted, strict=True)]
+    own, _ = compare.snap_to_keyframes(times, compare.keyframes_of(output), within)
+    return [t if m else o for t, m, o in zip(times, moved, own, strict=True)]
 
 
 def _ssim_finding(name: str, score: float, when: str, edit: dict) -> Finding:
@@ -228,7 +243,10 @@ def check_picture_file(name, output, source, record) -> list[Finding]:
     size = compare.compare_size(edit["content_box"], edit["source_box"])
     out = compare.region(compare.open_image_grey(output), edit["content_box"], size)
     if record.get("kind") == "video":
-        times, turn = edit.get("times") or [0.0], record.get("rotation") or 0
+        # The frame an automatic pick chose, where the manifest records it; else its candidates.
+        chosen = edit.get("frame_s")
+        times = [chosen] if isinstance(chosen, int | float) else edit.get("times") or [0.0]
+        turn = record.get("rotation") or 0
         frames = compare.sample_frames(source, times, turn, pick="at_or_after")
         pictures = [grey for found in frames for _, grey in found]
     else:

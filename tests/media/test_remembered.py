@@ -67,3 +67,24 @@ def test_an_unwritable_store_only_costs_a_measurement(tmp_path):
     blocked.write_text("a file where the folder would go")
     with remembered.remembered(blocked / "sub"):
         assert remembered.recall(("k",), lambda: 7, int, int) == 7
+
+
+def test_a_dry_run_scans_no_pictures_for_a_watermark(run, write_post, media_factory, tmp_path, monkeypatch):
+    clip = media_factory("remember-clip.mp4", size="720x1280", duration=2)
+    post = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip})
+    monkeypatch.setattr(watermark, "find_watermark", lambda *_a: pytest.fail("scanned on a dry run"))
+    dry = run("export", post, "--to", "lemon8", "--out", tmp_path / "out", "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    assert not (tmp_path / "out").exists()  # and a dry run writes nothing
+
+
+def test_a_smart_analysis_is_remembered(tmp_path, media_factory, monkeypatch):
+    from repost.media import subject
+    from repost.media.probe import probe_media
+
+    clip = media_factory("remember-clip.mp4", size="720x1280", duration=2)
+    with remembered.remembered(tmp_path / "store"):
+        first = subject._remembered_analysis(clip, probe_media(clip))
+    monkeypatch.setattr(subject, "analyse_video", lambda *_a: pytest.fail("analysed again"))
+    with remembered.remembered(tmp_path / "store", read_only=True):
+        assert subject._remembered_analysis(clip, probe_media(clip)) == first
