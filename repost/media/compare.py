@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,10 @@ _OPENING_WIDTH = 160
 # Without a keyframe index (Matroska, WebM), times closer than this are reached by decoding on
 # rather than seeking: a seek lands on the keyframe before, which may be 8 s or more back.
 _SEEK_GAP_S = 4.0
+# Frames are decoded in full from this far before a time sampled: more than the frames a
+# decoder holds in flight (B-frame delay and frame threads), so a change of what it skips takes
+# effect before the frames that matter.
+_FAR_S = 0.5
 _BLACK_LEVEL, _BLACK_SHARE, _FROZEN_DIFF = 40, 0.98, 1.0
 
 
@@ -77,21 +82,25 @@ def sample_frames(
             start, base = stream.start_time or 0, stream.time_base
             keys = keyframe_times(stream)
             times = [_snap(t, keys, snap_s) for t in times] if snap_s and keys else list(times)
-            decoder, before, after = None, None, None
+            decoder, before, after, last = None, None, None, None
             for i in sorted(range(len(times)), key=lambda k: times[k]):
                 at = times[i]
                 if decoder is None or _worth_seeking(keys, before, at):
                     container.seek(start + int(at / base), stream=stream, backward=True)
-                    decoder, before, after = container.decode(stream), None, None
+                    decoder, before, after, last = container.decode(stream), None, None, None
                 if after is not None and after[0] <= at + 1e-3:
                     before, after = after, None
                 while after is None:
+                    # Far before the time, frames no other frame is predicted from are not
+                    # decoded (nothing after them depends on them); near it, every frame is.
+                    far = last is not None and last < at - _FAR_S
+                    stream.codec_context.skip_frame = "NONREF" if far else "DEFAULT"
                     frame = next(decoder, None)
                     if frame is None:
                         break
                     if frame.pts is None:
                         continue
-                    t = float((frame.pts - start) * base)
+                    t = last = float((frame.pts - start) * base)
                     if t <= at + 1e-3:
                         before = (t, frame)
                     else:
@@ -102,6 +111,26 @@ def sample_frames(
     except (av.FFmpegError, OSError, IndexError) as exc:
         raise MediaError(f"cannot decode frames to compare ({exc})", where=path) from exc
     return [found.get(i, []) for i in range(len(times))]
+
+
+def same_pictures(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two files' main video streams carry the same coded pictures, packet for packet
+    (a stream copy): their pictures are then the same without decoding either. Read, not
+    decoded: a few hundredths of a second for a phone clip."""
+    import av
+
+    try:
+        with av.open(os.fspath(a)) as one, av.open(os.fspath(b)) as two:
+            sa, sb = one.streams.video[0], two.streams.video[0]
+            ca, cb = sa.codec_context, sb.codec_context
+            if (ca.name, ca.width, ca.height, ca.extradata) != (cb.name, cb.width, cb.height, cb.extradata):
+                return False
+            for pa, pb in itertools.zip_longest(one.demux(sa), two.demux(sb)):
+                if pa is None or pb is None or pa.size != pb.size or bytes(pa) != bytes(pb):
+                    return False
+    except (av.FFmpegError, OSError, IndexError):
+        return False
+    return True
 
 
 def keyframe_times(stream) -> list[float] | None:

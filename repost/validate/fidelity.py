@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from repost.bundle.manifest import Manifest
@@ -132,6 +133,8 @@ def check_duration(name, output, source, entry, edit) -> list[Finding]:
 
 def check_pictures(name, output, source, edit) -> list[Finding]:
     """SSIM of the output's content box against the source box, at a few times."""
+    if picture_copied(output, source, edit):
+        return []  # the source's own coded pictures: identical, nothing to decode
     start, hold = edit.get("start_s") or 0.0, edit.get("hold_s") or 0.0
     span = compare.video_length_s(output) - hold
     times = _sample_times(output, source, start, span)
@@ -218,8 +221,26 @@ def check_loudness(name, output, source, edit) -> list[Finding]:
     return found
 
 
+def picture_copied(output: Path, source: Path, edit: dict) -> bool:
+    """A stream copy, whole, whose video packets are the source's own, byte for byte."""
+    whole = (
+        not (edit.get("start_s") or edit.get("hold_s") or edit.get("fps")) and edit.get("duration_s") is None
+    )
+    if edit.get("fit") != "none" or not whole:
+        return False
+    stamps = tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in (output, source))
+    return _same_pictures(str(output), str(source), stamps)
+
+
+@functools.lru_cache(maxsize=16)  # asked by the picture and the opening checks of one file
+def _same_pictures(output: str, source: str, _stamps) -> bool:
+    return compare.same_pictures(output, source)
+
+
 def check_opening(name, output, source, edit) -> list[Finding]:
     """No black or frozen opening longer than the source's own (at its recorded start)."""
+    if picture_copied(output, source, edit):
+        return []  # the same coded pictures open the same way
     out = compare.measure_opening(output, 0.0, OPENING_S)
     src = compare.measure_opening(source, edit.get("start_s") or 0.0, OPENING_S)
     found = []
