@@ -197,7 +197,7 @@ def main() -> None:
         limits.append(copy_limit(src, root / "scratch"))
         shutil.rmtree(root / "out", ignore_errors=True)
         runs.append(run_migrate(src, root / "out", args.jobs))
-    limit, took = min(limits), min(runs)
+    limit, took = min(w for w, _ in limits), min(w for w, _ in runs)
     limit_cpu, took_cpu = min(c for _, c in limits), min(c for _, c in runs)
     shutil.rmtree(root / "out-stages", ignore_errors=True)
     with stage_timers() as spent:

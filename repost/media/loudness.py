@@ -98,12 +98,17 @@ def loudness_record(step, made: Path, sha256: str) -> dict | None:
 
 
 def sound_copied(step) -> bool:
-    """The step's file carries its source's whole audio stream unchanged: a file copy, or a
-    remux (``-c copy``, nothing cut, no audio filter)."""
+    """The step's file carries its source's whole audio stream unchanged: a file copy, a
+    conform that copies the sound of the whole source, or a remux (``-c copy``, nothing cut,
+    no audio filter)."""
     if step.action == "copy":
         return True
+    r = step.rendition
+    if r is not None:  # a conform: its plan says whether the sound is copied, and from where
+        action = getattr(getattr(r, "audio", None), "action", None)
+        return action == "copy" and not r.start_s and r.duration_s is None
     args = tuple(getattr(step, "ffmpeg_args", None) or ())
-    if step.action != "ffmpeg" or step.rendition is not None or not args:
+    if step.action != "ffmpeg" or not args:
         return False
     pairs = set(itertools.pairwise(args))
     cut = {"-ss", "-t", "-to", "-af", "-filter:a", "-filter_complex", "-shortest"} & set(args)

@@ -115,4 +115,8 @@ def test_a_copied_sound_is_recorded_as_measured_and_a_mute_video_has_none(
     copied = manifest_of(tmp_path / "out" / "copy" / "reels")["files"][0]["loudness"]
     assert copied["source"] == measure_loudness(clip_fits_all).to_dict()
     assert copied["output"]["integrated_lufs"] == pytest.approx(copied["source"]["integrated_lufs"], abs=0.2)
+    # A copy's sound is not measured twice: what the manifest says is what the file measures.
+    made = measure_loudness(tmp_path / "out" / "copy" / "reels" / "01.mp4")
+    assert made.integrated_lufs == pytest.approx(copied["output"]["integrated_lufs"], abs=0.2)
+    assert made.true_peak_dbtp == pytest.approx(copied["output"]["true_peak_dbtp"], abs=0.2)
     assert manifest_of(tmp_path / "out" / "mute" / "reels")["files"][0]["loudness"] is None
