@@ -6,6 +6,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from repost.media.ocr import remembered_ocr
+
 # Frames sampled across the video (evenly), small and grey: a mark persists over all of them.
 SAMPLES = 24
 WIDTH_PX = 256
@@ -300,7 +302,8 @@ def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: boo
     for path in dict.fromkeys(wanted):
         f = facts[path]
         mark = _remembered_scan(path, f.duration_s, f.rotation, scan)
-        evidence = [metadata_watermark(post, path), mark.evidence if mark else None]
+        read = remembered_ocr(path, f.duration_s, f.rotation, scan)  # where tesseract is installed
+        evidence = [metadata_watermark(post, path), mark.evidence if mark else None, read]
         if any(evidence):
             found[path] = tuple(e for e in evidence if e)
     return found

@@ -190,6 +190,7 @@ def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[N
     """Findings for the videos of one bundle ({file name: path}): a watermark in the picture."""
     if not watermark_rules(platform):
         return []
+    from repost.media.ocr import ocr_watermark
     from repost.media.probe import probe_media
     from repost.media.watermark import find_watermark
 
@@ -199,9 +200,10 @@ def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[N
             facts = probe_media(path)
         except RepostError:  # validate reports an unreadable video itself
             continue
-        mark = find_watermark(path, facts.duration_s, getattr(facts, "rotation", 0))
-        if mark is not None:
-            out += watermark_findings(platform, name, where, [mark.evidence])
+        rotation = getattr(facts, "rotation", 0)
+        mark = find_watermark(path, facts.duration_s, rotation)
+        read = ocr_watermark(path, facts.duration_s, rotation)  # where tesseract is installed
+        out += watermark_findings(platform, name, where, [e for e in (mark and mark.evidence, read) if e])
     return out
 
 

@@ -1,0 +1,169 @@
+"""Words in a video's corners, read by tesseract where it is installed: optional evidence of
+another platform's watermark (TikTok's name, 抖音, an @handle). Never required: without the
+binary nothing is read and nothing fails."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from repost.errors import MediaError
+
+TESSERACT_ENV = "REPOST_TESSERACT"  # a tesseract binary to use instead of the one on PATH
+# The names the apps print beside their logo in the mark they burn into saved videos.
+MARK_WORDS = ("tiktok", "抖音")
+# An @handle as the apps print it under their logo (TikTok allows letters, digits, _ and .).
+HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,24}")
+# Frames read (shares of the video): one in each half, as TikTok moves its mark part-way.
+FRACTIONS = (0.25, 0.75)
+# Corner bands as the picture check sees them (media/watermark.py), read at this width: the
+# apps' mark text is then 15-30 px tall, where tesseract reads best.
+BAND_WIDTH_PX = 640
+# The apps draw their mark in white (with a soft shadow): pixels this bright become black ink on
+# white paper, which tesseract reads far better than white on a moving picture (the test mark's
+# "@creator" read as "@crea" from the grey band, whole when thresholded).
+WHITE = 200
+GAP_PX = 24  # white space between the stacked corner bands, so no line runs into the next
+# --psm 11: sparse text, no page layout (a corner holds a word or two, not a page).
+PAGE_MODE = "11"
+TIMEOUT_S = 30.0
+
+
+def find_tesseract() -> str | None:
+    """$REPOST_TESSERACT, else tesseract on PATH; None where neither is there."""
+    named = os.environ.get(TESSERACT_ENV)
+    if named:
+        return shutil.which(named)
+    return shutil.which("tesseract")
+
+
+@functools.cache
+def installed_languages(binary: str) -> tuple[str, ...]:
+    """The language data tesseract has (``--list-langs``); () where it cannot say."""
+    try:
+        done = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    lines = (done.stdout + done.stderr).splitlines()
+    return tuple(line.strip() for line in lines[1:] if line.strip() and " " not in line.strip())
+
+
+def languages(binary: str) -> str | None:
+    """The language passes, "+"-joined for the cache key: English (the apps' names and
+    @handles), then simplified Chinese where installed, read on its own (for 抖音: read
+    together with English, tesseract took the two characters for Latin letters)."""
+    have = installed_languages(binary)
+    wanted = [lang for lang in ("eng", "chi_sim") if lang in have]
+    return "+".join(wanted) if "eng" in wanted else None
+
+
+def read_words(binary: str, picture, langs: str) -> list[tuple[int, str]]:
+    """The words tesseract reads in a Pillow picture, each with its top edge in pixels (its
+    TSV output; the picture goes as PNG on stdin, nothing is written)."""
+    data = io.BytesIO()
+    picture.save(data, "PNG")
+    try:
+        done = subprocess.run(
+            [binary, "stdin", "stdout", "-l", langs, "--psm", PAGE_MODE, "tsv"],
+            input=data.getvalue(),
+            capture_output=True,
+            timeout=TIMEOUT_S,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise MediaError(f"tesseract could not read a frame ({exc})") from exc
+    words = []
+    for line in done.stdout.decode("utf-8", "replace").splitlines()[1:] if done.returncode == 0 else []:
+        cells = line.split("\t")
+        if len(cells) == 12 and cells[11].strip() and cells[7].isdigit():
+            words.append((int(cells[7]), cells[11].strip()))
+    return words
+
+
+def ocr_watermark(path: Path, duration_s: float, rotation: int = 0) -> str | None:
+    """Evidence in words where a corner band of the video reads like an app's mark: its name
+    (TikTok, 抖音) in one frame, or the same @handle in a corner of both; None where tesseract
+    is missing, reads nothing of the kind, or the frames cannot be decoded."""
+    binary = find_tesseract()
+    langs = languages(binary) if binary else None
+    if not binary or not langs:
+        return None
+    from repost.media.covers import decode_frames
+
+    try:
+        frames = decode_frames(Path(path), tuple(duration_s * f for f in FRACTIONS), rotation)
+        seen = [_corner_words(binary, "eng", frame) for frame in frames]
+        if "chi_sim" in langs.split("+") and seen:
+            # 抖音 is in every frame its mark is in: one frame read in Chinese is enough (a
+            # Chinese pass costs twice an English one).
+            chinese = _corner_words(binary, "chi_sim", frames[0])
+            seen[0] = {c: f"{seen[0][c]} {chinese[c]}".strip() for c in seen[0]}
+    except MediaError:
+        return None
+    return _evidence(seen)
+
+
+def remembered_ocr(path: Path, duration_s: float, rotation: int = 0, scan: bool = True) -> str | None:
+    """ocr_watermark, kept between runs (media/remembered.py) under the tesseract languages
+    used, so installing tesseract (or Chinese data) later reads the video again. ``scan``
+    False (a dry run): only what an earlier run read."""
+    binary = find_tesseract()
+    langs = languages(binary) if binary else None
+    if not langs:
+        return None
+    from repost.media.remembered import file_key, known, recall
+
+    key = ("watermark-ocr", *file_key(path), duration_s, rotation, langs, FRACTIONS)
+    if not scan:
+        return known(key, lambda v: v)
+    return recall(key, lambda: ocr_watermark(path, duration_s, rotation), lambda v: v, lambda v: v)
+
+
+def _corner_words(binary: str, langs: str, frame) -> dict[str, str]:
+    """{corner: text read there} for one frame: the four corner bands stacked into one picture
+    (one tesseract run a frame, not four), white strokes made black on white."""
+    from PIL import Image
+
+    from repost.media.watermark import BAND_H, BAND_W, CORNERS
+
+    grey = frame.convert("L")
+    w, h = grey.size
+    bw, bh = round(w * BAND_W), round(h * BAND_H)
+    lefts, tops = {"left": 0, "right": w - bw}, {"top": 0, "bottom": h - bh}
+    slot = max(1, round(bh * BAND_WIDTH_PX / max(1, bw)))
+    sheet = Image.new("L", (BAND_WIDTH_PX, (slot + GAP_PX) * len(CORNERS)), 255)
+    for i, corner in enumerate(CORNERS):
+        v, u = corner.split("-")
+        band = grey.crop((lefts[u], tops[v], lefts[u] + bw, tops[v] + bh))
+        band = band.resize((BAND_WIDTH_PX, slot), Image.Resampling.LANCZOS)
+        sheet.paste(band.point(lambda p: 0 if p >= WHITE else 255), (0, i * (slot + GAP_PX)))
+    out = dict.fromkeys(CORNERS, "")
+    for top, word in read_words(binary, sheet, langs):
+        corner = CORNERS[min(len(CORNERS) - 1, top // (slot + GAP_PX))]
+        out[corner] = f"{out[corner]} {word}".strip()
+    return out
+
+
+def _evidence(seen: list[dict[str, str]]) -> str | None:
+    """The words found, where, in one sentence."""
+    named = [
+        (corner, word)
+        for frame in seen
+        for corner, text in frame.items()
+        for word in MARK_WORDS
+        if word in text.lower().replace(" ", "")
+    ]
+    handles = [{h for text in frame.values() for h in HANDLE.findall(text)} for frame in seen]
+    kept = set.intersection(*handles) if handles else set()
+    if not named and not kept:
+        return None
+    corners = list(dict.fromkeys(c for c, _ in named)) or [
+        c for frame in seen for c, text in frame.items() if any(h in text for h in kept)
+    ]
+    words = list(dict.fromkeys([w for _, w in named] + sorted(kept)))
+    where = " then ".join(dict.fromkeys(corners))
+    return f"the words {', '.join(repr(w) for w in words)} in the corner ({where}), read by tesseract"

@@ -1,0 +1,99 @@
+"""Optional OCR of the corner bands (issue 17): an app's name or @handle read by tesseract where
+it is installed, nothing read on clean clips, and nothing required where it is missing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from repost.media import ocr
+from repost.media.ffmpeg import find_ffmpeg
+from repost.media.fonts import choose_font
+from repost.media.probe import probe_media
+from tests.media.watermark_clips import SECONDS, clean_clip, marked_clip, subtitled_clip
+
+pytestmark = pytest.mark.timeout(300)
+needs_tesseract = pytest.mark.skipif(
+    ocr.find_tesseract() is None,
+    reason="tesseract not installed (apt-get install tesseract-ocr): OCR is optional, its tests need it",
+)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("ocr")
+
+
+def _read(path):
+    return ocr.ocr_watermark(path, probe_media(path).duration_s)
+
+
+def _texted_clip(folder, name: str, text: str, font_path=None):
+    """The panning scene with ``text`` in white, put in the bottom-right corner for the whole clip."""
+    font = ImageFont.truetype(str(font_path), 22) if font_path else ImageFont.load_default(size=22)
+    mark = Image.new("RGBA", (200, 40), (0, 0, 0, 0))
+    ImageDraw.Draw(mark).text((4, 6), text, font=font, fill=(255, 255, 255, 235))
+    png = folder / f"{name}.png"
+    mark.save(png)
+    dest = folder / f"{name}.mp4"
+    subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(clean_clip(folder, "pan")),
+         "-loop", "1", "-t", str(SECONDS), "-i", str(png),
+         "-filter_complex", "[0:v][1:v]overlay=W-w-8:H-h-30:shortest=1",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(dest)],
+        check=True,
+    )  # fmt: skip
+    return dest
+
+
+@needs_tesseract
+def test_the_handle_of_a_mark_that_jumps_corners_is_read_in_both(folder):
+    found = _read(marked_clip(folder, "testsrc2"))
+    assert found and "'@creator'" in found and "top-left then bottom-right" in found
+
+
+@needs_tesseract
+def test_an_apps_name_in_a_corner_is_read(folder):
+    found = _read(_texted_clip(folder, "named", "TikTok"))
+    assert found and "'tiktok'" in found and "bottom-right" in found
+
+
+@needs_tesseract
+def test_douyin_is_read_where_chinese_data_and_a_font_are_installed(folder):
+    font = choose_font("抖音")
+    binary = ocr.find_tesseract()
+    if "chi_sim" not in ocr.installed_languages(binary) or font.missing or font.path is None:
+        pytest.skip("needs tesseract's chi_sim data (tesseract-ocr-chi-sim) and a CJK font")
+    found = _read(_texted_clip(folder, "douyin", "抖音", font.path))
+    assert found and "'抖音'" in found
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    "make", [lambda f: clean_clip(f, "testsrc2"), lambda f: clean_clip(f, "pan"), subtitled_clip]
+)
+def test_text_of_the_video_s_own_reads_as_no_mark(folder, make):
+    assert _read(make(folder)) is None
+
+
+@needs_tesseract
+def test_export_names_what_tesseract_read(folder, write_post, run, tmp_path):
+    post = write_post("caption: x\nmedia: [c.mp4]\n", {"c.mp4": _texted_clip(folder, "named", "TikTok")})
+    assert run("export", post, "--to", "lemon8", "--out", tmp_path / "out").code == 0
+    manifest = json.loads(next((tmp_path / "out").glob("*/lemon8/manifest.json")).read_text(encoding="utf-8"))
+    assert any("read by tesseract" in w and "other_watermark" in w for w in manifest["warnings"])
+
+
+def test_without_tesseract_nothing_is_read_and_nothing_fails(folder, monkeypatch, write_post, run, tmp_path):
+    monkeypatch.setenv(ocr.TESSERACT_ENV, "no-such-tesseract-binary")
+    assert ocr.find_tesseract() is None
+    clip = marked_clip(folder, "testsrc2")
+    assert _read(clip) is None
+    post = write_post("caption: x\nmedia: [c.mp4]\n", {"c.mp4": clip})
+    assert run("export", post, "--to", "lemon8", "--out", tmp_path / "out").code == 0
+    manifest = json.loads(next((tmp_path / "out").glob("*/lemon8/manifest.json")).read_text(encoding="utf-8"))
+    warned = [w for w in manifest["warnings"] if "other_watermark" in w]
+    assert warned and not any("tesseract" in w for w in warned)  # the picture check alone
