@@ -70,18 +70,20 @@ def test_ytdlp_folder_migrates_in_parallel_and_a_rerun_redoes_nothing(
         [],
     )
     assert len(bundles_under(out)) == 6
-    caption = (out / "7300000000000000000" / "rednote" / "caption.txt").read_text(encoding="utf-8")
+    # folders a person knows: date, title, the id's tail
+    first = out / "2023-11-14-dusk-cats-0-0000000"
+    caption = (first / "rednote" / "caption.txt").read_text(encoding="utf-8")
     assert caption.startswith("Cats 0 at dusk 🐱 #cats")
-    assert (out / "7300000000000000000" / "rednote" / "title.txt").read_text(
-        encoding="utf-8"
-    ) == "Dusk cats 0\n"
+    assert (first / "rednote" / "title.txt").read_text(encoding="utf-8") == "Dusk cats 0\n"
     # the yt-dlp thumbnail is not there, so the cover comes from the video
-    assert (out / "7300000000000000000" / "reels" / "cover.jpg").is_file()
+    assert (first / "reels" / "cover.jpg").is_file()
     check = run("validate", out, "--json")
     assert check.code == 0 and len(check.json()["bundles"]) == 6
     assert {b["result"] for b in report(out).values()} == {"made"}
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "| 7300000000000000002 | reels | made |" in md and "copied H264/AAC" in md
+    row = "| 2023-11-12 | Dusk cats 2 | 7300000000000000002 | reels | made | 2023-11-12-dusk-cats-2-0000002/"
+    assert row in md and "## Every bundle in out" in md and "3 posts → 6 bundles: 6 ready" in md
+    assert row in md and "copied H264/AAC" in md
 
     # Nothing to do: no media probed, no bundle touched.
     def no_probe(path):
@@ -119,15 +121,15 @@ def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, serv
     assert failed["tiktok-20240301-100000", "reels"].startswith(EXPIRED + " [HTTP 410 ")
     assert [s["post"] for s in doc["skipped"]] == ["tiktok-20240201-090000"]
     assert bundles_under(out) == [
-        "tiktok-20240101-080000/rednote",
-        "tiktok-20240101-080000/reels",  # the photo post as a slideshow: Reels takes video only
-        "tiktok-20240302-180411/rednote",
-        "tiktok-20240302-180411/reels",
+        "2024-01-01-two-photos-080000/rednote",
+        "2024-01-01-two-photos-080000/reels",  # the photo post as a slideshow: Reels takes video only
+        "2024-03-02-sunset-cats-180411/rednote",
+        "2024-03-02-sunset-cats-180411/reels",
     ]
-    photos = json.loads((out / "tiktok-20240101-080000/rednote/manifest.json").read_text(encoding="utf-8"))
+    photos = json.loads((out / "2024-01-01-two-photos-080000/rednote/manifest.json").read_bytes())
     assert [f["path"] for f in photos["files"] if f["role"] == "image"] == ["01.jpg", "02.jpg"]
     assert "links" not in photos["post"]["source"] and photos["post"]["source"]["importer"] == "tiktok"
-    caption = (out / "tiktok-20240302-180411/reels/caption.txt").read_text(encoding="utf-8")
+    caption = (out / "2024-03-02-sunset-cats-180411/reels/caption.txt").read_text(encoding="utf-8")
     assert caption.startswith("Sunset cats 🐱 #cats")
     downloads = sorted(
         re.sub("-[0-9a-f]{10}[.]", ".", p.name) for p in (out / ".repost" / "downloads").iterdir()
@@ -139,7 +141,7 @@ def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, serv
     hits = len(server.hits)
     dry = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json", "--include-private")
     assert len(server.hits) == hits and dry.json()["up_to_date"] == 4 and dry.json()["planned"] == 4
-    assert not (out / "tiktok-20240201-090000").exists()
+    assert not (out / "2024-02-01-just-me-090000").exists()
     text = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--include-private")
     assert "plan: tiktok-20240201-090000: would download 1 file(s) first" in text.out
 
@@ -166,10 +168,10 @@ def test_instagram_export_keeps_emoji_and_reads_extensionless_video(
     doc = result.json()
     assert result.code == 0 and doc["failed"] == []
     # a photo post becomes a slideshow for Reels, which takes video only
-    assert (out / "instagram-20240513-022116/reels/01.mp4").is_file()
-    caption = (out / "instagram-20240513-022116/rednote/caption.txt").read_text(encoding="utf-8")
+    assert (out / "2024-05-13-café-cats-022116/reels/01.mp4").is_file()
+    caption = (out / "2024-05-13-café-cats-022116/rednote/caption.txt").read_text(encoding="utf-8")
     assert caption.startswith("Café cats 🐱 #cats")
-    reel = (out / "instagram-20240102-214808/reels/caption.txt").read_text(encoding="utf-8")
+    reel = (out / "2024-01-02-reel-214808/reels/caption.txt").read_text(encoding="utf-8")
     assert reel.startswith("Reel 🇨🇴")
     assert run("validate", out).code == 0
 
@@ -361,7 +363,7 @@ def test_killed_with_sigkill_midway_then_resumed(run, write_post, server, clip_f
     for bundle in (p for p in out.glob("*/*") if ".repost" not in p.parts):
         manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
         assert all((bundle / f["path"]).stat().st_size == f["bytes"] for f in manifest["files"])
-        finished[bundle] = (bundle / "manifest.json").stat().st_mtime_ns
+        finished[bundle] = ((bundle / "manifest.json").stat().st_mtime_ns, manifest["post"]["id"])
     assert 0 < len(finished) < 16
 
     result = run("migrate", src, "--to", TO, "--out", out, "-j", "2", "--json")
@@ -369,9 +371,9 @@ def test_killed_with_sigkill_midway_then_resumed(run, write_post, server, clip_f
     assert result.json()["done"] + result.json()["up_to_date"] == 16
     assert len(bundles_under(out)) == 16
     assert len([p for p in out.glob("*/*") if ".repost" not in p.parts]) == 16
-    for bundle, mtime in finished.items():  # finished before the kill: not made again
+    for bundle, (mtime, post) in finished.items():  # finished before the kill: not made again
         assert (bundle / "manifest.json").stat().st_mtime_ns == mtime
-        assert report(out)[bundle.parent.name, bundle.name]["result"] == "up_to_date"
+        assert report(out)[post, bundle.name]["result"] == "up_to_date"
     assert not list((out / ".repost" / "tmp").iterdir())
     assert not list(out.glob(".repost/downloads/*.part"))
     check = run("validate", out, "--json")
@@ -700,7 +702,7 @@ def test_half_an_emoji_in_an_export_never_stops_a_run(run, clip_fits_all, tmp_pa
         result = run("migrate", folder, "--to", "reels", "--out", out, "--json")
         assert result.code == 0, result.err
         assert (result.json()["done"], result.json()["up_to_date"]) == expected
-    caption = (out / "7300000000000000001/reels/caption.txt").read_text(encoding="utf-8")
+    caption = (out / "undated-cut-mid-emoji-0000001/reels/caption.txt").read_text(encoding="utf-8")
     assert caption.startswith("Cut mid-emoji")
     assert report(out)["7300000000000000001", "reels"]["title"] == "Cut mid-emoji"
 

@@ -23,7 +23,7 @@ from repost.media.files import make_file, make_shared, media_entry, sha256_of
 from repost.media.linking import place_file
 from repost.media.loudness import loudness_record
 from repost.media.render import can_share_decode
-from repost.plan import BundlePlan, safe_id
+from repost.plan import BundlePlan, part_bundle_id, safe_id
 from repost.plan.camera import path_record
 from repost.platforms.norms import image_warnings
 from repost.publish.records import carry_publish_json
@@ -99,9 +99,8 @@ def fingerprint(plan: BundlePlan) -> str:
             known[str(source)] = known[str(source.resolve())] = (
                 f"<{source.name}|{st.st_size}|{st.st_mtime_ns}>"
             )
-    feed(
-        BUNDLE_FORMAT, plan.profile.digest, plan.profile.upload_path, plan.post.id, plan.bundle_id, plan.part
-    )
+    profile = plan.profile
+    feed(BUNDLE_FORMAT, profile.digest, profile.upload_path, plan.post.id, _id_folder(plan), plan.part)
     for step in plan.steps:
         feed(
             _portable(
@@ -111,6 +110,16 @@ def fingerprint(plan: BundlePlan) -> str:
     feed(json.dumps(plan.texts.to_dict(), sort_keys=True, ensure_ascii=False))
     feed(_portable((plan.changes, plan.warnings, plan.privacy), known))
     return h.hexdigest()
+
+
+def _id_folder(plan: BundlePlan) -> str:
+    """The folder the bundle had when folders were named by post id alone. Fed instead of the
+    folder itself: where a bundle lies is not what it is made from, so an imported post's
+    bundle renamed to its readable folder (migrate's one-time upgrade) stays up to date, and
+    no bundle made before that change is made again."""
+    if plan.part is None:
+        return safe_id(plan.post.id)
+    return part_bundle_id(plan.post.id, int(plan.part.split("/")[0]))
 
 
 def _portable(value, known: Mapping[str, str]) -> str:

@@ -18,14 +18,14 @@ from repost.cli.terminal import echo, shown
 from repost.errors import InputError
 from repost.inputs import open_regular
 from repost.migrate.run import Hooks, Summary
-from repost.migrate.state import Record, State
+from repost.migrate.state import Outcome, Record, State, Status
 
 OUTCOME_WORDS = {
-    "made": "made",
-    "up_to_date": "up to date",
-    "skipped": "skipped",
-    "failed": "failed",
-    "planned": "planned",
+    Outcome.MADE: "made",
+    Outcome.UP_TO_DATE: "up to date",
+    Outcome.SKIPPED: "skipped",
+    Outcome.FAILED: "failed",
+    Outcome.PLANNED: "planned",
 }
 
 
@@ -87,7 +87,7 @@ def record_to_dict(rec: Record) -> dict:
         "platform": rec.platform,
         "part": rec.part_label,
         "result": rec.outcome,
-        "bundle": rec.bundle if rec.status == "done" else None,
+        "bundle": rec.bundle if rec.status == Status.DONE else None,
         "created": rec.created,
         "title": rec.title,
         "changes": list(rec.changes),
@@ -112,19 +112,56 @@ def write_reports(state: State, out: Path, summary: Summary) -> dict[str, str]:
             f.write(("," if i else "") + "\n    " + json.dumps(record_to_dict(rec), ensure_ascii=False))
         f.write("\n  ]\n}\n")
     with write_aside(md_path) as f:
-        f.write(f"# Migration report\n\nSource: `{summary.source}` ({summary.kind}), run {state.run}.\n\n")
-        f.write(summary_line(summary) + "\n\n")
-        f.write("| post | platform | result | bundle | changes | warnings |\n")
-        f.write("| --- | --- | --- | --- | --- | --- |\n")
-        for rec in state.iter_run():
-            result = OUTCOME_WORDS.get(rec.outcome, rec.outcome)
-            if rec.error:
-                result += f": {rec.error}"
-            bundle = rec.bundle if rec.status == "done" else ""
-            post = f"{rec.post} ({rec.part_label})" if rec.part else rec.post
-            cells = [post, rec.platform, result, bundle, "; ".join(rec.changes), "; ".join(rec.warnings)]
-            f.write("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
+        write_markdown(f, state, out, summary)
     return {"report_json": str(json_path), "report_md": str(md_path)}
+
+
+MD_COLUMNS = ("date", "title", "post", "platform", "result", "bundle", "changes", "warnings")
+
+
+def write_markdown(f, state: State, out: Path, summary: Summary) -> None:
+    """report.md: this run in one line, then every bundle of the output folder, whichever run
+    made it (oldest post first), each with its post's date and title and where it lies."""
+    f.write(f"# Migration report\n\nSource: `{summary.source}` ({summary.kind}), run {state.run}.\n\n")
+    f.write(f"This run: {summary_line(summary)}\n\n")
+    rows = []
+    counts = {"ready": 0, "failed": 0, "skipped": 0}
+    for rec, run in state.iter_all():
+        word = {Status.DONE: "ready", Status.SKIPPED: "skipped"}.get(rec.status, "failed")
+        counts[word] += 1
+        rows.append(_md_row(rec, run, state.run, out))
+    posts = len({row[2] for row in rows})
+    f.write(f"## Every bundle in {out.name or out}\n\n")
+    f.write(f"{count_words(posts, len(rows))}: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n\n")
+    f.write("| " + " | ".join(MD_COLUMNS) + " |\n" + "| --- " * len(MD_COLUMNS) + "|\n")
+    for row in rows:
+        f.write("| " + " | ".join(_md_cell(c) for c in row) + " |\n")
+
+
+def _md_row(rec: Record, run: int | None, this_run: int, out: Path) -> list[str]:
+    result = OUTCOME_WORDS.get(rec.outcome, rec.outcome)
+    if run is not None and run != this_run:
+        result += f" (run {run})"
+    if rec.error:
+        result += f": {rec.error}"
+    bundle = ""
+    if rec.status == Status.DONE and rec.bundle:
+        where = Path(rec.bundle)
+        bundle = (
+            where.relative_to(out.resolve()).as_posix() if where.is_relative_to(out.resolve()) else str(where)
+        )
+    post = f"{rec.post} ({rec.part_label})" if rec.part else rec.post
+    day = (rec.created or "")[:10]
+    return [
+        day,
+        rec.title or "",
+        post,
+        rec.platform,
+        result,
+        bundle,
+        "; ".join(rec.changes),
+        "; ".join(rec.warnings),
+    ]
 
 
 def _md_cell(text: str | None) -> str:

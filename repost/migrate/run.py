@@ -22,12 +22,13 @@ from repost.bundle.export import ExportOptions, plan_post, renditions_made, writ
 from repost.bundle.manifest import Manifest
 from repost.bundle.outlock import output_lock
 from repost.errors import ExitStatus, InputError, RepostError
+from repost.migrate.folders import follow_name
 from repost.migrate.importers import detect_source, iter_source
 from repost.migrate.importers.common import source_note
 from repost.migrate.importers.download import Downloader, fetch_media, local_media
 from repost.migrate.importers.unzip import export_root, is_zip, unpack
-from repost.migrate.state import Record, State
-from repost.plan import BundlePlan, is_part_bundle_id, safe_id
+from repost.migrate.state import Outcome, Record, State, Status
+from repost.plan import BundlePlan, is_part_bundle_id, post_folder, safe_id
 from repost.platforms.profiles import Profile, select_profiles
 from repost.post.model import Post
 from repost.text.clean import clean_line
@@ -86,18 +87,18 @@ class Summary:
     files: dict[str, str] = field(default_factory=dict)
 
     def add(self, rec: Record) -> None:
-        if rec.outcome == "made":
+        if rec.outcome == Outcome.MADE:
             self.made += 1
-        elif rec.outcome == "up_to_date":
+        elif rec.outcome == Outcome.UP_TO_DATE:
             self.up_to_date += 1
-        elif rec.outcome == "planned":
+        elif rec.outcome == Outcome.PLANNED:
             self.planned += 1
-        elif rec.outcome == "failed":
+        elif rec.outcome == Outcome.FAILED:
             failure = {"post": rec.post, "platform": rec.platform, "error": rec.error}
             if rec.part:
                 failure["part"] = rec.part_label
             self.failed.append(failure)
-        elif rec.outcome == "skipped" and not any(s["post"] == rec.post for s in self.skipped[-1:]):
+        elif rec.outcome == Outcome.SKIPPED and not any(s["post"] == rec.post for s in self.skipped[-1:]):
             self.skipped.append({"post": rec.post, "reason": rec.error})
 
     @property
@@ -142,7 +143,7 @@ def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Pos
     for post in posts:
         if options.limit is not None and count >= options.limit:
             return
-        if wanted and post.id not in wanted and safe_id(post.id) not in wanted:
+        if wanted and not wanted & {post.id, safe_id(post.id), post_folder(post)}:
             continue
         day = _day(post.created)
         if (options.since or options.until) and day is None:
@@ -177,7 +178,8 @@ def input_key(post: Post, profile: Profile, options: dict) -> str | None:
     parts = [repost.__version__, profile.digest, profile.upload_path, json.dumps(options, sort_keys=True)]
     # The source (links, export path) is left out, as in bundle.fingerprint: a new export of the
     # same posts, with fresh signed links, changes nothing that is made.
-    parts.append(repr(dataclasses.replace(post, source=None, platforms={})))
+    # Nor the folder's name, which is where the bundle lies, not what it is made from.
+    parts.append(repr(dataclasses.replace(post, source=None, platforms={}, folder=None)))
     files = [item.path for item in post.media]
     if post.cover is not None and post.cover.path is not None:
         files.append(post.cover.path)
@@ -321,12 +323,14 @@ class Migration:
         broken); and the earlier rows of those that do (their bundles may be replaced)."""
         reason = source_note(post, "error")
         if reason:
-            return [], self._records(post, "failed", reason), []
+            return [], self._records(post, Status.FAILED, reason), []
         reason = source_note(post, "skip")
         if not reason and source_note(post, "private") and not self.options.include_private:
             reason = PRIVATE_SKIP
         if reason:
-            return [], self._records(post, "skipped", reason), []
+            return [], self._records(post, Status.SKIPPED, reason), []
+        if not self.options.dry_run:
+            follow_name(post, Path(self.options.out).resolve(), state)
         todo, records, earlier = [], [], []
         local = local_media(post, self.downloader)  # None: media still to download
         for profile in self.targets:
@@ -334,17 +338,18 @@ class Migration:
             key = input_key(local, profile, self.fp_options) if local is not None else None
             if not self.options.force and _all_still_good(rows, key):
                 for row in rows:
-                    row.outcome = "up_to_date"
+                    row.outcome = Outcome.UP_TO_DATE
                 records += rows
             else:
                 todo.append(profile)
                 earlier += rows
         return todo, records, earlier
 
-    def _records(self, post: Post, status: str, reason: str, profiles=None) -> list[Record]:
+    def _records(self, post: Post, status: Status, reason: str, profiles=None) -> list[Record]:
+        """A record per platform for a post that made none: failed, skipped or planned alike."""
         return [
-            Record(post.id, p.id, status, status, error=reason, created=created_key(post.created),
-                   title=_title(post))
+            Record(post.id, p.id, status, Outcome(status.value), error=reason,
+                   created=created_key(post.created), title=_title(post))
             for p in (self.targets if profiles is None else profiles)
         ]  # fmt: skip
 
@@ -358,11 +363,11 @@ class Migration:
             plans, results = self._build(local, todo, eopts)
             records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
         except (RepostError, OSError) as exc:
-            return self._records(post, "failed", _describe(exc), todo)
+            return self._records(post, Status.FAILED, _describe(exc), todo)
         except Exception as exc:  # a bug met by one post costs that post, never the backlog
             log.debug("post %s failed", post.id, exc_info=True)
             why = f"internal error: {type(exc).__name__}: {exc} (a bug in repost; --debug shows where)"
-            return self._records(post, "failed", why, todo)
+            return self._records(post, Status.FAILED, why, todo)
         self._retire(post, earlier, records)
         return records
 
@@ -382,10 +387,12 @@ class Migration:
         if not earlier:
             return
         out = Path(self.options.out).resolve()
-        folders = [out / safe_id(post.id), *_part_folders(out, post.id)]
+        folders = [out / post_folder(post), *_part_folders(out, post_folder(post))]
+        folders += [Path(r.bundle).parent for r in earlier if r.bundle]  # under an earlier name
+        folders = list(dict.fromkeys(folders))
         for platform in dict.fromkeys(r.platform for r in records):
             new = [r for r in records if r.platform == platform]
-            if any(r.status != "done" for r in new):
+            if any(r.status != Status.DONE for r in new):
                 continue
             kept = {Path(r.bundle).resolve() for r in new if r.bundle}
             for folder in folders:
@@ -398,8 +405,8 @@ class Migration:
         return Record(
             post.id,
             plan.profile.id,
-            "done" if ok else "failed",
-            result.status,
+            Status.DONE if ok else Status.FAILED,
+            Outcome(result.status),
             part=part,
             parts=parts,
             inputs=input_key(post, plan.profile, self.fp_options) if ok else None,
@@ -418,14 +425,14 @@ class Migration:
         if local is None:
             why = f"would download {len(source_note(post, 'links', ()))} file(s) first"
             self.hooks.unplanned(post.id, why)
-            return self._records(post, "planned", why, todo)
+            return self._records(post, Status.PLANNED, why, todo)
         try:
             plans = plan_post(local, todo, self.options.export_options())
         except RepostError as exc:
-            return self._records(post, "failed", exc.one_line(), todo)
+            return self._records(post, Status.FAILED, exc.one_line(), todo)
         self.hooks.planned(plans)
         return [
-            Record(post.id, p.profile.id, "planned", "planned" if p.ok else "failed",
+            Record(post.id, p.profile.id, Status.PLANNED, Outcome.PLANNED if p.ok else Outcome.FAILED,
                    error="; ".join(p.blockers) or None)
             for p in plans
         ]  # fmt: skip
@@ -440,11 +447,11 @@ def _all_still_good(rows: list[Record], key: str | None) -> bool:
     return [r.part for r in rows] == wanted and all(r.parts == parts and _still_good(r, key) for r in rows)
 
 
-def _part_folders(out: Path, post_id: str) -> list[Path]:
-    """DIR/<post-id>-part<i> folders (a scan of DIR, made only for posts made before)."""
+def _part_folders(out: Path, folder: str) -> list[Path]:
+    """DIR/<post folder>-part<i> folders (a scan of DIR, made only for posts made before)."""
     try:
         with os.scandir(out) as entries:
-            return [out / e.name for e in entries if is_part_bundle_id(e.name, post_id) and e.is_dir()]
+            return [out / e.name for e in entries if is_part_bundle_id(e.name, folder) and e.is_dir()]
     except OSError:
         return []  # nothing found to retire: what is there stays
 
@@ -473,7 +480,7 @@ def _remove_bundle(bundle: Path, out: Path, post_id: str, platform: str) -> None
 def _still_good(row: Record, key: str | None) -> bool:
     """Finished from these very inputs, and the bundle on disk still the one recorded (cheap: stats)."""
     return (
-        row.status == "done"
+        row.status == Status.DONE
         and key is not None
         and row.inputs == key
         and bool(row.bundle)

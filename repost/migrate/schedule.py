@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import UsageError
-from repost.migrate.state import Record
+from repost.migrate.state import Record, Status
 
 _SPEC_RE = re.compile(
     r"^\s*(?:daily|every\s+(?P<days>\d+)\s+days?)\s+(?P<times>\d{1,2}:\d{2}(?:\s*,\s*\d{1,2}:\d{2})*)\s*$",
@@ -116,7 +116,7 @@ def plan_slots(records: Iterable[Record], schedule: Schedule) -> Iterator[tuple[
     platform, then date)."""
     platform, slots = None, None
     for rec in records:
-        if rec.status != "done":
+        if rec.status != Status.DONE:
             continue
         if rec.platform != platform:
             platform, slots = rec.platform, schedule.slots()

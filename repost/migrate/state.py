@@ -18,6 +18,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from repost.errors import InputError
@@ -62,14 +63,33 @@ COLUMNS = (
 )  # fmt: skip
 
 
+class Status(StrEnum):
+    """Where a bundle stands, kept from run to run (the column ``status``)."""
+
+    DONE = "done"  # made, from the inputs recorded
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a post left out (private, photos yt-dlp could not fetch)
+    PLANNED = "planned"  # --dry-run: never written
+
+
+class Outcome(StrEnum):
+    """What the last run that saw a bundle did with it (the column ``outcome``)."""
+
+    MADE = "made"
+    UP_TO_DATE = "up_to_date"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    PLANNED = "planned"
+
+
 @dataclass
 class Record:
     """One bundle, (post, platform, part), as this run left it."""
 
     post: str
     platform: str
-    status: str
-    outcome: str
+    status: Status
+    outcome: Outcome
     part: int = 0  # 1..parts for a post split into numbered posts, else 0
     parts: int = 1
     inputs: str | None = None
@@ -96,7 +116,18 @@ class Record:
         data = {c: row[c] for c in COLUMNS}
         data["changes"] = tuple(json.loads(data["changes"] or "[]"))
         data["warnings"] = tuple(json.loads(data["warnings"] or "[]"))
+        data["status"] = _known(Status, data["status"], Status.FAILED)
+        data["outcome"] = _known(Outcome, data["outcome"], Outcome.FAILED)
         return cls(**data)
+
+
+def _known(kind, value, otherwise):
+    """``value`` as one of ``kind``; a value this version does not know reads as ``otherwise``
+    (looked at again, never trusted as done)."""
+    try:
+        return kind(value)
+    except ValueError:
+        return otherwise
 
 
 class State:
@@ -171,6 +202,45 @@ class State:
             )
             return [Record.from_row(row) for row in rows]
 
+    def rows_of(self, post: str) -> list[Record]:
+        """Every row of a post, on every platform (pending rows included: written first)."""
+        self.flush()
+        with self._guard():
+            rows = self.conn.execute("SELECT * FROM bundles WHERE post = ? ORDER BY platform, part", (post,))
+            return [Record.from_row(row) for row in rows]
+
+    def move_bundles(self, post: str, moved: dict[str, str]) -> None:
+        """The post's bundles were renamed from each folder ``moved`` names to its new one: its
+        rows, and its publish records (which name the bundle they were sent from), say so now.
+        One transaction: a kill leaves every row as it was or every row moved."""
+
+        def new_path(path: str | None) -> str | None:
+            parent = str(Path(path).parent) if path else None
+            return str(Path(moved[parent]) / Path(path).name) if parent in moved else path
+
+        with self._guard(), self.conn:
+            rows = self.conn.execute("SELECT platform, part, bundle FROM bundles WHERE post = ?", (post,))
+            for platform, part, bundle in rows.fetchall():
+                if new_path(bundle) != bundle:
+                    self.conn.execute(
+                        "UPDATE bundles SET bundle = ? WHERE post = ? AND platform = ? AND part = ?",
+                        (new_path(bundle), post, platform, part),
+                    )
+            has_records = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'publish_records'"
+            ).fetchone()
+            if has_records:  # a part of a split post is published as "<post>#<part>"
+                rows = self.conn.execute(
+                    "SELECT rowid, bundle FROM publish_records "
+                    "WHERE post_id = ? OR substr(post_id, 1, ?) = ?",
+                    (post, len(post) + 1, post + "#"),
+                )
+                for rowid, bundle in rows.fetchall():
+                    if new_path(bundle) != bundle:
+                        self.conn.execute(
+                            "UPDATE publish_records SET bundle = ? WHERE rowid = ?", (new_path(bundle), rowid)
+                        )
+
     def record(self, records: list[Record], *, durable: bool = True) -> None:
         """Write one post's records in one transaction. The records of a (post, platform) are
         all of its rows: they replace every earlier row, so a post made in 3 parts and now in 2
@@ -221,8 +291,18 @@ class State:
         self.flush()
         by = "platform, COALESCE(created, '~'), post, part"
         with self._guard():
-            for row in self.conn.execute(f"SELECT * FROM bundles WHERE status = 'done' ORDER BY {by}"):
+            query = f"SELECT * FROM bundles WHERE status = ? ORDER BY {by}"
+            for row in self.conn.execute(query, (Status.DONE,)):
                 yield Record.from_row(row)
+
+    def iter_all(self) -> Iterator[tuple[Record, int | None]]:
+        """Every row, of any run, with the run that last saw it: the whole output folder, oldest
+        post first (undated last), each post's platforms and parts together."""
+        self.flush()
+        by = "COALESCE(created, '~'), post, platform, part"
+        with self._guard():
+            for row in self.conn.execute(f"SELECT * FROM bundles ORDER BY {by}"):
+                yield Record.from_row(row), row["run"]
 
     def setting(self, key: str) -> object | None:
         with self._guard():

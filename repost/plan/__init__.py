@@ -21,7 +21,8 @@ from repost.post.model import Post
 from repost.text.compose import BundleTexts, compose_texts
 
 __all__ = [
-    "BundlePlan", "Step", "is_part_bundle_id", "part_bundle_id", "plan_bundle", "plan_bundles", "safe_id",
+    "BundlePlan", "Step", "is_part_bundle_id", "part_bundle_id", "plan_bundle", "plan_bundles", "post_folder",
+    "safe_id",
 ]  # fmt: skip
 
 SAFE_ID_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -63,6 +64,12 @@ def safe_id(post_id: str) -> str:
     if text.split(".")[0].lower() in WINDOWS_RESERVED:
         text = f"{text}-post"
     return text
+
+
+def post_folder(post: Post) -> str:
+    """The folder of a post's bundles, DIR/<this>/<platform>: its readable name where it was
+    given one (an imported post), else its id made folder-safe."""
+    return safe_id(post.folder or post.id)
 
 
 def part_bundle_id(post_id: str, part: int) -> str:
@@ -175,7 +182,7 @@ def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], opti
     return BundlePlan(
         post,
         profile,
-        part_bundle_id(post.id, part[0]) if part else safe_id(post.id),
+        part_bundle_id(post_folder(post), part[0]) if part else post_folder(post),
         tuple(steps),
         texts,
         tuple(changes),
@@ -229,7 +236,7 @@ def _plan_carousel(
             f"post {part} of a carousel split in {len(chunks)} ({profile.name} takes {cap}):"
             f" photos {first}-{first + len(chunk) - 1} of {len(photos)}"
         )
-        bundle_id = part_bundle_id(post.id, k)
+        bundle_id = part_bundle_id(post_folder(post), k)
         plans.append(dataclasses.replace(plan, bundle_id=bundle_id, changes=(note, *plan.changes), part=part))
     return plans
 

@@ -80,6 +80,9 @@ class Post:
     fit: str | None = None  # crop | pad | blur | smart: how video of another shape is reframed
     audio: Path | None = None  # the sound of a slideshow made from the photos
     cover_text: str | None = None  # words drawn on the cover
+    # The bundle folder's name where it is not the id made folder-safe: an imported post's
+    # readable name (date, title, source id; migrate/importers/naming.py). Never in post.yaml.
+    folder: str | None = None
 
     def for_platform(self, platform_id: str) -> Post:
         """This post with the overrides under ``platforms: {platform_id: ...}`` applied."""

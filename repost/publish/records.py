@@ -17,6 +17,7 @@ import stat
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from repost.bundle.outlock import hold_lock
@@ -25,7 +26,16 @@ from repost.layout import LOCKS, PUBLISH_JSON, STATE_DB, WORK_DIR
 from repost.publish.safeio import MAX_JSON_BYTES, read_json_file
 from repost.publish.secrets import fail, log
 
-PUBLISHED, PENDING, SENDING = "published", "pending", "sending"
+
+class PublishStatus(StrEnum):
+    """Where a post stands on an account (the column ``status``)."""
+
+    PUBLISHED = "published"
+    PENDING = "pending"  # sent, the platform has not confirmed it yet
+    SENDING = "sending"  # a run marked it and is about to send it
+
+
+PUBLISHED, PENDING, SENDING = PublishStatus.PUBLISHED, PublishStatus.PENDING, PublishStatus.SENDING
 
 # Its own table, so it merges with the migrate state kept in the same SQLite file.
 SCHEMA = """
@@ -60,7 +70,10 @@ class PublishRecord:
     url: str | None
     bundle: str
     published_at: str
-    status: str = PUBLISHED  # or PENDING: the point of no return was passed, no confirmation yet
+    status: PublishStatus = PUBLISHED  # or PENDING: the point of no return was passed, no confirmation yet
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", _status(self.status))
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,15 @@ def _db(work: Path):
         conn.close()  # without COMMIT, an open transaction is rolled back
 
 
+def _status(value: object) -> PublishStatus:
+    """A record's status; one this version does not know (a newer repost's, a hand edit) reads as
+    pending: something may have been sent, so nothing is sent again without --retry-unconfirmed."""
+    try:
+        return PublishStatus(value if value is not None else PUBLISHED)
+    except ValueError:
+        return PENDING
+
+
 def _select(conn: sqlite3.Connection, post_id: str, platform: str, account: str) -> PublishRecord | None:
     row = conn.execute(
         f"SELECT {COLUMNS} FROM publish_records WHERE post_id = ? AND platform = ? AND account = ?",
@@ -158,7 +180,7 @@ def _from_publish_json(bundle: Path, platform: str, account: str) -> PublishReco
     for entry in read_publish_json(bundle):
         if entry.get("account") == account and entry.get("platform") == platform and entry.get("remote_id"):
             fields = {k: entry.get(k) for k in PublishRecord.__dataclass_fields__}
-            return PublishRecord(**{**fields, "status": fields["status"] or PUBLISHED})
+            return PublishRecord(**fields)
     return None
 
 

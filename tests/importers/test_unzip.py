@@ -36,7 +36,7 @@ def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(
     assert first.code == 0, first.err
     doc = first.json()
     assert (doc["kind"], doc["done"], doc["failed"]) == ("instagram", 4, [])
-    caption = (out / "instagram-20240513-022116/rednote/caption.txt").read_text(encoding="utf-8")
+    caption = (out / "2024-05-13-café-cats-022116/rednote/caption.txt").read_text(encoding="utf-8")
     assert caption.startswith("Café cats 🐱 #cats")
     [unpacked] = (out / ".repost" / "unpacked").iterdir()
     assert unpacked.name.startswith("instagram-cats.at.dusk-2024-05-20-")

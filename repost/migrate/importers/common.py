@@ -47,6 +47,17 @@ class IdMaker:
     def __init__(self, *, keep: bool = False) -> None:
         self.keep = keep
         self.seen: dict[str, int] = {}
+        self.folders: dict[str, int] = {}
+
+    def folder(self, name: str) -> str:
+        """A readable folder name (naming.py) made unique in this run: -2, -3... in source order."""
+        n = self.folders.get(name, 0) + 1
+        while n > 1 and f"{name}-{n}" in self.folders:
+            n += 1
+        self.folders[name] = n
+        unique = name if n == 1 else f"{name}-{n}"
+        self.folders.setdefault(unique, 1)
+        return unique
 
     def make(self, raw: str) -> str:
         base = raw if self.keep else _folder_safe(raw)

@@ -18,6 +18,7 @@ from repost.migrate.importers.common import (
     read_json,
     text_or_none,
 )
+from repost.migrate.importers.naming import readable_folder
 from repost.post.model import MediaItem, Post
 
 NAME = "instagram"
@@ -87,8 +88,12 @@ def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
         notes["error"] = f"media uri outside the export folder: {', '.join(outside)}"
     elif missing:
         notes["error"] = f"media file not found in the export: {', '.join(missing)}"
+    # the id past "instagram-<date>-": the post's time of day (and -2 for a second in the same second)
+    day = created.strftime("%Y%m%d-") if created else "undated"
+    key = post_id.removeprefix("instagram-").removeprefix(day)
     return Post(
         id=post_id,
+        folder=ids.folder(readable_folder(created, None, caption, key.strip("-"))),
         caption=capped_caption(caption, notes),
         media=tuple(MediaItem(path=p) for p in paths if p.is_file()),
         created=created,

@@ -21,6 +21,7 @@ from repost.migrate.importers.common import (
     read_json,
     text_or_none,
 )
+from repost.migrate.importers.naming import readable_folder
 from repost.post.model import MediaItem, Post
 
 NAME = "tiktok"
@@ -110,9 +111,13 @@ def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
         # Before, downloads were named by the post alone: such a file is this post's where its
         # id is its own time (not one told apart by order), so it is used, not fetched again.
         notes["earlier"] = tuple(f"{post_id}-{i:02d}" for i in range(1, len(links) + 1))
+    caption = capped_caption(text_or_none(get_key(item, "Title", "title", "Description")) or "", notes)
+    # the id past "tiktok-<date>-": the post's time of day (and -2 for a second in the same second)
+    key = post_id.removeprefix("tiktok-").removeprefix(created.strftime("%Y%m%d-") if created else "undated-")
     return Post(
         id=post_id,
-        caption=capped_caption(text_or_none(get_key(item, "Title", "title", "Description")) or "", notes),
+        folder=ids.folder(readable_folder(created, None, caption, key)),
+        caption=caption,
         media=media,
         created=created,
         source=make_source(NAME, file, **notes),

@@ -19,6 +19,7 @@ from repost.migrate.importers.common import (
     read_json,
     text_or_none,
 )
+from repost.migrate.importers.naming import id_key, readable_folder
 from repost.post.model import Cover, MediaItem, Post
 
 NAME = "yt-dlp"
@@ -68,14 +69,16 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
     if title and description.startswith(title.rstrip(".… ")):
         title = None  # TikTok's "title" is the description cut short: not a real title
     thumb = _find_thumbnail(info_file.parent, stem)
+    created = _created(info)
     return Post(
         id=post_id,
+        folder=ids.folder(readable_folder(created, title, description, id_key(post_id))),
         title=title,
         caption=description,
         hashtags=_tags(info.get("tags")),
         media=(MediaItem(path=media.resolve()),) if media is not None else (),
         cover=Cover(path=thumb.resolve()) if thumb is not None else None,
-        created=_created(info),
+        created=created,
         source=make_source(NAME, info_file.resolve(), **notes),
     )
 
