@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' clip 
 
 from repost.media.faces import detector_name
 from repost.media.ffmpeg import find_ffmpeg
+from repost.media.ocr import find_tesseract, languages, ocr_watermark
 from repost.media.probe import probe_media
 from repost.media.render import _crop_size, render_args
 from repost.media.subject import analyse_video
@@ -129,6 +130,24 @@ def bench_watermarks(folder: Path) -> None:
         print(f"      {'hit ' if p.name in hits else 'MISS'} {p.name}")
     for p in clean:
         print(f"      {'ALARM' if p.name in alarms else 'clean'} {p.name}")
+    bench_ocr(marked, clean)
+
+
+def bench_ocr(marked: list[Path], clean: list[Path]) -> None:
+    """The optional OCR of the corner bands (media/ocr.py), where tesseract is installed."""
+    binary = find_tesseract()
+    if binary is None:
+        print("ocr: tesseract not installed (optional), not measured")
+        return
+    start, wall = cpu(), time.perf_counter()
+    hits = [p.name for p in marked if ocr_watermark(p, probe_media(p).duration_s)]
+    alarms = [p.name for p in clean if ocr_watermark(p, probe_media(p).duration_s)]
+    n = len(marked) + len(clean)
+    print(
+        f"ocr ({languages(binary)}): read a mark on {len(hits)}/{len(marked)} marked clips;"
+        f" false alarms on {len(alarms)}/{len(clean)} clean ones;"
+        f" {(cpu() - start) / n:.2f} s CPU ({(time.perf_counter() - wall) / n:.2f} wall) a clip"
+    )
 
 
 def main() -> None:
