@@ -10,7 +10,7 @@ COMMANDS = "docs/commands.md"
 # post.yaml keys with a section of their own in docs/post-yaml.md (the anchor is the key).
 POST_KEYS = (
     "id", "title", "caption", "hashtags", "mentions", "media", "cover", "created", "lang",
-    "translations", "platforms", "source", "fit", "audio", "cover_text",
+    "translations", "platforms", "source", "fit", "audio", "cover_text", "strict_photos",
 )  # fmt: skip
 _NOT_FOUND = re.compile(r": (?:media|cover|audio) file not found: ")
 _TOP_KEY = re.compile(r"^(?:platforms\.[^.\[:]+\.)?([A-Za-z_]+)")

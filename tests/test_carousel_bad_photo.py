@@ -78,6 +78,18 @@ def test_strict_photos_fails_the_post_naming_the_file(run, write_post, image_fac
     assert not (out / "six").exists()
 
 
+def test_strict_photos_in_post_yaml_fails_the_post(run, write_post, image_factory, tmp_path):
+    post = _carousel(write_post, image_factory, tmp_path, extra="strict_photos: true\n")
+    result = run("export", post, "--to", "rednote", "--out", tmp_path / "out")
+    assert result.code == 2 and "cut.jpg" in result.err
+
+
+def test_strict_photos_is_refused_under_platforms(run, write_post, image_factory, tmp_path):
+    extra = "platforms:\n  rednote: {strict_photos: true}\n"
+    result = run("check", _carousel(write_post, image_factory, tmp_path, extra=extra), "--to", "rednote")
+    assert result.code != 0 and "platforms.rednote.strict_photos" in result.out + result.err
+
+
 def test_no_photo_left_fails_the_post(run, write_post, image_factory, tmp_path):
     bad = _bad_photos(tmp_path, image_factory("carousel1.jpg", size=(600, 800)))
     post = write_post("id: none\nmedia: [cut.jpg, garbage.jpg]\n", media=bad)

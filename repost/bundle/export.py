@@ -163,7 +163,7 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     # Per-platform overrides may name other media: probe every file any target will use, once.
     lists = [_media_for(post, p) for p in (None, *targets)]
     before = post
-    post, facts, skipped = probe_post(post, lists, options.strict_photos)
+    post, facts, skipped = probe_post(post, lists, options.strict_photos or post.strict_photos)
     plan_options = options.plan_options()
     subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
     if subjects:

@@ -80,6 +80,7 @@ class Post:
     fit: str | None = None  # crop | pad | blur | smart: how video of another shape is reframed
     audio: Path | None = None  # the sound of a slideshow made from the photos
     cover_text: str | None = None  # words drawn on the cover
+    strict_photos: bool = False  # an unreadable photo fails the post instead of being left out
     # The bundle folder's name where it is not the id made folder-safe: an imported post's
     # readable name (date, title, source id; migrate/importers/naming.py). Never in post.yaml.
     folder: str | None = None
@@ -161,6 +162,9 @@ POST_SCHEMA = s.record(
     {
         "id": s.text(nonempty=True),
         **_field_specs(),
+        # A photo that cannot be read fails the post, as --strict-photos (bundle/photos.py):
+        # for the whole post only, as its media are read once for every platform.
+        "strict_photos": s.boolean(),
         "platforms": s.map_of(s.text(nonempty=True), s.record(_field_specs())),
     },
     required=("media",),
