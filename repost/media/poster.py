@@ -17,6 +17,18 @@ POSTER_WIDTH_PX = 480
 POSTER_QUALITY = 78
 
 
+def remembered_poster(path: Path, rotation: int = 0, times=POSTER_TIMES_S) -> str | None:
+    """poster_data_url, kept between runs where a store is open (media/remembered.py, under the
+    output folder): a backlog's page written again decodes no video it already has a still of."""
+    from repost.media.remembered import file_key, recall
+
+    try:
+        key = ("poster", *file_key(Path(path)), rotation, list(times), POSTER_WIDTH_PX, POSTER_QUALITY)
+    except OSError:
+        return None
+    return recall(key, lambda: poster_data_url(path, rotation, times), lambda v: v, lambda v: v)
+
+
 def poster_data_url(path: Path, rotation: int = 0, times=POSTER_TIMES_S) -> str | None:
     """``data:image/jpeg;base64,...`` of the best frame near ``times``, or None where the
     video cannot be decoded (the page then shows the video without a still)."""

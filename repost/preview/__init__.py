@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from repost.errors import BundleError, InputError
-from repost.layout import MANIFEST
+from repost.layout import MANIFEST, WORK_DIR
+from repost.media.remembered import remembered
 from repost.platforms.profiles import Profile
 from repost.preview.data import collect_posts
 from repost.preview.render import render_page
@@ -31,7 +32,9 @@ def write_preview(out_dir: Path, profiles: Mapping[str, Profile], *, jobs: int =
             out_dir,
             hint=f"run repost preview {out_dir.parent.parent}",
         )
-    posts = collect_posts(out_dir, profiles, jobs)
+    # Posters (a frame of each video without a cover) are kept in DIR/.repost between runs.
+    with remembered(out_dir.resolve() / WORK_DIR):
+        posts = collect_posts(out_dir, profiles, jobs)
     if not posts:
         raise InputError(
             "no bundle here (no manifest.json)",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from repost.media.poster import poster_data_url
+from repost.media.poster import remembered_poster
 from repost.platforms.norms import watermark_rules
 from repost.platforms.profiles import Profile
 
@@ -21,7 +21,7 @@ def poster(bundle: Path, media: Mapping, entries: list[dict]) -> dict | None:
     video = next((e for e in entries if e.get("role") == "video"), None)
     if video is None:
         return None
-    url = poster_data_url(bundle / video["path"])
+    url = remembered_poster(bundle / video["path"])
     return {"src": url, "from": "a frame of the video"} if url else None
 
 
@@ -82,7 +82,7 @@ def _source_still(source: dict, shots: list[dict]) -> str | None:
     first = shots[0] if shots else {}
     start = first.get("start_s") if _number(first.get("start_s")) else 0.0
     rotation = source.get("rotation") if source.get("rotation") in (0, 90, 180, 270) else 0
-    return poster_data_url(Path(resolved), rotation, times=(start,))
+    return remembered_poster(Path(resolved), rotation, times=(start,))
 
 
 def _number(value) -> bool:
