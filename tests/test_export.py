@@ -108,7 +108,7 @@ def test_media_that_does_not_fit_is_conformed_with_reasons(run, write_post, clip
 
 def test_wrong_aspect_is_named_and_reframed(run, write_post, clip_169, tmp_path):
     post = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip_169})
-    result = run("export", post, "--to", "tiktok", "--out", tmp_path / "out")
+    result = run("export", post, "--to", "tiktok", "--out", tmp_path / "out", "-v")  # -v: every change
     assert result.code == 0, result.out
     assert "aspect 16:9 (640x360) not in 9:16" in result.out
     assert "fitted 16:9 to 9:16 over a blurred copy of the picture" in result.out

@@ -1,6 +1,5 @@
 """migrate: whole backlogs to RedNote and Reels; resumable, parallel, paced, one bad post failing alone."""
 
-import io
 import json
 import os
 import re
@@ -14,8 +13,6 @@ from pathlib import Path
 import pytest
 
 from repost.migrate.importers.download import EXPIRED
-from repost.migrate.report import ProgressBar
-from repost.migrate.state import Record
 from tests.importers.exports import (
     LinkServer,
     ig_media,
@@ -200,18 +197,6 @@ def test_one_misfit_post_fails_alone(run, write_post, clip_fits_all, image_jpeg_
     assert text.code == 1 and "✗ wide → reels: the post mixes photos and video" in text.out
     assert "✗ broken → rednote: media[0]: media file not found: gone.mp4 [" in text.out
     assert "4 up to date" in text.out and "\r" not in text.err  # not a terminal: no progress bar
-
-
-def test_progress_bar_shows_overall_and_current_posts():
-    buf = io.StringIO()
-    bar = ProgressBar(buf)
-    bar.total(3)
-    bar.started("p0")
-    bar.started("p1")
-    assert "0/3 posts, 0 failed · now: p0, p1" in buf.getvalue().split("\r")[-1]
-    bar.finished("p0", [Record("p0", "reels", "failed", "failed", error="boom")])
-    assert "[██████·" in buf.getvalue().split("\r")[-1]
-    assert "1/3 posts, 1 failed · now: p1" in buf.getvalue().split("\r")[-1]
 
 
 def test_a_change_redoes_just_what_it_touches(run, write_post, clip_fits_all, tmp_path):
@@ -665,7 +650,7 @@ def test_files_of_the_users_where_the_report_goes_are_never_written_over(
 
 def test_a_report_that_cannot_be_written_is_named(tmp_path):
     from repost.errors import InputError
-    from repost.migrate.report import write_aside
+    from repost.migrate.outfiles import write_aside
 
     (tmp_path / "file").write_text("not a folder")
     aside = write_aside(tmp_path / "file" / "report.json")

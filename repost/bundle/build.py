@@ -12,6 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,7 +202,8 @@ class Renditions:
         self.failed: dict[tuple, MediaError] = {}
         self.jobs = jobs
         self.threads = threads
-        self.progress = progress  # a ProgressBoard, or None (not a terminal)
+        # progress(steps): a context manager yielding the callable an encode's fraction done goes to
+        self.progress = progress
         self.encodes = 0  # renditions encoded (or remuxed)
         self.runs = 0  # ffmpeg runs that made them
         self.lock = threading.Lock()
@@ -223,13 +225,12 @@ class Renditions:
             i, members = item
             keys = [self.key(step) for step in members]
             dests = [work / f"{i:03d}-{j}-{step.dest}" for j, step in enumerate(members)]
-            label = f"{members[0].source.name} → {len(members)} rendition(s) #{i + 1}"
-            bar = self.progress.task(label) if self.progress else None
             try:
-                if len(members) == 1:
-                    make_file(members[0], dests[0], threads=threads, progress=bar)
-                else:
-                    make_shared(members, dests, threads=threads, progress=bar)
+                with self.progress(members) if self.progress else nullcontext() as bar:
+                    if len(members) == 1:
+                        make_file(members[0], dests[0], threads=threads, progress=bar)
+                    else:
+                        make_shared(members, dests, threads=threads, progress=bar)
             except MediaError as exc:
                 with self.lock:
                     self.failed.update(dict.fromkeys(keys, exc))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import shlex
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +22,9 @@ from repost.bundle.build import (
 )
 from repost.bundle.outlock import output_lock
 from repost.bundle.photos import probe_post, skipped_warnings
-from repost.cli.progress import ProgressBoard
-from repost.cli.terminal import echo
 from repost.docs import COMMANDS, doc_ref
 from repost.errors import BundleError, ExitStatus, InputError, PostError, RepostError
+from repost.events import QUIET, Events
 from repost.media.ffmpeg import build_command
 from repost.media.loudness import measure_requests
 from repost.media.probe import probe_media
@@ -103,8 +100,11 @@ class ExportOutcome:
         return ExitStatus.OK
 
 
-def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions) -> ExportOutcome:
-    """Export every post to every chosen platform; one bad post never stops the others."""
+def export_posts(
+    post_args, profiles: dict[str, Profile], options: ExportOptions, events: Events = QUIET
+) -> ExportOutcome:
+    """Export every post to every chosen platform; one bad post never stops the others.
+    ``events`` hears of each long step as it runs and of each bundle as it is done."""
     targets = select_profiles(profiles, options.to)
     outcome = ExportOutcome()
     jobs: list[list[BundlePlan]] = []
@@ -118,7 +118,7 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
             try:
                 post = with_platform_ids(load_post(arg, allow_outside=options.allow_outside_media), profiles)
                 _claim_id(seen, post)
-                plans = plan_post(post, targets, options)
+                plans = plan_post(post, targets, options, events)
                 _claim_folders(plans, options.out)
             except RepostError as exc:
                 outcome.input_errors.append(exc)
@@ -130,14 +130,14 @@ def export_posts(post_args, profiles: dict[str, Profile], options: ExportOptions
     if options.cluster:
         from repost.migrate.cluster import export_on_cluster
 
-        outcome.results += export_on_cluster(jobs, options)
+        outcome.results += export_on_cluster(jobs, options, done=events.bundle_done)
         return outcome
-    renditions = Renditions(options.jobs, ProgressBoard.on_terminal())
+    renditions = Renditions(options.jobs, encode_progress(events, jobs))
     # Every distinct encode of the run first, -j at a time; the bundles then copy them.
     every = [p for plans in jobs for p in plans]
     lock = output_lock(Path(options.out).resolve() / WORK_DIR)  # one writing run per --out
     with lock, renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
-        for results in pool.map(lambda plans: write_post(plans, options, renditions), jobs):
+        for results in pool.map(lambda plans: write_post(plans, options, renditions, events), jobs):
             outcome.results += results
     return outcome
 
@@ -156,20 +156,27 @@ def renditions_made(plans: list[BundlePlan], options: ExportOptions, renditions:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> list[BundlePlan]:
-    """Probe a post's media once and plan its bundles for each target (export and migrate share it)."""
+def plan_post(
+    post: Post, targets: list[Profile], options: ExportOptions, events: Events = QUIET
+) -> list[BundlePlan]:
+    """Probe a post's media once and plan its bundles for each target (export and migrate share
+    it); ``events`` hears of the steps that take a while (probes, analysis, loudness)."""
     # post.yaml may name a platform as people do ("instagram:"): the plans read ids.
     post, _ = platform_names.with_platform_ids(post, {p.id: p for p in targets})
     # Per-platform overrides may name other media: probe every file any target will use, once.
     lists = [_media_for(post, p) for p in (None, *targets)]
-    before = post
-    post, facts, skipped = probe_post(post, lists, options.strict_photos or post.strict_photos)
+    before, ids = post, [p.id for p in targets]
+    files = len({item.path for items in lists for item in items})
+    with events.task(post.id, ids, f"reading {_count(files, 'media file')}"):
+        post, facts, skipped = probe_post(post, lists, options.strict_photos or post.strict_photos)
     plan_options = options.plan_options()
-    subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
+    looking = "finding the subject" if options.fit == "smart" else "looking at the media"
+    with events.task(post.id, ids, looking):
+        subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
+        # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
+        marks = find_watermarks(post, targets, facts, options.norms, scan=not options.dry_run)
     if subjects:
         plan_options["subjects"] = subjects
-    # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
-    marks = find_watermarks(post, targets, facts, options.norms, scan=not options.dry_run)
     if marks:
         plan_options["watermarks"] = marks
     plans = _with_skipped(_plan_all(post, targets, facts, plan_options), skipped, before, post)
@@ -178,7 +185,8 @@ def plan_post(post: Post, targets: list[Profile], options: ExportOptions) -> lis
     wanted = level_requests(plans)
     if not wanted:
         return plans
-    levels = {"levels": measure_requests(wanted)}
+    with events.task(post.id, ids, "measuring loudness"):
+        levels = {"levels": measure_requests(wanted)}
     return _with_skipped(_plan_all(post, targets, facts, {**plan_options, **levels}), skipped, before, post)
 
 
@@ -241,27 +249,70 @@ def _media_for(post: Post, profile: Profile | None):
 
 
 def write_post(
-    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions | None = None
-) -> list[BundleResult]:
-    """One post's bundles, in turn, sharing renditions that come out identical."""
+    plans: list[BundlePlan], options: ExportOptions, renditions: Renditions | None = None,
+    events: Events = QUIET,
+) -> list[BundleResult]:  # fmt: skip
+    """One post's bundles, in turn, sharing renditions that come out identical; ``events``
+    hears of each bundle as soon as it is done."""
     renditions = renditions or Renditions()
     results = []
     for plan in plans:
         try:
-            results.append(write_bundle(plan, options.out, force=options.force, renditions=renditions))
+            with events.task(plan.post.id, [plan.profile.id], making(plan)):
+                result = write_bundle(plan, options.out, force=options.force, renditions=renditions)
         except BundleError as exc:
-            results.append(
-                BundleResult(
-                    plan.post.id,
-                    plan.profile.id,
-                    _safe_path(options.out, plan),
-                    "failed",
-                    plan.changes,
-                    plan.warnings,
-                    exc.one_line(),  # with the file it is about, where there is one
-                )
+            result = BundleResult(
+                plan.post.id,
+                plan.profile.id,
+                _safe_path(options.out, plan),
+                "failed",
+                plan.changes,
+                plan.warnings,
+                exc.one_line(),  # with the file it is about, where there is one
             )
+        results.append(result)
+        events.bundle_done(result)
     return results
+
+
+def making(plan: BundlePlan) -> str:
+    """What writing a bundle does, as a person says it: "photos (6), cover", "slideshow"."""
+    kinds: dict[str, int] = {}
+    for step in plan.steps:
+        word = STEP_WORDS.get(step.action, step.action)
+        kinds[word] = kinds.get(word, 0) + 1
+    words = [f"{w} ({n})" if n > 1 else w for w, n in kinds.items()]
+    return "writing " + (", ".join(words) or "texts")
+
+
+# Each kind of step as the progress line names it.
+STEP_WORDS = {
+    "ffmpeg": "video",
+    "copy": "copies",
+    "photo": "photos",
+    "cover": "cover",
+    "slideshow": "slideshow",
+}
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def encode_progress(events: Events, jobs: list[list[BundlePlan]]):
+    """The video encodes' progress for Renditions.prepare: each encode named by the posts and
+    platforms whose bundles will hold it, not by its source file alone."""
+    users: dict[tuple, list[BundlePlan]] = {}
+    for plan in (p for plans in jobs for p in plans):
+        for step in plan.steps:
+            users.setdefault(Renditions.key(step), []).append(plan)
+
+    def task(members):
+        plans = [p for step in members for p in users.get(Renditions.key(step), [])]
+        posts = ", ".join(dict.fromkeys(p.post.id for p in plans)) or members[0].source.name
+        return events.task(posts, [p.profile.id for p in plans], f"encoding {members[0].source.name}")
+
+    return task
 
 
 def _safe_path(out: Path, plan: BundlePlan) -> Path:
@@ -313,70 +364,6 @@ def shared_runs(plans: list[BundlePlan]) -> list[dict]:
     return runs
 
 
-def print_results(outcome: ExportOutcome, *, as_json: bool, dry_run: bool, out: Path) -> None:
-    errors = [{"error": e.what, "where": e.where, "hint": e.hint} for e in outcome.input_errors]
-    if as_json:
-        doc = {"ok": outcome.exit_status == ExitStatus.OK, "errors": errors}
-        if dry_run:
-            doc["plans"] = [plan_to_dict(p, out) for p in outcome.plans]
-            doc["runs"] = shared_runs(outcome.plans)
-        else:
-            doc["bundles"] = [r.to_dict() for r in outcome.results]
-        echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        return
-    for exc in outcome.input_errors:
-        echo(f"Error: {exc.one_line()}", err=True)
-        if exc.hint:
-            echo(f"Hint: {exc.hint}", err=True)
-    if dry_run:
-        for plan in outcome.plans:
-            _echo_plan(plan_to_dict(plan, out))
-        for run in shared_runs(outcome.plans):
-            echo(f"one decode for {', '.join(run['outputs'])} (each plan's command above, made in one run):")
-            echo(f"    {shlex.join(run['command'])}")
-        return
-    for r in outcome.results:
-        _echo_result(r)
-    echo(export_summary(outcome))
-
-
 def count_words(posts: int, bundles: int) -> str:
     """'2 posts → 4 bundles': a post makes one bundle per platform (and per part)."""
     return f"{posts} post{'' if posts == 1 else 's'} → {bundles} bundle{'' if bundles == 1 else 's'}"
-
-
-def export_summary(outcome: ExportOutcome) -> str:
-    """The last line of an export: posts and bundles counted apart, then what became of them."""
-    results = outcome.results
-    counts = {s: sum(r.status == s for r in results) for s in ("made", "up_to_date", "failed")}
-    posts = len({r.post_id for r in results})
-    line = (
-        f"{count_words(posts, len(results))}: {counts['made']} made, {counts['up_to_date']} up to date,"
-        f" {counts['failed']} failed"
-    )
-    unreadable = len(outcome.input_errors)
-    return line + (f"; {unreadable} post{'' if unreadable == 1 else 's'} unreadable" if unreadable else "")
-
-
-def _echo_plan(d: dict) -> None:
-    mark = "plan" if d["ok"] else "cannot"
-    echo(f"{mark}: {d['post']} → {d['platform']}: {d['path']}")
-    for s in d["steps"]:
-        how = shlex.join(s["command"]) if "command" in s else f"{s['action']} {s['source']}"
-        echo(f"    {s['file']}: {how}")
-    for c in d["changes"]:
-        echo(f"    change: {c}")
-    for w in d["warnings"]:
-        echo(f"    warning: {w}")
-    for b in d["blockers"]:
-        echo(f"    cannot: {b}")
-
-
-def _echo_result(r: BundleResult) -> None:
-    if r.status == "failed":
-        echo(f"✗ {r.post_id} → {r.platform}: {r.error}")
-        return
-    note = "up to date, left alone" if r.status == "up_to_date" else "; ".join(r.changes)
-    echo(f"✓ {r.post_id} → {r.platform}: {r.path} ({note})")
-    for w in r.warnings:
-        echo(f"    warning: {w}")

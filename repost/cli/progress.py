@@ -1,56 +1,116 @@
-"""Progress bars for encodes, one line each, drawn only on a terminal (never into a pipe or log)."""
+"""The one progress component of export and migrate: a line per running step (post → platforms:
+what, a bar where the fraction is known, the time it has taken) and, for a migration, the posts
+done so far. Drawn with rich on a terminal, erased when the run ends; on a pipe or in a log
+nothing is drawn, and the lines said through it come out plain."""
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
 from typing import TextIO
 
-from repost.cli.terminal import shown
+from repost.cli.terminal import echo, shown
+from repost.events import Events, Progress, Task
 
-BAR_WIDTH = 30
-# Redraw at most every 1% per encode: ffmpeg reports about twice a second, and several encodes
-# share the terminal under -j N.
-MIN_STEP = 0.01
+# rich redraws at most this often; ffmpeg reports about twice a second per encode.
+REFRESH_PER_S = 8
 
 
-class ProgressBoard:
-    """One bar per running encode; all bars redrawn together with ANSI cursor moves."""
+def is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.bars: dict[str, float] = {}
-        self.drawn = 0
+
+def describe(task: Task) -> str:
+    """ "sunset-walk → tiktok, reels: encoding clip.mp4", control characters escaped."""
+    platforms = f" → {', '.join(task.platforms)}" if task.platforms else ""
+    return shown(f"{task.post}{platforms}: {task.what}")
+
+
+class Board(Events):
+    """Steps as they run, on ``stream`` (stderr) when it is a terminal. ``say`` prints a line
+    above the steps (or plainly, without a terminal), so results never tear the drawing."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
         self.lock = threading.Lock()
+        self.ids: dict[int, object] = {}  # id(Task) -> rich's task id, while the step runs
+        self.posts = None  # the migration's overall line, once total() is known
+        self.count = self.of = self.failed = 0
+        self.progress = self._progress() if is_terminal(self.stream) else None
 
-    @classmethod
-    def on_terminal(cls, stream: TextIO | None = None) -> ProgressBoard | None:
-        """A board on ``stream`` (stderr) when it is a terminal, else None: nothing on a pipe."""
-        stream = stream or sys.stderr
-        isatty = getattr(stream, "isatty", None)
-        return cls(stream) if isatty is not None and isatty() else None
+    def _progress(self):
+        # rich only for a terminal: it measures the width, redraws in place, and keeps the
+        # lines it says above the steps it draws (imported here: a pipe never pays for it).
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.table import Column
 
-    def task(self, label: str) -> Callable[[float], None]:
-        """A callback for one encode: call it with the fraction done (0..1)."""
+        console = Console(file=self.stream, highlight=False, emoji=False, markup=False)
+        text = TextColumn("{task.description}", markup=False, table_column=Column(ratio=1, no_wrap=True))
+        columns = (SpinnerColumn(), text, BarColumn(bar_width=20), TaskProgressColumn(), TimeElapsedColumn())
+        return Progress(*columns, console=console, transient=True, refresh_per_second=REFRESH_PER_S,
+                        redirect_stdout=False, redirect_stderr=False, expand=True)  # fmt: skip
+
+    def __enter__(self) -> Board:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def say(self, line: str, *, whole: bool = False) -> None:
+        """One line of output (a result): above the drawing on a terminal, cut to its width
+        unless ``whole`` (a command to copy); plain on stdout otherwise."""
+        if self.progress is not None and is_terminal(sys.stdout):
+            from rich.text import Text
+
+            text = Text(shown(line), no_wrap=not whole, overflow="fold" if whole else "ellipsis")
+            with self.lock:
+                self.progress.console.print(text, crop=not whole, soft_wrap=whole)
+            return
         with self.lock:
-            self.bars[label] = 0.0
-            self._draw()
+            echo(line)
+
+    def begin(self, task: Task) -> Progress:
+        if self.progress is None:
+            return super().begin(task)
+        tid = self.progress.add_task(describe(task), total=None)
+        with self.lock:
+            self.ids[id(task)] = tid
 
         def update(fraction: float) -> None:
-            with self.lock:
-                if fraction - self.bars.get(label, 0.0) >= MIN_STEP or fraction >= 1.0:
-                    self.bars[label] = fraction
-                    self._draw()
+            self.progress.update(tid, total=1.0, completed=min(1.0, max(0.0, fraction)))
 
         return update
 
-    def _draw(self) -> None:
-        out = [f"\x1b[{self.drawn}F"] if self.drawn else []
-        for label, fraction in self.bars.items():
-            filled = int(fraction * BAR_WIDTH)
-            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-            out.append(f"\x1b[2K{shown(label)[:40]:<40} [{bar}] {fraction * 100:3.0f}%\n")
-        self.stream.write("".join(out))
-        self.stream.flush()
-        self.drawn = len(self.bars)
+    def end(self, task: Task) -> None:
+        with self.lock:
+            tid = self.ids.pop(id(task), None)
+        if tid is not None:
+            self.progress.remove_task(tid)
+
+    # A migration: one more line with every post counted.
+    def total(self, count: int) -> None:
+        self.of = count
+        if self.progress is not None:
+            self.posts = self.progress.add_task(self._posts_line(), total=max(1, count), completed=0)
+
+    def finished(self, post_id: str, records: list) -> None:
+        with self.lock:
+            self.count += 1
+            self.failed += sum(r.outcome == "failed" for r in records)
+        if self.posts is not None:
+            self.progress.update(self.posts, completed=self.count, description=self._posts_line())
+
+    def _posts_line(self) -> str:
+        return f"posts: {self.count}/{self.of or '?'} done, {self.failed} failed"

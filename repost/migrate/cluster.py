@@ -26,11 +26,11 @@ class ClusterMigration(Migration):
     """A Migration whose posts are made on a Dask cluster. The SQLite state stays on this
     machine's disk (under --out/.repost, as for a local run): only this process writes it."""
 
-    def __init__(self, source, profiles, options, hooks=None):
+    def __init__(self, source, profiles, options, events=None):
         # Workers run elsewhere, from another working folder: every path they get is absolute.
         source = Path(source).resolve()
         options = dataclasses.replace(options, out=Path(options.out).resolve())
-        super().__init__(source, profiles, options, hooks)
+        super().__init__(source, profiles, options, events)
         self.remote: Jobs | None = None
 
     def run(self, *, count_first: bool = False):
@@ -75,8 +75,9 @@ def write_plans(plans, options, shares: dict[str, int]):
         return write_post(plans, options, renditions)
 
 
-def export_on_cluster(jobs: list[list], options) -> list:
-    """export's bundle writing, one post per job on the cluster; results in the posts' order."""
+def export_on_cluster(jobs: list[list], options, done=None) -> list:
+    """export's bundle writing, one post per job on the cluster; results in the posts' order,
+    each post's handed to ``done`` as it comes back."""
     from concurrent.futures import ThreadPoolExecutor
 
     out, address = Path(options.out).resolve(), options.cluster
@@ -87,8 +88,12 @@ def export_on_cluster(jobs: list[list], options) -> list:
         remote, shares = Jobs(client), host_shares(client)
         with ThreadPoolExecutor(total_threads(client)) as pool:
             try:
-                return [r for results in pool.map(lambda p: remote.run(write_plans, p, options, shares), jobs)
-                        for r in results]  # fmt: skip
+                made = []
+                for results in pool.map(lambda p: remote.run(write_plans, p, options, shares), jobs):
+                    for result in results:  # each post's as it comes back, for its result lines
+                        done and done(result)
+                    made += results
+                return made
             except BaseException:
                 remote.cancel()
                 raise

@@ -1,24 +1,16 @@
-"""What a migration shows: the report files (report.json, report.md), the summary, the progress bar."""
+"""What a migration writes down: report.json and report.md, and the summary line they share
+with the command line."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import sys
-import threading
-import uuid
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import repost
-from repost import layout
 from repost.bundle.export import count_words
-from repost.cli.terminal import echo, shown
-from repost.errors import InputError
-from repost.inputs import open_regular
-from repost.migrate.run import Hooks, Summary
+from repost.migrate.outfiles import REPORT_FILES, write_aside
 from repost.migrate.state import Outcome, Record, State, Status
+from repost.migrate.summary import Summary
 
 OUTCOME_WORDS = {
     Outcome.MADE: "made",
@@ -27,58 +19,6 @@ OUTCOME_WORDS = {
     Outcome.FAILED: "failed",
     Outcome.PLANNED: "planned",
 }
-
-
-@contextmanager
-def write_aside(path: Path):
-    """A file of DIR written in DIR/.repost/tmp and renamed in, so a killed run never leaves
-    half of it (and what it leaves there, the next run clears); a failure names the file."""
-    tmp = layout.tmp_dir(path.parent) / f"{path.name}.{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            yield f
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise InputError(
-            f"cannot write: {exc.strerror or exc}", path, hint="is --out full or read-only?"
-        ) from exc
-    finally:
-        with suppress(OSError):  # never made (its folder could not be): nothing to remove
-            tmp.unlink(missing_ok=True)
-
-
-# How each file repost writes at the top of DIR begins, to tell it from a file of the user's
-# that happens to have its name (never overwritten: a migration refuses to start instead).
-REPORT_FILES = (layout.REPORT_JSON, layout.REPORT_MD)
-SCHEDULE_FILES = (layout.SCHEDULE_CSV, layout.SCHEDULE_ICS)
-OWN_FILE_MARKS = {
-    layout.REPORT_JSON: b'"name": "repost"',
-    layout.REPORT_MD: b"# Migration report",
-    layout.SCHEDULE_CSV: b"date,time,timezone,platform,post",
-    layout.SCHEDULE_ICS: b"PRODID:-//repost//",
-}
-
-
-def check_own_files(out: Path, names) -> None:
-    """Refuse, before any work, to write over a file of these names that repost did not write."""
-    for name in names:
-        path = out / name
-        try:
-            with open_regular(path, f"repost's {name}") as f:
-                head = f.read(4096)
-        except FileNotFoundError:
-            continue
-        except InputError:  # a folder, a FIFO (which a plain open would wait on forever), a device
-            head = b""
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", path) from exc
-        if OWN_FILE_MARKS[name] not in head:
-            raise InputError(
-                "exists and was not written by repost; left untouched",
-                path,
-                hint="move it away, or choose another --out",
-            )
 
 
 def record_to_dict(rec: Record) -> dict:
@@ -175,85 +115,3 @@ def summary_line(summary: Summary) -> str:
     line = f"{count_words(summary.posts, summary.bundles)}: {', '.join(parts)}"
     skipped = len(summary.skipped)
     return line + f"; {skipped} post{'' if skipped == 1 else 's'} skipped"
-
-
-def print_summary(summary: Summary, *, as_json: bool, plans: list | None = None) -> None:
-    if as_json:
-        doc = summary.to_dict()
-        if plans is not None:
-            doc["plans"] = plans
-        echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        return
-    for s in summary.skipped:
-        echo(f"- {s['post']}: skipped: {s['reason']}")
-    for f in summary.failed:
-        part = f" ({f['part']})" if f.get("part") else ""
-        echo(f"✗ {f['post']}{part} → {f['platform']}: {f['error']}")
-    echo(summary_line(summary))
-    for name, path in summary.files.items():
-        echo(f"{name.replace('_', ' ')}: {path}")
-
-
-class ProgressBar(Hooks):
-    """One line on a terminal: the overall bar, the counts, and the posts being made now
-    (``started`` comes from the workers as they take a post up, the rest from the main loop)."""
-
-    def __init__(self, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.count = 0
-        self.of = 0
-        self.failed = 0
-        self.now: dict[str, None] = {}
-        self.lock = threading.Lock()
-
-    def total(self, count: int) -> None:
-        with self.lock:
-            self.of = count
-            self._draw()
-
-    def started(self, post_id: str) -> None:
-        with self.lock:
-            self.now[post_id] = None
-            self._draw()
-
-    def finished(self, post_id: str, records: list[Record]) -> None:
-        with self.lock:
-            self.now.pop(post_id, None)
-            self.count += 1
-            self.failed += sum(r.outcome == "failed" for r in records)
-            self._draw()
-
-    def _draw(self) -> None:
-        width = shutil.get_terminal_size((80, 20)).columns
-        share = self.count / self.of if self.of else 0
-        bar = "█" * int(share * 20) + "·" * (20 - int(share * 20))
-        text = f"[{bar}] {self.count}/{self.of or '?'} posts, {self.failed} failed"
-        if self.now:
-            text += " · now: " + shown(", ".join(self.now))
-        self.stream.write("\r" + text[: width - 1].ljust(width - 1))
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\r" + " " * (shutil.get_terminal_size((80, 20)).columns - 1) + "\r")
-        self.stream.flush()
-
-
-class PlanPrinter(Hooks):
-    """--dry-run: print each plan as export --dry-run does, or keep it for --json."""
-
-    def __init__(self, out: Path, as_json: bool) -> None:
-        self.out, self.as_json, self.plans = out, as_json, []
-
-    def planned(self, plans) -> None:
-        from repost.bundle.export import _echo_plan, plan_to_dict
-
-        for plan in plans:
-            d = plan_to_dict(plan, self.out)
-            if self.as_json:
-                self.plans.append(d)
-            else:
-                _echo_plan(d)
-
-    def unplanned(self, post_id: str, why: str) -> None:
-        if not self.as_json:
-            echo(f"plan: {post_id}: {why}")

@@ -18,16 +18,21 @@ from pathlib import Path
 import repost
 from repost import layout
 from repost.bundle.build import Renditions, is_up_to_date, threads_per_encode
-from repost.bundle.export import ExportOptions, plan_post, renditions_made, write_post
+from repost.bundle.export import ExportOptions, encode_progress, plan_post, renditions_made, write_post
 from repost.bundle.manifest import Manifest
 from repost.bundle.outlock import output_lock
-from repost.errors import ExitStatus, InputError, RepostError
+from repost.errors import InputError, RepostError
+from repost.events import QUIET, Events
 from repost.migrate.folders import follow_name
 from repost.migrate.importers import detect_source, iter_source
 from repost.migrate.importers.common import source_note
 from repost.migrate.importers.download import Downloader, fetch_media, local_media
 from repost.migrate.importers.unzip import export_root, is_zip, unpack
+from repost.migrate.outfiles import REPORT_FILES, SCHEDULE_FILES, check_own_files
+from repost.migrate.report import write_reports
+from repost.migrate.schedule import choose_schedule, keep_schedule, write_schedule
 from repost.migrate.state import Outcome, Record, State, Status
+from repost.migrate.summary import Summary
 from repost.plan import BundlePlan, is_part_bundle_id, post_folder, safe_id
 from repost.platforms.profiles import Profile, select_profiles
 from repost.post.model import Post
@@ -69,71 +74,6 @@ class MigrateOptions:
     def fingerprint_options(self) -> dict:
         """The options that change what a bundle holds (the same ones export's fingerprint takes)."""
         return self.export_options().plan_options()
-
-
-@dataclass
-class Summary:
-    """What a migration did, counted per bundle (post, platform and part: a post split into
-    numbered posts counts each); failures and skips with their reasons."""
-
-    source: str = ""
-    kind: str = ""
-    posts: int = 0
-    made: int = 0
-    up_to_date: int = 0
-    planned: int = 0
-    skipped: list[dict] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)
-
-    def add(self, rec: Record) -> None:
-        if rec.outcome == Outcome.MADE:
-            self.made += 1
-        elif rec.outcome == Outcome.UP_TO_DATE:
-            self.up_to_date += 1
-        elif rec.outcome == Outcome.PLANNED:
-            self.planned += 1
-        elif rec.outcome == Outcome.FAILED:
-            failure = {"post": rec.post, "platform": rec.platform, "error": rec.error}
-            if rec.part:
-                failure["part"] = rec.part_label
-            self.failed.append(failure)
-        elif rec.outcome == Outcome.SKIPPED and not any(s["post"] == rec.post for s in self.skipped[-1:]):
-            self.skipped.append({"post": rec.post, "reason": rec.error})
-
-    @property
-    def bundles(self) -> int:
-        """Bundles this run dealt with (made, up to date, planned or failed); skips are per post."""
-        return self.made + self.up_to_date + self.planned + len(self.failed)
-
-    @property
-    def exit_status(self) -> ExitStatus:
-        return ExitStatus.FAILED if self.failed else ExitStatus.OK
-
-    def to_dict(self) -> dict:
-        return {
-            "ok": not self.failed,
-            "source": self.source,
-            "kind": self.kind,
-            "posts": self.posts,
-            "bundles": self.bundles,
-            "done": self.made,
-            "up_to_date": self.up_to_date,
-            "planned": self.planned,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "files": self.files,
-        }
-
-
-class Hooks:
-    """What the command line watches: posts starting and finishing (the progress bar, dry-run plans)."""
-
-    def total(self, count: int) -> None: ...
-    def started(self, post_id: str) -> None: ...
-    def finished(self, post_id: str, records: list[Record]) -> None: ...
-    def planned(self, plans: list[BundlePlan]) -> None: ...
-    def unplanned(self, post_id: str, why: str) -> None: ...
 
 
 def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Post]:
@@ -198,13 +138,13 @@ def input_key(post: Post, profile: Profile, options: dict) -> str | None:
 class Migration:
     """One run over a source: triage each post in the main thread, make bundles in workers."""
 
-    def __init__(self, source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None):
+    def __init__(self, source, profiles: dict[str, Profile], options: MigrateOptions, events: Events = QUIET):
         # A ZIP (an export as downloaded) is recognised once unpacked, which waits for the lock.
         self.zip = Path(source) if is_zip(source) else None
         self.kind, self.found = ("zip", self.zip) if self.zip else detect_source(source)
         self.targets = select_profiles(profiles, options.to)
         self.options = options
-        self.hooks = hooks or Hooks()
+        self.events = events
         self.work = layout.work_dir(Path(options.out).resolve())
         self.downloader = Downloader(
             self.work / layout.DOWNLOADS, options.timeout_s, options.retries, options.backoff_s
@@ -231,9 +171,6 @@ class Migration:
             self._open_source(count_first)
             state = State.open(self.work / layout.STATE_DB)
             try:
-                from repost.migrate.report import REPORT_FILES, SCHEDULE_FILES, check_own_files
-                from repost.migrate.schedule import choose_schedule, keep_schedule
-
                 # Decided first and acted on only once no file of the user's is in the way: a
                 # run refused changes nothing, not the schedule either.
                 schedule, ending = choose_schedule(self.options.schedule, state)
@@ -257,18 +194,14 @@ class Migration:
                 raise InputError("the ZIP holds no source repost can migrate", self.zip, exc.hint) from exc
             self.summary.kind = self.kind
         if count_first:
-            self.hooks.total(sum(1 for _ in self.posts()))
+            self.events.total(sum(1 for _ in self.posts()))
 
     def _write_files(self, state: State, schedule) -> None:
         """report.json and report.md (this run's bundles); schedule.csv and schedule.ics (every
         bundle in the output folder, whichever run made it) while a schedule is set."""
-        from repost.migrate.report import write_reports
-
         out = Path(self.options.out)
         self.summary.files.update(write_reports(state, out, self.summary))
         if schedule is not None:
-            from repost.migrate.schedule import write_schedule
-
             there = (r for r in state.iter_done() if r.bundle and Path(r.bundle).is_dir())
             now = dt.datetime.now(dt.UTC)
             self.summary.files.update(write_schedule(there, schedule, out, now, state.run))
@@ -284,7 +217,7 @@ class Migration:
                 if not todo:
                     continue
                 if self.options.dry_run:
-                    self.hooks.started(post.id)
+                    self.events.started(post.id)
                     self._save(state, post.id, self._plan_only(post, todo), finished=True)
                     continue
                 pending[pool.submit(self._make, post, todo, earlier)] = post.id
@@ -316,7 +249,7 @@ class Migration:
         for rec in records:
             self.summary.add(rec)
         if finished:
-            self.hooks.finished(post_id, records)
+            self.events.finished(post_id, records)
 
     def _triage(self, post: Post, state: State) -> tuple[list[Profile], list[Record], list[Record]]:
         """Which platforms need work; records for those that need none (up to date, skipped,
@@ -356,10 +289,10 @@ class Migration:
     def _make(self, post: Post, todo: list[Profile], earlier: list[Record]) -> list[Record]:
         """In a worker: download, then export's own per-post flow (probe, plan, encode, write).
         Posts run side by side (-j), so each ffmpeg run gets its share of the cores."""
-        self.hooks.started(post.id)
+        self.events.started(post.id)
         eopts = self.options.export_options()
         try:
-            local = fetch_media(post, self.downloader)
+            local = self._fetch(post, todo)
             plans, results = self._build(local, todo, eopts)
             records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
         except (RepostError, OSError) as exc:
@@ -371,12 +304,22 @@ class Migration:
         self._retire(post, earlier, records)
         return records
 
+    def _fetch(self, post: Post, todo: list[Profile]) -> Post:
+        """The post with its media on disk: downloaded first where it is still a link."""
+        if local_media(post, self.downloader) is not None:
+            return fetch_media(post, self.downloader)
+        links = len(source_note(post, "links", ()))
+        what = f"downloading {links} file{'' if links == 1 else 's'}"
+        with self.events.task(post.id, [p.id for p in todo], what):
+            return fetch_media(post, self.downloader)
+
     def _build(self, post: Post, todo: list[Profile], eopts: ExportOptions) -> tuple[list, list]:
         """Probe, plan and write one post's bundles: here, or on a Dask worker (cluster.py)."""
-        renditions = Renditions(threads=threads_per_encode(self.options.jobs))
-        plans = plan_post(post, todo, eopts)
+        plans = plan_post(post, todo, eopts, self.events)
+        progress = encode_progress(self.events, [plans])
+        renditions = Renditions(threads=threads_per_encode(self.options.jobs), progress=progress)
         with renditions_made(plans, eopts, renditions):
-            return plans, write_post(plans, eopts, renditions)
+            return plans, write_post(plans, eopts, renditions, self.events)
 
     def _retire(self, post: Post, earlier: list[Record], records: list[Record]) -> None:
         """Bundles of this post made before that the new ones replace (a post once split in 3
@@ -424,13 +367,13 @@ class Migration:
         local = local_media(post, self.downloader)
         if local is None:
             why = f"would download {len(source_note(post, 'links', ()))} file(s) first"
-            self.hooks.unplanned(post.id, why)
+            self.events.unplanned(post.id, why)
             return self._records(post, Status.PLANNED, why, todo)
         try:
             plans = plan_post(local, todo, self.options.export_options())
         except RepostError as exc:
             return self._records(post, Status.FAILED, exc.one_line(), todo)
-        self.hooks.planned(plans)
+        self.events.planned(plans)
         return [
             Record(post.id, p.profile.id, Status.PLANNED, Outcome.PLANNED if p.ok else Outcome.FAILED,
                    error="; ".join(p.blockers) or None)
@@ -501,10 +444,11 @@ def _title(post: Post) -> str:
     return clean_line(text)[:80]
 
 
-def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, hooks=None, *, count_first=False):
+def migrate(source, profiles: dict[str, Profile], options: MigrateOptions, events: Events = QUIET, *,
+            count_first: bool = False):  # fmt: skip
     """Migrate SOURCE's posts to the chosen platforms under ``options.out``; returns the Summary."""
     if options.cluster and not options.dry_run:
         from repost.migrate.cluster import ClusterMigration
 
-        return ClusterMigration(source, profiles, options, hooks).run(count_first=count_first)
-    return Migration(source, profiles, options, hooks).run(count_first=count_first)
+        return ClusterMigration(source, profiles, options, events).run(count_first=count_first)
+    return Migration(source, profiles, options, events).run(count_first=count_first)

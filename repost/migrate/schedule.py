@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import UsageError
+from repost.migrate.outfiles import SCHEDULE_FILES, write_aside
 from repost.migrate.state import Record, Status
 
 _SPEC_RE = re.compile(
@@ -102,8 +103,6 @@ def choose_schedule(asked, state) -> tuple[Schedule | None, bool]:
 
 def keep_schedule(asked, schedule: Schedule | None, ending: bool, state, out: Path) -> None:
     """Act on ``choose_schedule``'s answer: keep --schedule's for the runs after, or end it."""
-    from repost.migrate.report import SCHEDULE_FILES
-
     if ending:
         for name in SCHEDULE_FILES:
             (out / name).unlink(missing_ok=True)
@@ -129,8 +128,6 @@ def write_schedule(
     """DIR/schedule.csv and DIR/schedule.ics, both written aside and renamed in. Run ``run``
     of the migration revises the events of the runs before (same UID, higher SEQUENCE), so a
     calendar that imports the file again moves its events instead of doubling them."""
-    from repost.migrate.report import SCHEDULE_FILES, write_aside
-
     csv_path, ics_path = (out / name for name in SCHEDULE_FILES)
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     # One output folder's events never clash with another migration's of the same post ids.

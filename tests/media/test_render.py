@@ -1,10 +1,7 @@
 """Real encodes of planned renditions: rotation, downmix, HDR to SDR, frame rate, timing, byte cap."""
 
-import io
-
 import pytest
 
-from repost.cli.progress import ProgressBoard
 from repost.errors import MediaError
 from repost.media.ffmpeg import parse_progress, run_ffmpeg
 from repost.media.files import make_file
@@ -133,18 +130,3 @@ def test_progress_reports_fractions_and_failure_explains_itself(clip_916, tmp_pa
         run_ffmpeg(["-i", clip_916, "-c:v", "nosuchencoder", "-f", "mp4", "-y", tmp_path / "x.mp4"])
     err = info.value
     assert err.command and "nosuchencoder" in err.command and err.stderr_tail and err.hint
-
-
-def test_progress_bars_only_on_a_terminal():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
-    assert ProgressBoard.on_terminal(io.StringIO()) is None  # a pipe: nothing drawn
-    tty = Tty()
-    board = ProgressBoard.on_terminal(tty)
-    a, b = board.task("tiktok 01.mp4"), board.task("rednote 01.mp4")
-    a(0.5)
-    b(1.0)
-    text = tty.getvalue()
-    assert "tiktok 01.mp4" in text and "50%" in text and "100%" in text and "\x1b[2F" in text
