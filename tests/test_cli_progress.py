@@ -17,7 +17,7 @@ import unicodedata
 
 import pytest
 
-COLUMNS = 80
+COLUMNS = 100
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SPINNER = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏━")
 
@@ -94,7 +94,9 @@ def test_a_terminal_sees_each_step_named_and_short_result_lines(two_posts, tmp_p
     assert {r.split(":")[0] for r in results} == {
         f"✓ {post} → {p}" for post in ("walk", "tea") for p in ("tiktok", "rednote", "reels")
     }
-    assert all(cells(r) <= COLUMNS for r in results), results
+    assert all(
+        cells(r) <= COLUMNS and r.endswith((")", "…")) for r in results
+    )  # one line, cut if need be, results
     first_result = shown.index(next(f for f in shown if f.startswith("✓ walk → ")))
     assert encoding[0] < first_result
     assert "2 posts → 6 bundles: 6 made, 0 up to date, 0 failed" in shown[-1]
@@ -157,7 +159,7 @@ def test_a_migration_on_a_terminal_counts_posts_and_names_each_bundle(write_post
     assert sorted(r.split(":")[0] for r in results) == [
         f"✓ p{i} → {p}" for i in (0, 1) for p in ("rednote", "reels")
     ]
-    assert all(cells(r) <= COLUMNS for r in results)
+    assert all(cells(r) <= COLUMNS and r.endswith((")", "…")) for r in results)  # one line, cut if need be
     assert "2 posts → 4 bundles: 4 made, 0 up to date, 0 failed; 0 posts skipped" in shown
 
 

@@ -54,8 +54,10 @@ class Board(Events):
         from rich.table import Column
 
         console = Console(file=self.stream, highlight=False, emoji=False, markup=False)
-        text = TextColumn("{task.description}", markup=False, table_column=Column(ratio=1, no_wrap=True))
-        columns = (SpinnerColumn(), text, BarColumn(bar_width=20), TaskProgressColumn(), TimeElapsedColumn())
+        # A step's line names the post, every platform and what it does: on a narrow terminal it
+        # folds onto a second line rather than losing the end.
+        text = TextColumn("{task.description}", markup=False, table_column=Column(ratio=1, overflow="fold"))
+        columns = (SpinnerColumn(), text, BarColumn(bar_width=12), TaskProgressColumn(), TimeElapsedColumn())
         return Progress(*columns, console=console, transient=True, refresh_per_second=REFRESH_PER_S,
                         redirect_stdout=False, redirect_stderr=False, expand=True)  # fmt: skip
 
@@ -74,9 +76,9 @@ class Board(Events):
         if self.progress is not None and is_terminal(sys.stdout):
             from rich.text import Text
 
-            text = Text(shown(line), no_wrap=not whole, overflow="fold" if whole else "ellipsis")
+            cut = {} if whole else {"no_wrap": True, "overflow": "ellipsis", "crop": True}
             with self.lock:
-                self.progress.console.print(text, crop=not whole, soft_wrap=whole)
+                self.progress.console.print(Text(shown(line)), soft_wrap=whole, **cut)
             return
         with self.lock:
             echo(line)
