@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Collection
 from pathlib import Path
 
 from repost.bundle.build import BundleResult
@@ -27,12 +26,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def result_lines(r: BundleResult, *, verbose: bool = False, seen: Collection[str] = ()) -> list[str]:
+def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
     """One line for the bundle: post → platform, where it went, made or up to date (with how
     many changes and warnings), or the reason it failed. A made bundle's warnings follow, one
     a line; an up-to-date bundle's were shown by the run that made it (same fingerprint, same
-    warnings) and are not repeated, nor those in ``seen`` (shown for another platform of the
-    post). ``verbose`` adds every change and warning."""
+    warnings) and are not repeated. ``verbose`` adds every change and warning."""
     if r.status == "failed":
         return [f"✗ {r.post_id} → {r.platform}: {r.error}"]
     notes = ["made" if r.status == "made" else "up to date"]
@@ -44,7 +42,7 @@ def result_lines(r: BundleResult, *, verbose: bool = False, seen: Collection[str
     if verbose:
         lines += [f"    change: {c}" for c in r.changes]
     if verbose or r.status == "made":
-        lines += [f"    warning: {w}" for w in r.warnings if verbose or w not in seen]
+        lines += [f"    warning: {w}" for w in r.warnings]
     return lines
 
 
@@ -71,16 +69,12 @@ class RunView(Board):
         self.verbose, self.as_json = verbose, as_json
         self.named: set[str] = set()  # bundles whose line is out
         self.skipped: set[str] = set()  # posts whose skip is out (one line per post)
-        self.warned: dict[str, set[str]] = {}  # post -> warnings shown for one of its bundles
 
     def bundle_done(self, result: BundleResult) -> None:
         with self.lock:
             self.named.add(str(result.path))
-            seen = set(self.warned.setdefault(result.post_id, set()))
-            if result.status == "made":
-                self.warned[result.post_id].update(result.warnings)
         if not self.as_json:
-            for line in result_lines(result, verbose=self.verbose, seen=seen):
+            for line in result_lines(result, verbose=self.verbose):
                 self.say(line, whole=self.verbose or line.startswith("✗"))  # a reason in full
 
     def finished(self, post_id: str, records: list) -> None:
