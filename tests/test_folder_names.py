@@ -64,15 +64,18 @@ def test_imported_posts_get_unique_folders_that_stay_the_same_across_runs(tmp_pa
         write_ytdlp_entry(
             folder, stem, clip_fits_all, title="Dusk", description="Dusk 🐱", timestamp=1700000000
         )
-    first = [p.folder for p in ytdlp.iter_posts(folder, tmp_path / "dl")]
+    first = [p.post.folder for p in ytdlp.iter_posts(folder, tmp_path / "dl")]
     assert first == ["2023-11-14-dusk-0000001", "2023-11-14-dusk-0000001-2"]
-    assert [p.folder for p in ytdlp.iter_posts(folder, tmp_path / "dl")] == first
+    assert [p.post.folder for p in ytdlp.iter_posts(folder, tmp_path / "dl")] == first
     videos = [tiktok_video("2024-03-02 18:04:11", "https://x/v/1", "Same second"),
               tiktok_video("2024-03-02 18:04:11", "https://x/v/2", "Same second")]  # fmt: skip
     source = write_tiktok_export(tmp_path / "TikTok_Data", videos)
     posts = list(tiktok.iter_posts(source, tmp_path / "dl"))
     assert [p.id for p in posts] == ["tiktok-20240302-180411", "tiktok-20240302-180411-2"]
-    assert [p.folder for p in posts] == ["2024-03-02-same-second-180411", "2024-03-02-same-second-180411-2"]
+    assert [p.post.folder for p in posts] == [
+        "2024-03-02-same-second-180411",
+        "2024-03-02-same-second-180411-2",
+    ]
 
 
 # --- the one-time move of an output folder made with id names ------------------------------

@@ -52,8 +52,8 @@ class ClusterMigration(Migration):
     def _sample_paths(self) -> list[Path]:
         """The source, and the media files of its first posts, as workers must read them."""
         paths = [Path(self.found)]
-        for post in itertools.islice(self.posts(), CHECKED_FILES):
-            paths += [item.path for item in post.media if item.path.exists()]
+        for imported in itertools.islice(self.posts(), CHECKED_FILES):
+            paths += [item.path for item in imported.post.media if item.path.exists()]
             if len(paths) > CHECKED_FILES:
                 break
         return list(dict.fromkeys(paths))[: CHECKED_FILES + 1]

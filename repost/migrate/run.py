@@ -25,7 +25,7 @@ from repost.errors import InputError, RepostError
 from repost.events import QUIET, Events
 from repost.migrate.folders import follow_name
 from repost.migrate.importers import detect_source, iter_source
-from repost.migrate.importers.common import source_note
+from repost.migrate.importers.common import ImportedPost
 from repost.migrate.importers.download import Downloader, fetch_media, local_media
 from repost.migrate.importers.unzip import export_root, is_zip, unpack
 from repost.migrate.outfiles import REPORT_FILES, SCHEDULE_FILES, check_own_files
@@ -76,13 +76,14 @@ class MigrateOptions:
         return self.export_options().plan_options()
 
 
-def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Post]:
+def select_posts(posts: Iterable[ImportedPost], options: MigrateOptions) -> Iterator[ImportedPost]:
     """--only, --since, --until, then --limit, lazily (a backlog streams through)."""
     wanted = set(options.only)
     count = 0
-    for post in posts:
+    for item in posts:
         if options.limit is not None and count >= options.limit:
             return
+        post = item.post
         if wanted and not wanted & {post.id, safe_id(post.id), post_folder(post)}:
             continue
         day = _day(post.created)
@@ -91,7 +92,7 @@ def select_posts(posts: Iterable[Post], options: MigrateOptions) -> Iterator[Pos
         if (options.since and day < options.since) or (options.until and day > options.until):
             continue
         count += 1
-        yield post
+        yield item
 
 
 def _day(created) -> dt.date | None:
@@ -152,7 +153,7 @@ class Migration:
         self.fp_options = options.fingerprint_options()
         self.summary = Summary(source=str(source), kind=self.kind)
 
-    def posts(self) -> Iterator[Post]:
+    def posts(self) -> Iterator[ImportedPost]:
         outside = bool(self.options.export.get("allow_outside_media"))
         found = iter_source(self.kind, self.found, self.downloader.folder, allow_outside_media=outside)
         return select_posts(found, self.options)
@@ -210,17 +211,17 @@ class Migration:
         pool = ThreadPoolExecutor(max_workers=self.options.jobs)
         pending: dict[Future, str] = {}
         try:
-            for post in self.posts():
+            for item in self.posts():
                 self.summary.posts += 1
-                todo, records, earlier = self._triage(post, state)
-                self._save(state, post.id, records, finished=not todo, durable=False)
+                todo, records, earlier = self._triage(item, state)
+                self._save(state, item.id, records, finished=not todo, durable=False)
                 if not todo:
                     continue
                 if self.options.dry_run:
-                    self.events.started(post.id)
-                    self._save(state, post.id, self._plan_only(post, todo), finished=True)
+                    self.events.started(item.id)
+                    self._save(state, item.id, self._plan_only(item, todo), finished=True)
                     continue
-                pending[pool.submit(self._make, post, todo, earlier)] = post.id
+                pending[pool.submit(self._make, item, todo, earlier)] = item.id
                 # A bounded window of work: memory stays flat however long the backlog is.
                 if len(pending) >= 2 * self.options.jobs:
                     self._drain(state, pending, FIRST_COMPLETED)
@@ -251,23 +252,22 @@ class Migration:
         if finished:
             self.events.finished(post_id, records)
 
-    def _triage(self, post: Post, state: State) -> tuple[list[Profile], list[Record], list[Record]]:
+    def _triage(self, item: ImportedPost, state: State) -> tuple[list[Profile], list[Record], list[Record]]:
         """Which platforms need work; records for those that need none (up to date, skipped,
         broken); and the earlier rows of those that do (their bundles may be replaced)."""
-        reason = source_note(post, "error")
-        if reason:
-            return [], self._records(post, Status.FAILED, reason), []
-        reason = source_note(post, "skip")
-        if not reason and source_note(post, "private") and not self.options.include_private:
+        if item.error:
+            return [], self._records(item.post, Status.FAILED, item.error), []
+        reason = item.skip
+        if not reason and item.private and not self.options.include_private:
             reason = PRIVATE_SKIP
         if reason:
-            return [], self._records(post, Status.SKIPPED, reason), []
+            return [], self._records(item.post, Status.SKIPPED, reason), []
         if not self.options.dry_run:
-            follow_name(post, Path(self.options.out).resolve(), state)
+            follow_name(item.post, Path(self.options.out).resolve(), state)
         todo, records, earlier = [], [], []
-        local = local_media(post, self.downloader)  # None: media still to download
+        local = local_media(item, self.downloader)  # None: media still to download
         for profile in self.targets:
-            rows = state.lookup(post.id, profile.id)
+            rows = state.lookup(item.id, profile.id)
             key = input_key(local, profile, self.fp_options) if local is not None else None
             if not self.options.force and _all_still_good(rows, key):
                 for row in rows:
@@ -286,15 +286,16 @@ class Migration:
             for p in (self.targets if profiles is None else profiles)
         ]  # fmt: skip
 
-    def _make(self, post: Post, todo: list[Profile], earlier: list[Record]) -> list[Record]:
+    def _make(self, item: ImportedPost, todo: list[Profile], earlier: list[Record]) -> list[Record]:
         """In a worker: download, then export's own per-post flow (probe, plan, encode, write).
         Posts run side by side (-j), so each ffmpeg run gets its share of the cores."""
+        post = item.post
         self.events.started(post.id)
         eopts = self.options.export_options()
         try:
-            local = self._fetch(post, todo)
+            local = self._fetch(item, todo)
             plans, results = self._build(local, todo, eopts)
-            records = [self._record(local, plan, result) for plan, result in zip(plans, results)]
+            records = [self._record(local, p, r, item.warnings) for p, r in zip(plans, results, strict=True)]
         except (RepostError, OSError) as exc:
             return self._records(post, Status.FAILED, _describe(exc), todo)
         except Exception as exc:  # a bug met by one post costs that post, never the backlog
@@ -304,14 +305,14 @@ class Migration:
         self._retire(post, earlier, records)
         return records
 
-    def _fetch(self, post: Post, todo: list[Profile]) -> Post:
+    def _fetch(self, item: ImportedPost, todo: list[Profile]) -> Post:
         """The post with its media on disk: downloaded first where it is still a link."""
-        if local_media(post, self.downloader) is not None:
-            return fetch_media(post, self.downloader)
-        links = len(source_note(post, "links", ()))
+        if local_media(item, self.downloader) is not None:
+            return fetch_media(item, self.downloader)
+        links = len(item.links)
         what = f"downloading {links} file{'' if links == 1 else 's'}"
-        with self.events.task(post.id, [p.id for p in todo], what):
-            return fetch_media(post, self.downloader)
+        with self.events.task(item.id, [p.id for p in todo], what):
+            return fetch_media(item, self.downloader)
 
     def _build(self, post: Post, todo: list[Profile], eopts: ExportOptions) -> tuple[list, list]:
         """Probe, plan and write one post's bundles: here, or on a Dask worker (cluster.py)."""
@@ -342,7 +343,7 @@ class Migration:
                 if (folder / platform) not in kept:
                     _remove_bundle(folder / platform, out, post.id, platform)
 
-    def _record(self, post: Post, plan: BundlePlan, result) -> Record:
+    def _record(self, post: Post, plan: BundlePlan, result, notes: tuple[str, ...] = ()) -> Record:
         ok = result.status in ("made", "up_to_date")
         part, parts = (int(n) for n in plan.part.split("/")) if plan.part else (0, 1)
         return Record(
@@ -359,14 +360,15 @@ class Migration:
             created=created_key(post.created),
             title=plan.texts.title or _title(post),
             changes=tuple(result.changes),
-            warnings=tuple(source_note(post, "warnings", ())) + tuple(result.warnings),
+            warnings=tuple(notes) + tuple(result.warnings),
         )
 
-    def _plan_only(self, post: Post, todo: list[Profile]) -> list[Record]:
+    def _plan_only(self, item: ImportedPost, todo: list[Profile]) -> list[Record]:
         """--dry-run: plan what can be planned without the network; write nothing."""
-        local = local_media(post, self.downloader)
+        post = item.post
+        local = local_media(item, self.downloader)
         if local is None:
-            why = f"would download {len(source_note(post, 'links', ()))} file(s) first"
+            why = f"would download {len(item.links)} file(s) first"
             self.events.unplanned(post.id, why)
             return self._records(post, Status.PLANNED, why, todo)
         try:

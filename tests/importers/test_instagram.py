@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from repost.migrate.importers import detect_source
-from repost.migrate.importers.common import fix_mojibake, source_note
+from repost.migrate.importers.common import fix_mojibake
 from repost.migrate.importers.instagram import iter_posts
 from tests.importers.exports import ig_media, mojibake, write_instagram_export
 
@@ -41,13 +41,13 @@ def test_posts_and_reels_in_every_layout(tmp_path, layout, image_jpeg_34, clip_f
     root = write_instagram_export(tmp_path / "instagram-cats-2024", layout, posts, reels, files)
     assert detect_source(root) == ("instagram", root)
     single, carousel, reel = iter_posts(root, tmp_path / "dl")
-    assert single.caption == CAT and single.id == "instagram-20240513-022116"
-    assert single.created == dt.datetime(2024, 5, 13, 2, 21, 16, tzinfo=dt.UTC)
-    assert carousel.caption == "Un Taxi 🇨🇴" and len(carousel.media) == 2
-    assert carousel.created == dt.datetime.fromtimestamp(1710165471, dt.UTC)
-    assert reel.caption == "Reel 🎬" and reel.media[0].path == (root / list(files)[3]).resolve()
-    assert source_note(reel, "kind") == "reel" and source_note(single, "kind") == "post"
-    assert all(m.path.is_absolute() for p in (single, carousel, reel) for m in p.media)
+    assert single.post.caption == CAT and single.id == "instagram-20240513-022116"
+    assert single.post.created == dt.datetime(2024, 5, 13, 2, 21, 16, tzinfo=dt.UTC)
+    assert carousel.post.caption == "Un Taxi 🇨🇴" and len(carousel.post.media) == 2
+    assert carousel.post.created == dt.datetime.fromtimestamp(1710165471, dt.UTC)
+    assert reel.post.caption == "Reel 🎬" and reel.post.media[0].path == (root / list(files)[3]).resolve()
+    assert reel.post.source.get("kind") == "reel" and single.post.source.get("kind") == "post"
+    assert all(m.path.is_absolute() for p in (single, carousel, reel) for m in p.post.media)
 
 
 def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34):
@@ -59,8 +59,8 @@ def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34):
         tmp_path / "ig", "2024", posts, [], {"media/posts/202405/here.jpg": image_jpeg_34}
     )
     lost, here = iter_posts(root, tmp_path / "dl")
-    assert source_note(lost, "error") == "media file not found in the export: media/posts/202405/gone.jpg"
-    assert source_note(here, "error") is None and here.caption == "here"
+    assert lost.error == "media file not found in the export: media/posts/202405/gone.jpg"
+    assert here.error is None and here.post.caption == "here"
 
 
 def test_same_second_posts_get_distinct_stable_ids(tmp_path, image_jpeg_34):
@@ -78,7 +78,7 @@ def test_a_media_uri_leading_out_of_the_export_is_refused(tmp_path, image_jpeg_3
     posts = [{"media": [ig_media("../secret.jpg", 1715566876, "sneaky")]}]
     root = write_instagram_export(tmp_path / "export", "2024", posts, [], {})
     (post,) = iter_posts(root, tmp_path / "dl")
-    assert post.media == () and "outside the export folder: ../secret.jpg" in source_note(post, "error")
+    assert post.post.media == () and "outside the export folder: ../secret.jpg" in post.error
 
 
 @pytest.mark.parametrize(
@@ -96,12 +96,12 @@ def test_a_file_of_another_shape_fails_named_not_silently(tmp_path, posts, reels
     if reels:
         (content / "reels.json").write_text(reels, encoding="utf-8")
     (post,) = iter_posts(tmp_path / "ig", tmp_path / "dl")
-    assert source_note(post, "error") == f"not an Instagram export file: {why}"
+    assert post.error == f"not an Instagram export file: {why}"
 
 
 def test_an_entry_of_another_shape_fails_alone(tmp_path, image_jpeg_34):
     posts = [{"media": [{"uri": 5}]}, {"media": [ig_media("media/posts/1.jpg", 1715566876, "Fine")]}]
     root = write_instagram_export(tmp_path / "ig", "2024", posts, [], {"media/posts/1.jpg": image_jpeg_34})
     broken, fine = iter_posts(root, tmp_path / "dl")
-    assert source_note(broken, "error") == "a media entry names no file (no uri)"
-    assert fine.caption == "Fine" and source_note(fine, "error") is None
+    assert broken.error == "a media entry names no file (no uri)"
+    assert fine.post.caption == "Fine" and fine.error is None

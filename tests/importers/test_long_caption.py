@@ -5,7 +5,7 @@ composed for every platform in bounded time."""
 import pytest
 import regex
 
-from repost.migrate.importers.common import CAPTION_MAX_CHARS, capped_caption, source_note
+from repost.migrate.importers.common import CAPTION_MAX_CHARS, capped_caption
 from repost.migrate.importers.ytdlp import iter_posts
 from repost.text.compose import compose_texts
 from tests.importers.exports import write_ytdlp_entry
@@ -18,11 +18,13 @@ def test_a_huge_description_is_cut_at_import_and_composed_quickly(tmp_path, clip
     lines = [f"Cats at dusk, day {i} #day{i} @friend{i} 🐱" for i in range(80_000)]  # 3.3 MB
     description = "\n".join(lines)
     write_ytdlp_entry(tmp_path / "yt", "v1", clip_fits_all, description=description)
-    (post,) = iter_posts(tmp_path / "yt", tmp_path / "dl")
+    (item,) = iter_posts(tmp_path / "yt", tmp_path / "dl")
+    post = item.post
     assert len(post.caption) <= CAPTION_MAX_CHARS < len(description)
     assert description.startswith(post.caption + "\n")  # cut at a line break: whole lines only
-    (warning,) = source_note(post, "warnings")
+    (warning,) = item.warnings  # for the report, not in the post's source record
     assert warning.startswith(f"caption cut at import from {len(description):,} to {len(post.caption):,}")
+    assert "warnings" not in post.source
     for profile in profiles.values():  # thousands of distinct tags reach each platform's block
         texts = compose_texts(post, profile, "video", {})
         assert texts.caption and len(texts.caption) < 10_000, profile.id

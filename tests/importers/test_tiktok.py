@@ -7,7 +7,6 @@ import pytest
 
 from repost.errors import InputError
 from repost.migrate.importers import detect_source, iter_source
-from repost.migrate.importers.common import source_note
 from repost.migrate.importers.tiktok import iter_posts
 from tests.importers.exports import tiktok_video, write_tiktok_export
 
@@ -33,21 +32,21 @@ def test_2024_schema(tmp_path):
         "tiktok-20240105-073000-2",
     ]
     video, photos, private, empty = posts
-    assert video.caption == "Sunset cats 🐱 #cats #sunset"
-    assert video.created == dt.datetime(2024, 3, 2, 18, 4, 11, tzinfo=dt.UTC)
+    assert video.post.caption == "Sunset cats 🐱 #cats #sunset"
+    assert video.post.created == dt.datetime(2024, 3, 2, 18, 4, 11, tzinfo=dt.UTC)
     # Named after the post and the link (its signature left out: it changes with every export).
-    [path] = [m.path for m in video.media]
+    [path] = [m.path for m in video.post.media]
     assert path.parent == downloads.resolve() and re.fullmatch(
         r"tiktok-20240302-180411-01-[0-9a-f]{10}", path.name
     )
     again = write_tiktok_export(tmp_path / "export2", [{**VIDEOS[0], "Link": VIDEOS[0]["Link"] + "&new=1"}])
-    assert next(iter_source("tiktok", again, downloads)).media[0].path == path
-    assert all(m.path.is_absolute() for p in posts for m in p.media)
-    assert video.media[0].alt is None  # "N/A" means empty
-    assert len(photos.media) == 2 and len(source_note(photos, "links")) == 2
-    assert source_note(private, "private") is True and source_note(video, "private") is None
-    assert private.caption == "" and empty.caption == ""
-    assert video.source["importer"] == "tiktok" and video.source["file"] == str(file.resolve())
+    assert next(iter_source("tiktok", again, downloads)).post.media[0].path == path
+    assert all(m.path.is_absolute() for p in posts for m in p.post.media)
+    assert video.post.media[0].alt is None  # "N/A" means empty
+    assert len(photos.post.media) == 2 and len(photos.links) == 2
+    assert private.private is True and video.private is False
+    assert private.post.caption == "" and empty.post.caption == ""
+    assert video.post.source["importer"] == "tiktok" and video.post.source["file"] == str(file.resolve())
 
 
 def test_old_schema_with_lowercase_keys(tmp_path):
@@ -56,8 +55,8 @@ def test_old_schema_with_lowercase_keys(tmp_path):
     assert file.name == "user_data.json"
     assert detect_source(file) == ("tiktok", file)
     (post,) = iter_posts(file, tmp_path / "dl")
-    assert post.id == "tiktok-20210709-101112" and post.caption == ""
-    assert source_note(post, "links") == ("https://v16.muscdn.com/x?sig=1",)
+    assert post.id == "tiktok-20210709-101112" and post.post.caption == ""
+    assert post.links == ("https://v16.muscdn.com/x?sig=1",)
 
 
 def test_folder_one_level_up_is_recognised(tmp_path):
@@ -76,7 +75,7 @@ def test_null_post_list_gives_no_posts_and_a_post_without_link_fails_alone(tmp_p
     assert list(iter_posts(file, tmp_path / "dl")) == []
     file = write_tiktok_export(tmp_path / "b", [tiktok_video("2024-01-01 00:00:00", "N/A", "x")])
     (post,) = iter_posts(file, tmp_path / "dl")
-    assert source_note(post, "error") == "no media link in the export for this post"
+    assert post.error == "no media link in the export for this post"
 
 
 def test_export_without_any_post_list_is_a_clear_error(tmp_path):
@@ -102,15 +101,15 @@ def test_drifted_fields_are_read_or_named_never_spelled_out(tmp_path):
     ]
     file = write_tiktok_export(tmp_path / "export", videos)
     unix, slashes, unknown, cut, nolink = iter_posts(file, tmp_path / "dl")
-    assert unix.created == dt.datetime(2024, 6, 10, 6, 13, 20, tzinfo=dt.UTC)
-    assert slashes.created == dt.datetime(2024, 6, 10, 10, 0, tzinfo=dt.UTC)
-    assert unknown.created is None and unknown.caption == ""  # not "{'x': 1}"
+    assert unix.post.created == dt.datetime(2024, 6, 10, 6, 13, 20, tzinfo=dt.UTC)
+    assert slashes.post.created == dt.datetime(2024, 6, 10, 10, 0, tzinfo=dt.UTC)
+    assert unknown.post.created is None and unknown.post.caption == ""  # not "{'x': 1}"
     assert unknown.id.startswith("tiktok-undated-")
-    assert source_note(unknown, "warnings") == (
+    assert unknown.warnings == (
         "Date 'last summer' not understood: the post is undated (--since, --until skip it)",
     )
-    assert cut.caption == "Cut mid-emoji"  # the lone surrogate no file can hold is dropped
-    assert source_note(nolink, "error") == "no media link in the export for this post"
+    assert cut.post.caption == "Cut mid-emoji"  # the lone surrogate no file can hold is dropped
+    assert nolink.error == "no media link in the export for this post"
 
 
 def test_a_post_list_of_another_shape_is_named(tmp_path):
@@ -123,9 +122,11 @@ def test_undated_posts_keep_their_ids_when_a_newer_export_adds_one(tmp_path):
     old = [tiktok_video("N/A", "https://v16m.tiktokcdn.com/land/?s=1", "Landscape"),
            tiktok_video("N/A", "https://v16m.tiktokcdn.com/port/?s=1", "Portrait")]  # fmt: skip
     new = [tiktok_video("N/A", "https://v16m.tiktokcdn.com/new/?s=2", "New"), *old]
-    before = {p.caption: p for p in iter_posts(write_tiktok_export(tmp_path / "a", old), tmp_path / "dl")}
-    after = {p.caption: p for p in iter_posts(write_tiktok_export(tmp_path / "b", new), tmp_path / "dl")}
+    before = {
+        p.post.caption: p for p in iter_posts(write_tiktok_export(tmp_path / "a", old), tmp_path / "dl")
+    }
+    after = {p.post.caption: p for p in iter_posts(write_tiktok_export(tmp_path / "b", new), tmp_path / "dl")}
     for caption in ("Landscape", "Portrait"):
         assert after[caption].id == before[caption].id
-        assert after[caption].media == before[caption].media
-    assert len({p.media[0].path for p in after.values()}) == 3
+        assert after[caption].post.media == before[caption].post.media
+    assert len({p.post.media[0].path for p in after.values()}) == 3

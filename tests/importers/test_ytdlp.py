@@ -3,7 +3,6 @@
 import datetime as dt
 
 from repost.migrate.importers import detect_source
-from repost.migrate.importers.common import source_note
 from repost.migrate.importers.ytdlp import iter_posts
 from tests.importers.exports import write_ytdlp_entry
 
@@ -17,13 +16,13 @@ def test_info_json_becomes_a_post(tmp_path, clip_fits_all, image_jpeg_34):
     assert detect_source(folder) == ("yt-dlp", folder)
     (post,) = iter_posts(folder, tmp_path / "dl")
     assert post.id == "7301234567890123456"
-    assert post.caption == "Cats at dusk 🐱 #cats\nsecond line"
-    assert post.title is None  # TikTok's title is the description cut short
-    assert post.hashtags == ("cats", "dusk")
-    assert post.created == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
-    assert post.media[0].path == (folder / "7301234567890123456.mp4").resolve()
-    assert post.cover.path == (folder / "7301234567890123456.webp").resolve()
-    assert source_note(post, "url").endswith("/video/7301234567890123456")
+    assert post.post.caption == "Cats at dusk 🐱 #cats\nsecond line"
+    assert post.post.title is None  # TikTok's title is the description cut short
+    assert post.post.hashtags == ("cats", "dusk")
+    assert post.post.created == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
+    assert post.post.media[0].path == (folder / "7301234567890123456.mp4").resolve()
+    assert post.post.cover.path == (folder / "7301234567890123456.webp").resolve()
+    assert post.post.source.get("url").endswith("/video/7301234567890123456")
 
 
 def test_real_title_kept_and_upload_date_used(tmp_path, clip_fits_all):
@@ -31,15 +30,15 @@ def test_real_title_kept_and_upload_date_used(tmp_path, clip_fits_all):
     write_ytdlp_entry(folder, "abc-DEF_123", clip_fits_all, suffix=".webm", title="A real title",
                       description="Body", upload_date="20230102", extractor_key="Youtube")  # fmt: skip
     (post,) = iter_posts(folder, tmp_path / "dl")
-    assert post.title == "A real title" and post.created == dt.date(2023, 1, 2)
-    assert post.media[0].path.name == "abc-DEF_123.webm"
+    assert post.post.title == "A real title" and post.post.created == dt.date(2023, 1, 2)
+    assert post.post.media[0].path.name == "abc-DEF_123.webm"
 
 
 def test_photo_post_saved_as_audio_is_skipped_with_how_to_fetch_the_photos(tmp_path, clip_fits_all):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "7400000000000000001", clip_fits_all, suffix=".mp3", vcodec="none")
     (post,) = iter_posts(folder, tmp_path / "dl")
-    skip = source_note(post, "skip")
+    skip = post.skip
     assert "saved only the sound of this photo post" in skip
     assert "gallery-dl https://www.tiktok.com/@cats.at.dusk/video/7400000000000000001" in skip
 
@@ -50,8 +49,8 @@ def test_missing_media_and_playlists(tmp_path):
     (folder / "list.info.json").write_text('{"_type": "playlist", "id": "list"}', encoding="utf-8")
     (folder / "zzz.info.json").write_text("{broken", encoding="utf-8")
     missing, broken = iter_posts(folder, tmp_path / "dl")
-    assert "no media file beside 111.info.json" in source_note(missing, "error")
-    assert broken.id == "zzz" and "not valid JSON" in source_note(broken, "error")
+    assert "no media file beside 111.info.json" in missing.error
+    assert broken.id == "zzz" and "not valid JSON" in broken.error
 
 
 def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all):
@@ -71,11 +70,11 @@ def test_fields_of_another_shape_fail_or_drop_never_become_text(tmp_path, clip_f
     write_ytdlp_entry(folder, "c", None, _filename=5, filepath=["x"])
     (folder / "d.info.json").write_text('\ufeff{"id": "d", "description": "BOM"}', encoding="utf-8")
     a, b, c, d = iter_posts(folder, tmp_path / "dl")
-    assert a.caption == "" and a.hashtags == ("cats", "dogs")
-    assert b.hashtags == ("ok",) and b.caption == "Cut"
-    assert "no media file beside c.info.json" in source_note(c, "error")
+    assert a.post.caption == "" and a.post.hashtags == ("cats", "dogs")
+    assert b.post.hashtags == ("ok",) and b.post.caption == "Cut"
+    assert "no media file beside c.info.json" in c.error
     assert (
         d.id == "d"
-        and d.caption == "BOM"
-        and source_note(d, "error") == "no media file beside d.info.json (was the download finished?)"
+        and d.post.caption == "BOM"
+        and d.error == "no media file beside d.info.json (was the download finished?)"
     )

@@ -1,9 +1,11 @@
 """Importers: recognise a backlog's source by itself and stream its posts as repost.post.model.Post.
 
 Each importer module has ``NAME``, ``detect(path) -> Path | None`` (what it would read) and
-``iter_posts(found, downloads) -> Iterator[Post]``: media paths absolute, ids stable across runs
-and path-safe, ``source`` set. The table below is the detection order: the most specific first,
-since a TikTok or Instagram export folder may also hold stray files the looser ones accept.
+``iter_posts(found, downloads) -> Iterator[ImportedPost]``: a Post (media paths absolute, ids
+stable across runs, ``source`` the record the manifest keeps) and what migrate must know first
+(links to download, why it is skipped or failed, warnings). The table below is the detection
+order: the most specific first, since a TikTok or Instagram export folder may also hold stray files
+the looser ones accept.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from repost.errors import InputError
 from repost.migrate.importers import instagram, postfolders, tiktok, ytdlp
-from repost.post.model import Post
+from repost.migrate.importers.common import ImportedPost
 
 IMPORTERS = (tiktok, instagram, ytdlp, postfolders)
 
@@ -38,7 +40,7 @@ def detect_source(path: str | Path) -> tuple[str, Path]:
 
 def iter_source(
     name: str, found: Path, downloads: Path, *, allow_outside_media: bool = False
-) -> Iterator[Post]:
+) -> Iterator[ImportedPost]:
     """The posts of a detected source, one at a time (a backlog is never held in memory).
     ``allow_outside_media`` lets post folders' post.yaml name media outside their folder (the
     other importers find media where their export puts it)."""

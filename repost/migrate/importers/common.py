@@ -1,10 +1,12 @@
-"""What every importer shares: stable path-safe ids, mojibake repair, empty markers, source notes."""
+"""What every importer shares: ImportedPost, stable path-safe ids, mojibake repair, empty markers."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,48 @@ from repost.plan import safe_id
 from repost.post.model import Post
 from repost.text.clean import drop_lone_surrogates
 
-# Keys an importer may put in Post.source (a mapping) besides "importer" and "file":
-#   links     signed download links, one per media item, fetched before planning
-#   earlier   per media item, the name an earlier version of repost downloaded it under
-#   private   the post was visible to its author only (skipped without --include-private)
-#   skip      why the post cannot be migrated as it is (reported, not failed)
-#   error     why the post cannot be read at all (reported as failed)
-#   warnings  notes for the report
+
+@dataclass(frozen=True)
+class ImportedPost:
+    """A post as an importer read it, and what migrate must know before it can be made.
+
+    ``post`` is what the export says; while ``links`` is not empty its media are still to be
+    downloaded (their paths are where the downloads will go), so it is planned only once
+    fetched (download.fetch_media gives the Post with its files). ``post.source`` is the record
+    the manifest keeps (importer, file, url...): links (signed, expiring) never go there.
+    """
+
+    post: Post
+    links: tuple[str, ...] = ()  # signed download links, one per media item
+    earlier: tuple[str | None, ...] = ()  # per media item, the name an older repost downloaded it as
+    private: bool = False  # visible to its author only: skipped without --include-private
+    skip: str | None = None  # why it cannot be migrated as it is (reported, not failed)
+    error: str | None = None  # why it cannot be read at all (reported as failed)
+    warnings: tuple[str, ...] = ()  # notes for the report
+
+    @property
+    def id(self) -> str:
+        return self.post.id
+
+
+# What an importer's notes may say besides the record the manifest keeps (ImportedPost's fields).
+_NOTES = ("links", "earlier", "private", "skip", "error", "warnings")
+
+
+def imported(post: Post, importer: str, file: Path, notes: Mapping[str, Any]) -> ImportedPost:
+    """``post`` with its source record (``importer``, ``file`` and the notes that describe it,
+    such as its url), and migrate's notes (links, skip and error reasons...) kept apart."""
+    record = {k: v for k, v in notes.items() if k not in _NOTES}
+    return ImportedPost(
+        dataclasses.replace(post, source=make_source(importer, file, **record)),
+        links=tuple(notes.get("links") or ()),
+        earlier=tuple(notes.get("earlier") or ()),
+        private=bool(notes.get("private")),
+        skip=notes.get("skip"),
+        error=notes.get("error"),
+        warnings=tuple(notes.get("warnings") or ()),
+    )
+
 
 # The most of a caption an import keeps, in code points: no platform takes more than a few
 # thousand (YouTube's 5,000 bytes are the most), so twenty times that loses nothing anyone can
@@ -107,9 +144,9 @@ def text_or_none(value: Any) -> str | None:
     return None if text in ("", "N/A", "-", "None", "null") else text
 
 
-def failed_post(ids: IdMaker, raw_id: str, importer: str, file: Path, why: str) -> Post:
+def failed_post(ids: IdMaker, raw_id: str, importer: str, file: Path, why: str) -> ImportedPost:
     """A post that cannot be read: it fails alone, with ``why``, under an id of its own."""
-    return Post(id=ids.make(raw_id), source=make_source(importer, file, error=why))
+    return imported(Post(id=ids.make(raw_id)), importer, file, {"error": why})
 
 
 # What reading one entry of an export's JSON can raise when a field has another shape than
@@ -118,8 +155,8 @@ _ENTRY_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
 
 
 def read_entry(
-    make: Callable[[], Post], ids: IdMaker, raw_id: str, importer: str, file: Path, where: str
-) -> Post:
+    make: Callable[[], ImportedPost], ids: IdMaker, raw_id: str, importer: str, file: Path, where: str
+) -> ImportedPost:
     """``make()``'s post, or, where the entry has a field of another shape than expected, a
     failed post naming ``where`` in ``file`` (the rest of the export goes on)."""
     try:
@@ -186,9 +223,3 @@ def make_source(importer: str, file: Path, **notes: Any) -> dict[str, Any]:
 def read_json(file: Path, limit: int = EXPORT_JSON_MAX, kind: str = "an export's JSON file") -> Any:
     """A JSON file within bounds (repost.inputs), or a clear one-line error naming it."""
     return inputs.read_json(file, limit, kind, hint="is the export complete (unzipped)?")
-
-
-def source_note(post, key: str, default: Any = None) -> Any:
-    """One of the notes above from ``post.source`` (a post.yaml's own source may be text)."""
-    source = post.source
-    return source.get(key, default) if isinstance(source, Mapping) else default

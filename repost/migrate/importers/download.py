@@ -18,7 +18,7 @@ from pathlib import Path
 import repost
 from repost.errors import ExitStatus, RepostError
 from repost.media.probe import IMAGE_BRANDS
-from repost.migrate.importers.common import source_note
+from repost.migrate.importers.common import ImportedPost
 from repost.migrate.importers.links import AnswerTooSlow, RedirectRefused, open_link
 from repost.post.model import Post
 
@@ -251,35 +251,33 @@ def _finished(folder: Path) -> dict[str, Path]:
     return {name.rsplit(".", 1)[0]: folder / name for name in names if "." in name}
 
 
-def local_media(post: Post, downloader: Downloader) -> Post | None:
+def local_media(item: ImportedPost, downloader: Downloader) -> Post | None:
     """The post with its linked media pointing at finished downloads, or None if some are missing."""
-    if not source_note(post, "links"):
-        return post
-    found = [downloader.local(item.path, name) for item, name in zip(post.media, _earlier_names(post))]
-    return None if None in found else _with_files(post, found)
+    if not item.links:
+        return item.post
+    found = [downloader.local(m.path, name) for m, name in zip(item.post.media, _earlier_names(item))]
+    return None if None in found else _with_files(item.post, found)
 
 
-def fetch_media(post: Post, downloader: Downloader) -> Post:
+def fetch_media(item: ImportedPost, downloader: Downloader) -> Post:
     """The post with every linked media item downloaded (network only for the missing ones)."""
-    links = source_note(post, "links")
-    if not links:
-        return post
-    earlier = _earlier_names(post)
-    files = [downloader.fetch(url, item.path, name) for url, item, name in zip(links, post.media, earlier)]
-    return _with_files(post, files)
+    if not item.links:
+        return item.post
+    media, earlier = item.post.media, _earlier_names(item)
+    files = [downloader.fetch(url, m.path, name) for url, m, name in zip(item.links, media, earlier)]
+    return _with_files(item.post, files)
 
 
-def _earlier_names(post: Post) -> list[str | None]:
-    """Per media item, the name an earlier version downloaded it under (source note "earlier")."""
-    names = list(source_note(post, "earlier", ()))
-    return names + [None] * (len(post.media) - len(names))
+def _earlier_names(item: ImportedPost) -> list[str | None]:
+    """Per media item, the name an earlier version downloaded it under."""
+    names = list(item.earlier)
+    return names + [None] * (len(item.post.media) - len(names))
 
 
 def _with_files(post: Post, files: list[Path]) -> Post:
-    media = tuple(dataclasses.replace(item, path=f) for item, f in zip(post.media, files))
-    # The signed links expire and carry tokens: they stay out of the manifest.
-    source = {k: v for k, v in post.source.items() if k not in ("links", "earlier")}
-    return dataclasses.replace(post, media=media, source={**source, "downloaded": True})
+    media = tuple(dataclasses.replace(m, path=f) for m, f in zip(post.media, files))
+    # The signed links expire and carry tokens: they never were in the source the manifest keeps.
+    return dataclasses.replace(post, media=media, source={**post.source, "downloaded": True})
 
 
 def _check_link(url: str) -> None:

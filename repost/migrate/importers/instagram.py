@@ -9,11 +9,12 @@ from pathlib import Path
 from repost.errors import RepostError
 from repost.migrate.importers.common import (
     IdMaker,
+    ImportedPost,
     capped_caption,
     failed_post,
     fix_mojibake,
     from_unix,
-    make_source,
+    imported,
     read_entry,
     read_json,
     text_or_none,
@@ -47,7 +48,7 @@ def _files(content: Path) -> list[Path]:
     return posts + ([content / "reels.json"] if (content / "reels.json").is_file() else [])
 
 
-def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
+def iter_posts(root: Path, downloads: Path) -> Iterator[ImportedPost]:
     """Every post and reel, file by file; media uris are relative to the export's top folder."""
     ids = IdMaker()
     for file in _files(_content_dir(root)):
@@ -69,7 +70,7 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
                 yield read_entry(make, ids, f"{file.stem}-post{n}", NAME, file, f"post {n}")
 
 
-def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
+def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> ImportedPost:
     children = [m for m in entry["media"] if isinstance(m, dict)]
     # A carousel keeps its caption and time at the top; a single post keeps them in media[0].
     first = children[0] if children else {}
@@ -91,11 +92,11 @@ def _post(entry: dict, file: Path, root: Path, ids: IdMaker) -> Post:
     # the id past "instagram-<date>-": the post's time of day (and -2 for a second in the same second)
     day = created.strftime("%Y%m%d-") if created else "undated"
     key = post_id.removeprefix("instagram-").removeprefix(day)
-    return Post(
+    post = Post(
         id=post_id,
         folder=ids.folder(readable_folder(created, None, caption, key.strip("-"))),
         caption=capped_caption(caption, notes),
         media=tuple(MediaItem(path=p) for p in paths if p.is_file()),
         created=created,
-        source=make_source(NAME, file, **notes),
     )
+    return imported(post, NAME, file, notes)

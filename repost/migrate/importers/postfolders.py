@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from repost.errors import RepostError
-from repost.migrate.importers.common import IdMaker, failed_post
+from repost.migrate.importers.common import IdMaker, ImportedPost, failed_post
 from repost.post.model import POST_FILE_NAMES, Post, load_post
 
 NAME = "posts"
@@ -28,7 +28,7 @@ def detect(path: Path) -> Path | None:
     return path if next(with_posts, None) is not None else None
 
 
-def iter_posts(root: Path, downloads: Path, *, allow_outside: bool = False) -> Iterator[Post]:
+def iter_posts(root: Path, downloads: Path, *, allow_outside: bool = False) -> Iterator[ImportedPost]:
     """Each post folder in name order; a broken post.yaml becomes a post that fails alone.
     ``allow_outside``: media may lie outside a post's folder (--allow-outside-media)."""
     ids = IdMaker(keep=True)  # two folders saying the same id must not overwrite each other's bundles
@@ -41,7 +41,7 @@ def iter_posts(root: Path, downloads: Path, *, allow_outside: bool = False) -> I
         if post.source is None:
             post = _with_source(post)
         unique = ids.make(post.id)
-        yield post if unique == post.id else dataclasses.replace(post, id=unique)
+        yield ImportedPost(post if unique == post.id else dataclasses.replace(post, id=unique))
 
 
 def expand_posts(args) -> Iterator[Path]:

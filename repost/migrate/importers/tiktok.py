@@ -12,11 +12,12 @@ from pathlib import Path
 from repost.errors import InputError
 from repost.migrate.importers.common import (
     IdMaker,
+    ImportedPost,
     capped_caption,
     from_unix,
     get_key,
     get_path,
-    make_source,
+    imported,
     read_entry,
     read_json,
     text_or_none,
@@ -53,7 +54,7 @@ def detect(path: Path) -> Path | None:
     return None
 
 
-def iter_posts(file: Path, downloads: Path) -> Iterator[Post]:
+def iter_posts(file: Path, downloads: Path) -> Iterator[ImportedPost]:
     """Each own post of the export, in its order; media are links fetched later into ``downloads``."""
     data = read_json(file)
     items = _post_list(data)
@@ -86,7 +87,7 @@ def _post_list(data) -> list | None:
     return found
 
 
-def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
+def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> ImportedPost:
     when = text_or_none(get_key(item, "Date", "date"))
     created = _parse_date(when)
     # A photo post's Link holds one image link per line; a video post's holds one.
@@ -114,14 +115,14 @@ def _post(item: dict, file: Path, downloads: Path, ids: IdMaker) -> Post:
     caption = capped_caption(text_or_none(get_key(item, "Title", "title", "Description")) or "", notes)
     # the id past "tiktok-<date>-": the post's time of day (and -2 for a second in the same second)
     key = post_id.removeprefix("tiktok-").removeprefix(created.strftime("%Y%m%d-") if created else "undated-")
-    return Post(
+    post = Post(
         id=post_id,
         folder=ids.folder(readable_folder(created, None, caption, key)),
         caption=caption,
         media=media,
         created=created,
-        source=make_source(NAME, file, **notes),
     )
+    return imported(post, NAME, file, notes)
 
 
 def _link_key(links: list[str]) -> str:

@@ -11,10 +11,11 @@ from repost.errors import RepostError
 from repost.inputs import INFO_JSON_MAX
 from repost.migrate.importers.common import (
     IdMaker,
+    ImportedPost,
     capped_caption,
     failed_post,
     from_unix,
-    make_source,
+    imported,
     read_entry,
     read_json,
     text_or_none,
@@ -40,7 +41,7 @@ def detect(path: Path) -> Path | None:
     return None
 
 
-def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
+def iter_posts(root: Path, downloads: Path) -> Iterator[ImportedPost]:
     """One post per ``*.info.json`` (playlists skipped), in file-name order."""
     ids = IdMaker()
     for info_file in sorted(root.glob("*" + INFO_SUFFIX)):
@@ -55,7 +56,7 @@ def iter_posts(root: Path, downloads: Path) -> Iterator[Post]:
         yield read_entry(partial(_post, info, info_file, stem, ids), ids, stem, NAME, info_file, "the entry")
 
 
-def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
+def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> ImportedPost:
     post_id = ids.make(text_or_none(info.get("id")) or stem)
     media = _find_media(info, info_file.parent, stem)
     url = text_or_none(info.get("webpage_url")) or text_or_none(info.get("original_url"))
@@ -70,7 +71,7 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
         title = None  # TikTok's "title" is the description cut short: not a real title
     thumb = _find_thumbnail(info_file.parent, stem)
     created = _created(info)
-    return Post(
+    post = Post(
         id=post_id,
         folder=ids.folder(readable_folder(created, title, description, id_key(post_id))),
         title=title,
@@ -79,8 +80,8 @@ def _post(info: dict, info_file: Path, stem: str, ids: IdMaker) -> Post:
         media=(MediaItem(path=media.resolve()),) if media is not None else (),
         cover=Cover(path=thumb.resolve()) if thumb is not None else None,
         created=created,
-        source=make_source(NAME, info_file.resolve(), **notes),
     )
+    return imported(post, NAME, info_file.resolve(), notes)
 
 
 def watermarked_format(info: dict) -> str | None:
