@@ -22,6 +22,14 @@ def error_lines(exc: RepostError) -> list[str]:
     return [f"Error: {exc.one_line()}"] + ([f"Hint: {exc.hint}"] if exc.hint else [])
 
 
+def where(path) -> str:
+    """A bundle's folder as short as it goes: from the working folder when it lies under it."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -38,7 +46,7 @@ def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
         notes.append(_plural(len(r.changes), "change"))
     if r.warnings:
         notes.append(_plural(len(r.warnings), "warning"))
-    lines = [f"✓ {r.post_id} → {r.platform}: {r.path} ({', '.join(notes)})"]
+    lines = [f"✓ {r.post_id} → {r.platform}: {where(r.path)} ({', '.join(notes)})"]
     if verbose:
         lines += [f"    change: {c}" for c in r.changes]
     if verbose or r.status == "made":
@@ -55,7 +63,7 @@ def record_lines(rec, *, verbose: bool = False) -> list[str]:
         return [f"- {rec.post}: skipped: {rec.error}"]
     if rec.outcome == "made" or verbose:
         word = "made" if rec.outcome == "made" else rec.outcome.replace("_", " ")
-        lines = [f"✓ {post} → {rec.platform}: {rec.bundle} ({word})"]
+        lines = [f"✓ {post} → {rec.platform}: {where(rec.bundle)} ({word})"]
         return lines + ([f"    warning: {w}" for w in rec.warnings] if verbose else [])
     return []
 
