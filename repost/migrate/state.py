@@ -22,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from repost.errors import InputError
+from repost.layout import STATE_DB
 
 # A damaged or unreadable state is refused rather than rebuilt: what to do with it is the
 # user's choice, and nothing of value is lost by starting over.
@@ -271,7 +272,7 @@ class State:
                     raise
                 raise InputError(
                     "the disk is full: the migration state cannot be written",
-                    "state.db",
+                    STATE_DB,
                     hint="free some disk space (or choose another --out), then run migrate again",
                 ) from exc
         self.pending.clear()

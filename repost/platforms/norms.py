@@ -210,13 +210,11 @@ def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[N
 def recorded_watermarks(bundle: Path, profile) -> list[NormFinding]:
     """The watermark warnings export wrote into the manifest: found in the source, they may
     no longer show in a picture fitted with a blurred border (the mark is then inside it)."""
-    import json
+    from repost.bundle.manifest import Manifest  # the bundle layer reads through this module
 
     ids = {r.id for r in watermark_rules(profile.id)}
-    try:
-        warnings = json.loads((bundle / "manifest.json").read_text(encoding="utf-8")).get("warnings") or []
-    except (OSError, ValueError, AttributeError):
-        return []
+    manifest = Manifest.find(bundle)  # None: unreadable, which validate reports on its own
+    warnings = manifest.warnings if manifest is not None else ()
     out = []
     for w in warnings:
         for rule in ids:

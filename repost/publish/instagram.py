@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from repost.layout import CAPTION
 from repost.platforms.profiles import Profile
 from repost.publish import http
 from repost.publish.base import Bundle, Published, authed, poll_interval
@@ -101,7 +102,7 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
     if n > caption.max_length:
         raise fail(
             f"caption {n} {UNITS[caption.count]} > {caption.max_length} (error 2207010 if sent)",
-            bundle.path / "caption.txt",
+            bundle.path / CAPTION,
             hint="export again with --upload-path api",
         )
     graph = http.base_url("REPOST_GRAPH_API")

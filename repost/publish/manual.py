@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repost.layout import COVER, TOPICS
+from repost.layout import COVER, HASHTAGS, TOPICS
 from repost.publish.base import Bundle
 
 NO_API = {
@@ -27,7 +27,7 @@ def manual_steps(bundle: Bundle) -> list[str]:
         steps.append(
             "Add the topics from hashtags.txt with the # button, choosing RedNote's suggestion for each."
         )
-    elif (bundle.path / "hashtags.txt").is_file():
+    elif (bundle.path / HASHTAGS).is_file():
         steps.append("The hashtags are already at the end of caption.txt (hashtags.txt lists them).")
     if (bundle.path / TOPICS).is_file():
         steps.append(f"Consider the topics in {TOPICS}: suggested in the app's language, not in the post.")

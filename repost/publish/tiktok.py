@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from repost.layout import CAPTION
 from repost.platforms.profiles import Profile
 from repost.publish import http
 from repost.publish.base import Bundle, BundleFile, Published, authed, poll_interval
@@ -64,7 +65,7 @@ def _check(bundle: Bundle, profile: Profile) -> None:
     if n > caption.max_length:
         raise fail(
             f"caption {n} {UNITS[caption.count]} > {caption.max_length}, the most TikTok's API takes",
-            bundle.path / "caption.txt",
+            bundle.path / CAPTION,
             hint="export again with --upload-path api, which fits the caption to the API's limit",
         )
 

@@ -7,6 +7,7 @@ Errors are ``{"error": {"code", "message", "errors": [{"reason", ...}]}}``.
 
 from __future__ import annotations
 
+from repost.layout import CAPTION
 from repost.platforms.profiles import Profile
 from repost.publish import http
 from repost.publish.base import Bundle, Published, authed
@@ -60,9 +61,7 @@ def publish(bundle: Bundle, session: Session, profile: Profile, privacy=None, co
     caption = profile.text.caption
     n = count_text(bundle.caption, caption.count)
     if n > caption.max_length:
-        raise fail(
-            f"description {n} {UNITS[caption.count]} > {caption.max_length}", bundle.path / "caption.txt"
-        )
+        raise fail(f"description {n} {UNITS[caption.count]} > {caption.max_length}", bundle.path / CAPTION)
     video = bundle.media[0]
     size = video.size
     resource = {

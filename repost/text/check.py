@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from repost.layout import CAPTION, HASHTAGS, TITLE
 from repost.platforms.profiles import Profile, TextField
 from repost.platforms.rules import Finding
 from repost.text.count import UNITS, count_text
@@ -33,9 +34,9 @@ def check_texts(
     hashtags: list[str],
     kind: str = "video",
     *,
-    caption_file="caption.txt",
-    title_file="title.txt",
-    hashtags_file="hashtags.txt",
+    caption_file=CAPTION,
+    title_file=TITLE,
+    hashtags_file=HASHTAGS,
 ) -> list[Finding]:
     """Caption and title lengths, hashtag and mention counts; every finding names its file."""
     rules = profile.text

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import RepostError, UsageError
+from repost.layout import WORK_DIR
 from repost.translate import Outcome, approve_post, translate_post
 from repost.translate.cache import Cache
 from repost.translate.engines import KEYED, Engine, make_engine
 from repost.translate.topics import load_topics
 
-STATE_DIR = ".repost"
+STATE_DIR = WORK_DIR
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 from repost.bundle.manifest import Manifest
 from repost.errors import InputError, MediaError, ProfileError, RepostError
 from repost.inputs import TEXT_FILE_MAX, read_bounded
-from repost.layout import MANIFEST, PUBLISH_JSON, TOPICS, find_bundles
+from repost.layout import CAPTION, COMMENT, HASHTAGS, MANIFEST, PUBLISH_JSON, TITLE, TOPICS, find_bundles
 from repost.media.files import sha256_of
 from repost.media.probe import probe_media
 from repost.plan.size import check_file_size
@@ -230,16 +230,14 @@ def _read_text(bundle: Path, name: str, findings: list[Finding]) -> str | None:
 
 
 def _check_text_files(bundle: Path, profile: Profile, kind: str, findings: list[Finding]) -> None:
-    caption = _read_text(bundle, "caption.txt", findings)
-    if caption is None and not (bundle / "caption.txt").exists():
-        findings.append(
-            _error("caption.txt", "missing", "present", "missing", "the bundle has no caption.txt")
-        )
-    title = _read_text(bundle, "title.txt", findings)
-    tags_text = _read_text(bundle, "hashtags.txt", findings) or ""
+    caption = _read_text(bundle, CAPTION, findings)
+    if caption is None and not (bundle / CAPTION).exists():
+        findings.append(_error(CAPTION, "missing", "present", "missing", f"the bundle has no {CAPTION}"))
+    title = _read_text(bundle, TITLE, findings)
+    tags_text = _read_text(bundle, HASHTAGS, findings) or ""
     hashtags = read_hashtags_file(tags_text)
     findings += check_texts(profile, caption or "", title, hashtags, kind)
-    _read_text(bundle, "comment.txt", findings)  # a first comment (--overflow comment): UTF-8, LF
+    _read_text(bundle, COMMENT, findings)  # a first comment (--overflow comment): UTF-8, LF
     _read_text(bundle, TOPICS, findings)  # topics to pick in the app: UTF-8, LF
 
 
