@@ -19,6 +19,8 @@ from pathlib import Path
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.media.render import audio_args, encoder_args, video_graph
+from repost.ops import SourceVideo
+from repost.plan.options import PlanOptions
 from repost.plan.rendition import plan_conform
 from repost.platforms.profiles import load_profiles
 
@@ -40,7 +42,7 @@ def renditions(src: Path):
     """The two distinct renditions repost plans for a 16:9 clip: 9:16 and 3:4, both blurred."""
     facts = probe_media(src)
     profiles = load_profiles()
-    return facts, [plan_conform(facts, profiles[p], {}).rendition for p in ("tiktok", "rednote")]
+    return facts, [plan_conform(facts, profiles[p], PlanOptions()).rendition for p in ("tiktok", "rednote")]
 
 
 def separate_commands(facts, rs, folder: Path) -> list[list[str]]:
@@ -48,8 +50,8 @@ def separate_commands(facts, rs, folder: Path) -> list[list[str]]:
     for i, r in enumerate(rs):
         cmds.append([
             find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(facts.path),
-            "-filter_complex", video_graph(facts, r), "-map", "[v]", *encoder_args(r),
-            *audio_args(facts, r), "-movflags", "+faststart", str(folder / f"sep{i}.mp4"),
+            "-filter_complex", video_graph(SourceVideo.of(facts), r), "-map", "[v]", *encoder_args(r),
+            *audio_args(SourceVideo.of(facts), r), "-movflags", "+faststart", str(folder / f"sep{i}.mp4"),
         ])  # fmt: skip
     return cmds
 
@@ -57,11 +59,11 @@ def separate_commands(facts, rs, folder: Path) -> list[list[str]]:
 def single_decode_command(facts, rs, folder: Path) -> list[list[str]]:
     """One ffmpeg run: the source decoded once, its frames split to every rendition's graph."""
     graphs = [f"[0:v]split={len(rs)}" + "".join(f"[s{i}]" for i in range(len(rs)))]
-    graphs += [_relabel(video_graph(facts, r), i) for i, r in enumerate(rs)]
+    graphs += [_relabel(video_graph(SourceVideo.of(facts), r), i) for i, r in enumerate(rs)]
     cmd = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(facts.path)]
     cmd += ["-filter_complex", ";".join(graphs)]
     for i, r in enumerate(rs):
-        cmd += ["-map", f"[v{i}]", *encoder_args(r), *audio_args(facts, r)]
+        cmd += ["-map", f"[v{i}]", *encoder_args(r), *audio_args(SourceVideo.of(facts), r)]
         cmd += ["-movflags", "+faststart", str(folder / f"one{i}.mp4")]
     return [cmd]
 

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
+from repost.plan.options import PlanOptions
 from repost.plan.rendition import plan_conform, plan_geometry
 from repost.platforms.profiles import load_profiles, select_profiles
 
@@ -160,7 +161,7 @@ def hand_plans(clips: dict[str, Path], profiles=None):
     for name, path in clips.items():
         facts = probe_media(path)
         for pid in PLATFORMS:
-            r = plan_conform(facts, profiles[pid], {"fit": "blur"}).rendition
+            r = plan_conform(facts, profiles[pid], PlanOptions(fit="blur")).rendition
             if r is not None:
                 key = (name, r.width, r.height)
                 distinct.setdefault(key, (name, [], r, facts))[1].append(pid)
@@ -236,8 +237,8 @@ def shorts_trade(clips: dict[str, Path], out: Path) -> list[dict]:
     rows = []
     for name, path in clips.items():
         facts = probe_media(path)
-        mine = plan_conform(facts, shorts, {"fit": "blur"}).rendition
-        own = plan_conform(facts, nearest, {"fit": "blur"}).rendition
+        mine = plan_conform(facts, shorts, PlanOptions(fit="blur")).rendition
+        own = plan_conform(facts, nearest, PlanOptions(fit="blur")).rendition
         if mine is None or own is None or (own.width, own.height) == (mine.width, mine.height):
             continue
         dest = out / f"{name}-shorts-own-{own.width}x{own.height}.mp4"
@@ -277,7 +278,7 @@ def run_moviepy(clips: dict[str, Path], out: Path) -> float:
     for name, path in clips.items():
         facts = probe_media(path)
         for pid in PLATFORMS:
-            r = plan_conform(facts, profiles[pid], {"fit": "crop"}).rendition
+            r = plan_conform(facts, profiles[pid], PlanOptions(fit="crop")).rendition
             w, h = (r.width, r.height) if r else (facts.width, facts.height)
             dest = out / f"{name}-{pid}.mp4"
             subprocess.run(

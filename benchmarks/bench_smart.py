@@ -28,11 +28,13 @@ from repost.media.faces import detector_name
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.ocr import find_tesseract, languages, ocr_watermark
 from repost.media.probe import probe_media
-from repost.media.render import _crop_size, render_args
+from repost.media.render import conform_args
 from repost.media.subject import analyse_video
 from repost.media.watermark import find_watermark
+from repost.ops import Conform, SourceVideo
 from repost.plan.camera import plan_camera, position_at
-from repost.plan.rendition import plan_conform
+from repost.plan.options import PlanOptions
+from repost.plan.rendition import centre_crop, plan_conform
 from repost.plan.smart import plan_smart
 from repost.platforms.profiles import load_profiles
 from tests.media import smart_clips, watermark_clips
@@ -77,18 +79,17 @@ def path_figures(path) -> tuple[int, float]:
 
 
 def encode(facts, r, dest: Path) -> None:
-    subprocess.run(
-        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", *render_args(facts, r, str(dest))], check=True
-    )
+    args = conform_args(Conform(r, SourceVideo.of(facts)), facts.path, dest)
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", *args], check=True)
 
 
 def bench_clip(name: str, clip, profile, folder: Path) -> None:
     facts = probe_media(clip.path)
-    crop = _crop_size(facts.width, facts.height, 9 / 16)
-    plain = plan_conform(facts, profile, {"fit": "crop"}).rendition
+    crop = centre_crop(facts.width, facts.height, 9 / 16)
+    plain = plan_conform(facts, profile, PlanOptions(fit="crop")).rendition
     _, plain_cpu, plain_wall = measured(lambda: encode(facts, plain, folder / f"{name}-centre.mp4"))
     track, a_cpu, a_wall = measured(lambda: analyse_video(clip.path, facts))
-    smart = plan_smart(facts, profile, {}, track, 0.0, None).rendition
+    smart = plan_smart(facts, profile, PlanOptions(), {}, track, 0.0, None).rendition
     _, s_cpu, s_wall = measured(lambda: encode(facts, smart, folder / f"{name}-smart.mp4"))
     path = plan_camera(track, crop)
     inside = smart_clips.inside_share(clip, lambda t: position_at(path, t), crop[0])

@@ -19,6 +19,7 @@ from conftest import make_image  # noqa: E402
 from repost.media.files import make_file  # noqa: E402
 from repost.media.probe import probe_media  # noqa: E402
 from repost.plan.images import plan_images  # noqa: E402
+from repost.plan.options import PlanOptions  # noqa: E402
 from repost.plan.slideshow import plan_slideshow  # noqa: E402
 from repost.platforms.profiles import load_profiles  # noqa: E402
 from repost.post.model import Post  # noqa: E402
@@ -38,15 +39,14 @@ def main() -> None:
         folder = Path(tmp)
         photo = make_image(folder / "big.jpg", size=(4032, 3024), orientation=6, gps=True)
         facts = probe_media(photo)
-        steps: list = []
-        plan_images(profiles["rednote"], [facts], steps, [], [], [])
+        steps = plan_images(profiles["rednote"], [facts], PlanOptions()).steps
         timed(
             "12 MP JPEG (orientation 6, GPS) -> RedNote 1080x1440",
             lambda: make_file(steps[0], folder / "01.jpg"),
         )
         photos = [make_image(folder / f"p{i}.jpg", size=(3024, 4032)) for i in range(5)]
-        steps = []
-        plan_slideshow(Post(id="b"), profiles["reels"], [probe_media(p) for p in photos], steps, [], [], [])
+        pictures = [probe_media(p) for p in photos]
+        steps = plan_slideshow(Post(id="b"), profiles["reels"], pictures, PlanOptions()).steps
         timed(
             f"5-photo slideshow, {steps[0].op.duration_s:g} s at 1080x1920 -> Reels",
             lambda: make_file(steps[0], folder / "01.mp4"),

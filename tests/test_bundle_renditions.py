@@ -2,19 +2,21 @@
 
 from pathlib import Path
 
-from repost.bundle.build import (
+from repost.bundle.renditions import (
     MAX_ENCODER_THREADS,
     SHARED_DECODE_MAX_PIXELS,
     group_encodes,
     threads_per_encode,
 )
-from repost.plan.rendition import AudioPlan, Rendition
+from repost.ops import AudioPlan, Conform, Remux, Rendition, SourceVideo
 from repost.plan.step import Step
+
+SOURCE = SourceVideo(1920, 1080, 30.0, "h264", 3.0)
 
 
 def conform_step(source: str, w: int, h: int, *, start=0.0, audio="copy") -> Step:
     r = Rendition("encode", w, h, "blur", w, h // 2, "30/1", start_s=start, audio=AudioPlan(audio))
-    return Step("ffmpeg", Path(source), "01.mp4", "video", ("-i", source, f"{w}x{h}", str(start)), 3.0, r)
+    return Step(Path(source), "01.mp4", "video", Conform(r, SOURCE), 3.0)
 
 
 def sizes(groups):
@@ -37,7 +39,7 @@ def test_full_size_renditions_run_apart_to_bound_memory():
 
 
 def test_other_sources_parts_silent_tracks_and_remuxes_never_share():
-    remux = Step("ffmpeg", Path("/a.mp4"), "01.mp4", "video", ("-c", "copy"))
+    remux = Step(Path("/a.mp4"), "01.mp4", "video", Remux("h264", drop_edit_list=True))
     steps = [
         conform_step("/a.mp4", 360, 640),
         conform_step("/b.mp4", 360, 640),

@@ -154,7 +154,7 @@ def test_a_mixed_set_of_real_world_clips_exports_valid_bundles(
 def test_a_failed_encode_fails_its_bundles_with_the_reason_and_the_rest_go_on(
     run, write_post, clip_169, clip_fits_all, tmp_path, monkeypatch
 ):
-    from repost.bundle import build as bundle
+    from repost.bundle import renditions as bundle
     from repost.errors import MediaError
 
     def broken(steps, dests, **kw):

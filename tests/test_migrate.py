@@ -436,7 +436,7 @@ def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
 ):
     import yaml
 
-    import repost.bundle.build
+    import repost.bundle.renditions
     from repost.bundle.build import threads_per_encode
     from repost.platforms.profiles import builtin_profile_dir
 
@@ -453,13 +453,13 @@ def test_export_options_reach_migrate_and_parallel_encodes_share_the_cores(
         write_post(text, media={"clip.mp4": clip}, folder=f"backlog/walk{i}")
     threads = []
     for name in ("make_file", "make_shared"):
-        real = getattr(repost.bundle.build, name)
+        real = getattr(repost.bundle.renditions, name)
 
         def spy(*args, _real=real, **kwargs):
             threads.append(kwargs.get("threads"))
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(repost.bundle.build, name, spy)
+        monkeypatch.setattr(repost.bundle.renditions, name, spy)
     out = tmp_path / "out"
     common = (
         "migrate",

@@ -20,7 +20,6 @@ SHARED_HINT = (
     "(a shared file system mounted alike); see docs/scaling.md"
 )
 CONNECT_TIMEOUT_S = 30
-CHECK_TIMEOUT_S = 60
 CHECKED_FILES = 32  # source files each worker stats before any work (the first posts' media)
 
 

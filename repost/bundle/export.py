@@ -23,17 +23,21 @@ from repost.bundle.build import (
 from repost.bundle.outlock import output_lock
 from repost.bundle.photos import probe_post, skipped_warnings
 from repost.docs import COMMANDS, doc_ref
-from repost.errors import BundleError, ExitStatus, InputError, PostError, RepostError
+from repost.errors import BundleError, ExitStatus, InputError, MediaError, PostError, RepostError
 from repost.events import QUIET, Events
+from repost.media.commands import ffmpeg_args
 from repost.media.ffmpeg import build_command
+from repost.media.fonts import choose_font
 from repost.media.loudness import measure_requests
 from repost.media.probe import probe_media
 from repost.media.remembered import remembered
-from repost.media.render import shared_decode_args
+from repost.media.render import shared_args
+from repost.media.slideshow import describe_slideshow
 from repost.media.subject import find_subjects
 from repost.media.watermark import find_watermarks
 from repost.migrate.importers.postfolders import expand_posts
-from repost.plan import BundlePlan, plan_bundles, safe_id
+from repost.ops import SlideshowOp
+from repost.plan import BundlePlan, Evidence, PlanOptions, plan_bundles, safe_id
 from repost.plan.audio import level_requests
 from repost.platforms import names as platform_names
 from repost.platforms.profiles import Profile, select_profiles
@@ -63,26 +67,9 @@ class ExportOptions:
     cluster: str | None = None  # --cluster ADDRESS | local:N: each post's bundles on a Dask worker
     strict_photos: bool = False  # an unreadable photo fails its post instead of being left out
 
-    def plan_options(self) -> dict:
-        options = {
-            "fit": self.fit,
-            "split": self.split,
-            "loudness": self.loudness,
-            "overflow": self.overflow,
-            "bilingual": self.bilingual,
-            "lang": dict(self.lang),
-        }
-        # Photo options only when set, so bundles made before them keep their fingerprints.
-        extra = {
-            "carousel": self.carousel if self.carousel != "split" else None,
-            "keep_metadata": self.keep_metadata or None,
-            "as": self.as_kind,
-            "photo_seconds": self.photo_seconds,
-            "pan_zoom": self.pan_zoom or None,
-            "norms": None if self.norms else False,
-        }
-        options.update({k: v for k, v in extra.items() if v is not None})
-        return options
+    def plan_options(self) -> PlanOptions:
+        """The choices among these that change what a bundle holds."""
+        return PlanOptions.of(self)
 
 
 @dataclass
@@ -163,35 +150,36 @@ def plan_post(
     it); ``events`` hears of the steps that take a while (probes, analysis, loudness)."""
     # post.yaml may name a platform as people do ("instagram:"): the plans read ids.
     post, _ = platform_names.with_platform_ids(post, {p.id: p for p in targets})
-    # Per-platform overrides may name other media: probe every file any target will use, once.
+    # Per-platform overrides may name other media: probe every file any target will use, once,
+    # cover images too (the plan fits them to each cover's shape).
     lists = [_media_for(post, p) for p in (None, *targets)]
     before, ids = post, [p.id for p in targets]
     files = len({item.path for items in lists for item in items})
     with events.task(post.id, ids, f"reading {_count(files, 'media file')}"):
         post, facts, skipped = probe_post(post, lists, options.strict_photos or post.strict_photos)
+        facts = _probe_covers(post, targets, facts)
     plan_options = options.plan_options()
     looking = "finding the subject" if options.fit == "smart" else "looking at the media"
     with events.task(post.id, ids, looking):
-        subjects = find_subjects(post, targets, facts, options.fit)  # fit smart: where the subject is
-        # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
-        marks = find_watermarks(post, targets, facts, options.norms, scan=not options.dry_run)
-    if subjects:
-        plan_options["subjects"] = subjects
-    if marks:
-        plan_options["watermarks"] = marks
-    plans = _with_skipped(_plan_all(post, targets, facts, plan_options), skipped, before, post)
+        evidence = Evidence(
+            subjects=find_subjects(post, targets, facts, options.fit),  # fit smart: where the subject is
+            # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
+            watermarks=find_watermarks(post, targets, facts, options.norms, scan=not options.dry_run),
+            fonts=cover_fonts(post, targets),
+        )
+    plans = _with_skipped(_plan_all(post, targets, facts, plan_options, evidence), skipped, before, post)
     # Sound that is re-encoded keeps its source's loudness: measure those stretches (once per
     # run) and plan again with the figures, so the commands carry the exact gain.
     wanted = level_requests(plans)
     if not wanted:
         return plans
     with events.task(post.id, ids, "measuring loudness"):
-        levels = {"levels": measure_requests(wanted)}
-    return _with_skipped(_plan_all(post, targets, facts, {**plan_options, **levels}), skipped, before, post)
+        evidence = dataclasses.replace(evidence, levels=measure_requests(wanted))
+    return _with_skipped(_plan_all(post, targets, facts, plan_options, evidence), skipped, before, post)
 
 
-def _plan_all(post: Post, targets: list[Profile], facts, plan_options) -> list[BundlePlan]:
-    return [b for p in targets for b in plan_bundles(post, p, facts, plan_options)]
+def _plan_all(post: Post, targets: list[Profile], facts, plan_options, evidence) -> list[BundlePlan]:
+    return [b for p in targets for b in plan_bundles(post, p, facts, plan_options, evidence)]
 
 
 def _with_skipped(plans: list[BundlePlan], skipped, before: Post, after: Post) -> list[BundlePlan]:
@@ -203,6 +191,26 @@ def _with_skipped(plans: list[BundlePlan], skipped, before: Post, after: Post) -
         said = skipped_warnings(skipped, before, after, plan.profile.id)
         out.append(dataclasses.replace(plan, warnings=(*said, *plan.warnings)) if said else plan)
     return out
+
+
+def _probe_covers(post: Post, targets: list[Profile], facts: dict) -> dict:
+    """``facts`` with the ``cover:`` images the targets use, probed too (the plan fits each
+    cover); one that cannot be read is left out, and its bundle is blocked, naming it."""
+    covers = {c.path for c in (post.for_platform(p.id).cover for p in targets) if c is not None and c.path}
+    found = dict(facts)
+    for path in covers - set(found):
+        try:
+            found[path] = probe_media(path)
+        except MediaError:
+            continue
+    return found
+
+
+def cover_fonts(post: Post, targets: list[Profile]) -> dict:
+    """The font that draws each cover text of the post (its own, and any platform's), chosen
+    once here, where the fonts installed are read: the planner never reads files."""
+    texts = {(post.for_platform(p.id).cover_text or "").strip() for p in targets}
+    return {text: choose_font(text) for text in texts if text}
 
 
 def with_platform_ids(post: Post, profiles: dict[str, Profile]) -> Post:
@@ -326,8 +334,11 @@ def plan_to_dict(plan: BundlePlan, out: Path) -> dict:
     steps = []
     for step in plan.steps:
         d = {"file": step.dest, "role": step.role, "action": step.action, "source": str(step.source)}
-        if step.ffmpeg_args:
-            d["command"] = build_command(step.ffmpeg_args)
+        args = ffmpeg_args(step, step.dest)  # media/ spells the operation, as it will run it
+        if args is not None:
+            d["command"] = build_command(args)
+        elif isinstance(step.op, SlideshowOp):
+            d["makes"] = describe_slideshow(step.op)
         steps.append(d)
     return {
         "post": plan.post.id,
@@ -358,8 +369,8 @@ def shared_runs(plans: list[BundlePlan]) -> list[dict]:
         for step in group:
             made_for = users[Renditions.key(step)]
             name = f"{made_for[0].bundle_id}-{'+'.join(p.profile.id for p in made_for)}-{step.dest}"
-            items.append((step.rendition, name))
-        args = shared_decode_args(probe_media(group[0].source), items)
+            items.append((step.op, name))
+        args = shared_args(group[0].source, items)
         runs.append({"outputs": [name for _, name in items], "command": build_command(args)})
     return runs
 

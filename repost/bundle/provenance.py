@@ -8,7 +8,6 @@ from pathlib import Path
 
 from repost.media.covers import chosen_time
 from repost.media.probe import probe_media
-from repost.plan.cover import fit_cover
 
 
 def source_record(step, post_file: Path | None) -> dict:
@@ -72,11 +71,7 @@ def video_edit(facts, r) -> dict:
                 "content_box": full, "fps": None, "audio": audio, "loudness_lufs": None}  # fmt: skip
     source_box, content_box = full, [0, 0, r.width, r.height]
     if r.fit == "crop":
-        aspect = r.width / r.height
-        if facts.width / facts.height > aspect:  # as media/render.py crops: around the centre
-            w, h = _even(facts.height * aspect), _even(facts.height)
-        else:
-            w, h = _even(facts.width), _even(facts.width / aspect)
+        w, h = r.crop  # the box the plan chose, around the centre (media/render.py crops it)
         # ffmpeg's crop puts the box's corner on the chroma grid unless told exact=1 (vf_crop.c:
         # x &= ~((1 << hsub) - 1)): one pixel off at 2.7x upscale costs 0.04 SSIM.
         sub_x, sub_y = _chroma_step(facts.pix_fmt)
@@ -112,7 +107,7 @@ def video_edit(facts, r) -> dict:
 def window_box(path: dict, t: float, size, source) -> list[int]:
     """The smart crop's source box at output time ``t``: the window of ``size`` at the path's
     position on its axis (straight lines between keys, the later key at a cut, as the crop
-    expression of plan/camera.py), centred on the other, each corner put on the chroma grid as
+    expression of media/render.py), centred on the other, each corner put on the chroma grid as
     ffmpeg's crop puts it (vf_crop.c rounds x and y to the nearest int with lrint, then clears
     the bits below the chroma step): 2 px off on a pan costs 0.05 SSIM."""
     keys = path["keys"]
@@ -151,7 +146,7 @@ def cover_edit(step, size: tuple[int, int]) -> dict:
     """A cover: the picture (an image, or video frames at ``times``) fitted as media/covers.py
     fits it, and whether text was drawn over it."""
     op = step.op
-    fitted = fit_cover(size, op.aspect, op.frame, op.fit, op.min_side_px)  # as media/covers.py calls it
+    fitted = op.photo  # the fit the plan chose and media/covers.py applies
     box = _followed_cover(step, fitted) if fitted.follow_faces else fitted.box
     edit = photo_edit(box, fitted.place, fitted.canvas, fitted.background, size)
     edit["times"] = list(op.times)
@@ -187,7 +182,3 @@ def _chroma_step(pix_fmt: str) -> tuple[int, int]:
     if "422" in pix_fmt or "411" in pix_fmt:
         return (4 if "411" in pix_fmt else 2), 1
     return 1, 1
-
-
-def _even(x: float) -> int:
-    return max(2, int(x) // 2 * 2)  # media/render.py's rounding of crop sizes

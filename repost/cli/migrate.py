@@ -60,6 +60,7 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
     from repost.migrate.run import MigrateOptions
     from repost.migrate.run import migrate as run_migration
     from repost.migrate.schedule import OFF, parse_schedule
+    from repost.plan.options import PlanOptions
 
     if (start or tz) and not schedule_spec:
         raise UsageError(
@@ -73,7 +74,8 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
         out=out, to=to, jobs=jobs, since=since and since.date(), until=until and until.date(), limit=limit,
         only=tuple(i.strip() for part in only for i in part.split(",") if i.strip()), dry_run=dry_run,
         include_private=include_private, timeout_s=timeout, retries=retries, schedule=schedule,
-        fit=bundle.pop("fit"), force=bundle.pop("force"), export=bundle, cluster=cluster,
+        force=bundle.pop("force"), allow_outside_media=bundle.pop("allow_outside_media"),
+        strict_photos=bundle.pop("strict_photos"), plan=PlanOptions(**bundle), cluster=cluster,
     )  # fmt: skip
     profiles = load(profile_dirs, upload_path)
     view = PlanPrinter(out, as_json) if dry_run else RunView(verbose=verbose, as_json=as_json)

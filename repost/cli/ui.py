@@ -123,7 +123,7 @@ def echo_plan(d: dict, say=echo) -> None:
     mark = "plan" if d["ok"] else "cannot"
     say(f"{mark}: {d['post']} → {d['platform']}: {d['path']}")
     for s in d["steps"]:
-        how = shlex.join(s["command"]) if "command" in s else f"{s['action']} {s['source']}"
+        how = shlex.join(s["command"]) if "command" in s else s.get("makes") or f"{s['action']} {s['source']}"
         say(f"    {s['file']}: {how}")
     for c in d["changes"]:
         say(f"    change: {c}")

@@ -1,8 +1,10 @@
-"""ffmpeg argument lists, built as plain data (pure): the planner shows them, media/ runs them."""
+"""ffmpeg argument lists of the video operations, built as plain data (pure), for a run and for
+``--dry-run`` alike."""
 
 from __future__ import annotations
 
 from repost.media.ffmpeg import safe_path
+from repost.ops import Conform, Remux
 
 # MP4 without edit lists (Instagram I1 asks for none) whose picture and sound still start
 # together. A B-frame stream's first frame is shown after it is decoded: ffmpeg would write an
@@ -19,32 +21,41 @@ from repost.media.ffmpeg import safe_path
 MP4_NO_EDIT_LIST = ("-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0")
 
 
-def remux_args(facts, dest: str, *, drop_edit_list: bool) -> tuple[str, ...]:
-    """Stream-copy the first video and audio stream into MP4 with the moov atom first.
+def remux_args(op: Remux, source, dest, *, threads: int | None = None) -> tuple[str, ...]:
+    """Stream-copy the first video and audio stream of ``source`` into an MP4 ``dest`` with the
+    moov atom first.
 
     Container metadata goes (phones write location and device names there); the display matrix
     is stream side data and stays, so the picture keeps its orientation.
     """
-    args = [
-        "-i",
-        safe_path(facts.path),
-        "-map",
-        "0:v:0",
-        "-map",
-        "0:a:0?",
-        "-c",
-        "copy",
-        "-dn",
-        "-sn",
-        "-map_metadata",
-        "-1",
-        "-map_chapters",
-        "-1",
-    ]
-    if facts.codec == "hevc":
+    opts = ["-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-dn", "-sn"]
+    opts += ["-map_metadata", "-1", "-map_chapters", "-1"]
+    if op.codec == "hevc":
         # Apple players and Instagram want HEVC tagged hvc1, not ffmpeg's default hev1.
-        args += ["-tag:v", "hvc1"]
+        opts += ["-tag:v", "hvc1"]
     # With edit lists allowed, ffmpeg's own edit list keeps the two streams together.
-    args += list(MP4_NO_EDIT_LIST) if drop_edit_list else ["-movflags", "+faststart"]
-    args += ["-f", "mp4", "-y", safe_path(dest)]
-    return tuple(args)
+    opts += list(MP4_NO_EDIT_LIST) if op.drop_edit_list else ["-movflags", "+faststart"]
+    return (*global_args(threads), "-i", safe_path(source), *output([*opts, "-f", "mp4"], dest, threads))
+
+
+def global_args(threads: int | None) -> list[str]:
+    """Options for the whole run: ``threads`` caps the filter graph's threads too."""
+    return ["-filter_threads", str(threads)] if threads else []
+
+
+def output(opts: list[str], dest, threads: int | None = None) -> list[str]:
+    """One output: its options, the encoder threads where capped, then its path."""
+    return [*opts, *(["-threads", str(threads)] if threads else []), "-y", safe_path(dest)]
+
+
+def ffmpeg_args(step, dest, *, threads: int | None = None) -> tuple[str, ...] | None:
+    """The arguments after ``ffmpeg`` that carry out ``step`` into ``dest`` (None for a step
+    made without ffmpeg's command line): at run time into the real path, for ``--dry-run``
+    into the bundle-relative name."""
+    from repost.media.render import conform_args
+
+    if isinstance(step.op, Remux):
+        return remux_args(step.op, step.source, dest, threads=threads)
+    if isinstance(step.op, Conform):
+        return conform_args(step.op, step.source, dest, threads=threads)
+    return None

@@ -9,10 +9,9 @@ import re
 import threading
 from pathlib import Path
 
-from repost.errors import DoesNotFitError, MediaError
+from repost.errors import MediaError
 from repost.media.images import encode_jpeg, open_photo, render_photo
-from repost.plan.cover import fit_cover
-from repost.plan.photo import PhotoOp
+from repost.ops import PhotoOp
 
 # A frame whose mean luma is outside this range is black or blown out; below this standard
 # deviation it is flat (a title card's plain fill, the middle of a fade to black).
@@ -25,16 +24,14 @@ _TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 
 
 def make_cover(step, dest: Path) -> None:
-    """Carry out a ``cover`` step."""
+    """Carry out a ``cover`` step (a CoverOp): the picture fitted as the plan fitted it at its
+    probed size (render_photo scales the box to a picture decoded at another)."""
     op = step.op
     if op.kind == "image":
         picture = open_photo(step.source).image
     else:
         picture = decode_frames(step.source, op.times, op.rotation, best=op.kind == "auto")[0]
-    try:
-        fitted = render_photo(picture, fit_cover(picture.size, op.aspect, op.frame, op.fit, op.min_side_px))
-    except DoesNotFitError as exc:  # a cover: image (or a video) too thin for the cover's shape
-        raise DoesNotFitError(step.source, [f"cover.jpg: {r}" for r in exc.reasons]) from exc
+    fitted = render_photo(picture, op.photo)
     if op.text and op.font:
         fitted = draw_text(fitted, op.text, op.font, op.safe_aspect)
     dest.write_bytes(encode_jpeg(fitted, PhotoOp(fitted.size, (0, 0, *fitted.size), (0, 0, *fitted.size))))

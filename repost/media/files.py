@@ -1,56 +1,50 @@
-"""Making a bundle's media files from plan steps, and describing them for the manifest."""
+"""Making a bundle's media files from plan steps (their operations), and describing them for the manifest."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from repost.media.ffmpeg import run_ffmpeg, safe_path
+from repost.media.commands import ffmpeg_args
+from repost.media.ffmpeg import run_ffmpeg
 from repost.media.linking import original_of, place_file, sha256_known
 from repost.media.probe import probe_media
-from repost.media.render import shared_decode_args
+from repost.media.render import shared_args
+from repost.ops import Copy, CoverOp, PhotoOp, SlideshowOp
 
 
 def make_file(step, dest: Path, *, threads: int | None = None, progress=None) -> None:
-    """Carry out one plan step, writing ``dest``.
+    """Carry out one plan step (its operation, repost/ops.py), writing ``dest``.
 
     ``threads`` caps ffmpeg's codec and filter threads (encodes running side by side share the
-    cores); ``progress`` gets the fraction done of an ffmpeg step.
+    cores); ``progress`` (a plain callable) gets the fraction done of a video being made.
     """
-    if step.action == "ffmpeg":
-        # The plan writes to the bundle-relative name; here it goes to the real (temporary) path.
-        rel = safe_path(step.dest)
-        args = [str(dest) if a == rel else a for a in step.ffmpeg_args]
-        if threads:
-            # Output options, so just before "-y <dest>"; -filter_threads is global.
-            args[-2:-2] = ["-threads", str(threads)]
-            args[:0] = ["-filter_threads", str(threads)]
+    op = step.op
+    args = ffmpeg_args(step, dest, threads=threads)
+    if args is not None:
         run_ffmpeg(args, where=step.source, progress=progress, duration_s=step.duration_s)
-    elif step.action == "copy":
+    elif isinstance(op, Copy):
         place_file(step.source, dest, hardlink=False)  # the user's own file: never hard-linked
-    elif step.action == "photo":
+    elif isinstance(op, PhotoOp):
         from repost.media.images import make_photo
 
         make_photo(step, dest)
-    elif step.action == "slideshow":
+    elif isinstance(op, SlideshowOp):
         from repost.media.slideshow import make_slideshow
 
-        make_slideshow(step, dest)
-    elif step.action == "cover":
+        make_slideshow(step, dest, threads=threads, progress=progress)
+    elif isinstance(op, CoverOp):
         from repost.media.covers import make_cover
 
         make_cover(step, dest)
-    else:  # pragma: no cover - the planner makes only the actions above
-        raise ValueError(f"unknown step action {step.action!r}")
+    else:  # pragma: no cover - ops.OPERATIONS is closed: the planner makes only these
+        raise TypeError(f"unknown operation {type(op).__name__}")
 
 
 def make_shared(steps, dests: list[Path], *, threads: int | None = None, progress=None) -> None:
     """Several conform steps of one source, made by one ffmpeg run that decodes it once."""
-    facts = probe_media(steps[0].source)
-    items = [(step.rendition, str(dest)) for step, dest in zip(steps, dests, strict=True)]
-    args = list(shared_decode_args(facts, items, threads))
-    if threads:
-        args[:0] = ["-filter_threads", str(threads)]
+    items = [(step.op, dest) for step, dest in zip(steps, dests, strict=True)]
+    args = shared_args(steps[0].source, items, threads=threads)
     longest = max((step.duration_s or 0.0) for step in steps) or None
     run_ffmpeg(args, where=steps[0].source, progress=progress, duration_s=longest)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from repost.media.measure import Loudness, measure_loudness
 from repost.media.probe import probe_media
 from repost.media.remembered import file_key, recall
 from repost.media.render import FLOAT_AUDIO, downmix_filter
+from repost.ops import Conform, Copy, Remux
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) 
 
 
 def measure_requests(wanted: dict[tuple, tuple]) -> dict[tuple, Levels]:
-    """``options["levels"]`` for the stretches plan.audio.level_requests names."""
+    """Evidence.levels (plan/options.py) for the stretches plan.audio.level_requests names."""
     return {key: measure_levels(*stretch) for key, stretch in wanted.items()}
 
 
@@ -98,21 +98,16 @@ def loudness_record(step, made: Path, sha256: str) -> dict | None:
 
 
 def sound_copied(step) -> bool:
-    """The step's file carries its source's whole audio stream unchanged: a file copy, a
-    conform that copies the sound of the whole source, or a remux (``-c copy``, nothing cut,
-    no audio filter)."""
-    if step.action == "copy":
+    """The step's file carries its source's whole audio stream unchanged: a file copy, a remux
+    (every stream copied, nothing cut), or a conform that copies the sound of the whole source:
+    read from the operation, never from its ffmpeg arguments."""
+    op = step.op
+    if isinstance(op, Copy | Remux):
         return True
-    r = step.rendition
-    if r is not None:  # a conform: its plan says whether the sound is copied, and from where
-        action = getattr(getattr(r, "audio", None), "action", None)
-        return action == "copy" and not r.start_s and r.duration_s is None
-    args = tuple(getattr(step, "ffmpeg_args", None) or ())
-    if step.action != "ffmpeg" or not args:
-        return False
-    pairs = set(itertools.pairwise(args))
-    cut = {"-ss", "-t", "-to", "-af", "-filter:a", "-filter_complex", "-shortest"} & set(args)
-    return not cut and (("-c", "copy") in pairs or ("-c:a", "copy") in pairs)
+    if isinstance(op, Conform):  # its plan says whether the sound is copied, and from where
+        r = op.rendition
+        return r.audio.action == "copy" and not r.start_s and r.duration_s is None
+    return False
 
 
 def _loudness(data: dict) -> Loudness:

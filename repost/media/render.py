@@ -1,9 +1,12 @@
-"""The ffmpeg argument list of a planned Rendition (pure): reframe, retime, tone-map, encode."""
+"""The ffmpeg argument list of a Conform operation (pure): reframe, retime, tone-map, encode."""
 
 from __future__ import annotations
 
-from repost.media.commands import MP4_NO_EDIT_LIST
+import itertools
+
+from repost.media.commands import MP4_NO_EDIT_LIST, global_args, output
 from repost.media.ffmpeg import safe_path
+from repost.ops import CameraPath, Conform, SourceVideo
 
 # The blurred background is made from a small copy (1/8 of the frame) and scaled back up: a
 # Gaussian blur at full size costs more than the foreground's own scaling, and the blur hides
@@ -49,17 +52,25 @@ _BT709_OUT = (
 )
 
 
-def render_args(facts, r, dest: str) -> tuple[str, ...]:
-    """Every argument after ``ffmpeg`` that turns ``facts.path`` into rendition ``r`` at ``dest``."""
-    args = _input_args(facts, r)
+def conform_args(op: Conform, source, dest, *, threads: int | None = None) -> tuple[str, ...]:
+    """Every argument after ``ffmpeg`` that makes ``op`` from ``source`` into ``dest``: global
+    options, each input's options before its path, then the output's options before its path
+    (yt-dlp's input_path_opts / output_path_opts shape), so nothing is found again by text."""
+    r = op.rendition
     if r.video == "copy":
         video = ["-map", "0:v:0", "-c:v", "copy"]
-        if facts.codec == "hevc":
+        if op.source.codec == "hevc":
             video += ["-tag:v", "hvc1"]
+        graph = []
     else:
-        args += ["-filter_complex", video_graph(facts, r)]
+        graph = ["-filter_complex", video_graph(op.source, r)]
         video = ["-map", "[v]", *encoder_args(r)]
-    return tuple(args + _output_args(facts, r, video, dest))
+    return (
+        *global_args(threads),
+        *_input_args(r, source),
+        *graph,
+        *output(_output_opts(op.source, r, video), dest, threads),
+    )
 
 
 def can_share_decode(r) -> bool:
@@ -67,61 +78,57 @@ def can_share_decode(r) -> bool:
     return r.video == "encode" and r.audio.action != "silent"
 
 
-def shared_decode_args(facts, items, threads: int | None = None) -> tuple[str, ...]:
-    """One ffmpeg run making several renditions ``items`` [(rendition, dest)] of ``facts``:
-    the source is read and decoded once and its frames split to each rendition's graph.
+def shared_args(source, items, *, threads: int | None = None) -> tuple[str, ...]:
+    """One ffmpeg run making several conforms ``items`` [(Conform, dest)] of ``source``: the
+    source is read and decoded once and its frames split to each rendition's graph.
 
     benchmarks/bench_decode_once.py: two renditions of a 1080p clip cost ~15% less CPU this
     way than as two runs. Every rendition must pass :func:`can_share_decode` and start at the
     same point of the source.
     """
-    first = items[0][0]
-    args = _input_args(facts, first)
+    first = items[0][0].rendition
     graphs = [f"[0:v]split={len(items)}" + "".join(f"[s{i}]" for i in range(len(items)))]
-    graphs += [video_graph(facts, r, tag=str(i)) for i, (r, _) in enumerate(items)]
-    args += ["-filter_complex", ";".join(graphs)]
-    for i, (r, dest) in enumerate(items):
-        video = ["-map", f"[v{i}]", *encoder_args(r)]
-        if threads:
-            video += ["-threads", str(threads)]
-        args += _output_args(facts, r, video, dest)
+    graphs += [video_graph(op.source, op.rendition, tag=str(i)) for i, (op, _) in enumerate(items)]
+    args = [*global_args(threads), *_input_args(first, source), "-filter_complex", ";".join(graphs)]
+    for i, (op, dest) in enumerate(items):
+        video = ["-map", f"[v{i}]", *encoder_args(op.rendition)]
+        args += output(_output_opts(op.source, op.rendition, video), dest, threads)
     return tuple(args)
 
 
-def _input_args(facts, r) -> list[str]:
+def _input_args(r, source) -> list[str]:
     args: list[str] = []
     if r.start_s:
         args += ["-ss", f"{r.start_s:.3f}"]  # input seek: fast, and exact when re-encoding
-    args += ["-i", safe_path(facts.path)]
+    args += ["-i", safe_path(source)]
     if r.audio.action == "silent":
         args += ["-f", "lavfi", "-i", f"anullsrc=r={r.audio.sample_rate_hz}:cl=stereo"]
     return args
 
 
-def _output_args(facts, r, video: list[str], dest: str) -> list[str]:
-    args = [*video, *audio_args(facts, r)]
-    total = _total_duration(facts, r)
+def _output_opts(src: SourceVideo, r, video: list[str]) -> list[str]:
+    args = [*video, *audio_args(src, r)]
+    total = _total_duration(src, r)
     if total is not None:
         args += ["-t", f"{total:.3f}"]
     args += ["-dn", "-sn", "-map_metadata", "-1", "-map_chapters", "-1"]
     # moov first, no edit lists, picture and sound starting together (see MP4_NO_EDIT_LIST).
-    args += [*MP4_NO_EDIT_LIST, "-f", "mp4", "-y", safe_path(dest)]
-    return args
+    return [*args, *MP4_NO_EDIT_LIST, "-f", "mp4"]
 
 
-def _total_duration(facts, r) -> float | None:
+def _total_duration(src: SourceVideo, r) -> float | None:
     if r.duration_s is not None:
         return r.duration_s + r.hold_s
     if r.hold_s or r.audio.action == "silent":
-        return facts.duration_s + r.hold_s
+        return src.duration_s + r.hold_s
     return None
 
 
-def video_graph(facts, r, tag: str = "") -> str:
+def video_graph(source: SourceVideo, r, tag: str = "") -> str:
     """The filter graph from the (auto-rotated) source picture to ``[v]``; with ``tag``, from
     ``[s<tag>]`` to ``[v<tag>]`` with its own inner labels (one branch of a shared decode)."""
     src = f"[s{tag}]" if tag else "[0:v]"
-    lowering = _rate(r.fps) < facts.fps - 0.01
+    lowering = _rate(r.fps) < source.fps - 0.01
     pre = [f"fps={r.fps}"] if lowering else []
     tone = [_TONEMAP.format(tin=r.tonemap), "format=yuv420p"] if r.tonemap else ["format=yuv420p"]
     post = [] if lowering else [f"fps={r.fps}"]
@@ -145,10 +152,9 @@ def video_graph(facts, r, tag: str = "") -> str:
         )
     chain = list(pre)
     if r.fit == "crop":
-        cw, ch = _crop_size(facts.width, facts.height, r.width / r.height)
-        chain.append(f"crop={cw}:{ch}")
+        chain.append(f"crop={r.crop[0]}:{r.crop[1]}")  # the box the plan chose, around the centre
     if r.fit == "smart":
-        chain.append(r.camera.crop_filter())  # the window follows the subject (plan/camera.py)
+        chain.append(smart_crop(r.camera))  # the window follows the subject (plan/camera.py)
     if r.fit == "pad":
         chain += [f"scale={r.content_width}:{r.content_height}", *tone]
         chain.append(f"pad={r.width}:{r.height}:(ow-iw)/2:(oh-ih)/2:color={r.pad_color}")
@@ -158,17 +164,23 @@ def video_graph(facts, r, tag: str = "") -> str:
 
 
 def encoder_args(r) -> list[str]:
-    """libx264 High 4:2:0, quality-based (CRF) with a VBV rate cap, closed GOPs."""
-    args = ["-c:v", "libx264", "-preset", r.preset, "-crf", str(r.crf), "-profile:v", "high"]
+    """libx264 High 4:2:0, quality-based (CRF) with a VBV rate cap, closed GOPs: every encode's
+    settings (a Rendition's or a SlideshowOp's: crf, preset, gop_frames, maxrate, bufsize)."""
+    return ["-c:v", "libx264", "-preset", r.preset, *x264_settings(r)]
+
+
+def x264_settings(r) -> list[str]:
+    """The encoder settings after the codec and preset (moviepy takes those two itself)."""
+    args = ["-crf", str(r.crf), "-profile:v", "high"]
     args += ["-pix_fmt", "yuv420p", "-g", str(r.gop_frames), "-flags", "+cgop"]
     if r.maxrate_bps:
         args += ["-maxrate", str(r.maxrate_bps), "-bufsize", str(r.bufsize_bits)]
-    if r.tonemap:
+    if getattr(r, "tonemap", None):  # a slideshow's settings (SlideshowOp) have none
         args += list(_BT709_OUT)
     return args
 
 
-def audio_args(facts, r) -> list[str]:
+def audio_args(src: SourceVideo, r) -> list[str]:
     a = r.audio
     if a.action == "none":
         return ["-an"]
@@ -178,7 +190,7 @@ def audio_args(facts, r) -> list[str]:
         return ["-map", "1:a:0", "-c:a", "aac", "-b:a", str(a.bitrate_bps)]
     chain = [FLOAT_AUDIO]
     if a.downmix:
-        chain.append(downmix_filter(facts.audio.layout or ""))
+        chain.append(downmix_filter(src.audio_layout or ""))
     if a.gain_db:
         chain.append(f"volume={a.gain_db:+.1f}dB")  # to the source's loudness, or the target
     elif a.gain_db is None and a.loudness_lufs is not None:
@@ -202,14 +214,31 @@ def downmix_filter(layout: str) -> str:
     return "aformat=channel_layouts=stereo"
 
 
-def _crop_size(width: int, height: int, aspect: float) -> tuple[int, int]:
-    if width / height > aspect:
-        return _even(height * aspect), _even(height)
-    return _even(width), _even(width / aspect)
-
-
 def _even(x: float) -> int:
     return max(2, int(x) // 2 * 2)
+
+
+def smart_crop(path: CameraPath) -> str:
+    """The crop filter whose window follows ``path``: crop evaluates x and y for every frame
+    (ffmpeg docs, crop filter); quoted, since the expression's commas would split the graph."""
+    w, h = path.size
+    moving = f"'{crop_expression(path)}'"
+    x, y = (moving, "(ih-oh)/2") if path.axis == "x" else ("(iw-ow)/2", moving)
+    return f"crop={w}:{h}:{x}:{y}"
+
+
+def crop_expression(path: CameraPath) -> str:
+    """The position as an ffmpeg expression in ``t``: nested if()s over the straight pieces;
+    at a cut two keys share a time and the new shot's position wins."""
+    keys = path.keys
+    expr = f"{keys[-1][1]:.1f}"
+    for (ta, pa), (tb, pb) in reversed(list(itertools.pairwise(keys))):
+        if tb <= ta:
+            continue
+        slope = (pb - pa) / (tb - ta)
+        piece = f"{pa:.1f}" if abs(slope) < 1e-6 else f"{pa:.1f}+{slope:.3f}*(t-{ta:.3f})"
+        expr = f"if(lt(t,{tb:.3f}),{piece},{expr})"
+    return expr
 
 
 def _rate(fraction: str) -> float:

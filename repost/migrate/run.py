@@ -33,7 +33,7 @@ from repost.migrate.report import write_reports
 from repost.migrate.schedule import choose_schedule, keep_schedule, write_schedule
 from repost.migrate.state import Outcome, Record, State, Status
 from repost.migrate.summary import Summary
-from repost.plan import BundlePlan, is_part_bundle_id, post_folder, safe_id
+from repost.plan import BundlePlan, PlanOptions, is_part_bundle_id, post_folder, safe_id
 from repost.platforms.profiles import Profile, select_profiles
 from repost.post.model import Post
 from repost.text.clean import clean_line
@@ -54,11 +54,12 @@ class MigrateOptions:
     only: tuple[str, ...] = ()
     dry_run: bool = False
     include_private: bool = False
-    fit: str | None = None
     force: bool = False  # remake bundles that are up to date
-    # export's other options for what a bundle holds (split, loudness, carousel, keep_metadata,
-    # as_kind, photo_seconds, pan_zoom, overflow, bilingual, lang), as ExportOptions names them
-    export: dict = field(default_factory=dict)
+    plan: PlanOptions = field(
+        default_factory=PlanOptions
+    )  # what a bundle holds: --fit, --split, --loudness, ...
+    allow_outside_media: bool = False  # post.yaml may name media outside its folder
+    strict_photos: bool = False  # an unreadable photo fails its post instead of being left out
     timeout_s: float = 30.0
     retries: int = 3
     backoff_s: float = 1.0
@@ -67,13 +68,14 @@ class MigrateOptions:
 
     def export_options(self) -> ExportOptions:
         return ExportOptions(
-            out=self.out, to=self.to, fit=self.fit, jobs=self.jobs, dry_run=self.dry_run, force=self.force,
-            **self.export,
+            out=self.out, to=self.to, jobs=self.jobs, dry_run=self.dry_run, force=self.force,
+            allow_outside_media=self.allow_outside_media, strict_photos=self.strict_photos,
+            **dataclasses.asdict(self.plan),
         )  # fmt: skip
 
     def fingerprint_options(self) -> dict:
-        """The options that change what a bundle holds (the same ones export's fingerprint takes)."""
-        return self.export_options().plan_options()
+        """The options that change what a bundle holds, as data (the input keys hash them)."""
+        return self.plan.record()
 
 
 def select_posts(posts: Iterable[ImportedPost], options: MigrateOptions) -> Iterator[ImportedPost]:
@@ -154,7 +156,7 @@ class Migration:
         self.summary = Summary(source=str(source), kind=self.kind)
 
     def posts(self) -> Iterator[ImportedPost]:
-        outside = bool(self.options.export.get("allow_outside_media"))
+        outside = self.options.allow_outside_media
         found = iter_source(self.kind, self.found, self.downloader.folder, allow_outside_media=outside)
         return select_posts(found, self.options)
 

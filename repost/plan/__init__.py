@@ -12,17 +12,18 @@ from types import MappingProxyType
 
 from repost.plan.cover import plan_photo_cover
 from repost.plan.images import plan_images
+from repost.plan.options import Evidence, Part, PlanOptions
 from repost.plan.slideshow import plan_slideshow
-from repost.plan.step import Step
+from repost.plan.step import Planned, Step, blocked
 from repost.plan.video import plan_parts, plan_video
 from repost.platforms.norms import plan_warnings
 from repost.platforms.profiles import Profile
 from repost.post.model import Post
-from repost.text.compose import BundleTexts, compose_texts
+from repost.text.compose import BundleTexts, TextOptions, compose_texts
 
 __all__ = [
-    "BundlePlan", "Step", "is_part_bundle_id", "part_bundle_id", "plan_bundle", "plan_bundles", "post_folder",
-    "safe_id",
+    "BundlePlan", "Evidence", "Part", "PlanOptions", "Step", "is_part_bundle_id", "part_bundle_id",
+    "plan_bundle", "plan_bundles", "post_folder", "safe_id",
 ]  # fmt: skip
 
 SAFE_ID_RE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -46,7 +47,7 @@ class BundlePlan:
     changes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
-    options: Mapping[str, object] = field(default_factory=dict)
+    options: PlanOptions = field(default_factory=PlanOptions)  # as asked, the fit resolved
     privacy: Mapping[str, object] | None = None  # the manifest's "privacy": metadata stripped or kept
     part: str | None = None  # "1/2" when a video or a carousel was split into numbered posts
 
@@ -83,24 +84,24 @@ def is_part_bundle_id(name: str, post_id: str) -> bool:
 
 
 def plan_bundles(
-    post: Post, profile: Profile, facts: Mapping[Path, object], options=None
+    post: Post,
+    profile: Profile,
+    facts: Mapping[Path, object],
+    options: PlanOptions | None = None,
+    evidence: Evidence | None = None,
 ) -> list[BundlePlan]:
     """The bundles of one post for one platform: usually one. With ``--split`` a video over the
     maximum becomes one bundle per part, and a carousel over the platform's photo cap becomes
     numbered posts (``--carousel split``, the default) or keeps its first photos (``truncate``).
     Each part is its own bundle ``<post-id>-part<i>`` (docs/bundles.md's layout holds: one video or one
     carousel and one caption per bundle, as each part is uploaded as its own post)."""
-    options = dict(options or {})
+    options, evidence = options or PlanOptions(), evidence or Evidence()
     over = post.for_platform(profile.id)
     videos = [facts[m.path] for m in over.media if facts[m.path].kind == "video"]
     parts = plan_parts(profile, videos[0], options) if len(videos) == 1 else []
     if not parts:
-        return _plan_carousel(post, profile, facts, options)
-    n = len(parts)
-    return [
-        plan_bundle(post, profile, facts, {**options, "part": (i, n, start, length)})
-        for i, (start, length) in enumerate(parts, start=1)
-    ]
+        return _plan_carousel(post, profile, facts, options, evidence)
+    return [plan_bundle(post, profile, facts, options, evidence, part) for part in parts]
 
 
 def _part_post(post: Post, i: int, n: int) -> Post:
@@ -126,83 +127,90 @@ def _part_post(post: Post, i: int, n: int) -> Post:
     )
 
 
-def plan_bundle(post: Post, profile: Profile, facts: Mapping[Path, object], options=None) -> BundlePlan:
+def plan_bundle(
+    post: Post,
+    profile: Profile,
+    facts: Mapping[Path, object],
+    options: PlanOptions | None = None,
+    evidence: Evidence | None = None,
+    part: Part | None = None,
+) -> BundlePlan:
     """Decide one bundle: the media steps, the texts, the changes and what blocks it."""
-    options = dict(options or {})
+    options, evidence = options or PlanOptions(), evidence or Evidence()
     written = post  # the texts apply the overrides themselves: they need the post's own language
     post = post.for_platform(profile.id)
-    # --fit wins over post.yaml's fit: (per post or per platform), which wins over the profile's;
-    # photos, slideshows and covers read it here, as the video planner does.
-    options["fit"] = options.get("fit") or post.fit
+    # --fit wins over post.yaml's fit (per post or per platform), which wins over the profile's:
+    # resolved here, once, for videos, photos, slideshows and covers alike.
+    options = dataclasses.replace(options, fit=options.fit or post.fit)
     media_order = [item.alt for item in post.media]  # translated alt texts follow the whole post's order
-    part = options.get("part")
     if part:
-        post = _part_post(post, part[0], part[1])
-        written = _part_post(written, part[0], part[1])
-    media = [(item, facts[item.path]) for item in post.media]
-    videos = [(i, f) for i, f in media if f.kind == "video"]
-    images = [(i, f) for i, f in media if f.kind == "image"]
-    steps: list[Step] = []
-    changes: list[str] = []
-    warnings: list[str] = []
-    blockers: list[str] = []
-    privacy = None
-    kind = "video" if videos else "photos"
-    if videos and images:
-        blockers.append("the post mixes photos and video; platforms take one kind per post")
-    elif len(videos) > 1:
-        blockers.append(f"the post has {len(videos)} videos; a post takes one")
-    elif videos:
-        plan_video(post, profile, videos[0][1], steps, changes, warnings, blockers, options)
-    elif images and _as_slideshow(profile, options):
-        photos = [f for _, f in images]
-        plan_slideshow(post, profile, photos, steps, changes, warnings, blockers, options)
-        privacy = {"metadata": "stripped", "photos_with_gps": 0}
-        kind = "video"  # the post is now a video, for its texts
-        if not blockers:
-            first = (photos[0].width, photos[0].height)
-            plan_photo_cover(
-                post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers,
-                rules=profile.video,
-            )  # fmt: skip
-    elif images:
-        photos = [f for _, f in images]
-        privacy = plan_images(profile, photos, steps, changes, warnings, blockers, options)
-        if privacy is not None:
-            first = (photos[0].width, photos[0].height)
-            plan_photo_cover(
-                post, profile, photos[0].path, steps, warnings, options, size=first, blockers=blockers
-            )
-    texts = compose_texts(written, profile, kind, options)
-    steps = _with_alt(steps, post, texts.lang, media_order)
-    changes += texts.changes
-    warnings += texts.warnings
-    if options.get("norms") is not False:
+        post = _part_post(post, part.index, part.count)
+        written = _part_post(written, part.index, part.count)
+    media = [facts[item.path] for item in post.media]
+    cover = facts.get(post.cover.path) if post.cover is not None and post.cover.path else None
+    planned, kind = _plan_media(post, profile, media, options, evidence, cover, part)
+    text_options = TextOptions(options.overflow, options.bilingual, dict(options.lang))
+    texts = compose_texts(written, profile, kind, text_options)
+    warnings = list(planned.warnings) + list(texts.warnings)
+    if options.norms:
         warnings += plan_warnings(post, profile, texts)
     return BundlePlan(
         post,
         profile,
-        part_bundle_id(post_folder(post), part[0]) if part else post_folder(post),
-        tuple(steps),
+        part_bundle_id(post_folder(post), part.index) if part else post_folder(post),
+        tuple(_with_alt(list(planned.steps), post, texts.lang, media_order)),
         texts,
-        tuple(changes),
+        planned.changes + tuple(texts.changes),
         tuple(warnings),
-        tuple(blockers),
+        planned.blockers,
         options,
-        privacy,
-        f"{part[0]}/{part[1]}" if part else None,
+        planned.privacy,
+        part.label if part else None,
     )
 
 
-def _as_slideshow(profile: Profile, options: Mapping) -> bool:
+def _plan_media(
+    post: Post, profile: Profile, media: list, options: PlanOptions, evidence: Evidence, cover, part
+):
+    """The media steps of one bundle (of ``part`` of a video), and the kind of post its texts
+    are written for; ``cover`` is a ``cover:`` image's probed facts."""
+    videos = [f for f in media if f.kind == "video"]
+    images = [f for f in media if f.kind == "image"]
+    if videos and images:
+        return blocked("the post mixes photos and video; platforms take one kind per post"), "video"
+    if len(videos) > 1:
+        return blocked(f"the post has {len(videos)} videos; a post takes one"), "video"
+    if videos:
+        return plan_video(post, profile, videos[0], options, evidence, part, cover), "video"
+    if not images:
+        return Planned(), "photos"
+    first = (images[0].width, images[0].height)
+    if _as_slideshow(profile, options):
+        planned = plan_slideshow(post, profile, images, options)
+        planned = dataclasses.replace(planned, privacy={"metadata": "stripped", "photos_with_gps": 0})
+        if not planned.blockers:
+            planned += plan_photo_cover(
+                post, profile, images[0].path, options, evidence.fonts, size=first, rules=profile.video,
+                cover_facts=cover,
+            )  # fmt: skip
+        return planned, "video"  # the post is now a video, for its texts
+    planned = plan_images(profile, images, options)
+    if planned.privacy is not None:
+        planned += plan_photo_cover(
+            post, profile, images[0].path, options, evidence.fonts, size=first, cover_facts=cover
+        )
+    return planned, "photos"
+
+
+def _as_slideshow(profile: Profile, options: PlanOptions) -> bool:
     """Photos become a video where the platform takes no photo posts, or with ``--as video``."""
-    if options.get("as") == "video":
+    if options.as_kind == "video":
         return True
     return "photos" not in profile.kinds and "video" in profile.kinds
 
 
 def _plan_carousel(
-    post: Post, profile: Profile, facts: Mapping[Path, object], options: dict
+    post: Post, profile: Profile, facts: Mapping[Path, object], options: PlanOptions, evidence: Evidence
 ) -> list[BundlePlan]:
     """One bundle, or a carousel over the platform's photo cap split or truncated."""
     fitted = post.for_platform(profile.id)
@@ -210,7 +218,7 @@ def _plan_carousel(
     photos = [i for i in fitted.media if getattr(facts[i.path], "kind", None) == "image"]
     over = cap is not None and len(photos) == len(fitted.media) > cap and not _as_slideshow(profile, options)
     if not over:
-        return [plan_bundle(post, profile, facts, options)]
+        return [plan_bundle(post, profile, facts, options, evidence)]
     # The post as written keeps its overrides (the texts need its own language); only this
     # platform's media override goes, as each part names its photos itself.
     over_media = {
@@ -218,9 +226,9 @@ def _plan_carousel(
         for pid, over in post.platforms.items()
     }
     base = dataclasses.replace(post, platforms=MappingProxyType(over_media))
-    if options.get("carousel") == "truncate":
+    if options.carousel == "truncate":
         kept = dataclasses.replace(base, media=fitted.media[:cap])
-        plan = plan_bundle(kept, profile, facts, options)
+        plan = plan_bundle(kept, profile, facts, options, evidence)
         note = (
             f"kept the first {cap} of {len(photos)} photos ({profile.name} takes {cap}; --carousel truncate)"
         )
@@ -230,7 +238,7 @@ def _plan_carousel(
     for k, chunk in enumerate(chunks, start=1):
         part = f"{k}/{len(chunks)}"
         one = _part_post(dataclasses.replace(base, media=chunk), k, len(chunks))
-        plan = plan_bundle(one, profile, facts, options)
+        plan = plan_bundle(one, profile, facts, options, evidence)
         first = (k - 1) * cap + 1
         note = (
             f"post {part} of a carousel split in {len(chunks)} ({profile.name} takes {cap}):"

@@ -15,7 +15,7 @@ MIN_GAIN_DB = 0.1
 
 
 def level_key(path, start_s: float, duration_s: float | None) -> tuple:
-    """What a measurement of a source stretch is known by in ``options["levels"]``."""
+    """What a measurement of a source stretch is known by in ``Evidence.levels``."""
     return (str(path), round(start_s or 0.0, 3), None if duration_s is None else round(duration_s, 3))
 
 
@@ -42,7 +42,7 @@ def match_loudness(levels, target_lufs: float | None) -> tuple[float | None, flo
 
 def level_requests(plans) -> dict[tuple, tuple]:
     """The source stretches whose sound the plans re-encode, to be measured before planning
-    again with ``options["levels"]``: {level_key: (path, start_s, duration_s)}."""
+    again with ``Evidence.levels``: {level_key: (path, start_s, duration_s)}."""
     wanted = {}
     for plan in plans:
         for step in plan.steps:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+
+from repost.ops import CameraPath, Shot
 
 # AutoFlip's rule (Google MediaPipe, "autoflip" docs, motion stabilisation): a camera that
 # stays put unless the subject moves more than a tenth of the crop's width, then pans in one
@@ -18,35 +19,6 @@ MIN_FOUND_SHARE = 0.5
 # Keyframes off the straight line by less than this share of the crop's width are dropped
 # (Ramer-Douglas-Peucker): the detector's jitter smoothed away, the ffmpeg expression short.
 SIMPLIFY_SHARE = 0.02
-
-
-@dataclass(frozen=True)
-class Shot:
-    """One shot of the path: its span, still or pan, and how the subject was found."""
-
-    start_s: float
-    end_s: float
-    motion: str  # still | pan
-    by: str  # faces | saliency
-
-
-@dataclass(frozen=True)
-class CameraPath:
-    """Where the crop window's left (or top) edge is over time, in source pixels.
-
-    ``keys`` are (time in the output, position) points joined by straight lines; ``axis`` is x
-    for a crop narrower than the source, y for a shorter one; ``size`` the window (w, h).
-    """
-
-    axis: str
-    size: tuple[int, int]
-    keys: tuple[tuple[float, float], ...]
-    shots: tuple[Shot, ...]
-    limit_px_per_s: float
-    detector: str = ""  # the face detector that found the subject (docs/models.md)
-
-    def crop_filter(self) -> str:
-        return smart_crop(self)
 
 
 def plan_camera(track, crop: tuple[int, int], start_s: float = 0.0, length_s: float | None = None):
@@ -155,20 +127,6 @@ def position_at(path: CameraPath, t: float) -> float:
     return keys[-1][1]
 
 
-def crop_expression(path: CameraPath) -> str:
-    """The position as an ffmpeg expression in ``t``: nested if()s over the straight pieces;
-    at a cut two keys share a time and the new shot's position wins."""
-    keys = path.keys
-    expr = f"{keys[-1][1]:.1f}"
-    for (ta, pa), (tb, pb) in reversed(list(itertools.pairwise(keys))):
-        if tb <= ta:
-            continue
-        slope = (pb - pa) / (tb - ta)
-        piece = f"{pa:.1f}" if abs(slope) < 1e-6 else f"{pa:.1f}+{slope:.3f}*(t-{ta:.3f})"
-        expr = f"if(lt(t,{tb:.3f}),{piece},{expr})"
-    return expr
-
-
 def describe_path(path: CameraPath) -> str:
     """The change in words: "... following the faces (2 shots: still, pan)"."""
     by = sorted({s.by for s in path.shots}, key=["faces", "saliency"].index)
@@ -192,12 +150,3 @@ def path_record(path: CameraPath) -> dict:
         "limit_px_per_s": round(path.limit_px_per_s, 1),
         "detector": path.detector,
     }
-
-
-def smart_crop(path: CameraPath) -> str:
-    """The crop filter whose window follows ``path``: crop evaluates x and y for every frame
-    (ffmpeg docs, crop filter); quoted, since the expression's commas would split the graph."""
-    w, h = path.size
-    moving = f"'{crop_expression(path)}'"
-    x, y = (moving, "(ih-oh)/2") if path.axis == "x" else ("(iw-ow)/2", moving)
-    return f"crop={w}:{h}:{x}:{y}"

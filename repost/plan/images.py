@@ -5,30 +5,30 @@ from __future__ import annotations
 import dataclasses
 
 from repost.errors import DoesNotFitError
+from repost.ops import Copy
+from repost.plan.options import PlanOptions
 from repost.plan.photo import choose_aspect, describe_fit, frame_for, plan_photo_op, source_fill
 from repost.plan.size import is_soft, soft_warning
-from repost.plan.step import Step
+from repost.plan.step import Planned, Step, blocked
 from repost.platforms.rules import check_image, check_image_count, matching_aspect
 
 IMAGE_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heif": "heic"}
 _SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
 
 
-def plan_images(profile, images, steps, changes, warnings, blockers, options=None) -> dict | None:
-    """Plan every photo of a post; returns the manifest's ``privacy`` entry (None when blocked)."""
-    options = options or {}
+def plan_images(profile, images, options: PlanOptions) -> Planned:
+    """Plan every photo of a post, with the manifest's ``privacy`` entry (None when blocked)."""
     rules = profile.image
     if "photos" not in profile.kinds or rules is None:
-        blockers.append(f"{profile.name} takes no photo posts (a slideshow video is needed)")
-        return None
+        return blocked(f"{profile.name} takes no photo posts (a slideshow video is needed)")
     problems = [f.message.split(": ", 1)[1] for f in check_image_count("post", len(images), profile)]
     if "jpeg" not in rules.formats:
         problems.append(f"{profile.name} takes no JPEG ({', '.join(rules.formats)})")
     if problems:
-        blockers.append("; ".join(problems))
-        return None
-    keep = bool(options.get("keep_metadata"))
-    fit = options.get("fit") or rules.fit
+        return blocked("; ".join(problems))
+    keep = options.keep_metadata
+    fit = options.fit or rules.fit
+    steps, changes, warnings = [], [], []
     uniform = None  # the first photo's aspect, where the platform crops all to it
     copied, unfit = [], []
     for i, facts in enumerate(images, start=1):
@@ -41,7 +41,7 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
         as_is = _fits_as_is(copy_name, facts, profile, aspect, frame, keep)
         warnings += _soft(copy_name if as_is else f"{i:02d}.jpg", facts, aspect, frame, fit, rules)
         if as_is:
-            steps.append(Step("copy", facts.path, copy_name, "image"))
+            steps.append(Step(facts.path, copy_name, "image", Copy()))
             copied.append(copy_name)
             continue
         try:
@@ -56,9 +56,8 @@ def plan_images(profile, images, steps, changes, warnings, blockers, options=Non
     if rules.uniform_aspect and len(images) > 1:
         changes.append(f"all photos made {uniform}: {profile.name} crops a carousel to its first photo")
     if unfit:
-        blockers.extend(unfit)
-        return None
-    return describe_privacy(images, keep, changes, warnings)
+        return Planned(tuple(steps), tuple(changes), tuple(warnings), tuple(unfit))
+    return Planned(tuple(steps), tuple(changes), tuple(warnings)) + describe_privacy(images, keep)
 
 
 def _soft(name, facts, aspect, frame, fit, rules) -> list[str]:
@@ -78,7 +77,7 @@ def _photo_step(name, facts, aspect, frame, rules, fit, keep) -> tuple[Step, str
     op = plan_photo_op(size, aspect, frame, fit, tolerance=rules.aspect_tolerance, min_side=rules.min_side_px)
     op = dataclasses.replace(op, max_bytes=rules.max_bytes, keep_metadata=keep)
     done = [*describe_reading(facts), describe_fit(name, size, aspect, op, fit).split(": ", 1)[1]]
-    return Step("photo", facts.path, name, "image", op=op), f"{name}: " + "; ".join(done)
+    return Step(facts.path, name, "image", op), f"{name}: " + "; ".join(done)
 
 
 def _fits_as_is(name, facts, profile, aspect, frame, keep) -> bool:
@@ -118,15 +117,14 @@ def describe_reading(facts) -> list[str]:
     return done
 
 
-def describe_privacy(images, keep: bool, changes, warnings) -> dict:
+def describe_privacy(images, keep: bool) -> Planned:
     """The manifest's ``privacy`` entry, and a change or warning saying the same in words."""
     with_meta = sum(bool(f.metadata) for f in images)
     with_gps = sum(bool(f.gps) for f in images)
     if keep:
-        if with_gps:
-            warnings.append(f"kept metadata (--keep-metadata): GPS location left in {with_gps} photo(s)")
-        return {"metadata": "kept", "photos_with_gps": with_gps}
-    if with_meta:
-        gps = f", GPS location in {with_gps}" if with_gps else ""
-        changes.append(f"removed EXIF and other metadata from {with_meta} photo(s){gps}")
-    return {"metadata": "stripped", "photos_with_gps": 0}
+        kept = f"kept metadata (--keep-metadata): GPS location left in {with_gps} photo(s)"
+        privacy = {"metadata": "kept", "photos_with_gps": with_gps}
+        return Planned(warnings=(kept,) if with_gps else (), privacy=privacy)
+    gps = f", GPS location in {with_gps}" if with_gps else ""
+    removed = (f"removed EXIF and other metadata from {with_meta} photo(s){gps}",) if with_meta else ()
+    return Planned(changes=removed, privacy={"metadata": "stripped", "photos_with_gps": 0})

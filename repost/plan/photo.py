@@ -3,48 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from repost.errors import DoesNotFitError
+from repost.ops import PhotoOp
 from repost.plan.size import aspect_terms, even, frame_scale, own_scale, recommended_frame
 from repost.platforms.profiles import aspect_name, aspect_value
 from repost.platforms.rules import aspect_matches, matching_aspect
 
-# JPEG quality is stepped down from the first to the last until the file fits max_bytes.
-# 92 keeps photos visually lossless at 1080 px; below 60 blocking shows, so we shrink instead.
-JPEG_QUALITIES = (92, 88, 84, 80, 75, 70, 65, 60)
 # How far a frame rounded to even sides (covers, slideshow frames) may miss its aspect before it
 # is sized as a photo is instead: every profile's aspect_tolerance is 1%, validate allows covers 2%.
 EVEN_TOLERANCE = 0.01
-
-
-@dataclass(frozen=True)
-class PhotoOp:
-    """How one source photo becomes one bundle picture; media/images.py carries it out.
-
-    Coordinates are in the displayed picture (EXIF orientation applied). ``box`` is the part of
-    the picture kept; it is scaled into ``place`` (left, top, width, height) on a ``canvas``
-    (width, height); the rest of the canvas is ``background`` ("blur", "white", "black").
-    """
-
-    canvas: tuple[int, int]
-    box: tuple[int, int, int, int]
-    place: tuple[int, int, int, int]
-    background: str = "white"
-    alpha_fill: str = "white"  # transparent pixels are flattened onto white or a blurred fill
-    qualities: tuple[int, ...] = JPEG_QUALITIES
-    max_bytes: int | None = None
-    keep_metadata: bool = False
-    source_size: tuple[int, int] | None = None  # the displayed size the box refers to
-    follow_faces: bool = False  # fit smart: media/ moves the box over the faces it finds
-
-    @property
-    def scale(self) -> float:
-        """How much the kept part shrinks (1 or less when not enlarged)."""
-        return max(
-            self.place[2] / max(1, self.box[2] - self.box[0]),
-            self.place[3] / max(1, self.box[3] - self.box[1]),
-        )
 
 
 def frame_for(aspect: str, rules) -> tuple[int, int]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from repost.ops import AUDIO_BITRATE_BPS, AudioPlan, Rendition
 from repost.plan.audio import level_key, match_loudness
+from repost.plan.options import PlanOptions
 from repost.plan.size import (
     even,
     even_frame,
@@ -19,17 +22,11 @@ from repost.plan.size import (
 from repost.platforms.profiles import VideoRules, aspect_name, aspect_value
 from repost.platforms.rules import REMUX, aspect_matches, check_video, fps_out_of_range
 
-# --- repost's own encoder choices (not platform limits) ------------------------------------
-# CRF 21: visually transparent for phone-sized viewing, and the platforms re-encode again on
-# ingest, so spending more bits buys nothing the viewer sees. "veryfast": most of x264's
-# compression at a fraction of "medium"'s time (x264 preset table), which matters on laptops.
-CRF = 21
-PRESET = "veryfast"
+# --- repost's own encoder choices (not platform limits); CRF, preset and the AAC bitrate are
+# in repost/ops.py, shared by every encode -----------------------------------------------------
 # A keyframe every 2 s: closed GOPs of 2-5 s are what Facebook/Instagram ask for (F2), and
 # YouTube recommends half the frame rate or more; 2 s keeps seeking and cutting cheap.
 GOP_SECONDS = 2
-# AAC at 128 kbps stereo: Instagram's stated audio bitrate (I1); enough for speech and music.
-AUDIO_BITRATE_BPS = 128_000
 AUDIO_RATES_HZ = (48000, 44100, 32000, 24000, 22050, 16000)
 # Rate and size caps are kept with headroom: the container adds ~1-2% and VBV peaks overshoot a
 # little over one buffer; 5% under the cap keeps the muxed file under it.
@@ -46,7 +43,6 @@ BUDGET_MATTERS_BELOW_BPS = 50_000_000
 # Trimmed outputs end a little before the maximum, held ones a little after the minimum: AAC
 # frames (21 ms) and the B-frame delay of a file without edit lists lengthen the container.
 DURATION_MARGIN_S = 0.1
-MIN_SPLIT_PART_S = 1.0
 # Transfer functions of HDR video (H.273): PQ (HDR10, Dolby Vision 8.4) and HLG (iPhone).
 HDR_TRANSFERS = ("smpte2084", "arib-std-b67")
 
@@ -62,58 +58,12 @@ VIDEO_FIELDS = {
     "bytes",
     "bitrate_bps",
 }
-AUDIO_FIELDS = {"audio_codec", "audio_channels", "sample_rate_hz", "audio"}
-
-
-@dataclass(frozen=True)
-class AudioPlan:
-    """The output audio: copied, encoded to AAC (downmixed, resampled, normalised) or silent."""
-
-    action: str  # copy | encode | silent | none
-    sample_rate_hz: int | None = None
-    channels: int = 2
-    downmix: str | None = None  # the source layout when it is mixed down ("5.1")
-    loudness_lufs: float | None = None  # the --loudness target
-    hold_s: float = 0.0  # silence added at the end while the picture is held
-    bitrate_bps: int = AUDIO_BITRATE_BPS
-    # The measured gain that keeps the source's loudness (or reaches the target) after the
-    # downmix, and the true-peak limit when the peaks would pass it (plan/audio.py).
-    gain_db: float | None = None
-    peak_limit_dbtp: float | None = None
-
-
-@dataclass(frozen=True)
-class Rendition:
-    """One output video, exactly: picture, timing, colour, encoder and audio settings."""
-
-    video: str  # copy | encode
-    width: int
-    height: int
-    fit: str  # none | crop | pad | blur | smart
-    content_width: int  # the source picture's size inside the frame (pad/blur) or the frame
-    content_height: int
-    fps: str  # output rate as a fraction "30/1"
-    start_s: float = 0.0
-    duration_s: float | None = None  # output length when cut (trim or split part)
-    hold_s: float = 0.0  # last frame held this long (tpad) to reach the minimum
-    tonemap: str | None = None  # the HDR transfer tone-mapped to SDR BT.709
-    crf: int = CRF
-    preset: str = PRESET
-    gop_frames: int = 60
-    maxrate_bps: int | None = None
-    bufsize_bits: int | None = None
-    audio: AudioPlan = AudioPlan("none")
-    pad_color: str = "black"
-    camera: object | None = None  # fit "smart": the crop window's path (plan.camera.CameraPath)
-
-    @property
-    def output_duration_s(self) -> float | None:
-        return None if self.duration_s is None else self.duration_s + self.hold_s
 
 
 @dataclass(frozen=True)
 class Conform:
-    """A planned rendition and the changes it makes, in words for the manifest."""
+    """A planned rendition and the changes it makes, in words for the manifest (what
+    plan/video.py turns into an ops.Conform, or a Remux where ``rendition`` is None)."""
 
     rendition: Rendition | None  # None: the source is stream-copied as it is
     changes: tuple[str, ...]
@@ -194,10 +144,11 @@ def plan_fps(facts, rules: VideoRules) -> Fraction:
 
 
 def plan_audio(
-    facts, rules: VideoRules, options, *, seek: bool, hold_s: float, stretch=(0.0, None)
-) -> AudioPlan:
+    facts, rules: VideoRules, loud: float | None, levels: Mapping, *, seek: bool, hold_s: float,
+    stretch=(0.0, None),
+) -> AudioPlan:  # fmt: skip
     """Copy the audio where it fits, else AAC stereo at most the profile's rate, as loud as the
-    source (``options["levels"]``, measured by export) or the ``loudness`` target; silence
+    source (``levels``, measured by export) or the ``loud`` target (LUFS); silence
     when the profile requires audio and there is none.
 
     A part that starts after 0 (``seek``) has its audio encoded: copied audio keeps the
@@ -205,7 +156,6 @@ def plan_audio(
     whole video by the seek time (seen with ffmpeg 9: a 1.5 s part came out 3 s long).
     """
     src = facts.audio
-    loud = options.get("loudness")
     if src is None:
         return (
             AudioPlan("silent", AUDIO_RATES_HZ[0], hold_s=hold_s)
@@ -224,8 +174,7 @@ def plan_audio(
     rate = next((r for r in AUDIO_RATES_HZ if r <= min(src.sample_rate_hz, max_rate)), AUDIO_RATES_HZ[-1])
     channels = min(src.channels, max_ch, 2)
     downmix = (src.layout or f"{src.channels} channels") if src.channels > channels else None
-    levels = (options.get("levels") or {}).get(level_key(facts.path, *stretch), None)
-    gain, limit = match_loudness(levels, loud)
+    gain, limit = match_loudness(levels.get(level_key(facts.path, *stretch)), loud)
     return AudioPlan("encode", rate, channels, downmix, loud, hold_s, gain_db=gain, peak_limit_dbtp=limit)
 
 
@@ -277,20 +226,27 @@ def plan_timing(facts, rules: VideoRules, length_s: float | None) -> tuple[float
     return duration, hold, changes
 
 
-def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conform:
+def plan_conform(
+    facts, profile, options: PlanOptions | None = None, levels: Mapping | None = None, *, start_s=0.0,
+    length_s=None,
+) -> Conform:  # fmt: skip
     """Copy when the source meets the profile; else the exact rendition (and the changes).
 
-    ``start_s``/``length_s`` select a part of the source (a split part); ``options`` may hold
-    ``fit`` (crop|pad|blur, else the profile's) and ``loudness`` (LUFS).
+    ``start_s``/``length_s`` select a part of the source (a split part); ``options.fit``
+    (crop|pad|blur, else the profile's) and ``options.loudness`` (LUFS) apply, and ``levels``
+    (export's measurements, by plan.audio.level_key) give the gain that keeps the loudness.
     """
+    options = options or PlanOptions()
     rules: VideoRules = profile.video
     findings = [f for f in check_video("01.mp4", facts, profile) if f.fix != REMUX]
     duration, hold, changes = plan_timing(facts, rules, length_s)
     why_video = needs_video_encode(facts, rules, findings)
     stretch = (start_s, duration)
-    audio = plan_audio(facts, rules, options, seek=start_s > 0, hold_s=hold, stretch=stretch)
+    audio = plan_audio(
+        facts, rules, options.loudness, levels or {}, seek=start_s > 0, hold_s=hold, stretch=stretch
+    )
     copy_video = not why_video and not hold and duration is None
-    fit = options.get("fit") or rules.fit
+    fit = options.fit or rules.fit
     warnings = size_warnings(facts, rules, fit)
     if copy_video and audio.action in ("copy", "none"):
         return Conform(None, (), warnings)
@@ -314,6 +270,7 @@ def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conf
         tonemap=facts.color_transfer if hdr else None,
         gop_frames=max(1, round(float(rate) * GOP_SECONDS)),
         audio=audio,
+        crop=centre_crop(facts.width, facts.height, w / h) if fit == "crop" else None,
     )
     if not copy_video:
         cap, why = plan_rate_cap(rules, (r.output_duration_s or facts.duration_s), _audio_bps(facts, audio))
@@ -321,6 +278,18 @@ def plan_conform(facts, profile, options, *, start_s=0.0, length_s=None) -> Conf
         changes += _describe_video(facts, r, rules, rate, why_video, why)
     changes += _describe_audio(facts, audio)
     return Conform(r, tuple(changes), warnings)
+
+
+def centre_crop(width: int, height: int, aspect: float) -> tuple[int, int]:
+    """The source box (even sides) a crop to ``aspect`` keeps around the centre."""
+    if width / height > aspect:
+        return even_down(height * aspect), even_down(height)
+    return even_down(width), even_down(width / aspect)
+
+
+def even_down(x: float) -> int:
+    """``x`` rounded down to an even number of pixels, at least 2 (4:2:0 chroma needs even sides)."""
+    return max(2, int(x) // 2 * 2)
 
 
 def _audio_bps(facts, audio: AudioPlan) -> int:

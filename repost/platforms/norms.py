@@ -249,7 +249,7 @@ def plan_warnings(post, profile, texts) -> list[str]:
 
 def image_warnings(plan, folder: Path) -> list[str]:
     """The image norms (QR codes) of a bundle's photos and cover, once they are made."""
-    if plan.options.get("norms") is False:
+    if not plan.options.norms:
         return []
     images = {s.dest: folder / s.dest for s in plan.steps if s.role in ("image", "cover")}
     return [f"norm: {f.message}" for f in check_images(plan.profile.id, plan.profile.name, images)]
@@ -258,7 +258,7 @@ def image_warnings(plan, folder: Path) -> list[str]:
 def source_image_warnings(plan) -> list[str]:
     """The image norms of the photos (and an image cover) a plan will use, read from the
     sources themselves: what `repost check` shows before anything is made."""
-    if plan.options.get("norms") is False:
+    if not plan.options.norms:
         return []
     from repost.errors import MediaError
 

@@ -28,7 +28,6 @@ from repost.text.tagchoice import in_language_first, language_tags, other_platfo
 from repost.text.tags import dedupe_tags, find_hashtags, find_mentions
 from repost.text.titles import compose_title, with_title_line
 
-OVERFLOWS = ("drop", "comment")
 BLOCK_SEP = "\n\n"
 # Appended hashtags may take at most this share of the caption limit, so a long tag list never
 # squeezes the words out (the rest is overflow).
@@ -75,15 +74,6 @@ class TextOptions:
     bilingual: bool = False
     lang: Mapping[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def from_plan(cls, options: Mapping | None) -> TextOptions:
-        options = options or {}
-        return cls(
-            overflow=options.get("overflow") or "drop",
-            bilingual=bool(options.get("bilingual")),
-            lang=dict(options.get("lang") or {}),
-        )
-
 
 @dataclass
 class _Notes:
@@ -91,10 +81,10 @@ class _Notes:
     warnings: list[str] = field(default_factory=list)
 
 
-def compose_texts(post: Post, profile: Profile, kind: str, options: Mapping | None = None) -> BundleTexts:
+def compose_texts(post: Post, profile: Profile, kind: str, opts: TextOptions | None = None) -> BundleTexts:
     """Caption, title and hashtags for ``profile``; ``kind`` is the post's (video or photos).
     ``post`` is the post as written: its per-platform overrides are applied here."""
-    opts = TextOptions.from_plan(options)
+    opts = opts or TextOptions()
     choice = choose_texts(post, profile, opts.lang, opts.bilingual)
     parts = [choice.primary] + ([choice.secondary] if choice.secondary else [])
     texts, cut = _compose(post, profile, kind, parts, opts)

@@ -13,6 +13,7 @@ from repost.media.covers import decode_frames, make_cover, score_frame
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.probe import probe_media
 from repost.plan.cover import plan_cover, plan_photo_cover
+from repost.plan.options import PlanOptions
 from repost.post.model import Cover, Post
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -32,12 +33,19 @@ def clip_black_start(tmp_path_factory) -> Path:
 
 
 def _make(tmp_path, post, profile, facts=None, first_photo=None) -> tuple[Image.Image, list[str]]:
-    steps, warnings = [], []
+    text = (post.cover_text or "").strip()
+    chosen = {text: fonts.choose_font(text)} if text else {}  # as export chooses them
     if facts is not None:
-        plan_cover(post, profile, facts, steps, warnings)
+        planned = plan_cover(post, profile, facts, PlanOptions(), chosen)
     else:
-        plan_photo_cover(post, profile, first_photo, steps, warnings)
-    (step,) = steps
+        photo = probe_media(first_photo)  # probed before planning, as export does
+        cover = probe_media(post.cover.path) if post.cover is not None and post.cover.path else None
+        size = (photo.width, photo.height)
+        planned = plan_photo_cover(
+            post, profile, first_photo, PlanOptions(), chosen, size=size, cover_facts=cover
+        )
+    (step,) = planned.steps
+    warnings = list(planned.warnings)
     dest = tmp_path / f"cover-{len(list(tmp_path.iterdir()))}.jpg"
     make_cover(step, dest)
     return Image.open(dest).convert("RGB"), warnings

@@ -14,7 +14,8 @@ from PIL import Image
 from repost.errors import MediaError
 from repost.media.images import encode_jpeg, open_photo, render_photo
 from repost.media.probe import probe_media
-from repost.plan.photo import PhotoOp, plan_photo_op
+from repost.ops import PhotoOp
+from repost.plan.photo import plan_photo_op
 
 BLUE, RED, YELLOW, WHITE = (40, 120, 200), (200, 60, 40), (255, 255, 0), (255, 255, 255)
 # Where the stored top-left corner (conftest's yellow mark) is seen once the orientation is applied.

@@ -6,7 +6,7 @@ from repost.errors import MediaError
 from repost.media.ffmpeg import parse_progress, run_ffmpeg
 from repost.media.files import make_file
 from repost.media.probe import probe_media
-from repost.media.render import render_args
+from repost.ops import Conform, SourceVideo
 from repost.plan.rendition import plan_conform
 from repost.plan.step import Step
 from repost.platforms.rules import check_video
@@ -15,10 +15,10 @@ from repost.platforms.rules import check_video
 def conform(src, profile, tmp_path, options=None, name=None, **part):
     """Plan ``src`` for ``profile``, encode it and return (rendition, output facts, changes)."""
     facts = probe_media(src)
-    plan = plan_conform(facts, profile, options or {}, **part)
+    plan = plan_conform(facts, profile, options, **part)
     assert plan.rendition is not None, "expected a conform, not a copy"
     out = tmp_path / (name or f"{src.stem}-{profile.id}.mp4")
-    step = Step("ffmpeg", src, "01.mp4", "video", render_args(facts, plan.rendition, "01.mp4"))
+    step = Step(src, "01.mp4", "video", Conform(plan.rendition, SourceVideo.of(facts)))
     make_file(step, out)
     return plan.rendition, probe_media(out), plan.changes
 

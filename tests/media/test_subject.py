@@ -8,13 +8,13 @@ import pytest
 
 from repost.media.faces import find_faces
 from repost.media.probe import probe_media
-from repost.media.render import _crop_size
 from repost.media.subject import analyse_video
 from repost.plan.camera import plan_camera, position_at
+from repost.plan.rendition import centre_crop
 from tests.media.smart_clips import WIDTH, cut_clip, head_picture, inside_share, two_faces_clip, walking_clip
 
 pytestmark = pytest.mark.timeout(240)
-CROP = _crop_size(640, 360, 9 / 16)
+CROP = centre_crop(640, 360, 9 / 16)
 
 
 @pytest.fixture(scope="module")

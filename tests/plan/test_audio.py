@@ -6,9 +6,16 @@ from pathlib import Path
 from repost.media.loudness import Levels
 from repost.media.measure import Loudness
 from repost.media.probe import AudioFacts, VideoFacts
-from repost.media.render import render_args
+from repost.media.render import conform_args
+from repost.ops import Conform, SourceVideo
 from repost.plan.audio import PEAK_LIMIT_DBTP, level_key, match_loudness
 from repost.plan.rendition import plan_conform
+
+
+def command(facts, r) -> tuple[str, ...]:
+    """The ffmpeg arguments media/ runs for rendition ``r`` of ``facts`` into 01.mp4."""
+    return conform_args(Conform(r, SourceVideo.of(facts)), facts.path, "01.mp4")
+
 
 SURROUND = AudioFacts("aac", "LC", 6, "5.1(side)", 48000, 384000)
 CLIP = VideoFacts(
@@ -46,19 +53,19 @@ def test_a_loudness_target_wins_over_the_source_and_silence_gets_no_gain():
 
 def test_the_plan_reads_the_levels_of_its_own_stretch_and_the_command_carries_them(profiles):
     key = level_key(CLIP.path, 0.0, None)
-    options = {"levels": {key: _levels(-20.0, -6.0, -27.6, -11.0)}}
-    r = plan_conform(CLIP, profiles["reels"], options).rendition
+    levels = {key: _levels(-20.0, -6.0, -27.6, -11.0)}
+    r = plan_conform(CLIP, profiles["reels"], None, levels).rendition
     assert (r.audio.gain_db, r.audio.peak_limit_dbtp) == (7.6, None)
-    af = render_args(CLIP, r, "01.mp4")
+    af = command(CLIP, r)
     chain = af[af.index("-af") + 1]
     assert "FL=FL+0.707*FC+0.707*SL" in chain and "volume=+7.6dB" in chain and "alimiter" not in chain
     # Another stretch (a part from 4 s) is not this measurement: no gain is made up for it.
-    part = plan_conform(CLIP, profiles["reels"], options, start_s=4.0, length_s=3.0).rendition
-    assert part.audio.gain_db is None and "alimiter" in " ".join(render_args(CLIP, part, "01.mp4"))
-    changes = plan_conform(CLIP, profiles["reels"], options).changes
+    part = plan_conform(CLIP, profiles["reels"], None, levels, start_s=4.0, length_s=3.0).rendition
+    assert part.audio.gain_db is None and "alimiter" in " ".join(command(CLIP, part))
+    changes = plan_conform(CLIP, profiles["reels"], None, levels).changes
     assert any("+7.6 dB to keep the source's loudness" in c for c in changes)
 
 
 def test_stereo_that_fits_is_copied_and_never_measured(profiles):
     stereo = dataclasses.replace(CLIP, audio=dataclasses.replace(SURROUND, channels=2, layout="stereo"))
-    assert plan_conform(stereo, profiles["reels"], {}).rendition is None
+    assert plan_conform(stereo, profiles["reels"]).rendition is None

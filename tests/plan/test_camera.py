@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
+from repost.media.render import crop_expression
 from repost.media.subject import Sample, SubjectTrack
-from repost.plan.camera import STILL_SHARE, crop_expression, plan_camera, position_at
+from repost.plan.camera import STILL_SHARE, plan_camera, position_at
 
 CROP = (202, 360)
 

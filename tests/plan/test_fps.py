@@ -43,24 +43,24 @@ def test_a_2997_clip_that_fits_is_copied_everywhere_even_under_a_30_fps_minimum(
     profile = with_video(profile_id, min_fps=30)
     clip = facts(1080, 1920, **NTSC_30)
     assert not [f for f in check_video("01.mp4", clip, profile) if f.field == "fps"]
-    assert plan_conform(clip, profile, {}).rendition is None
+    assert plan_conform(clip, profile).rendition is None
 
 
 def test_a_25_fps_clip_is_copied_where_the_minimum_is_25_or_less(facts, with_video, profile_id):
     for low in (23, 25):
         conform = plan_conform(
-            facts(1080, 1920, fps=25.0, fps_fraction="25/1"), with_video(profile_id, min_fps=low), {}
+            facts(1080, 1920, fps=25.0, fps_fraction="25/1"), with_video(profile_id, min_fps=low)
         )
         assert conform.rendition is None, (profile_id, low)
 
 
 def test_a_2997_clip_reencoded_for_another_reason_keeps_its_rate_and_no_rate_line(facts, with_video):
-    conform = plan_conform(facts(1920, 1080, **NTSC_30), with_video("rednote", min_fps=30), {})
+    conform = plan_conform(facts(1920, 1080, **NTSC_30), with_video("rednote", min_fps=30))
     assert conform.rendition.video == "encode" and conform.rendition.fps == "30000/1001"
     assert not [c for c in conform.changes if "frame rate" in c], conform.changes
 
 
 def test_the_rate_line_tells_ntsc_from_its_nominal_rate(facts, with_video):
     clip = facts(1080, 1920, fps=24000 / 1001, fps_fraction="24000/1001")
-    conform = plan_conform(clip, with_video("rednote", min_fps=30), {})
+    conform = plan_conform(clip, with_video("rednote", min_fps=30))
     assert "frame rate 23.976 fps to constant 29.97 fps" in conform.changes, conform.changes

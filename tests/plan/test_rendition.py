@@ -7,7 +7,9 @@ from fractions import Fraction
 import pytest
 
 from repost.media.probe import AudioFacts
-from repost.media.render import render_args
+from repost.media.render import conform_args
+from repost.ops import Conform, SourceVideo
+from repost.plan.options import PlanOptions
 from repost.plan.rendition import (
     MAXRATE_CEILING_BPS,
     choose_aspect,
@@ -19,6 +21,12 @@ from repost.plan.rendition import (
 from repost.plan.video import plan_parts
 from repost.platforms.profiles import aspect_value
 from repost.platforms.rules import aspect_matches
+
+
+def command(facts, r) -> tuple[str, ...]:
+    """The ffmpeg arguments media/ runs for rendition ``r`` of ``facts`` into 01.mp4."""
+    return conform_args(Conform(r, SourceVideo.of(facts)), facts.path, "01.mp4")
+
 
 # source WxH, profile, fit -> frame WxH, picture WxH inside it, fit used
 GEOMETRY = [
@@ -107,18 +115,18 @@ def test_frame_rate_moved_into_the_profile_range(profiles, facts, pid, fps, vfr,
 
 
 def test_a_clip_that_fits_is_copied_and_one_that_does_not_is_encoded(profiles, facts):
-    assert plan_conform(facts(), profiles["tiktok"], {}).rendition is None
+    assert plan_conform(facts(), profiles["tiktok"]).rendition is None
     for change in [dict(rotation=90), dict(vfr=True), dict(fps=120.0, fps_fraction="120/1")]:
-        r = plan_conform(facts(**change), profiles["tiktok"], {}).rendition
+        r = plan_conform(facts(**change), profiles["tiktok"]).rendition
         assert r is not None and r.video == "encode", change
 
 
 def test_audio_only_problem_keeps_the_video_stream(profiles, facts):
     surround = AudioFacts("aac", "LC", 6, "5.1(side)", 48000, 384000)
-    conform = plan_conform(facts(audio=surround), profiles["reels"], {})
+    conform = plan_conform(facts(audio=surround), profiles["reels"])
     r = conform.rendition
     assert r.video == "copy" and r.audio.action == "encode" and r.audio.downmix == "5.1(side)"
-    args = render_args(facts(audio=surround), r, "01.mp4")
+    args = command(facts(audio=surround), r)
     assert "-filter_complex" not in args and args[args.index("-c:v") + 1] == "copy"
     pan = args[args.index("-af") + 1]
     # BS.775 gains without "<" renormalisation (which cost 7.8 LU), mixed in float.
@@ -128,23 +136,23 @@ def test_audio_only_problem_keeps_the_video_stream(profiles, facts):
 
 def test_audio_resampled_to_the_maximum_and_loudness_on_request(profiles, facts):
     hi = AudioFacts("aac", "LC", 2, "stereo", 96000, 256000)
-    r = plan_conform(facts(audio=hi), profiles["reels"], {"loudness": -14}).rendition
+    r = plan_conform(facts(audio=hi), profiles["reels"], PlanOptions(loudness=-14)).rendition
     assert (r.audio.action, r.audio.sample_rate_hz, r.audio.loudness_lufs) == ("encode", 48000, -14)
-    af = render_args(facts(audio=hi), r, "01.mp4")
+    af = command(facts(audio=hi), r)
     assert "loudnorm=I=-14" in " ".join(af) and "aresample=48000" in " ".join(af)
 
 
 def test_silent_track_only_where_the_profile_requires_audio(profiles, facts, with_video):
     mute = facts(audio=None)
-    assert plan_conform(mute, profiles["tiktok"], {}).rendition is None
-    r = plan_conform(mute, with_video("tiktok", audio_required=True), {}).rendition
+    assert plan_conform(mute, profiles["tiktok"]).rendition is None
+    r = plan_conform(mute, with_video("tiktok", audio_required=True)).rendition
     assert r.audio.action == "silent"
-    args = render_args(mute, r, "01.mp4")
+    args = command(mute, r)
     assert "anullsrc=r=48000:cl=stereo" in args and args[args.index("-t") + 1] == "10.000"
 
 
 def test_over_the_maximum_is_trimmed_and_recorded(profiles, facts):
-    conform = plan_conform(facts(duration_s=200.0), profiles["reels"], {})
+    conform = plan_conform(facts(duration_s=200.0), profiles["reels"])
     r = conform.rendition
     assert r.video == "encode" and r.duration_s < 180 <= r.duration_s + 0.2
     assert any(c.startswith("trimmed 200.00 s to 179.90 s") for c in conform.changes)
@@ -152,20 +160,21 @@ def test_over_the_maximum_is_trimmed_and_recorded(profiles, facts):
 
 def test_split_makes_equal_parts_under_the_maximum(profiles, facts):
     long = facts(duration_s=400.0)
-    assert plan_parts(profiles["reels"], long, {}) == []  # no --split: trimmed instead
-    parts = plan_parts(profiles["reels"], long, {"split": True})
-    assert len(parts) == 3 and all(length < 180 for _, length in parts)
-    assert parts[0][0] == 0 and abs(sum(length for _, length in parts) - 400) < 0.01
-    r = plan_conform(long, profiles["reels"], {}, start_s=parts[1][0], length_s=parts[1][1]).rendition
-    args = render_args(long, r, "01.mp4")
-    assert args[:2] == ("-ss", f"{parts[1][0]:.3f}") and args[args.index("-t") + 1] == f"{parts[1][1]:.3f}"
+    assert plan_parts(profiles["reels"], long, PlanOptions()) == []  # no --split: trimmed instead
+    parts = plan_parts(profiles["reels"], long, PlanOptions(split=True))
+    assert len(parts) == 3 and all(p.length_s < 180 for p in parts)
+    assert parts[0].start_s == 0 and abs(sum(p.length_s for p in parts) - 400) < 0.01
+    r = plan_conform(long, profiles["reels"], start_s=parts[1].start_s, length_s=parts[1].length_s).rendition
+    args = command(long, r)
+    assert args[:2] == ("-ss", f"{parts[1].start_s:.3f}")
+    assert args[args.index("-t") + 1] == f"{parts[1].length_s:.3f}"
 
 
 def test_under_the_minimum_holds_the_last_frame(profiles, facts):
-    conform = plan_conform(facts(duration_s=1.0), profiles["reels"], {})
+    conform = plan_conform(facts(duration_s=1.0), profiles["reels"])
     r = conform.rendition
     assert r.hold_s >= 2.0 and r.audio.hold_s == r.hold_s
-    graph = render_args(facts(duration_s=1.0), r, "01.mp4")
+    graph = command(facts(duration_s=1.0), r)
     assert any(f"tpad=stop_mode=clone:stop_duration={r.hold_s:.3f}" in a for a in graph)
     assert any("held the last frame" in c for c in conform.changes)
 
@@ -174,9 +183,9 @@ def test_under_the_minimum_holds_the_last_frame(profiles, facts):
 def test_hdr_is_tone_mapped_with_bt709_tags(profiles, facts, transfer, tin):
     hdr = facts(pix_fmt="yuv420p10le", bit_depth=10, codec="hevc", color_primaries="bt2020",
                 color_transfer=transfer, color_space="bt2020nc")  # fmt: skip
-    r = plan_conform(hdr, profiles["tiktok"], {}).rendition
+    r = plan_conform(hdr, profiles["tiktok"]).rendition
     assert r.tonemap == transfer
-    args = render_args(hdr, r, "01.mp4")
+    args = command(hdr, r)
     graph = args[args.index("-filter_complex") + 1]
     assert f"zscale=tin={tin}" in graph and "tonemap=tonemap=hable" in graph
     assert "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709" in graph
@@ -192,8 +201,8 @@ def test_rate_cap_is_the_lowest_of_ceiling_platform_and_byte_budget(profiles):
 
 
 def test_encoder_settings_are_h264_high_closed_gop_moov_first_without_edit_lists(profiles, facts):
-    r = plan_conform(facts(1920, 1080), profiles["reels"], {"fit": "crop"}).rendition
-    args = render_args(facts(1920, 1080), r, "01.mp4")
+    r = plan_conform(facts(1920, 1080), profiles["reels"], PlanOptions(fit="crop")).rendition
+    args = command(facts(1920, 1080), r)
     pairs = dict(itertools.pairwise(args))
     assert pairs["-c:v"] == "libx264" and pairs["-profile:v"] == "high" and pairs["-pix_fmt"] == "yuv420p"
     assert (
@@ -214,6 +223,6 @@ def test_reframe_to_chooses_nearest_or_preferred_aspect(profiles, reframe_to, ex
 
 def test_shorts_shares_the_rendition_tiktok_and_reels_make(profiles, facts):
     wide = facts(1920, 1080)
-    made = {pid: plan_conform(wide, profiles[pid], {"fit": "blur"}).rendition for pid in profiles}
+    made = {pid: plan_conform(wide, profiles[pid], PlanOptions(fit="blur")).rendition for pid in profiles}
     assert made["shorts"] == made["tiktok"] == made["reels"]
     assert made["rednote"] != made["tiktok"]  # RedNote keeps the nearer 3:4

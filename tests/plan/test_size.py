@@ -9,6 +9,7 @@ import pytest
 from repost.media.probe_image import ImageFacts
 from repost.plan.cover import fit_cover
 from repost.plan.images import plan_images
+from repost.plan.options import PlanOptions
 from repost.plan.slideshow import plan_slideshow
 from repost.plan.video import plan_video
 from repost.platforms.profiles import aspect_value
@@ -61,10 +62,9 @@ def is_below(src, rec, fit, same_shape=False) -> bool:
 
 
 def plan_clip(profile, clip, fit):
-    steps, changes, warnings, blockers = [], [], [], []
-    plan_video(Post(id="x"), profile, clip, steps, changes, warnings, blockers, {"fit": fit})
-    assert not blockers
-    return steps, changes, warnings
+    planned = plan_video(Post(id="x"), profile, clip, PlanOptions(fit=fit))
+    assert not planned.blockers
+    return planned.steps, planned.changes, planned.warnings
 
 
 @pytest.mark.parametrize("fit", FITS)
@@ -121,8 +121,8 @@ def test_qcif_clip_table(facts, profiles, pid):
 @pytest.mark.parametrize("kind", sorted(IMAGES))
 def test_photos_are_sized_by_the_rule_and_warned_below_the_recommended(photo_profile, fit, kind):
     src = IMAGES[kind]
-    steps, changes, warnings, blockers = [], [], [], []
-    plan_images(photo_profile, [image(*src)], steps, changes, warnings, blockers, {"fit": fit})
+    planned = plan_images(photo_profile, [image(*src)], PlanOptions(fit=fit))
+    steps, warnings, blockers = planned.steps, planned.warnings, planned.blockers
     assert not blockers, blockers
     (step,) = steps
     rules = photo_profile.image
@@ -142,8 +142,8 @@ def test_photos_are_sized_by_the_rule_and_warned_below_the_recommended(photo_pro
 
 
 def test_a_16x16_icon_is_never_a_silent_9x16_photo(photo_profile):
-    steps, changes, warnings, blockers = [], [], [], []
-    plan_images(photo_profile, [image(16, 16)], steps, changes, warnings, blockers, {"fit": "blur"})
+    planned = plan_images(photo_profile, [image(16, 16)], PlanOptions(fit="blur"))
+    steps, warnings = planned.steps, planned.warnings
     (step,) = steps
     if step.action == "photo":
         *_, w, h = step.op.place
@@ -154,8 +154,8 @@ def test_a_16x16_icon_is_never_a_silent_9x16_photo(photo_profile):
 def test_a_photo_profile_minimum_enlarges_as_far_as_it_and_no_further(profiles):
     rednote = profiles["rednote"]
     strict = dataclasses.replace(rednote, image=dataclasses.replace(rednote.image, min_side_px=480))
-    steps, changes, warnings, blockers = [], [], [], []
-    plan_images(strict, [image(300, 400), image(16, 16, "b.jpg")], steps, changes, warnings, blockers, {})
+    planned = plan_images(strict, [image(300, 400), image(16, 16, "b.jpg")], PlanOptions())
+    steps, warnings, blockers = planned.steps, planned.warnings, planned.blockers
     assert not blockers
     assert [s.action for s in steps] == ["photo", "photo"]  # below the minimum: not copied as it is
     assert [s.op.canvas for s in steps] == [(480, 640), (480, 480)]
@@ -166,9 +166,9 @@ def test_a_photo_profile_minimum_enlarges_as_far_as_it_and_no_further(profiles):
 def test_slideshow_frame_by_the_rule(video_profile, kind):
     src = IMAGES[kind]
     rules = video_profile.video
-    steps, changes, warnings, blockers = [], [], [], []
     post = Post(id="x")
-    plan_slideshow(post, video_profile, [image(*src)], steps, changes, warnings, blockers, {"fit": "blur"})
+    planned = plan_slideshow(post, video_profile, [image(*src)], PlanOptions(fit="blur"))
+    steps, warnings = planned.steps, planned.warnings
     (step,) = steps
     out = step.op.size
     assert aspect_matches(*out, rules.preferred_aspect, rules.aspect_tolerance), out

@@ -3,7 +3,9 @@ bundle's fingerprint) as it is; one that reframes the video or the cover shows i
 
 import pytest
 
+from repost.media.commands import ffmpeg_args
 from repost.plan.cover import cover_fit
+from repost.plan.options import PlanOptions
 from repost.plan.video import plan_video
 from repost.post.model import Post
 
@@ -17,12 +19,13 @@ def plan(profiles):
     """``plan(clip, pid, fit, post=None)``: the video plan's steps (as tuples) and changes."""
 
     def make(clip, pid, fit, post=None):
-        steps, changes, warnings, blockers = [], [], [], []
-        plan_video(
-            post or Post(id="x"), profiles[pid], clip, steps, changes, warnings, blockers, {"fit": fit}
+        post = post or Post(id="x")
+        # --fit over post.yaml's fit, resolved once as plan_bundle resolves it
+        planned = plan_video(post, profiles[pid], clip, PlanOptions(fit=fit or post.fit))
+        assert not planned.blockers
+        return [(s.action, s.dest, ffmpeg_args(s, s.dest), s.op) for s in planned.steps], list(
+            planned.changes
         )
-        assert not blockers
-        return [(s.action, s.dest, s.ffmpeg_args, s.op) for s in steps], changes
 
     return make
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from repost.post.model import Post, Translation
 from repost.text.check import check_texts
-from repost.text.compose import compose_texts
+from repost.text.compose import TextOptions, compose_texts
 from repost.text.count import count_text
 from repost.text.tags import find_hashtags, find_mentions
 
@@ -163,7 +163,7 @@ def test_limits_keep_order_and_drop_the_rest_with_a_note(profiles, pid, limit):
 
 def test_overflow_to_a_first_comment(profiles):
     texts = compose_texts(
-        make_post(caption="Hi.", hashtags=FORTY), profiles["reels"], "video", {"overflow": "comment"}
+        make_post(caption="Hi.", hashtags=FORTY), profiles["reels"], "video", TextOptions(overflow="comment")
     )
     assert texts.comment == " ".join("#" + t for t in FORTY[30:])
     assert any("written to comment.txt" in c for c in texts.changes)
@@ -250,21 +250,21 @@ def test_profile_preference_chooses_the_language(profiles):
 
 
 def test_command_line_and_post_override_the_preference(profiles):
-    zh = compose_texts(BILINGUAL, profiles["tiktok"], "video", {"lang": {"*": "zh"}})
+    zh = compose_texts(BILINGUAL, profiles["tiktok"], "video", TextOptions(lang={"*": "zh"}))
     assert zh.caption == "黄昏\n天空变成了紫色。" and zh.lang == "zh"
-    only_rednote = compose_texts(BILINGUAL, profiles["rednote"], "video", {"lang": {"rednote": "en"}})
+    only_rednote = compose_texts(BILINGUAL, profiles["rednote"], "video", TextOptions(lang={"rednote": "en"}))
     assert only_rednote.title == "Golden hour"
     post = dataclasses.replace(BILINGUAL, platforms=frozen({"reels": {"lang": "zh"}}))
     assert compose_texts(post, profiles["reels"], "video").caption == "黄昏\n天空变成了紫色。"
-    missing = compose_texts(BILINGUAL, profiles["reels"], "video", {"lang": {"*": "fr"}})
+    missing = compose_texts(BILINGUAL, profiles["reels"], "video", TextOptions(lang={"*": "fr"}))
     assert "no fr text for Instagram Reels (the post has: en, zh); used en" in missing.warnings
 
 
 def test_bilingual_caption_where_it_fits(profiles):
-    texts = compose_texts(BILINGUAL, profiles["rednote"], "video", {"bilingual": True})
+    texts = compose_texts(BILINGUAL, profiles["rednote"], "video", TextOptions(bilingual=True))
     assert texts.caption == "天空变成了紫色。\n\nThe sky went violet." and texts.lang == "zh+en"
     long = dataclasses.replace(BILINGUAL, caption="The sky went violet. " * 60)
-    texts = compose_texts(long, profiles["rednote"], "video", {"bilingual": True})
+    texts = compose_texts(long, profiles["rednote"], "video", TextOptions(bilingual=True))
     assert texts.caption == "天空变成了紫色。" and texts.lang == "zh"
     assert any(w.startswith("--bilingual: zh and en together do not fit") for w in texts.warnings)
 
@@ -292,7 +292,7 @@ def test_composed_texts_pass_validate_on_every_platform(profiles, caption, tags,
     post = make_post(caption=caption, hashtags=tuple(tags), title=title)
     for pid in PLATFORMS:
         profile = profiles[pid]
-        texts = compose_texts(post, profile, kind, {"overflow": "comment"})
+        texts = compose_texts(post, profile, kind, TextOptions(overflow="comment"))
         findings = check_texts(profile, texts.caption, texts.title, list(texts.hashtags), kind)
         assert not [f for f in findings if f.severity == "error"], (pid, findings)
         rule = profile.text.caption

@@ -9,7 +9,7 @@ import pytest
 
 from repost.platforms.profiles import load_profiles
 from repost.post.model import Translation
-from repost.text.compose import compose_texts
+from repost.text.compose import TextOptions, compose_texts
 from repost.text.tagchoice import in_language_first, tag_script, text_script
 
 pytestmark = pytest.mark.timeout(60)
@@ -79,5 +79,5 @@ def test_a_persons_tags_for_a_language_come_first_and_a_draft_is_only_suggested(
 def test_bilingual_repeats_no_line():
     zh = Translation(caption="今晚码头的黄昏很美。\nGolden hour 🌅")
     post = _post(caption="Sunset on the pier.\nGolden hour 🌅", lang="en", translations={"zh": zh})
-    texts = compose_texts(post, load_profiles()["tiktok"], "video", {"bilingual": True})
+    texts = compose_texts(post, load_profiles()["tiktok"], "video", TextOptions(bilingual=True))
     assert texts.caption.count("Golden hour 🌅") == 1 and "今晚码头的黄昏很美。" in texts.caption
