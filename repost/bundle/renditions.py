@@ -78,10 +78,10 @@ class Renditions:
         if earlier is not None and earlier.is_file():
             how = place_file(earlier, dest)  # media/linking.py: reflink, else copy (REPOST_LINK)
             return how if how != "copy" else None
-        # A slideshow is the one video made here rather than in prepare(): its bar is made here.
-        slideshow = self.progress is not None and step.action == "slideshow"
-        bar = self.progress.task(f"{step.source.name} → slideshow {step.dest}") if slideshow else None
-        make_file(step, dest, threads=self.threads, progress=bar)
+        # A slideshow is the one video made here rather than in prepare(): its progress too.
+        shown = self.progress is not None and step.action == "slideshow"
+        with self.progress([step]) if shown else nullcontext() as bar:
+            make_file(step, dest, threads=self.threads, progress=bar)
         with self.lock:
             self.made[key] = dest
         return None
