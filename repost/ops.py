@@ -30,6 +30,19 @@ AUDIO_BITRATE_BPS = 128_000
 # 92 keeps photos visually lossless at 1080 px; below 60 blocking shows, so we shrink instead.
 JPEG_QUALITIES = (92, 88, 84, 80, 75, 70, 65, 60)
 
+# --- facts of media that plan/ and media/ both read --------------------------------------
+# Transfer functions of HDR video (H.273): PQ (HDR10, Dolby Vision 8.4) and HLG (iPhone). probe
+# flags such a video; the conform planner tone-maps it to SDR BT.709.
+HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})
+# ICC profile descriptions that mean sRGB: a photo in sRGB is copied without converting colours.
+SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
+
+
+def even_down(x: float) -> int:
+    """``x`` pixels rounded down to an even number, at least 2: the crop and blur sizes the plan
+    records and media/ cuts (4:2:0 chroma halves both sides), so both round alike."""
+    return max(2, int(x) // 2 * 2)
+
 
 # --- video ----------------------------------------------------------------------------------
 

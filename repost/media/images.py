@@ -13,9 +13,9 @@ from pathlib import Path
 from repost.errors import MediaError
 from repost.media.faces import box_over_faces
 from repost.media.probe_image import MAX_PIXELS, bomb_error, register_heif
+from repost.ops import SRGB_NAMES
 
 _SHRINK_STEP = 0.85  # when even the lowest quality is too big, shrink by this and try again
-_SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
 
 
 @dataclass
@@ -115,7 +115,7 @@ def _is_srgb(icc: bytes) -> bool:
     from repost.media.probe_image import icc_name
 
     name = (icc_name(icc) or "").lower()
-    return any(n in name for n in _SRGB_NAMES)
+    return any(n in name for n in SRGB_NAMES)
 
 
 @functools.cache

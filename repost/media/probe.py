@@ -16,11 +16,11 @@ from typing import Any
 from repost.errors import MediaError
 from repost.media.atoms import read_mp4_layout
 from repost.media.probe_image import ImageFacts, probe_image
+from repost.ops import HDR_TRANSFERS
 
 MAX_TIMESTAMPS = 3000  # enough to tell CFR from VFR; a minute at 50 fps
 MAX_PACKETS_FOR_FIRST_FRAME = 64
 _ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not video
-HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})  # PQ (HDR10, Dolby Vision) and HLG
 # ISO-BMFF major brands of still images (HEIF/AVIF, ISO/IEC 23008-12); videos use isom, mp42...
 IMAGE_BRANDS = frozenset(
     {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}

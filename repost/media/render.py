@@ -6,7 +6,7 @@ import itertools
 
 from repost.media.commands import MP4_NO_EDIT_LIST, global_args, output
 from repost.media.ffmpeg import safe_path
-from repost.ops import CameraPath, Conform, SourceVideo
+from repost.ops import CameraPath, Conform, SourceVideo, even_down
 
 # The blurred background is made from a small copy (1/8 of the frame) and scaled back up: a
 # Gaussian blur at full size costs more than the foreground's own scaling, and the blur hides
@@ -138,7 +138,7 @@ def video_graph(source: SourceVideo, r, tag: str = "") -> str:
     post = [p for p in post if p]
     if r.fit == "blur":
         fg = [*pre, f"scale={r.content_width}:{r.content_height}", *tone, f"split=2[fg{tag}][bg{tag}]"]
-        bw, bh = _even(r.width / BLUR_SHRINK), _even(r.height / BLUR_SHRINK)
+        bw, bh = even_down(r.width / BLUR_SHRINK), even_down(r.height / BLUR_SHRINK)
         sigma = max(1.0, bw * BLUR_SIGMA_PER_WIDTH)
         bg = [
             f"scale={bw}:{bh}:force_original_aspect_ratio=increase",
@@ -212,10 +212,6 @@ def downmix_filter(layout: str) -> str:
     # Other layouts (7.1, quad, 6.1...): libswresample's own matrix, which follows the same
     # -3 dB centre and surround rule (normalised; the measured gain makes up for it).
     return "aformat=channel_layouts=stereo"
-
-
-def _even(x: float) -> int:
-    return max(2, int(x) // 2 * 2)
 
 
 def smart_crop(path: CameraPath) -> str:

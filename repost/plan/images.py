@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from repost.errors import DoesNotFitError
-from repost.ops import Copy
+from repost.ops import SRGB_NAMES, Copy
 from repost.plan.options import PlanOptions
 from repost.plan.photo import choose_aspect, describe_fit, frame_for, plan_photo_op, source_fill
 from repost.plan.size import is_soft, soft_warning
@@ -13,7 +13,6 @@ from repost.plan.step import Planned, Step, blocked
 from repost.platforms.rules import check_image, check_image_count, matching_aspect
 
 IMAGE_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "heif": "heic"}
-_SRGB_NAMES = ("srgb", "iec61966-2.1", "iec 61966-2-1")
 
 
 def plan_images(profile, images, options: PlanOptions) -> Planned:
@@ -92,7 +91,7 @@ def _fits_as_is(name, facts, profile, aspect, frame, keep) -> bool:
 
 
 def _is_srgb(facts) -> bool:
-    return not facts.icc or any(n in (facts.icc_name or "").lower() for n in _SRGB_NAMES)
+    return not facts.icc or any(n in (facts.icc_name or "").lower() for n in SRGB_NAMES)
 
 
 def describe_reading(facts) -> list[str]:

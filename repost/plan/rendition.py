@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from repost.ops import AUDIO_BITRATE_BPS, AudioPlan, Rendition
+from repost.ops import AUDIO_BITRATE_BPS, HDR_TRANSFERS, AudioPlan, Rendition, even_down
 from repost.plan.audio import level_key, match_loudness
 from repost.plan.options import PlanOptions
 from repost.plan.size import (
@@ -43,8 +43,6 @@ BUDGET_MATTERS_BELOW_BPS = 50_000_000
 # Trimmed outputs end a little before the maximum, held ones a little after the minimum: AAC
 # frames (21 ms) and the B-frame delay of a file without edit lists lengthen the container.
 DURATION_MARGIN_S = 0.1
-# Transfer functions of HDR video (H.273): PQ (HDR10, Dolby Vision 8.4) and HLG (iPhone).
-HDR_TRANSFERS = ("smpte2084", "arib-std-b67")
 
 VIDEO_FIELDS = {
     "codec",
@@ -285,11 +283,6 @@ def centre_crop(width: int, height: int, aspect: float) -> tuple[int, int]:
     if width / height > aspect:
         return even_down(height * aspect), even_down(height)
     return even_down(width), even_down(width / aspect)
-
-
-def even_down(x: float) -> int:
-    """``x`` rounded down to an even number of pixels, at least 2 (4:2:0 chroma needs even sides)."""
-    return max(2, int(x) // 2 * 2)
 
 
 def _audio_bps(facts, audio: AudioPlan) -> int:
