@@ -20,7 +20,6 @@ TOPICS = "topics.txt"  # topics in the platform's language to pick in the app (s
 COMMENT = "comment.txt"  # hashtags over the limit, for a first comment (--overflow comment)
 COVER = "cover.jpg"
 PUBLISH_JSON = "publish.json"  # written by `repost publish`, not listed in the manifest
-TEXT_FILES = (CAPTION, TITLE, HASHTAGS, TOPICS, COMMENT)
 
 # --- the top of DIR: what a migration writes beside the post folders -------------------------
 REPORT_JSON = "report.json"
