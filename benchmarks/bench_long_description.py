@@ -42,7 +42,8 @@ def description(size: int, kind: str) -> str:
 
 def run(folder: Path, profiles: dict) -> None:
     start = time.process_time()
-    (post,) = list(ytdlp.iter_posts(folder, folder))
+    (imported,) = list(ytdlp.iter_posts(folder, folder))
+    post = imported.post
     spent = time.process_time() - start
     print(f"  import            {spent:7.2f} CPU s  (caption {len(post.caption):,} code points)")
     for pid, profile in profiles.items():
