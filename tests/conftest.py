@@ -24,7 +24,7 @@ from keyring.errors import PasswordDeleteError
 from repost.media.ffmpeg import run_ffmpeg
 
 if TYPE_CHECKING:
-    from repost.platforms.profiles import Profile
+    from repost.platforms.model import Profile
 
 # Per-encoder speed settings: test clips are tiny, so the fastest setting that still gives the
 # feature under test. libx264 "superfast" rather than "ultrafast": ultrafast turns off CABAC and

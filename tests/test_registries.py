@@ -14,8 +14,9 @@ import yaml
 from repost.errors import UsageError
 from repost.migrate import importers
 from repost.plan.rendition import choose_aspect, plan_geometry
+from repost.platforms import model as profile_model
 from repost.platforms import norms
-from repost.platforms import profiles as profile_schema
+from repost.platforms.profiles import load_profiles
 from repost.post.model import FITS, Post
 from repost.publish.manual import NO_API
 from repost.publish.oauth import APPS
@@ -30,16 +31,16 @@ SAMPLE = "Kyoto 京都 👨\u200d👩\u200d👧 #cats"
 
 
 def test_every_counter_a_profile_may_name_counts_and_has_a_unit():
-    assert set(profile_schema.COUNTERS) == set(count.COUNTERS) == set(count.UNITS)
-    for name in profile_schema.COUNTERS:
+    assert set(profile_model.COUNTERS) == set(count.COUNTERS) == set(count.UNITS)
+    for name in profile_model.COUNTERS:
         assert count.count_text(SAMPLE, name) > 0, name
 
 
 def test_every_hashtag_style_a_profile_may_name_composes(profiles):
-    assert set(profile_schema.HASHTAG_STYLES) == set(STYLES)
+    assert set(profile_model.HASHTAG_STYLES) == set(STYLES)
     reels = profiles["reels"]
     post = Post(id="x", caption="Dusk at the river.\n\n#cats", hashtags=("kyoto",))
-    for name in profile_schema.HASHTAG_STYLES:
+    for name in profile_model.HASHTAG_STYLES:
         assert STYLES[name].name == name
         styled = dataclasses.replace(reels, text=dataclasses.replace(reels.text, hashtag_style=name))
         caption = compose_texts(post, styled, "video").caption
@@ -49,7 +50,7 @@ def test_every_hashtag_style_a_profile_may_name_composes(profiles):
 def test_every_fit_is_an_option_and_plans_a_frame(profiles, run):
     # A profile's default fit is one of post.yaml's fits (smart asks for the media to be read:
     # a post or --fit chooses it, never a profile).
-    assert set(profile_schema.FITS) <= set(FITS)
+    assert set(profile_model.FITS) <= set(FITS)
     fit_help = " ".join(run("export", "--help").out.split())
     assert f"[{'|'.join(FITS)}]" in fit_help
     rules = profiles["tiktok"].video
@@ -128,12 +129,12 @@ def test_every_reframe_and_upload_path_a_profile_may_name_is_read(profiles):
     shorts = profiles["shorts"].video  # accepts 9:16 to 1:1: the two reframes differ on 16:9
     chosen = {
         how: choose_aspect(1920, 1080, dataclasses.replace(shorts, reframe_to=how))
-        for how in profile_schema.REFRAMES
+        for how in profile_model.REFRAMES
     }
-    assert len(set(chosen.values())) == len(profile_schema.REFRAMES), chosen
+    assert len(set(chosen.values())) == len(profile_model.REFRAMES), chosen
     # TikTok's caption limit differs by path (the app's 4,000, the API's 2,200): each path is read.
     limits = {
-        path: profile_schema.load_profiles(upload_path=path)["tiktok"].text.caption.max_length
-        for path in profile_schema.UPLOAD_PATHS
+        path: load_profiles(upload_path=path)["tiktok"].text.caption.max_length
+        for path in profile_model.UPLOAD_PATHS
     }
-    assert len(set(limits.values())) == len(profile_schema.UPLOAD_PATHS), limits
+    assert len(set(limits.values())) == len(profile_model.UPLOAD_PATHS), limits

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from repost.platforms.profiles import CONFIDENCES, builtin_profile_dir, load_profiles
+from repost.platforms.model import CONFIDENCES
+from repost.platforms.profiles import builtin_profile_dir, load_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 API_RULES = ROOT / "repost" / "publish" / "api_rules.yaml"

@@ -40,7 +40,8 @@ from repost.ops import SlideshowOp
 from repost.plan import BundlePlan, Evidence, PlanOptions, plan_bundles, safe_id
 from repost.plan.audio import level_requests
 from repost.platforms import names as platform_names
-from repost.platforms.profiles import Profile, select_profiles
+from repost.platforms.model import Profile
+from repost.platforms.profiles import select_profiles
 from repost.post.model import Post, load_post
 
 

@@ -215,7 +215,7 @@ def draw_text(picture, text: str, font_path: Path, safe_aspect: str | None):
     with a dark outline, so it reads on any picture."""
     from PIL import ImageDraw, ImageFont
 
-    from repost.platforms.profiles import aspect_value
+    from repost.platforms.model import aspect_value
 
     w, h = picture.size
     left, top, right, bottom = 0, 0, w, h

@@ -34,7 +34,8 @@ from repost.migrate.schedule import choose_schedule, keep_schedule, write_schedu
 from repost.migrate.state import Outcome, Record, State, Status
 from repost.migrate.summary import Summary
 from repost.plan import BundlePlan, PlanOptions, is_part_bundle_id, post_folder, safe_id
-from repost.platforms.profiles import Profile, select_profiles
+from repost.platforms.model import Profile
+from repost.platforms.profiles import select_profiles
 from repost.post.model import Post
 from repost.text.clean import clean_line
 

@@ -16,8 +16,8 @@ from repost.plan.options import Evidence, Part, PlanOptions
 from repost.plan.slideshow import plan_slideshow
 from repost.plan.step import Planned, Step, blocked
 from repost.plan.video import plan_parts, plan_video
+from repost.platforms.model import Profile
 from repost.platforms.norms import plan_warnings
-from repost.platforms.profiles import Profile
 from repost.post.model import Post
 from repost.text.compose import BundleTexts, TextOptions, compose_texts
 

@@ -7,7 +7,7 @@ import math
 from repost.errors import DoesNotFitError
 from repost.ops import PhotoOp
 from repost.plan.size import aspect_terms, even, frame_scale, own_scale, recommended_frame
-from repost.platforms.profiles import aspect_name, aspect_value
+from repost.platforms.model import aspect_name, aspect_value
 from repost.platforms.rules import aspect_matches, matching_aspect
 
 # How far a frame rounded to even sides (covers, slideshow frames) may miss its aspect before it

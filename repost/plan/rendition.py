@@ -19,7 +19,7 @@ from repost.plan.size import (
     recommended_frame,
     soft_warning,
 )
-from repost.platforms.profiles import VideoRules, aspect_name, aspect_value
+from repost.platforms.model import VideoRules, aspect_name, aspect_value
 from repost.platforms.rules import REMUX, aspect_matches, check_video, fps_out_of_range
 
 # --- repost's own encoder choices (not platform limits); CRF, preset and the AAC bitrate are

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from repost.platforms.profiles import aspect_value
+from repost.platforms.model import aspect_value
 from repost.platforms.rules import Finding, aspect_matches, matching_aspect
 
 # Even rounding moves a side by up to a pixel either way: a frame 2 px short of the recommended

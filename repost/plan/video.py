@@ -10,8 +10,8 @@ from repost.plan.options import Evidence, Part, PlanOptions
 from repost.plan.rendition import DURATION_MARGIN_S, plan_conform
 from repost.plan.smart import plan_smart
 from repost.plan.step import Planned, Step, blocked
+from repost.platforms.model import Profile
 from repost.platforms.norms import watermark_findings
-from repost.platforms.profiles import Profile
 from repost.platforms.rules import check_video
 
 

@@ -7,13 +7,10 @@ import difflib
 import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from repost.errors import ProfileError
-
-if TYPE_CHECKING:
-    from repost.platforms.profiles import Profile
-    from repost.post.model import Post
+from repost.platforms.model import Profile
+from repost.post.model import Post
 
 EVERY = "all"  # --to all: every built-in platform; never a platform's own name
 

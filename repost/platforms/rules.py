@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from repost.platforms.profiles import ImageRules, Profile, VideoRules, aspect_name, aspect_value
+from repost.platforms.model import ImageRules, Profile, VideoRules, aspect_name, aspect_value
 
 # An NTSC rate is a nominal rate slowed by 1000/1001 for colour television (SMPTE ST 12-1:
 # 30000/1001 = 29.97 fps, 60000/1001 = 59.94 fps): it is that nominal rate, so a 29.97 fps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from repost.platforms.profiles import Figure, Profile
+from repost.platforms.model import Figure, Profile
 
 
 def _figure_dict(fig: Figure) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 from repost.errors import BundleError, InputError
 from repost.layout import MANIFEST, WORK_DIR
 from repost.media.remembered import remembered
-from repost.platforms.profiles import Profile
+from repost.platforms.model import Profile
 from repost.preview.data import collect_posts
 from repost.preview.render import render_page
 

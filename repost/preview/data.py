@@ -12,7 +12,7 @@ import regex
 from repost.bundle.manifest import Manifest
 from repost.errors import RepostError
 from repost.layout import MANIFEST, find_bundles
-from repost.platforms.profiles import Profile
+from repost.platforms.model import Profile
 from repost.platforms.rules import Finding
 from repost.preview.stills import grid_crop, poster, smart_window, watermark_notes
 from repost.text.count import UNITS, count_text

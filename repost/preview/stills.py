@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from repost.media.poster import remembered_poster
+from repost.platforms.model import Profile
 from repost.platforms.norms import watermark_rules
-from repost.platforms.profiles import Profile
 
 
 def poster(bundle: Path, media: Mapping, entries: list[dict]) -> dict | None:

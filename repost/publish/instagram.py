@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from repost.layout import CAPTION
-from repost.platforms.profiles import Profile
+from repost.platforms.model import Profile
 from repost.publish import http
 from repost.publish.base import Bundle, Published, authed, poll_interval
 from repost.publish.oauth import Session

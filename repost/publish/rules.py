@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import ProfileError
-from repost.platforms.profiles import _figure  # the one figure form every sourced number in repost uses
+from repost.platforms.schema import figure_spec  # the one figure form every sourced number in repost uses
 from repost.post import schema as s
 
 RULES_FILE = Path(__file__).with_name("api_rules.yaml")
@@ -24,7 +24,7 @@ _TIKTOK_KEYS = (
 _SCHEMA = s.record(
     {
         "schema": s.number(integer=True, minimum=1, maximum=1),
-        "tiktok": s.record({k: _figure(_BYTES) for k in _TIKTOK_KEYS}, required=_TIKTOK_KEYS),
+        "tiktok": s.record({k: figure_spec(_BYTES) for k in _TIKTOK_KEYS}, required=_TIKTOK_KEYS),
     },
     required=("schema", "tiktok"),
 )

@@ -10,7 +10,8 @@ from pathlib import Path
 from repost.docs import COMMANDS, doc_ref
 from repost.errors import ExitStatus, PublishError, RepostError, UsageError
 from repost.layout import find_all_bundles
-from repost.platforms.profiles import Profile, load_profiles
+from repost.platforms.model import Profile
+from repost.platforms.profiles import load_profiles
 from repost.publish import instagram, records, tiktok, youtube
 from repost.publish.base import Bundle, read_bundle
 from repost.publish.manual import NO_API, manual_steps

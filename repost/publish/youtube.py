@@ -8,7 +8,7 @@ Errors are ``{"error": {"code", "message", "errors": [{"reason", ...}]}}``.
 from __future__ import annotations
 
 from repost.layout import CAPTION
-from repost.platforms.profiles import Profile
+from repost.platforms.model import Profile
 from repost.publish import http
 from repost.publish.base import Bundle, Published, authed
 from repost.publish.oauth import Session

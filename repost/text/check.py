@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repost.layout import CAPTION, HASHTAGS, TITLE
-from repost.platforms.profiles import Profile, TextField
+from repost.platforms.model import Profile, TextField
 from repost.platforms.rules import Finding
 from repost.text.count import UNITS, count_text
 from repost.text.tags import dedupe_tags, find_hashtags, find_mentions

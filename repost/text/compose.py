@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from repost.platforms.profiles import Profile, TextField
+from repost.platforms.model import Profile, TextField
 from repost.post.model import Post
 from repost.text.clean import clean_text
 from repost.text.count import count_text

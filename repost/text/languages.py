@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from repost.platforms.profiles import ID_RE, LANG_CODE_RE, Profile
+from repost.platforms.model import ID_RE, LANG_CODE_RE, Profile
 from repost.post.model import Post
 
 EVERY_PLATFORM = "*"

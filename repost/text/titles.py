@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import regex
 
-from repost.platforms.profiles import TextField
+from repost.platforms.model import TextField
 from repost.text.clean import clean_line
 from repost.text.fit import URL_RE, describe_cut, fit_text
 from repost.text.hashtags import is_tag_line

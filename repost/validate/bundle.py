@@ -14,8 +14,8 @@ from repost.layout import CAPTION, COMMENT, HASHTAGS, MANIFEST, PUBLISH_JSON, TI
 from repost.media.files import sha256_of
 from repost.media.probe import probe_media
 from repost.plan.size import check_file_size
+from repost.platforms.model import Profile, aspect_name
 from repost.platforms.norms import bundle_findings
-from repost.platforms.profiles import Profile, aspect_name
 from repost.platforms.rules import Finding, aspect_matches, check_image_count, check_media
 from repost.text.check import check_texts
 from repost.text.hashtags import read_hashtags_file

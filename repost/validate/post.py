@@ -12,8 +12,9 @@ from repost.errors import ExitStatus, PostError, RepostError
 from repost.migrate.importers.postfolders import expand_posts
 from repost.plan import BundlePlan
 from repost.platforms import names as platform_names
+from repost.platforms.model import Profile
 from repost.platforms.norms import source_image_warnings
-from repost.platforms.profiles import Profile, select_profiles
+from repost.platforms.profiles import select_profiles
 from repost.post.model import find_post_file, load_post
 
 

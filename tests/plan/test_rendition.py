@@ -19,7 +19,7 @@ from repost.plan.rendition import (
     plan_rate_cap,
 )
 from repost.plan.video import plan_parts
-from repost.platforms.profiles import aspect_value
+from repost.platforms.model import aspect_value
 from repost.platforms.rules import aspect_matches
 
 

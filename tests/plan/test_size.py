@@ -12,7 +12,7 @@ from repost.plan.images import plan_images
 from repost.plan.options import PlanOptions
 from repost.plan.slideshow import plan_slideshow
 from repost.plan.video import plan_video
-from repost.platforms.profiles import aspect_value
+from repost.platforms.model import aspect_value
 from repost.platforms.rules import aspect_matches
 from repost.post.model import Post
 
