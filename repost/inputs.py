@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,6 +32,13 @@ EXPORT_JSON_MAX = 512 * MB
 # A translation engine's answer: at most 50 texts of one post (DeepL's and LibreTranslate's
 # batches, under 128 KiB sent), so a few hundred KB even in a verbose JSON.
 ENGINE_ANSWER_MAX = 8 * MB
+# The most a media file may hold where repost reads one it was pointed at (a download, a source a
+# manifest names). Links come from the exports of the platforms repost migrates from (TikTok,
+# Instagram), whose largest upload is TikTok's 10 GB by hand (profiles/tiktok.yaml, max_bytes
+# app); twice that is far above any real post and still stops an endless body long before a disk
+# of today is full. A fixed figure, not the largest loaded profile's: Shorts allows 256 GB,
+# which bounds nothing.
+MEDIA_MAX = 20_000 * MB
 # Nesting: real files go 6 to 8 levels deep; recursive code over them (mojibake repair, lone
 # surrogates) must stay far from Python's recursion limit of 1000.
 MAX_DEPTH = 100
@@ -94,6 +102,33 @@ def open_regular(path: Path, kind: str) -> BinaryIO:
         f.close()
         raise
     return f
+
+
+def recorded_source(
+    recorded: object, roots: Sequence[Path] | None, kind: str, hint: str | None = None
+) -> Path:
+    """The file an untrusted record (a manifest's ``source``) names, if it may be read: resolved
+    (symlinks followed) to a regular file inside one of ``roots`` (the folders the user named for
+    sources; None: wherever it is, where the user asked for this very file), at most MEDIA_MAX
+    bytes; else InputError saying why. A manifest may come from anyone: without this, one naming
+    ~/Pictures/private.jpg would have it read and shown, and one naming a FIFO would hang."""
+    if not isinstance(recorded, str) or not recorded:
+        raise InputError("the manifest records no source path", repr(recorded)[:80])
+    if "\0" in recorded:
+        raise InputError("the recorded source path holds a NUL character", repr(recorded)[:80])
+    try:
+        path = Path(recorded).resolve(strict=True)
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("no such file", recorded) from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on older Pythons
+        raise InputError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", recorded) from None
+    if roots is not None and not any(path.is_relative_to(Path(r).resolve()) for r in roots):
+        named = ", ".join(str(r) for r in roots) or "none named"
+        raise InputError(f"outside the folders sources are read from ({named})", recorded, hint=hint)
+    _refuse_kind(st, path, kind)
+    _refuse_size(st.st_size, path, MEDIA_MAX, kind)
+    return path
 
 
 def _refuse_kind(st: os.stat_result, path: Path, kind: str) -> None:

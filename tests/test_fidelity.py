@@ -294,3 +294,33 @@ def test_a_recorded_trim_or_split_is_the_length_checked(run, tmp_path, clip_4s, 
         assert (edit["start_s"], edit["duration_s"]) == expected
         found = run("validate", bundle, "--against-source", "--json", "--profiles", short_profile).json()
         assert [f for f in found["bundles"][0]["findings"] if not _advice(f)] == [], found
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("hostile", ["fifo", "dev-zero", "not-a-string"])
+def test_a_source_that_is_no_regular_file_is_refused_not_read(run, bundle, tmp_path, hostile):
+    """A manifest may come from anyone: a recorded source that is a FIFO (which would hang the
+    read), a symlink to /dev/zero (endless), or a path of the wrong type is a finding naming it."""
+    import os
+
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    record = manifest["files"][0]["source"]
+    if hostile == "fifo":
+        os.mkfifo(tmp_path / "fifo.mp4")
+        record["resolved"] = record["path"] = str(tmp_path / "fifo.mp4")
+    elif hostile == "dev-zero":
+        (tmp_path / "zero.mp4").symlink_to("/dev/zero")
+        record["resolved"] = record["path"] = str(tmp_path / "zero.mp4")
+    else:
+        record["resolved"], record["path"] = 123, ["x"]
+    (bundle / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = run("validate", bundle, "--against-source", "--json")
+    assert result.code == 1 and "internal error" not in result.err
+    video = [f for f in result.json()["bundles"][0]["findings"] if f["file"] == "01.mp4" and not _advice(f)]
+    assert [(f["field"], f["severity"]) for f in video] == [("source", "error")]
+    if hostile == "fifo":
+        assert "fifo.mp4 is a named pipe (FIFO), not a regular file" in video[0]["message"]
+    elif hostile == "dev-zero":
+        assert "zero is a character device, not a regular file" in video[0]["message"]
+    else:
+        assert video[0]["actual"] == "unreadable"

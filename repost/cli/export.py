@@ -51,7 +51,8 @@ def export(posts, to, out, jobs, dry_run, as_json, preview, cluster, verbose, pr
         outcome = export_posts(posts, profiles, options, view)
     print_export(outcome, as_json=as_json, dry_run=dry_run, out=out)
     if preview and not dry_run and any(r.status != "failed" for r in outcome.results):
-        write_preview_page(out, profiles, jobs=jobs, quiet=as_json)
+        folders = [p if p.is_dir() else p.parent for p in posts]  # the posts' media, as named
+        write_preview_page(out, profiles, jobs=jobs, quiet=as_json, sources=folders)
     sys.exit(outcome.exit_status)
 
 
@@ -78,11 +79,12 @@ def check(posts, to, as_json, profile_dirs, upload_path, **bundle):
     sys.exit(exit_status(checks))
 
 
-def write_preview_page(out: Path, profiles, *, jobs: int = 1, quiet: bool = False) -> None:
-    """The preview page after export (or migrate): its path on stderr, so --json stays clean."""
+def write_preview_page(out: Path, profiles, *, jobs: int = 1, quiet: bool = False, sources=()) -> None:
+    """The preview page after export (or migrate): its path on stderr, so --json stays clean.
+    Smart crops' sources are read only inside ``sources``, the folders this run was given."""
     from repost.preview import write_preview
 
-    page = write_preview(out, profiles, jobs=jobs)
+    page = write_preview(out, profiles, jobs=jobs, sources=sources)
     if not quiet:
         echo(f"preview: {page}", err=True)
 
@@ -90,12 +92,28 @@ def write_preview_page(out: Path, profiles, *, jobs: int = 1, quiet: bool = Fals
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, help="Bundles validated in parallel.")
+@click.option(
+    "--sources",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder the posts' media are in, to draw a smart crop's source from (repeat; "
+    "default: the current folder, unless it is your home folder or /).",
+)
 @_profile_options
-def preview(folder, jobs, profile_dirs, upload_path):
+def preview(folder, jobs, sources, profile_dirs, upload_path):
     """Write FOLDER/index.html: every bundle under FOLDER as each platform shows it (opens from disk)."""
     from repost.preview import write_preview
 
     profiles = load(profile_dirs, upload_path)
-    page = write_preview(folder, profiles, jobs=jobs)
+    page = write_preview(folder, profiles, jobs=jobs, sources=sources or default_sources())
     echo(f"preview: {page}")
     echo(f"open it in a browser: {page.resolve().as_uri()}")
+
+
+def default_sources() -> tuple[Path, ...]:
+    """The current folder, where a backlog and its --out usually sit side by side; never the
+    home folder or a file system root, which would let a manifest from anyone show any photo."""
+    here = Path.cwd().resolve()
+    if here == Path.home().resolve() or here == Path(here.anchor):
+        return ()
+    return (here,)

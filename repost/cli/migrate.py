@@ -10,6 +10,7 @@ import click
 from repost.cli.export import write_preview_page
 from repost.cli.options import _bundle_options, _profile_options, load, verbose_option
 from repost.cli.platforms import ToOption
+from repost.layout import DOWNLOADS, UNPACKED, WORK_DIR
 
 
 @click.command()
@@ -83,5 +84,7 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
         summary = run_migration(source, profiles, options, view, count_first=view.progress is not None)
     print_migration(summary, as_json=as_json, plans=view.plans if dry_run and as_json else None)
     if preview and not dry_run and Path(out).is_dir():
-        write_preview_page(out, profiles, jobs=jobs, quiet=as_json)
+        work = Path(out) / WORK_DIR  # what this run unpacked and downloaded, and the source named
+        folders = [work / UNPACKED, work / DOWNLOADS, *([source] if source.is_dir() else [])]
+        write_preview_page(out, profiles, jobs=jobs, quiet=as_json, sources=folders)
     sys.exit(summary.exit_status)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from repost.errors import BundleError, InputError
@@ -20,8 +20,12 @@ __all__ = ["PAGE", "write_preview"]
 PAGE = "index.html"
 
 
-def write_preview(out_dir: Path, profiles: Mapping[str, Profile], *, jobs: int = 1) -> Path:
-    """Validate every bundle under ``out_dir`` and write ``out_dir``/index.html; returns its path."""
+def write_preview(
+    out_dir: Path, profiles: Mapping[str, Profile], *, jobs: int = 1, sources: Sequence[Path] = ()
+) -> Path:
+    """Validate every bundle under ``out_dir`` and write ``out_dir``/index.html; returns its path.
+    A smart crop's source is drawn under its window only where it lies inside ``sources`` (the
+    folders the user named: a manifest is untrusted and may name any file; docs/commands.md)."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise InputError("no such folder", out_dir)
@@ -34,7 +38,7 @@ def write_preview(out_dir: Path, profiles: Mapping[str, Profile], *, jobs: int =
         )
     # Posters (a frame of each video without a cover) are kept in DIR/.repost between runs.
     with remembered(out_dir.resolve() / WORK_DIR):
-        posts = collect_posts(out_dir, profiles, jobs)
+        posts = collect_posts(out_dir, profiles, jobs, sources)
     if not posts:
         raise InputError(
             "no bundle here (no manifest.json)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -51,7 +51,7 @@ def _text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _media(root: Path, bundle: Path, manifest: Manifest | None) -> dict:
+def _media(root: Path, bundle: Path, manifest: Manifest | None, sources: Sequence[Path]) -> dict:
     entries = [dict(e.data) for e in manifest.files] if manifest is not None else []
     inside = [e for e in entries if (bundle / e["path"]).resolve().is_relative_to(bundle.resolve())]
 
@@ -70,7 +70,7 @@ def _media(root: Path, bundle: Path, manifest: Manifest | None) -> dict:
         "images": [item(e) for e in inside if e.get("role") == "image"],
         "cover": next((item(e) for e in inside if e.get("role") == "cover"), None),
     }
-    return {**media, "poster": poster(bundle, media, inside), "smart": smart_window(inside)}
+    return {**media, "poster": poster(bundle, media, inside), "smart": smart_window(inside, sources)}
 
 
 def _counts(text: Mapping) -> list[dict]:
@@ -107,15 +107,18 @@ def _validate(bundle: Path, manifest: Manifest | None, profiles: Mapping[str, Pr
         return Report(bundle, platform, [Finding(MANIFEST, "bundle", "readable", "unreadable", message)])
 
 
-def read_card(root: Path, bundle: Path, profiles: Mapping[str, Profile]) -> dict:
-    """One card: a bundle's media, texts, changes, warnings and validation, as plain JSON data."""
+def read_card(
+    root: Path, bundle: Path, profiles: Mapping[str, Profile], sources: Sequence[Path] = ()
+) -> dict:
+    """One card: a bundle's media, texts, changes, warnings and validation, as plain JSON data;
+    a smart crop's source is read only inside ``sources``."""
     manifest = Manifest.find(bundle)  # None: unreadable, and validate's finding says why
     report = _validate(bundle, manifest, profiles)
     pid = report.platform if isinstance(report.platform, str) else bundle.name
     profile = profiles.get(pid)
     text = manifest.text if manifest is not None else {}
     post_id = manifest.post_id if manifest is not None else None
-    media = _media(root, bundle, manifest)
+    media = _media(root, bundle, manifest, sources)
     warnings = list(manifest.warnings) if manifest is not None else []
     return {
         "post": _text(post_id) or bundle.parent.name,
@@ -160,13 +163,15 @@ def _aspect(profile: Profile | None, kind: str) -> str:
     return f"{w} / {h}"
 
 
-def collect_posts(root: Path, profiles: Mapping[str, Profile], jobs: int = 1) -> list[dict]:
+def collect_posts(
+    root: Path, profiles: Mapping[str, Profile], jobs: int = 1, sources: Sequence[Path] = ()
+) -> list[dict]:
     """Every bundle under ``root`` as cards, grouped by post in folder order; ``jobs`` bundles are
     validated at a time (hashing and probing wait on the disk more than on the interpreter)."""
     root = Path(root)
     bundles = find_bundles(root)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        cards = list(pool.map(lambda b: read_card(root, b, profiles), bundles))
+        cards = list(pool.map(lambda b: read_card(root, b, profiles, sources), bundles))
     posts: dict[str, dict] = {}
     for bundle, card in zip(bundles, cards, strict=True):
         key = "/".join(bundle.relative_to(root).parts[:-1]) or card["post"]

@@ -213,7 +213,8 @@
     return el("section", { class: "smart" }, el("h4", { text: "Smart crop (fit smart)" }), frame,
       el("p", { class: "fold-note", text: "Window " + win.width + "\u00d7" + win.height + " of the " + src.width + "\u00d7" + src.height +
         " source; " + s.shots.length + " shot" + (s.shots.length === 1 ? "" : "s") + ": " + shots +
-        (s.detector ? "; faces by " + s.detector : "") + ". It moves as the video plays." }));
+        (s.detector ? "; faces by " + s.detector : "") + ". It moves as the video plays." }),
+      src.no_still ? el("p", { class: "fold-note smart-no-still", text: src.no_still }) : null);
   }
 
   function gridView(card) {

@@ -3,10 +3,13 @@ window over its source, and another platform's watermark, as plain JSON data."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from repost.errors import InputError, MediaError
+from repost.inputs import recorded_source
 from repost.media.poster import remembered_poster
+from repost.media.probe import probe_media
 from repost.platforms.model import Profile
 from repost.platforms.norms import watermark_rules
 
@@ -42,9 +45,10 @@ def watermark_notes(platform: str, warnings: list[str]) -> list[str]:
     return [w for w in warnings if any(i in w for i in ids)]
 
 
-def smart_window(entries: list[dict]) -> dict | None:
+def smart_window(entries: list[dict], sources: Sequence[Path] = ()) -> dict | None:
     """A video made with fit smart: its crop window's path over the source (the manifest's
-    ``files[].reframe``), with a still of the source where it can still be read."""
+    ``files[].reframe``), with a still of the source where it may and can still be read: only
+    inside ``sources``, the folders the user named for them (a manifest may name any file)."""
     video = next((e for e in entries if e.get("role") == "video"), None)
     reframe = video.get("reframe") if video else None
     source = video.get("source") if video else None
@@ -60,9 +64,10 @@ def smart_window(entries: list[dict]) -> dict | None:
     shots = [s for s in reframe.get("shots") or [] if isinstance(s, dict)]
     if not keys or not all(_number(window.get(k)) for k in ("width", "height")):
         return None
+    still, why = _source_still(source, shots, sources)
     return {
         "axis": axis,
-        "source": {"width": size[0], "height": size[1], "still": _source_still(source, shots)},
+        "source": {"width": size[0], "height": size[1], "still": still, "no_still": why},
         "window": {"width": window["width"], "height": window["height"]},
         "keys": keys,
         "shots": [
@@ -73,16 +78,20 @@ def smart_window(entries: list[dict]) -> dict | None:
     }
 
 
-def _source_still(source: dict, shots: list[dict]) -> str | None:
-    """A frame of the source (read, never copied: it stays where it is) for the window to sit
-    on; None where the source has moved or cannot be decoded."""
-    resolved = source.get("resolved")
-    if not isinstance(resolved, str) or not Path(resolved).is_file():
-        return None
+def _source_still(source: dict, shots: list[dict], sources: Sequence[Path]) -> tuple[str | None, str | None]:
+    """(a frame of the source, None) for the window to sit on, read where it is (never copied);
+    else (None, why not): outside the source folders, not a regular media file, or gone."""
+    try:
+        path = recorded_source(source.get("resolved"), sources, "a source video")
+        if probe_media(path).kind != "video":
+            raise MediaError("not a video", where=path)
+    except (InputError, MediaError) as exc:
+        return None, f"source not shown: {exc.one_line()}"
     first = shots[0] if shots else {}
     start = first.get("start_s") if _number(first.get("start_s")) else 0.0
     rotation = source.get("rotation") if source.get("rotation") in (0, 90, 180, 270) else 0
-    return remembered_poster(Path(resolved), rotation, times=(start,))
+    still = remembered_poster(path, rotation, times=(start,))
+    return (still, None) if still else (None, "source not shown: it cannot be decoded")
 
 
 def _number(value) -> bool:

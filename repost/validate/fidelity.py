@@ -7,7 +7,8 @@ from pathlib import Path
 
 from repost.bundle.manifest import Manifest
 from repost.bundle.provenance import window_box
-from repost.errors import MediaError
+from repost.errors import InputError, MediaError
+from repost.inputs import recorded_source
 from repost.media import compare
 from repost.media.measure import measure_loudness
 from repost.media.probe import probe_media
@@ -78,20 +79,32 @@ def _post_dir(manifest: Manifest) -> Path | None:
     return Path(source).parent
 
 
-def _find_source(record: dict, post_dir: Path | None) -> Path | None:
-    """The source where it was, else beside the post as it names it (a backlog moved)."""
-    for candidate in (record.get("resolved"), post_dir and record.get("path") and post_dir / record["path"]):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+def _find_source(record: dict, post_dir: Path | None) -> Path | InputError:
+    """The source where it was, else beside the post as it names it (a backlog moved); else why
+    not. The user asked for exactly these files, so they are read wherever they are, but only a
+    regular file within the media size cap (a manifest naming a FIFO or /dev/zero would hang)."""
+    named = record.get("path")
+    beside = post_dir / named if post_dir is not None and isinstance(named, str) and named else None
+    refusal = None
+    for candidate in (record.get("resolved"), beside and str(beside)):
+        if not candidate:
+            continue
+        try:
+            return recorded_source(candidate, None, "a source media file")
+        except InputError as exc:
+            if refusal is None or refusal.what == "no such file":  # the more telling reason
+                refusal = exc
+    return refusal or InputError("the manifest records no source path")
 
 
 def _source_problem(name: str, record: dict, post_dir: Path | None) -> Finding | None:
-    """An error where the recorded source is gone or no longer the same size."""
+    """An error where the recorded source is gone, unreadable or no longer the same size."""
     path = _find_source(record, post_dir)
-    where = record.get("resolved") or record.get("path")
-    if path is None:
-        return _finding(name, "source", "present", "missing", f"source {where} is gone")
+    if isinstance(path, InputError):
+        if path.what == "no such file":
+            where = record.get("resolved") or record.get("path")
+            return _finding(name, "source", "present", "missing", f"source {where} is gone")
+        return _finding(name, "source", "a readable media file", "unreadable", f"source {path.one_line()}")
     size = path.stat().st_size
     if size != record.get("bytes"):
         was = record.get("bytes")

@@ -54,7 +54,7 @@ def posters(tmp_path_factory, clip_fits_all, photos_34):
     _export(walk, "--to", "tiktok,reels", "--fit", "smart", "--out", out)
     marked = _post(root, "marked", {"marked.mp4": marked_clip(root, "testsrc2")})
     _export(marked, "--to", "lemon8", "--out", out)
-    write_preview(out, load_profiles())
+    write_preview(out, load_profiles(), sources=[root])  # the posts' folders
     return out
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import repost
 from repost.errors import ExitStatus, RepostError
+from repost.inputs import MEDIA_MAX
 from repost.media.probe import IMAGE_BRANDS
 from repost.migrate.importers.common import ImportedPost
 from repost.migrate.importers.links import AnswerTooSlow, RedirectRefused, open_link
@@ -27,12 +28,7 @@ EXPIRED = "link expired: request a new export, or download with yt-dlp"
 PART = ".part"
 CHUNK = 1 << 16
 
-# The most a download may hold. Links come from the exports of the platforms repost migrates
-# from (TikTok, Instagram), whose largest upload is TikTok's 10 GB by hand (profiles/tiktok.yaml,
-# max_bytes app); twice that is far above any real post and still stops an endless body long
-# before a disk of today is full. A fixed figure, not the largest loaded profile's: Shorts
-# allows 256 GB, which bounds nothing.
-MAX_DOWNLOAD_BYTES = 20_000_000_000
+MAX_DOWNLOAD_BYTES = MEDIA_MAX  # the most a media file may hold (repost/inputs.py says why)
 # An overall deadline besides the per-read timeout: a server that sends a byte just before each
 # read times out would otherwise hold a download for ever. Its answer (status and headers) must
 # come within GRACE_READS timeouts, and its body keep at least MIN_RATE_BPS on average after that:
