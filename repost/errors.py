@@ -112,3 +112,12 @@ class TranslateError(RepostError):
     no language package): the post it was translating is left as it was."""
 
     exit_status = ExitStatus.FAILED
+
+
+def failure_line(exc: RepostError | OSError) -> str:
+    """One post's failure as one line, where a batch records it and goes on (migrate's state and
+    report, a cluster job's answer): an OSError says what could not be written, and where."""
+    if isinstance(exc, RepostError):
+        return exc.one_line()
+    what = f"cannot write: {exc.strerror or exc}"
+    return f"{what} [{exc.filename}]" if exc.filename else what

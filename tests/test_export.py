@@ -183,7 +183,8 @@ def test_dry_run_prints_the_plan_and_writes_nothing(run, fitting_post, tmp_path)
 
 def test_identical_renditions_are_made_once(fitting_post, tmp_path, monkeypatch):
     from repost.bundle import renditions as bundle_module
-    from repost.bundle.export import ExportOptions, export_posts
+    from repost.bundle.export import export_posts
+    from repost.bundle.make import ExportOptions
     from repost.platforms.profiles import load_profiles
 
     calls = []

@@ -120,7 +120,7 @@ def _no_probe(monkeypatch) -> None:
     def fail(path):
         raise AssertionError(f"probed {path}: a moved bundle must stay up to date")
 
-    monkeypatch.setattr("repost.bundle.export.probe_media", fail)
+    monkeypatch.setattr("repost.bundle.make.probe_media", fail)
 
 
 def _state(out: Path) -> tuple[set, list]:

@@ -86,7 +86,7 @@ def test_ytdlp_folder_migrates_in_parallel_and_a_rerun_redoes_nothing(
     def no_probe(path):
         raise AssertionError(f"probed {path} for an up-to-date post")
 
-    monkeypatch.setattr("repost.bundle.export.probe_media", no_probe)
+    monkeypatch.setattr("repost.bundle.make.probe_media", no_probe)
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/*/manifest.json")}
     again = run("migrate", ytdlp_source, "--to", TO, "--out", out, "-j", "2", "--json")
     assert again.code == 0, again.err
@@ -660,17 +660,17 @@ def test_a_report_that_cannot_be_written_is_named(tmp_path):
 
 
 def test_a_bug_met_by_one_post_fails_that_post_alone(run, write_post, clip_fits_all, tmp_path, monkeypatch):
-    import repost.migrate.run
+    import repost.migrate.migration
 
     make_backlog(write_post, clip_fits_all, 3)
-    real = repost.migrate.run.plan_post
+    real = repost.migrate.migration.plan_post
 
     def buggy(post, *args, **kwargs):
         if post.id == "p1":
             raise KeyError("surprise")
         return real(post, *args, **kwargs)
 
-    monkeypatch.setattr(repost.migrate.run, "plan_post", buggy)
+    monkeypatch.setattr(repost.migrate.migration, "plan_post", buggy)
     result = run("migrate", tmp_path / "backlog", "--to", "reels", "--out", tmp_path / "out", "--json")
     assert result.code == 1
     assert result.json()["done"] == 2

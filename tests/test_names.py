@@ -45,7 +45,7 @@ def test_ids_sharing_a_folder_in_one_run_are_refused(run, write_post, image_jpeg
 def test_a_bundle_writer_never_replaces_another_posts_bundle(write_post, image_jpeg_34, tmp_path):
     # The last guard, for a run racing another: write_bundle itself compares the ids.
     from repost.bundle.build import write_bundle
-    from repost.bundle.export import ExportOptions, plan_post
+    from repost.bundle.make import ExportOptions, plan_post
     from repost.errors import BundleError
     from repost.platforms.profiles import load_profiles
     from repost.post.model import load_post

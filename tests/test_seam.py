@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import repost
-from repost.bundle.export import ExportOptions, plan_post
 from repost.bundle.fingerprint import canonical, fingerprint
+from repost.bundle.make import ExportOptions, plan_post
 from repost.media import render
 from repost.media.commands import ffmpeg_args
 from repost.ops import OPERATIONS, Conform

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from repost.bundle.build import Renditions, threads_per_encode
-from repost.errors import InputError, RepostError, UsageError
-from repost.layout import tmp_dir
+from repost.bundle.make import plan_post, renditions_made, write_post
+from repost.bundle.outlock import output_lock
+from repost.errors import InputError, RepostError, UsageError, failure_line
+from repost.layout import WORK_DIR, tmp_dir
 
 INSTALL_HINT = "pip install 'repost[cluster]'"
 SHARED_HINT = (
@@ -151,9 +155,6 @@ def worker_sees(paths: list[str], token: str) -> str | None:
 def build_bundles(post, todo, eopts, shares: dict[str, int]):
     """On a worker: one post's plan, encodes and bundles (written aside, renamed into place).
     Returns (plans, results, None), or (None, None, why) when the post failed."""
-    from repost.bundle.export import plan_post, renditions_made, write_post
-    from repost.migrate.run import _describe
-
     try:
         renditions = Renditions(threads=encoder_threads(shares))
         plans = plan_post(post, todo, eopts)
@@ -161,7 +162,7 @@ def build_bundles(post, todo, eopts, shares: dict[str, int]):
             results = write_post(plans, eopts, renditions)
         return plans, results, None
     except (RepostError, OSError) as exc:
-        return None, None, _describe(exc)
+        return None, None, failure_line(exc)
     except Exception as exc:  # a bug met by one post costs that post, never the backlog
         return None, None, f"internal error: {type(exc).__name__}: {exc} (a bug in repost)"
 
@@ -208,3 +209,32 @@ class Jobs:
         if futures:
             with contextlib.suppress(Exception):
                 self.client.cancel(futures, force=True)
+
+
+def write_plans(plans, options, shares: dict[str, int]):
+    """On a worker: one post's planned bundles, made and renamed into place."""
+    renditions = Renditions(threads=encoder_threads(shares))
+    with renditions_made(plans, options, renditions):
+        return write_post(plans, options, renditions)
+
+
+def export_on_cluster(jobs: list[list], options, done=None) -> list:
+    """export's bundle writing, one post per job on the cluster; results in the posts' order,
+    each post's handed to ``done`` as it comes back."""
+    out, address = Path(options.out).resolve(), options.cluster
+    options = dataclasses.replace(options, out=out, cluster=None)
+    sources = list(dict.fromkeys(s.source.resolve() for plans in jobs for p in plans for s in p.steps))
+    with connect(address) as client, output_lock(out / WORK_DIR):
+        check_workers(client, sources[: CHECKED_FILES + 1], out)
+        remote, shares = Jobs(client), host_shares(client)
+        with ThreadPoolExecutor(total_threads(client)) as pool:
+            try:
+                made = []
+                for results in pool.map(lambda p: remote.run(write_plans, p, options, shares), jobs):
+                    for result in results:  # each post's as it comes back, for its result lines
+                        done and done(result)
+                    made += results
+                return made
+            except BaseException:
+                remote.cancel()
+                raise

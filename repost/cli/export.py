@@ -42,7 +42,8 @@ from repost.errors import ExitStatus
 def export(posts, to, out, jobs, dry_run, as_json, preview, cluster, verbose, profile_dirs, upload_path,
            **bundle):  # fmt: skip
     """Export POST... (a post.yaml or a folder holding one) to bundles under --out."""
-    from repost.bundle.export import ExportOptions, export_posts
+    from repost.bundle.export import export_posts
+    from repost.bundle.make import ExportOptions
     from repost.cli.ui import RunView, print_export
 
     profiles = load(profile_dirs, upload_path)
@@ -65,7 +66,7 @@ def export(posts, to, out, jobs, dry_run, as_json, preview, cluster, verbose, pr
 def check(posts, to, as_json, profile_dirs, upload_path, **bundle):
     """Check POST... (post.yaml, post folders, folders of them): every problem, each platform's
     blockers; nothing written. Exit 0 ready, 1 problems found, 2 unreadable."""
-    from repost.bundle.export import ExportOptions
+    from repost.bundle.make import ExportOptions
     from repost.validate.post import check_posts, exit_status, render_check
 
     profiles = load(profile_dirs, upload_path)

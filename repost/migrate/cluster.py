@@ -13,13 +13,10 @@ from repost.bundle.cluster import (
     build_bundles,
     check_workers,
     connect,
-    encoder_threads,
     host_shares,
     total_threads,
 )
-from repost.bundle.outlock import output_lock
-from repost.layout import WORK_DIR
-from repost.migrate.run import Migration
+from repost.migrate.migration import Migration
 
 
 class ClusterMigration(Migration):
@@ -63,37 +60,3 @@ class ClusterMigration(Migration):
         if why is not None:
             raise RemoteError(why)
         return plans, results
-
-
-def write_plans(plans, options, shares: dict[str, int]):
-    """On a worker: one post's planned bundles, made and renamed into place."""
-    from repost.bundle.build import Renditions
-    from repost.bundle.export import renditions_made, write_post
-
-    renditions = Renditions(threads=encoder_threads(shares))
-    with renditions_made(plans, options, renditions):
-        return write_post(plans, options, renditions)
-
-
-def export_on_cluster(jobs: list[list], options, done=None) -> list:
-    """export's bundle writing, one post per job on the cluster; results in the posts' order,
-    each post's handed to ``done`` as it comes back."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    out, address = Path(options.out).resolve(), options.cluster
-    options = dataclasses.replace(options, out=out, cluster=None)
-    sources = list(dict.fromkeys(s.source.resolve() for plans in jobs for p in plans for s in p.steps))
-    with connect(address) as client, output_lock(out / WORK_DIR):
-        check_workers(client, sources[: CHECKED_FILES + 1], out)
-        remote, shares = Jobs(client), host_shares(client)
-        with ThreadPoolExecutor(total_threads(client)) as pool:
-            try:
-                made = []
-                for results in pool.map(lambda p: remote.run(write_plans, p, options, shares), jobs):
-                    for result in results:  # each post's as it comes back, for its result lines
-                        done and done(result)
-                    made += results
-                return made
-            except BaseException:
-                remote.cancel()
-                raise

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repost.bundle.export import ExportOptions, plan_post
+from repost.bundle.make import ExportOptions, plan_post
 from repost.docs import post_problem_hint
 from repost.errors import ExitStatus, PostError, RepostError
 from repost.migrate.importers.postfolders import expand_posts

@@ -50,7 +50,8 @@ def exported_once(tmp_path_factory, clip_fits_all) -> Path:
     """cats/<platform> bundles made once by `repost export` on the API path (copied per test)."""
     import shutil
 
-    from repost.bundle.export import ExportOptions, export_posts
+    from repost.bundle.export import export_posts
+    from repost.bundle.make import ExportOptions
     from repost.platforms.profiles import load_profiles
 
     root = tmp_path_factory.mktemp("exported")
