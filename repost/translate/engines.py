@@ -8,6 +8,7 @@ TranslateErrors saying what to do.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -15,13 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from repost.errors import InputError, TranslateError, UsageError
-from repost.inputs import ENGINE_ANSWER_MAX, read_json_answer, size_text
+from repost.inputs import ENGINE_ANSWER_MAX, read_json_answer
+from repost.netwatch import SocketWatch
+from repost.translate.transport import (
+    REQUEST_DEADLINE_S,
+    REQUEST_TIMEOUT_S,
+    bound_deepl,
+    libre_opener,
+    too_slow_text,
+)
 
 ENGINES = ("deepl", "libretranslate", "argos")
 # Engines whose API key lives in the keyring (`repost auth login deepl|libretranslate`).
 KEYED = ("deepl", "libretranslate")
 DEFAULT_LIBRETRANSLATE_URL = "http://127.0.0.1:5000"
-REQUEST_TIMEOUT_S = 60
 
 
 @dataclass
@@ -60,7 +68,9 @@ _DEEPL_TARGETS = {
 
 
 class DeepL(Engine):
-    def __init__(self, key: str, server_url: str | None = None) -> None:
+    def __init__(
+        self, key: str, server_url: str | None = None, deadline_s: float = REQUEST_DEADLINE_S
+    ) -> None:
         super().__init__("deepl", True, DEEPL_MAX_TEXTS, DEEPL_MAX_CHARS)
         try:
             import deepl
@@ -70,7 +80,7 @@ class DeepL(Engine):
             ) from None
         self._deepl = deepl
         self._client = deepl.Translator(key, server_url=server_url)
-        _bound_answers(self._client)
+        bound_deepl(self._client, deadline_s)
 
     def translate(self, texts, source, target):
         d = self._deepl
@@ -113,30 +123,6 @@ class DeepL(Engine):
         return out
 
 
-def _bound_answers(translator: object) -> None:
-    """Cap the size of DeepL's answers: the client reads a whole answer into memory before it
-    parses it, so a server sending an endless body would exhaust memory. A transport adapter
-    mounted on the client's requests session reads at most ENGINE_ANSWER_MAX bytes (the
-    session is the client's private attribute: left as it is if a new client moves it)."""
-    session = getattr(getattr(translator, "_client", None), "_session", None)
-    if session is not None and hasattr(session, "mount"):
-        from requests.adapters import HTTPAdapter
-
-        class BoundedAdapter(HTTPAdapter):
-            def send(self, request, stream=False, **kwargs):
-                resp = super().send(request, stream=True, **kwargs)
-                with resp:
-                    body = resp.raw.read(ENGINE_ANSWER_MAX + 1, decode_content=True)
-                if len(body) > ENGINE_ANSWER_MAX:
-                    # the client turns this into a ConnectionException naming it, not retried
-                    raise ValueError(f"the answer is over the {size_text(ENGINE_ANSWER_MAX)} limit")
-                resp._content, resp._content_consumed = body, True  # requests' store of a read body
-                return resp
-
-        for scheme in ("http://", "https://"):
-            session.mount(scheme, BoundedAdapter())
-
-
 # --- LibreTranslate -------------------------------------------------------------------------
 # https://docs.libretranslate.com/guides/api_usage/: POST /translate {q, source, target,
 # format, api_key}; q may be a list. An instance may cap characters per request (its
@@ -148,9 +134,12 @@ ERROR_ANSWER_MAX = 64_000
 
 
 class LibreTranslate(Engine):
-    def __init__(self, key: str | None, base_url: str | None = None) -> None:
+    def __init__(
+        self, key: str | None, base_url: str | None = None, deadline_s: float = REQUEST_DEADLINE_S
+    ) -> None:
         super().__init__("libretranslate", True, LIBRE_MAX_TEXTS, LIBRE_MAX_CHARS)
         self.key = key
+        self.deadline_s = deadline_s
         self.base_url = (base_url or DEFAULT_LIBRETRANSLATE_URL).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise UsageError(f"{self.base_url} is not an http(s) address", hint="--engine-url https://...")
@@ -166,33 +155,33 @@ class LibreTranslate(Engine):
         return out
 
     def _post(self, path: str, body: dict) -> object:
-        data = json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.base_url + path, data=data, headers={"Content-Type": "application/json"}
-        )
+        url = self.base_url + path
+        req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=_JSON)
+        watch = SocketWatch(self.deadline_s, whole=True)  # the exchange, error answers included
         try:
-            with _OPENER.open(req, timeout=REQUEST_TIMEOUT_S) as resp:
-                return read_json_answer(resp, ENGINE_ANSWER_MAX, "the answer", self.base_url + path)
-        except InputError as exc:  # over the size cap, nested too deep, not JSON or not UTF-8
-            raise _refused("libretranslate", exc.what, "check --engine-url") from None
+            with libre_opener(watch).open(req, timeout=REQUEST_TIMEOUT_S) as resp:
+                return read_json_answer(resp, ENGINE_ANSWER_MAX, "the answer", url)
         except urllib.error.HTTPError as exc:
-            raise _libre_error(exc) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+            error = _libre_error(exc)
+            raise (_too_slow(self.deadline_s) if watch.fired else error) from None
+        except (InputError, OSError, http.client.HTTPException) as exc:
+            if watch.fired:
+                raise _too_slow(self.deadline_s) from None
+            if isinstance(exc, InputError):  # over the size cap, nested too deep, not JSON or UTF-8
+                raise _refused("libretranslate", exc.what, "check --engine-url") from None
+            reason = getattr(exc, "reason", None) or exc
             raise _refused(
                 "libretranslate", f"cannot reach {self.base_url}: {reason}", "check --engine-url"
             ) from None
+        finally:
+            watch.disarm()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A translation server that answers with a redirect is refused, never followed (the API
-    key would go along to wherever it points)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+_JSON = {"Content-Type": "application/json"}
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def _too_slow(deadline_s: float) -> TranslateError:
+    return _refused("libretranslate", too_slow_text(deadline_s), "check --engine-url, or run again later")
 
 
 def _libre_error(exc: urllib.error.HTTPError) -> TranslateError:

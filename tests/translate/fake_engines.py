@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import regex
@@ -32,6 +34,10 @@ class EngineState:
     char_limit: int = 10_000
     drop_elements: bool = False
     slow_down: bool = False
+    # "headers" or "body": the answer sent a byte at a time, each well within any per-read
+    # timeout, the whole far past a request's deadline
+    drip: str | None = None
+    drip_every_s: float = 0.1
     requests: list = field(default_factory=list)
 
 
@@ -43,11 +49,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, code: int, doc: object) -> None:
         body = json.dumps(doc).encode()
+        if self.state.drip:
+            return self._drip(code, body)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _drip(self, code: int, body: bytes) -> None:
+        status = f"HTTP/1.1 {code} {HTTPStatus(code).phrase}\r\n"
+        fields = f"Content-Type: application/json\r\nContent-Length: {len(body) + 4000}\r\n"
+        head = (status + fields + f"X-Pad: {'p' * 200}\r\n\r\n").encode()
+        if self.state.drip == "body":
+            self.wfile.write(head)
+            head = b""
+        try:
+            for byte in head + body + b" " * 4000:  # JSON allows the trailing spaces
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.state.drip_every_s)
+        except OSError:  # the client hung up: what a deadline does
+            pass
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)

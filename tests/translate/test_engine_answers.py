@@ -5,6 +5,7 @@ bounded time and memory, for LibreTranslate (read by repost) and DeepL (read by 
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -100,3 +101,31 @@ def test_deepl_refuses_a_hostile_answer(hostile, mode, said):
     with pytest.raises(TranslateError) as info:
         engine.translate(["Hello"], "en", "zh")
     assert info.value.what.startswith("deepl: ") and said in info.value.what, info.value.what
+
+
+@pytest.mark.parametrize("engine_name", ["libretranslate", "deepl"])
+@pytest.mark.parametrize("phase", ["headers", "body"])
+def test_a_server_that_drips_is_cut_at_the_request_deadline(engine_server, engine_name, phase):
+    """A byte every 0.1 s never trips the 60 s per-read timeout; the request's overall deadline
+    (2 s here, 300 s in use) ends it, in its headers or its body, with one clear error and no retry."""
+    engine_server.drip = phase
+    if engine_name == "deepl":
+        engine = DeepL(engine_server.key, engine_server.url, deadline_s=2.0)
+    else:
+        engine = LibreTranslate(engine_server.key, engine_server.url, deadline_s=2.0)
+    began = time.monotonic()
+    with pytest.raises(TranslateError) as info:
+        engine.translate(["Hello"], "en", "zh")
+    took = time.monotonic() - began
+    assert info.value.what.startswith(f"{engine_name}: ")
+    assert "no whole answer within 2 s (the server is too slow)" in info.value.what
+    assert 2.0 <= took < 5.0  # the deadline, not the answer's 45 s of drip, nor retries
+    assert len(engine_server.requests) == 1
+
+
+def test_a_slow_but_steady_answer_within_the_deadline_arrives(engine_server):
+    """The deadline bounds the whole request, not each read: an answer dripped for about 1 s
+    within a 5 s deadline is read whole."""
+    engine_server.drip, engine_server.drip_every_s = "body", 0.0002
+    engine = LibreTranslate(engine_server.key, engine_server.url, deadline_s=5.0)
+    assert engine.translate(["Hello"], "en", "zh") == ["译HELLO"]
