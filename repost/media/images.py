@@ -12,7 +12,7 @@ from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.faces import box_over_faces
-from repost.media.probe_image import MAX_PIXELS, bomb_error, register_heif
+from repost.media.probe_image import bomb_error, icc_name, limit_pixels, register_heif
 from repost.ops import SRGB_NAMES
 
 _SHRINK_STEP = 0.85  # when even the lowest quality is too big, shrink by this and try again
@@ -24,13 +24,6 @@ class Photo:
 
     image: object  # PIL.Image.Image
     exif: bytes | None
-
-
-def limit_pixels() -> None:
-    """Set Pillow's decompression-bomb limit (called before every open; cheap)."""
-    from PIL import Image
-
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def open_photo(path: Path, scale: float = 1.0) -> Photo:
@@ -112,8 +105,6 @@ def _sixteen_to_eight(im):
 
 
 def _is_srgb(icc: bytes) -> bool:
-    from repost.media.probe_image import icc_name
-
     name = (icc_name(icc) or "").lower()
     return any(n in name for n in SRGB_NAMES)
 

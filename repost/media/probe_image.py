@@ -63,10 +63,15 @@ def register_heif() -> None:
     pillow_heif.register_heif_opener()
 
 
-def probe_image(path: Path, size: int) -> ImageFacts:
+def limit_pixels() -> None:
+    """Set Pillow's decompression-bomb limit (called before every open; cheap)."""
     from PIL import Image
 
-    from repost.media.images import limit_pixels
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def probe_image(path: Path, size: int) -> ImageFacts:
+    from PIL import Image
 
     register_heif()
     limit_pixels()

@@ -12,13 +12,9 @@ import pytest
 from repost.errors import MediaError
 from repost.media.atoms import read_mp4_layout
 from repost.media.ffmpeg import find_ffmpeg, run_ffmpeg, safe_path
-from repost.media.probe import (
-    AudioFacts,
-    ImageFacts,
-    VideoFacts,
-    clear_probe_cache,
-    probe_media,
-)
+from repost.media.probe import clear_probe_cache, probe_media
+from repost.media.probe_image import ImageFacts
+from repost.media.probe_video import AudioFacts, VideoFacts
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from repost.media.probe import AudioFacts, VideoFacts
+from repost.media.probe_video import AudioFacts, VideoFacts
 
 STEREO = AudioFacts("aac", "LC", 2, "stereo", 48000, 128000)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from repost.media.loudness import Levels
 from repost.media.measure import Loudness
-from repost.media.probe import AudioFacts, VideoFacts
+from repost.media.probe_video import AudioFacts, VideoFacts
 from repost.media.render import conform_args
 from repost.ops import Conform, SourceVideo
 from repost.plan.audio import PEAK_LIMIT_DBTP, level_key, match_loudness

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from repost.media.probe import AudioFacts
+from repost.media.probe_video import AudioFacts
 from repost.media.render import conform_args
 from repost.ops import Conform, SourceVideo
 from repost.plan.options import PlanOptions
