@@ -8,8 +8,12 @@ between the writer and its readers (validate, preview, publish, migrate).
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
+
+from repost.errors import InputError
 
 # --- a bundle: DIR/<post folder>/<platform-id>/ ---------------------------------------------
 MANIFEST = "manifest.json"
@@ -40,6 +44,24 @@ UNPACKED = "unpacked"  # an export's ZIP, unpacked once
 def work_dir(out: str | Path) -> Path:
     """DIR/.repost of the output folder ``out``."""
     return Path(out) / WORK_DIR
+
+
+def check_own(path: str | Path, *, folder: bool) -> None:
+    """InputError where ``path``, a folder (DIR/.repost, or one in it) or file repost keeps for
+    itself, is a symbolic link or of another kind. Whatever a link points at, repost would write
+    or clear there, outside the output folder; and an output folder may come from anyone, links
+    and all (unzip keeps them). Nothing there yet is fine: repost makes it."""
+    path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:  # not there yet (or a parent is no folder: making it says so)
+        return
+    if stat.S_ISLNK(mode):
+        why = f"{path.name} is a link; repost keeps its own files inside the output folder, never elsewhere"
+        raise InputError(why, path, hint="delete the link (repost makes a new one)")
+    if folder != stat.S_ISDIR(mode) or not (folder or stat.S_ISREG(mode)):
+        kind = "a folder" if folder else "a regular file"
+        raise InputError(f"{path.name} is not {kind}", path, hint="move it aside (repost makes a new one)")
 
 
 def tmp_dir(out: str | Path) -> Path:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from repost.errors import InputError, RepostError, UsageError
-from repost.layout import LOCK, TMP
+from repost.layout import LOCK, TMP, check_own
 
 try:
     import fcntl
@@ -29,9 +29,11 @@ def output_lock(work: Path):
     run left in the work folder (half-made bundles, renditions) is cleared: no run can own it.
     Where the file system takes no locks (some network mounts) or the system has no flock, the
     run goes on unguarded and leaves leftovers alone, as another run may be using them."""
+    for own, folder in ((work, True), (work / LOCK_NAME, False), (work / TMP, True)):
+        check_own(own, folder=folder)  # a link there would have the run write, or clear, elsewhere
     try:
         work.mkdir(parents=True, exist_ok=True)
-        fd = os.open(work / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(work / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         raise InputError(
             f"cannot write to the output folder: {exc.strerror or exc}",
@@ -72,7 +74,8 @@ def hold_lock(fd: int, where: Path, busy: RepostError) -> bool:
 
 def clear_leftovers(work: Path) -> None:
     """Half-made bundles (never in place: bundles are renamed in whole) and rendition folders."""
-    leftovers = list((work / TMP).glob("*")) if (work / TMP).is_dir() else []
+    tmp = work / TMP
+    leftovers = list(tmp.glob("*")) if tmp.is_dir() and not tmp.is_symlink() else []
     leftovers += work.glob("renditions-*")
     for leftover in leftovers:
         if leftover.is_dir() and not leftover.is_symlink():

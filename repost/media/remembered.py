@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import repost
+from repost.errors import InputError
+from repost.layout import check_own
 
 STORE_NAME = "measured.db"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS measured (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -56,6 +58,14 @@ def _open(create: bool) -> sqlite3.Connection | None:
     global _db, _path
     if _db is not None or _path is None:
         return _db
+    try:
+        # A link (or a FIFO) in an output folder from elsewhere: never followed, never written
+        # through; the run measures everything again instead.
+        check_own(_path.parent, folder=True)
+        check_own(_path, folder=False)
+    except InputError:
+        _path = None
+        return None
     if not _path.is_file() and not create:
         return None
     try:

@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from repost.errors import InputError
-from repost.layout import STATE_DB
+from repost.layout import STATE_DB, check_own
 
 # A damaged or unreadable state is refused rather than rebuilt: what to do with it is the
 # user's choice, and nothing of value is lost by starting over.
@@ -145,6 +145,9 @@ class State:
     def open(cls, path: Path, *, read_only: bool = False) -> State:
         """Open (creating unless ``read_only``) the database at ``path``. One made by a newer
         repost, or damaged, is refused before anything is written to it."""
+        check_own(path.parent, folder=True)  # a link: the state would be written elsewhere
+        if path.is_symlink():
+            check_own(path, folder=False)
         if path.exists() and not path.is_file():  # a FIFO would block SQLite's first read
             raise InputError("the migration state is not a regular file", path, hint=_ASIDE_HINT)
         conn = None

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from repost.errors import InputError
+from repost.layout import check_own
 
 CACHE_FILE = "translations.db"
 _SCHEMA = """
@@ -23,6 +24,8 @@ class Cache:
     def __init__(self, folder: Path | None) -> None:
         where = ":memory:"
         if folder is not None:
+            check_own(folder, folder=True)  # a link: the cache would be written elsewhere
+            check_own(folder / CACHE_FILE, folder=False)
             folder.mkdir(parents=True, exist_ok=True)
             where = str(folder / CACHE_FILE)
         try:
