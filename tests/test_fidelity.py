@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from repost.media.commands import MP4_NO_EDIT_LIST
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.files import sha256_of
+from repost.media.mp4 import MP4_NO_EDIT_LIST
 
 POST = "caption: Evening with the cats.\nmedia: [clip.mp4]\n"
 PHOTO_POST = "caption: Evening with the cats.\nmedia: [photo.jpg]\ncover: photo.jpg\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from repost.bundle import norms as bundle_norms
 from repost.errors import UsageError
 from repost.migrate import importers
 from repost.plan.rendition import choose_aspect, plan_geometry
@@ -108,8 +109,8 @@ def test_every_norms_matcher_finds_what_it_names(tmp_path, monkeypatch):
     found = {f.rule for f in norms.check_text("tiktok", "TikTok", {"caption.txt": text}, ["other"])}
     assert {f"every_{m}" for m in norms.TEXT_MATCHERS} <= found
     # Pictures and videos: every image and video matcher's rule reports what media/ found.
-    monkeypatch.setattr("repost.media.qr.find_qr_codes", lambda path: ["https://example.com"])
-    found = {f.rule for f in norms.check_images("tiktok", "TikTok", {"01.jpg": tmp_path / "x.jpg"})}
+    monkeypatch.setattr("repost.bundle.norms.find_qr_codes", lambda path: ["https://example.com"])
+    found = {f.rule for f in bundle_norms.check_images("tiktok", "TikTok", {"01.jpg": tmp_path / "x.jpg"})}
     assert {f"every_{m}" for m in norms.IMAGE_MATCHERS} <= found
     found = {f.rule for f in norms.watermark_findings("tiktok", "TikTok", "01.mp4", ["a TikTok mark"])}
     assert {f"every_{m}" for m in norms.VIDEO_MATCHERS} <= found

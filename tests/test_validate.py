@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from repost.media.commands import MP4_NO_EDIT_LIST as IN_SYNC_NO_EDIT_LIST
 from repost.media.files import sha256_of
+from repost.media.mp4 import MP4_NO_EDIT_LIST as IN_SYNC_NO_EDIT_LIST
 
 POST = """
 title: Cats

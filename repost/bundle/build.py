@@ -12,6 +12,7 @@ from pathlib import Path
 from repost import layout
 from repost.bundle.fingerprint import BUNDLE_FORMAT, fingerprint
 from repost.bundle.manifest import Manifest
+from repost.bundle.norms import image_warnings
 from repost.bundle.provenance import source_record
 from repost.bundle.renditions import Renditions, group_encodes, threads_per_encode
 from repost.errors import BundleError, InputError, RepostError
@@ -19,7 +20,6 @@ from repost.media.files import media_entry, sha256_of
 from repost.media.loudness import loudness_record
 from repost.plan import BundlePlan, safe_id
 from repost.plan.camera import path_record
-from repost.platforms.norms import image_warnings
 from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file, topics_file
 

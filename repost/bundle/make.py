@@ -31,6 +31,7 @@ from repost.plan import BundlePlan, Evidence, PlanOptions, plan_bundles
 from repost.plan.audio import level_requests
 from repost.platforms import names as platform_names
 from repost.platforms.model import Profile
+from repost.platforms.norms import watermark_rules
 from repost.post.model import Post
 
 
@@ -93,11 +94,12 @@ def plan_post(
         facts = _probe_covers(post, targets, facts)
     plan_options = options.plan_options()
     looking = "finding the subject" if options.fit == "smart" else "looking at the media"
+    marked = [p for p in targets if watermark_rules(p.id)]  # the platforms that penalise a mark
     with events.task(post.id, ids, looking):
         evidence = Evidence(
             subjects=find_subjects(post, targets, facts, options.fit),  # fit smart: where the subject is
             # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
-            watermarks=find_watermarks(post, targets, facts, options.norms, scan=not options.dry_run),
+            watermarks=find_watermarks(post, marked, facts, options.norms, scan=not options.dry_run),
             fonts=cover_fonts(post, targets),
         )
     plans = _with_skipped(_plan_all(post, targets, facts, plan_options, evidence), skipped, before, post)

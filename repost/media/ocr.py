@@ -21,8 +21,12 @@ MARK_WORDS = ("tiktok", "抖音")
 HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,24}")
 # Frames read (shares of the video): one in each half, as TikTok moves its mark part-way.
 FRACTIONS = (0.25, 0.75)
-# Corner bands as the picture check sees them (media/watermark.py), read at this width: the
-# apps' mark text is then 15-30 px tall, where tesseract reads best.
+# Corner bands, as shares of the frame: TikTok puts its logo and @handle in a corner, about a
+# third of the width and a sixth of the height, and moves it to another corner part-way. The
+# picture check (media/watermark.py) looks at the same bands; here they are read at
+# BAND_WIDTH_PX wide: the apps' mark text is then 15-30 px tall, where tesseract reads best.
+BAND_W, BAND_H = 0.4, 0.22
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 BAND_WIDTH_PX = 640
 # The apps draw their mark in white (with a soft shadow): pixels this bright become black ink on
 # white paper, which tesseract reads far better than white on a moving picture (the test mark's
@@ -127,8 +131,6 @@ def _corner_words(binary: str, langs: str, frame) -> dict[str, str]:
     """{corner: text read there} for one frame: the four corner bands stacked into one picture
     (one tesseract run a frame, not four), white strokes made black on white."""
     from PIL import Image
-
-    from repost.media.watermark import BAND_H, BAND_W, CORNERS
 
     grey = frame.convert("L")
     w, h = grey.size

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from repost.media.commands import MP4_NO_EDIT_LIST, global_args, output
 from repost.media.ffmpeg import safe_path
+from repost.media.mp4 import MP4_NO_EDIT_LIST, global_args, output
 from repost.ops import CameraPath, Conform, SourceVideo, even_down
 
 # The blurred background is made from a small copy (1/8 of the frame) and scaled back up: a

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from repost.errors import MediaError
-from repost.media.commands import MP4_NO_EDIT_LIST
 from repost.media.ffmpeg import find_ffmpeg, hint_for
 from repost.media.images import open_photo, render_photo
+from repost.media.mp4 import MP4_NO_EDIT_LIST
 from repost.media.render import x264_settings
 
 _AUDIO_FADE_S = 1.0

@@ -6,14 +6,11 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from repost.media.ocr import remembered_ocr
+from repost.media.ocr import BAND_H, BAND_W, CORNERS, remembered_ocr
 
 # Frames sampled across the video (evenly), small and grey: a mark persists over all of them.
 SAMPLES = 24
 WIDTH_PX = 256
-# Corner bands, as shares of the frame: TikTok puts its logo and @handle in a corner, about a
-# third of the width and a sixth of the height, and moves it to another corner part-way.
-BAND_W, BAND_H = 0.4, 0.22
 # An edge "persists" when Canny finds it in this share of a stretch's frames; the picture
 # "changes" where the grey level's deviation over the stretch is above MOVING_STD (0-255).
 EDGE_PERSISTS = 0.85
@@ -32,7 +29,6 @@ SEARCH = (0.5, 0.5)  # the shape is looked for in the corner's quarter, not only
 # Where the video is cut in two to look for a jump (shares of the samples): a mark moved
 # anywhere in the middle half is persistent on both sides of one of them.
 JUMP_SPLITS = (0.5, 0.33, 0.67, 0.25, 0.75)
-CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
 @dataclass(frozen=True)
@@ -283,18 +279,16 @@ def metadata_watermark(post, path: Path) -> str | None:
 
 
 def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: bool = True) -> dict:
-    """{video path: evidence, in words} for the videos of ``post`` bound for a platform that
-    penalises another platform's watermark (norms.yaml's watermark rules); each looked at once.
+    """{video path: evidence, in words} for the videos of ``post`` bound for ``targets``, the
+    platforms that penalise another platform's watermark (norms.yaml's watermark rules: the
+    caller picks them, media/ reads no norms); each video looked at once.
     ``scan`` False (a dry run: the plan's steps do not depend on it): the files' tags, and what
     an earlier run's scan of the pictures found, but no decoding."""
-    from repost.platforms.norms import watermark_rules
-
     if not norms:
         return {}
     wanted = [
         i.path
         for p in targets
-        if watermark_rules(p.id)
         for i in post.for_platform(p.id).media
         if getattr(facts.get(i.path), "kind", None) == "video"
     ]

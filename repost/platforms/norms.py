@@ -12,8 +12,8 @@ from pathlib import Path
 
 import regex
 
-from repost.errors import InputError, ProfileError, RepostError
-from repost.inputs import TEXT_FILE_MAX, read_bounded
+from repost.errors import ProfileError
+from repost.platforms.profiles import builtin_profile_dir
 from repost.post import schema as s
 from repost.text.tags import MENTION_RE
 
@@ -89,8 +89,6 @@ class NormFinding:
 
 
 def norms_file() -> Path:
-    from repost.platforms.profiles import builtin_profile_dir
-
     return builtin_profile_dir() / NORMS_FILE
 
 
@@ -154,22 +152,7 @@ def check_text(
             continue
         for where, text in texts.items():
             for hit in _MATCHERS[rule.match](rule, text or "", here):
-                out.append(NormFinding(rule.id, where, hit, _message(rule, where, hit, name)))
-    return out
-
-
-def check_images(platform: str, name: str, images: Mapping[str, Path]) -> list[NormFinding]:
-    """Findings for the photos and cover of one bundle ({file name: path})."""
-    rules = [r for r in rules_for(platform) if r.match == "qr_code"]
-    if not rules:
-        return []
-    from repost.media.qr import find_qr_codes
-
-    out = []
-    for where, path in images.items():
-        for code in find_qr_codes(path):
-            for rule in rules:
-                out.append(NormFinding(rule.id, where, code, _message(rule, where, code, name)))
+                out.append(NormFinding(rule.id, where, hit, message(rule, where, hit, name)))
     return out
 
 
@@ -180,53 +163,13 @@ def watermark_rules(platform: str) -> list[Rule]:
 def watermark_findings(platform: str, name: str, where: str, evidence: Iterable[str]) -> list[NormFinding]:
     """Findings for what was seen of another platform's watermark in one video."""
     return [
-        NormFinding(r.id, where, e, _message(r, where, e, name))
+        NormFinding(r.id, where, e, message(r, where, e, name))
         for r in watermark_rules(platform)
         for e in evidence
     ]
 
 
-def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[NormFinding]:
-    """Findings for the videos of one bundle ({file name: path}): a watermark in the picture."""
-    if not watermark_rules(platform):
-        return []
-    from repost.media.ocr import ocr_watermark
-    from repost.media.probe import probe_media
-    from repost.media.watermark import find_watermark
-
-    out = []
-    for where, path in videos.items():
-        try:
-            facts = probe_media(path)
-        except RepostError:  # validate reports an unreadable video itself
-            continue
-        rotation = getattr(facts, "rotation", 0)
-        mark = find_watermark(path, facts.duration_s, rotation)
-        read = ocr_watermark(path, facts.duration_s, rotation)  # where tesseract is installed
-        out += watermark_findings(platform, name, where, [e for e in (mark and mark.evidence, read) if e])
-    return out
-
-
-def recorded_watermarks(bundle: Path, profile) -> list[NormFinding]:
-    """The watermark warnings export wrote into the manifest: found in the source, they may
-    no longer show in a picture fitted with a blurred border (the mark is then inside it)."""
-    from repost.bundle.manifest import Manifest  # the bundle layer reads through this module
-
-    ids = {r.id for r in watermark_rules(profile.id)}
-    manifest = Manifest.find(bundle)  # None: unreadable, which validate reports on its own
-    warnings = manifest.warnings if manifest is not None else ()
-    out = []
-    for w in warnings:
-        for rule in ids:
-            if isinstance(w, str) and f"(norm {rule}," in w:
-                where, _, rest = w.removeprefix("norm: ").partition(": ")
-                out.append(
-                    NormFinding(rule, where, rest.split(": ", 1)[0].strip("'"), w.removeprefix("norm: "))
-                )
-    return out
-
-
-def _message(rule: Rule, where: str, hit: str, name: str) -> str:
+def message(rule: Rule, where: str, hit: str, name: str) -> str:
     says = rule.says.format(platform=name, text=hit)
     return f"{where}: {hit!r}: {says} (norm {rule.id}, profiles/norms/norms.yaml)"
 
@@ -245,62 +188,6 @@ def plan_warnings(post, profile, texts) -> list[str]:
     fields = {"caption.txt": texts.caption, "title.txt": texts.title or ""}
     found = check_text(profile.id, profile.name, fields, handles_for(post, profile.id))
     return [f"norm: {f.message}" for f in found]
-
-
-def image_warnings(plan, folder: Path) -> list[str]:
-    """The image norms (QR codes) of a bundle's photos and cover, once they are made."""
-    if not plan.options.norms:
-        return []
-    images = {s.dest: folder / s.dest for s in plan.steps if s.role in ("image", "cover")}
-    return [f"norm: {f.message}" for f in check_images(plan.profile.id, plan.profile.name, images)]
-
-
-def source_image_warnings(plan) -> list[str]:
-    """The image norms of the photos (and an image cover) a plan will use, read from the
-    sources themselves: what `repost check` shows before anything is made."""
-    if not plan.options.norms:
-        return []
-    from repost.errors import MediaError
-
-    out: list[str] = []
-    for step in plan.steps:
-        if step.role not in ("image", "cover") or step.source is None:
-            continue
-        try:
-            found = check_images(
-                plan.profile.id, plan.profile.name, {Path(step.source).name: Path(step.source)}
-            )
-        except MediaError:  # a cover taken from a video frame: checked once made
-            continue
-        out += [f"norm: {f.message}" for f in found]
-    return list(dict.fromkeys(out))
-
-
-def bundle_findings(bundle: Path, profile, entries) -> list:
-    """Validate's norms: the bundle's caption and title, and its images, as warnings. Handles
-    are not checked here: which are the creator's on this platform only post.yaml knows."""
-    from repost.platforms.rules import Finding
-
-    texts = {}
-    for name in ("caption.txt", "title.txt"):
-        path = bundle / name
-        if path.is_file() and not path.is_symlink():
-            try:
-                raw = read_bounded(path, TEXT_FILE_MAX, f"a bundle's {name}")
-            except InputError:
-                continue  # validate reports what is wrong with it
-            texts[name] = raw.decode("utf-8", errors="replace")[:MAX_TEXT_CHARS]
-    found = [f for f in check_text(profile.id, profile.name, texts) if f.rule != "foreign_handle"]
-    images = {
-        e["path"]: bundle / e["path"]
-        for e in entries
-        if e.get("role") in ("image", "cover") and (bundle / e["path"]).is_file()
-    }
-    found += check_images(profile.id, profile.name, images)
-    videos = {e["path"]: bundle / e["path"] for e in entries if e.get("role") == "video"}
-    marks = check_videos(profile.id, profile.name, {k: p for k, p in videos.items() if p.is_file()})
-    found += marks or recorded_watermarks(bundle, profile)
-    return [Finding(f.where, f"norm:{f.rule}", None, f.text, f.message, "warning") for f in found]
 
 
 def _links(rule, text, here) -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repost.bundle.manifest import Manifest
+from repost.bundle.norms import bundle_findings
 from repost.errors import InputError, MediaError, ProfileError, RepostError
 from repost.inputs import TEXT_FILE_MAX, read_bounded
 from repost.layout import CAPTION, COMMENT, HASHTAGS, MANIFEST, PUBLISH_JSON, TITLE, TOPICS, find_bundles
@@ -15,7 +16,6 @@ from repost.media.files import sha256_of
 from repost.media.probe import probe_media
 from repost.plan.size import check_file_size
 from repost.platforms.model import Profile, aspect_name
-from repost.platforms.norms import bundle_findings
 from repost.platforms.rules import Finding, aspect_matches, check_image_count, check_media
 from repost.text.check import check_texts
 from repost.text.hashtags import read_hashtags_file

@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from repost.media.commands import MP4_NO_EDIT_LIST
 from repost.media.ffmpeg import run_ffmpeg
+from repost.media.mp4 import MP4_NO_EDIT_LIST
 from repost.media.probe import probe_media
 from repost.platforms.profiles import builtin_profile_dir
 
