@@ -6,7 +6,8 @@ import itertools
 import os
 from pathlib import Path
 
-from repost.media.covers import chosen_time
+from repost.media.covers import chosen_time, decode_frames
+from repost.media.images import kept_box, open_photo
 from repost.media.probe import probe_media
 
 
@@ -157,17 +158,12 @@ def cover_edit(step, size: tuple[int, int]) -> dict:
 def _followed(source: Path, op, scale: float = 1.0) -> tuple[int, int, int, int]:
     """A fit smart photo's box as rendering slid it over the faces (media/images.py): the
     plan holds the centred box, the faces are seen only in the picture."""
-    from repost.media.images import kept_box, open_photo
-
     return kept_box(open_photo(source, scale).image, op)
 
 
 def _followed_cover(step, fitted) -> tuple[int, int, int, int]:
     """A fit smart cover's box, from the picture media/covers.py fits (the same frame: the
     decoded frames are remembered for the post being written)."""
-    from repost.media.covers import decode_frames
-    from repost.media.images import kept_box, open_photo
-
     op = step.op
     if op.kind == "image":
         return kept_box(open_photo(step.source).image, fitted)

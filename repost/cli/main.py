@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import shlex
 import sys
+import threading
 import traceback
 
 import click
@@ -68,9 +71,6 @@ def _exit_now(status: int) -> None:
     ended the run (a stalled download, an encode) would hold the interpreter's exit, after the
     output folder's lock is gone: the process ends without it, as a kill would, which every
     bundle and the state survive by design."""
-    import os
-    import threading
-
     busy = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
     if not any(t.is_alive() for t in busy):
         sys.exit(status)
@@ -85,8 +85,6 @@ def report_error(exc: RepostError) -> None:
     for line in error_lines(exc):
         echo(line, err=True)
     if _state["debug"] and getattr(exc, "command", None):
-        import shlex
-
         echo(f"Command: {shlex.join(exc.command)}", err=True)
         if exc.stderr_tail:
             echo(exc.stderr_tail, err=True)

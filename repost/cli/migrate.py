@@ -10,6 +10,7 @@ import click
 from repost.cli.export import write_preview_page
 from repost.cli.options import _bundle_options, _profile_options, load, verbose_option
 from repost.cli.platforms import ToOption
+from repost.errors import UsageError
 from repost.layout import DOWNLOADS, UNPACKED, WORK_DIR
 
 
@@ -57,7 +58,6 @@ def migrate(source, to, out, jobs, since, until, limit, only, dry_run, as_json, 
             **bundle):  # fmt: skip
     """Migrate a backlog: post folders, a yt-dlp folder, a TikTok or Instagram export."""
     from repost.cli.ui import PlanPrinter, RunView, print_migration
-    from repost.errors import UsageError
     from repost.migrate.run import MigrateOptions
     from repost.migrate.run import migrate as run_migration
     from repost.migrate.schedule import OFF, parse_schedule

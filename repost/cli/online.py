@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -29,8 +31,6 @@ def auth():
 def auth_login(platform, account, token_stdin, oauth_flow, client_id, user_id, port):
     """Store a login for PLATFORM (or a translation engine's API key: deepl, libretranslate,
     with --token-stdin). The client secret, if any, comes from REPOST_CLIENT_SECRET."""
-    import os
-
     from repost.publish.auth_commands import login
 
     text = sys.stdin.read() if token_stdin else None
@@ -116,8 +116,6 @@ def translate(posts, targets, engine, engine_url, account, out, approve, topics_
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def publish(bundles, account, privacy, dry_run, retry_unconfirmed, as_json):
     """Publish BUNDLE... (bundles or folders of them) through the platforms' official APIs."""
-    from dataclasses import asdict
-
     from repost.publish.runner import exit_status, publish_bundles, render
 
     outcomes = publish_bundles(bundles, account, dry_run, privacy, retry=retry_unconfirmed)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import MediaError
+from repost.media.images import open_photo
 
 # Pictures are compared in grey (luma carries what the eye sees of structure) and no larger than
 # this on their long side: SSIM over a downscaled picture still drops for crops, shifts, black
@@ -293,6 +294,4 @@ def measure_opening(path: str | os.PathLike[str], start_s: float = 0.0, seconds:
 
 def open_image_grey(path: Path):
     """A picture file, upright and in sRGB as repost reads photos, in grey."""
-    from repost.media.images import open_photo
-
     return image_grey(open_photo(path).image)

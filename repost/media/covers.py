@@ -12,6 +12,7 @@ from pathlib import Path
 from repost.errors import MediaError
 from repost.media.images import encode_jpeg, open_photo, render_photo
 from repost.ops import PhotoOp
+from repost.platforms.model import aspect_value
 
 # A frame whose mean luma is outside this range is black or blown out; below this standard
 # deviation it is flat (a title card's plain fill, the middle of a fade to black).
@@ -214,8 +215,6 @@ def draw_text(picture, text: str, font_path: Path, safe_aspect: str | None):
     """Text in the lower part of the safe area (the 3:4 grid crop of a 9:16 Reels cover), white
     with a dark outline, so it reads on any picture."""
     from PIL import ImageDraw, ImageFont
-
-    from repost.platforms.model import aspect_value
 
     w, h = picture.size
     left, top, right, bottom = 0, 0, w, h

@@ -6,10 +6,13 @@ import hashlib
 from pathlib import Path
 
 from repost.media.commands import ffmpeg_args
+from repost.media.covers import make_cover
 from repost.media.ffmpeg import run_ffmpeg
+from repost.media.images import make_photo
 from repost.media.linking import original_of, place_file, sha256_known
 from repost.media.probe import probe_media
 from repost.media.render import shared_args
+from repost.media.slideshow import make_slideshow
 from repost.ops import Copy, CoverOp, PhotoOp, SlideshowOp
 
 
@@ -26,16 +29,10 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
     elif isinstance(op, Copy):
         place_file(step.source, dest, hardlink=False)  # the user's own file: never hard-linked
     elif isinstance(op, PhotoOp):
-        from repost.media.images import make_photo
-
         make_photo(step, dest)
     elif isinstance(op, SlideshowOp):
-        from repost.media.slideshow import make_slideshow
-
         make_slideshow(step, dest, threads=threads, progress=progress)
     elif isinstance(op, CoverOp):
-        from repost.media.covers import make_cover
-
         make_cover(step, dest)
     else:  # pragma: no cover - ops.OPERATIONS is closed: the planner makes only these
         raise TypeError(f"unknown operation {type(op).__name__}")

@@ -13,6 +13,8 @@ import subprocess
 from pathlib import Path
 
 from repost.errors import MediaError
+from repost.media.covers import decode_frames
+from repost.media.remembered import file_key, known, recall
 
 TESSERACT_ENV = "REPOST_TESSERACT"  # a tesseract binary to use instead of the one on PATH
 # The names the apps print beside their logo in the mark they burn into saved videos.
@@ -96,8 +98,6 @@ def ocr_watermark(path: Path, duration_s: float, rotation: int = 0) -> str | Non
     langs = languages(binary) if binary else None
     if not binary or not langs:
         return None
-    from repost.media.covers import decode_frames
-
     try:
         frames = decode_frames(Path(path), tuple(duration_s * f for f in FRACTIONS), rotation)
         seen = [_corner_words(binary, "eng", frame) for frame in frames]
@@ -119,8 +119,6 @@ def remembered_ocr(path: Path, duration_s: float, rotation: int = 0, scan: bool 
     langs = languages(binary) if binary else None
     if not langs:
         return None
-    from repost.media.remembered import file_key, known, recall
-
     key = ("watermark-ocr", *file_key(path), duration_s, rotation, langs, FRACTIONS)
     if not scan:
         return known(key, lambda v: v)

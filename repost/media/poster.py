@@ -8,6 +8,7 @@ from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.covers import decode_frames
+from repost.media.remembered import file_key, recall
 
 # Keyframes near these times are scored (covers.py: sharp, not black, not mid-fade) and the
 # best is kept: only keyframes are decoded, so a poster costs a few frames, not a stretch of video.
@@ -20,8 +21,6 @@ POSTER_QUALITY = 78
 def remembered_poster(path: Path, rotation: int = 0, times=POSTER_TIMES_S) -> str | None:
     """poster_data_url, kept between runs where a store is open (media/remembered.py, under the
     output folder): a backlog's page written again decodes no video it already has a still of."""
-    from repost.media.remembered import file_key, recall
-
     try:
         key = ("poster", *file_key(Path(path)), rotation, list(times), POSTER_WIDTH_PX, POSTER_QUALITY)
     except OSError:

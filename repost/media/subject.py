@@ -8,6 +8,7 @@ from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.faces import detector_name, find_faces
+from repost.media.remembered import file_key, recall
 
 # Analysis size and rate: faces of a person filling a tenth of a 1080p frame are still ~30 px
 # tall at 320 px wide, which YuNet finds; 4 samples a second follow a walk without a lag a
@@ -174,8 +175,6 @@ def find_subjects(post, targets, facts: dict, fit: str | None) -> dict:
 def _remembered_analysis(path: Path, facts) -> SubjectTrack:
     # Kept between runs (media/remembered.py): a re-run, or an export after a dry run, plans
     # the same crop path without decoding the video again.
-    from repost.media.remembered import file_key, recall
-
     key = ("subjects", *file_key(path), SAMPLES_PER_S, ANALYSIS_WIDTH_PX, detector_name())
     return recall(key, lambda: analyse_video(path, facts), dataclasses.asdict, _track_from)
 

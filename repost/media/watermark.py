@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.media.ocr import BAND_H, BAND_W, CORNERS, remembered_ocr
+from repost.media.remembered import file_key, known, recall
 
 # Frames sampled across the video (evenly), small and grey: a mark persists over all of them.
 SAMPLES = 24
@@ -238,8 +239,6 @@ def _small_grey(frame, rotation: int, np):
 def _remembered_scan(path: Path, duration_s: float, rotation: int, scan: bool = True) -> Watermark | None:
     """The scan's finding, kept between runs (media/remembered.py): an up-to-date re-run decodes
     nothing again. ``scan`` False (a dry run): only what an earlier run found."""
-    from repost.media.remembered import file_key, known, recall
-
     key = ("watermark", *file_key(path), duration_s, rotation, SAMPLES)
     if not scan:
         return known(key, _mark_from)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from repost.errors import InputError
 from repost.layout import STATE_DB, check_own
+from repost.plan import is_part_bundle_id
 
 # A damaged or unreadable state is refused rather than rebuilt: what to do with it is the
 # user's choice, and nothing of value is lost by starting over.
@@ -380,8 +381,6 @@ def _upgrade(conn: sqlite3.Connection) -> None:
 
 def _is_part(post: str, platform: str, bundle: str) -> bool:
     """Whether ``bundle`` is DIR/<post>-part<i>/<platform> (not a folder that only looks so)."""
-    from repost.plan import is_part_bundle_id
-
     folder = Path(bundle)
     return folder.name == platform and is_part_bundle_id(folder.parent.name, post)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets as pysecrets
 import threading
 import time
@@ -73,8 +74,6 @@ def check_platform(platform: str) -> OAuthApp:
 
 def tokens_from_text(text: str, client_id: str | None, user_id: str | None) -> Tokens:
     """A bare access token, or the JSON a token endpoint returns (access_token, refresh_token, ...)."""
-    import json
-
     text = text.strip()
     if not text:
         raise UsageError("no token on standard input", hint="pipe the access token, or the token JSON, in")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import regex
 
+from repost.platforms.norms import platform_tags
 from repost.post.model import Post
 
 # The script a tag is written in tells its language well enough to order tags (a tag has no
@@ -67,7 +68,5 @@ def language_tags(post: Post, lang: str | None) -> tuple[str, ...]:
 
 def other_platforms_tags(tags: Iterable[str], platform: str) -> list[str]:
     """The tags in ``tags`` that belong to a platform other than ``platform``."""
-    from repost.platforms.norms import platform_tags
-
     theirs = set().union(*(t for pid, t in platform_tags().items() if pid != platform))
     return [t for t in tags if t.casefold() in theirs]

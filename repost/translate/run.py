@@ -7,6 +7,7 @@ from pathlib import Path
 
 from repost.errors import RepostError, UsageError
 from repost.layout import WORK_DIR
+from repost.publish.secrets import load_tokens
 from repost.translate import Outcome, approve_post, translate_post
 from repost.translate.cache import Cache
 from repost.translate.engines import KEYED, Engine, make_engine
@@ -81,8 +82,6 @@ def _key(engine: str, account: str) -> str | None:
     """The engine's API key from the keyring; LibreTranslate instances may need none."""
     if engine not in KEYED:
         return None
-    from repost.publish.secrets import load_tokens
-
     try:
         return load_tokens(engine, account).access_token
     except RepostError as exc:
