@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ def _levels_data(levels: Levels) -> dict:
 
 def _levels_from(data: dict) -> Levels:
     mix = data["mix"]
-    return Levels(Loudness(**data["source"]), Loudness(**mix) if mix is not None else None)
+    return Levels(Loudness.from_dict(data["source"]), Loudness.from_dict(mix) if mix is not None else None)
 
 
 def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) -> Levels:
@@ -110,10 +111,6 @@ def sound_copied(step) -> bool:
     return False
 
 
-def _loudness(data: dict) -> Loudness:
-    return Loudness(**data)
-
-
 def _source_loudness(step) -> Loudness | None:
     op = step.op
     if step.action == "slideshow":
@@ -121,7 +118,8 @@ def _source_loudness(step) -> Loudness | None:
             return None
         audio = Path(op.audio)  # a sound file (probe_media takes only pictures)
         key = ("sound", *_file_key(audio))
-        return _cached(key, lambda: recall(key, lambda: measure_loudness(audio), Loudness.to_dict, _loudness))
+        sound = functools.partial(measure_loudness, audio)
+        return _cached(key, lambda: recall(key, sound, Loudness.to_dict, Loudness.from_dict))
     if probe_media(step.source).audio is None:
         return None
     r = step.rendition

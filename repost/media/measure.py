@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 from repost.errors import MediaError
 from repost.media.ffmpeg import run_ffmpeg, safe_path
+from repost.media.remembered import checked_number
+
+# Levels a measurement can give, LUFS or dBTP: BS.1770's gate stops integrated loudness at -70
+# and a float source's true peak may pass 0 dBTP by tens of dB, never by hundreds.
+LEVEL_RANGE = (-200.0, 100.0)
 
 # ebur128 prints its summary at the "info" level, after the run; the later -loglevel wins over
 # run_ffmpeg's "error", and -nostats keeps the progress line out of the text we parse.
@@ -28,6 +33,16 @@ class Loudness:
 
     def to_dict(self) -> dict:
         return {"integrated_lufs": self.integrated_lufs, "true_peak_dbtp": self.true_peak_dbtp}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Loudness:
+        """to_dict's data read back from a store, checked (ValueError or TypeError): each value
+        None (silence) or a finite level within what a measurement can give; a planted -1e300
+        would otherwise become the gain of every encode of the file."""
+        if not isinstance(data, dict) or set(data) != {"integrated_lufs", "true_peak_dbtp"}:
+            raise ValueError("not a loudness record")
+        lufs, peak = data["integrated_lufs"], data["true_peak_dbtp"]
+        return cls(*(None if v is None else checked_number(v, *LEVEL_RANGE) for v in (lufs, peak)))
 
 
 def measure_loudness(

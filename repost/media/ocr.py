@@ -14,7 +14,7 @@ from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.covers import decode_frames
-from repost.media.remembered import file_key, known, recall
+from repost.media.remembered import checked_text, file_key, known, recall
 
 TESSERACT_ENV = "REPOST_TESSERACT"  # a tesseract binary to use instead of the one on PATH
 # The names the apps print beside their logo in the mark they burn into saved videos.
@@ -121,8 +121,13 @@ def remembered_ocr(path: Path, duration_s: float, rotation: int = 0, scan: bool 
         return None
     key = ("watermark-ocr", *file_key(path), duration_s, rotation, langs, FRACTIONS)
     if not scan:
-        return known(key, lambda v: v)
-    return recall(key, lambda: ocr_watermark(path, duration_s, rotation), lambda v: v, lambda v: v)
+        return known(key, _evidence_from)
+    return recall(key, lambda: ocr_watermark(path, duration_s, rotation), lambda v: v, _evidence_from)
+
+
+def _evidence_from(value) -> str | None:
+    """What OCR read, from a store: None or plain text (it reaches the manifest and terminal)."""
+    return None if value is None else checked_text(value)
 
 
 def _corner_words(binary: str, langs: str, frame) -> dict[str, str]:

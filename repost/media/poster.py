@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 
 from repost.errors import MediaError
@@ -25,7 +26,21 @@ def remembered_poster(path: Path, rotation: int = 0, times=POSTER_TIMES_S) -> st
         key = ("poster", *file_key(Path(path)), rotation, list(times), POSTER_WIDTH_PX, POSTER_QUALITY)
     except OSError:
         return None
-    return recall(key, lambda: poster_data_url(path, rotation, times), lambda v: v, lambda v: v)
+    return recall(key, lambda: poster_data_url(path, rotation, times), lambda v: v, _poster_from)
+
+
+# What a poster is, read back from a store: the page puts it in an <img src>, so anything else
+# (a link to a server, a script URL) planted in a store must never reach it.
+_POSTER = re.compile(r"data:image/jpeg;base64,[A-Za-z0-9+/]+={0,2}")
+_POSTER_MAX = 2_000_000  # a 480 px JPEG at quality 78 is ~15 KB
+
+
+def _poster_from(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > _POSTER_MAX or not _POSTER.fullmatch(value):
+        raise ValueError("not a JPEG data URL")
+    return value
 
 
 def poster_data_url(path: Path, rotation: int = 0, times=POSTER_TIMES_S) -> str | None:

@@ -12,6 +12,7 @@ folder's ``.repost`` (beside the migrate state, on the machine that plans); a ru
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -24,6 +25,10 @@ from repost.errors import InputError
 from repost.layout import check_own
 
 STORE_NAME = "measured.db"
+# The most a remembered value's JSON may hold: a smart reframe's analysis (a few samples a
+# second) of an hour of video is about 1 MB; a poster still about 50 KB.
+VALUE_MAX = 8_000_000
+TEXT_MAX = 1_000  # a measure's words (watermark evidence, OCR), a detector's name
 _SCHEMA = "CREATE TABLE IF NOT EXISTS measured (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 _lock = threading.Lock()
@@ -93,20 +98,40 @@ def _text(key: tuple) -> str:
 
 
 def known(key: tuple, decode: Callable, missing: Any = None) -> Any:
-    """The remembered value for ``key``, or ``missing`` where none is (nothing is measured)."""
+    """The remembered value for ``key``, or ``missing`` where none is (nothing is measured).
+    A store is a cache hint, never trusted: ``decode`` checks what it gives back as it would
+    any input (types, finite numbers in range, plain text) and raises ValueError, KeyError or
+    TypeError on anything off; that, a value over VALUE_MAX or a damaged store is measured again."""
     with _lock:
         db = _open(create=False)
         try:
-            row = (
-                db.execute("SELECT value FROM measured WHERE key = ?", (_text(key),)).fetchone()
-                if db
-                else None
-            )
+            query = "SELECT value FROM measured WHERE key = ? AND length(value) <= ?"
+            row = db.execute(query, (_text(key), VALUE_MAX)).fetchone() if db else None
             if row is not None:
                 return decode(json.loads(row[0]))
-        except (sqlite3.Error, ValueError, KeyError, TypeError):
-            pass  # a store of another version, or damaged: measured again
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            pass  # a store of another version, damaged or planted: measured again
     return missing
+
+
+def checked_number(value: Any, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a float if it is a finite number (not a bool, not a string) within [low,
+    high], else ValueError: for the decoders of remembered values."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r:.40}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"out of range: {value!r}")
+    return float(value)
+
+
+def checked_text(value: Any, limit: int = TEXT_MAX) -> str:
+    """``value`` if it is a string of printable characters (no terminal escapes, no NUL) of at
+    most ``limit`` characters, else ValueError: for the decoders of remembered values."""
+    if not isinstance(value, str):
+        raise TypeError(f"not text: {value!r:.40}")
+    if len(value) > limit or not value.isprintable():
+        raise ValueError("not plain text of a measure's length")
+    return value
 
 
 _MISSING = object()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.faces import detector_name, find_faces
-from repost.media.remembered import file_key, recall
+from repost.media.remembered import checked_number, checked_text, file_key, recall
 
 # Analysis size and rate: faces of a person filling a tenth of a 1080p frame are still ~30 px
 # tall at 320 px wide, which YuNet finds; 4 samples a second follow a walk without a lag a
@@ -29,6 +29,12 @@ SALIENCY_SIZE_PX = 64
 # The salient region counts as a subject only where its weight is this concentrated: the
 # share of saliency mass inside the window around its centre vs an even spread.
 SALIENCY_CONFIDENCE = 2.0
+
+
+# Bounds of an analysis read back from a store, far past any video: AV1's largest frame side is
+# 65,536 px, and a week is longer than any post.
+MAX_SIDE_PX = 65_536
+MAX_DURATION_S = 7 * 86_400.0
 
 
 @dataclass(frozen=True)
@@ -180,19 +186,24 @@ def _remembered_analysis(path: Path, facts) -> SubjectTrack:
 
 
 def _track_from(data: dict) -> SubjectTrack:
+    """An analysis read back from a store, checked as input (ValueError, TypeError, KeyError):
+    the crop windows are computed from these numbers, so each is finite and within the frame
+    or the clip (NaN or 1e300 would become the crop of every encode of the file)."""
+    width, height = (int(checked_number(data[k], 1, MAX_SIDE_PX)) for k in ("width", "height"))
+    duration = checked_number(data["duration_s"], 0, MAX_DURATION_S)
+
     def box(b):
-        return tuple(float(v) for v in b) if b is not None else None
+        if b is None:
+            return None
+        if not isinstance(b, list) or len(b) != 4:
+            raise ValueError("not a box")
+        limit = max(width, height)
+        return tuple(checked_number(v, -limit, 2 * limit) for v in b)
 
     samples = tuple(
-        Sample(float(s["t"]), box(s["box"]), str(s["by"]), tuple(box(f) for f in s["faces"]))
+        Sample(checked_number(s["t"], 0, duration), box(s["box"]), checked_text(s["by"]),
+               tuple(box(f) for f in s["faces"]))
         for s in data["samples"]
-    )
-    cuts = tuple(float(c) for c in data["cuts"])
-    return SubjectTrack(
-        int(data["width"]),
-        int(data["height"]),
-        float(data["duration_s"]),
-        samples,
-        cuts,
-        str(data["detector"]),
-    )
+    )  # fmt: skip
+    cuts = tuple(checked_number(c, 0, duration) for c in data["cuts"])
+    return SubjectTrack(width, height, duration, samples, cuts, checked_text(data["detector"]))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.media.ocr import BAND_H, BAND_W, CORNERS, remembered_ocr
-from repost.media.remembered import file_key, known, recall
+from repost.media.remembered import checked_text, file_key, known, recall
 
 # Frames sampled across the video (evenly), small and grey: a mark persists over all of them.
 SAMPLES = 24
@@ -254,7 +254,10 @@ def _mark_data(mark: Watermark | None) -> dict | None:
 def _mark_from(data: dict | None) -> Watermark | None:
     if data is None:
         return None
-    return Watermark(tuple(data["corners"]), bool(data["moved"]), str(data["evidence"]))
+    corners = tuple(data["corners"])
+    if not corners or not set(corners) <= set(CORNERS) or not isinstance(data["moved"], bool):
+        raise ValueError("not a watermark record")
+    return Watermark(corners, data["moved"], checked_text(data["evidence"]))
 
 
 def metadata_watermark(post, path: Path) -> str | None:
