@@ -4,16 +4,20 @@ binary nothing is read and nothing fails."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
 from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.covers import decode_frames
+from repost.media.ffmpeg import tied_to_parent
 from repost.media.remembered import checked_text, file_key, known, recall
 
 TESSERACT_ENV = "REPOST_TESSERACT"  # a tesseract binary to use instead of the one on PATH
@@ -38,6 +42,8 @@ GAP_PX = 24  # white space between the stacked corner bands, so no line runs int
 # --psm 11: sparse text, no page layout (a corner holds a word or two, not a page).
 PAGE_MODE = "11"
 TIMEOUT_S = 30.0
+# What one call may write: the TSV of two corner bands is a few KB (12 columns a word).
+OUTPUT_MAX = 1_000_000
 
 
 def find_tesseract() -> str | None:
@@ -52,11 +58,57 @@ def find_tesseract() -> str | None:
 def installed_languages(binary: str) -> tuple[str, ...]:
     """The language data tesseract has (``--list-langs``); () where it cannot say."""
     try:
-        done = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=TIMEOUT_S)
-    except (OSError, subprocess.SubprocessError):
+        out = run_bounded([binary, "--list-langs"], b"").decode("utf-8", "replace")
+    except MediaError:
         return ()
-    lines = (done.stdout + done.stderr).splitlines()
+    lines = out.splitlines()
     return tuple(line.strip() for line in lines[1:] if line.strip() and " " not in line.strip())
+
+
+def run_bounded(cmd: list[str], data: bytes) -> bytes:
+    """What ``cmd`` writes (stdout and stderr together: tesseract lists its languages on either)
+    given ``data`` on stdin, else MediaError: it ran over TIMEOUT_S, wrote over OUTPUT_MAX or
+    failed. $REPOST_TESSERACT may name a wrapper script (a container, a shim): it runs in a
+    process group of its own, killed whole, so a child it left behind never outlives the call."""
+    try:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=tied_to_parent(),
+        )  # fmt: skip
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"tesseract cannot run ({exc})", where=cmd[0]) from exc
+    threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
+    late = threading.Event()
+    timer = threading.Timer(TIMEOUT_S, lambda: (late.set(), _kill_group(proc)))
+    timer.start()
+    try:
+        out = proc.stdout.read(OUTPUT_MAX + 1)  # to its end: it exited, or the timer killed it
+        if len(out) <= OUTPUT_MAX:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=TIMEOUT_S)  # the timer still bounds this
+    finally:
+        timer.cancel()
+        _kill_group(proc)  # and whatever it started, done or not
+        proc.stdout.close()
+        returncode = proc.wait()
+    if late.is_set():
+        raise MediaError(f"tesseract took over {TIMEOUT_S:g} s", where=cmd[0])
+    if len(out) > OUTPUT_MAX:
+        raise MediaError(f"tesseract wrote over {OUTPUT_MAX:,} bytes", where=cmd[0])
+    if returncode != 0:
+        raise MediaError(f"tesseract failed (exit status {returncode})", where=cmd[0])
+    return out
+
+
+def _feed(pipe, data: bytes) -> None:
+    with contextlib.suppress(OSError):  # it stopped reading: its answer tells
+        pipe.write(data)
+        pipe.close()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):  # already gone
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def languages(binary: str) -> str | None:
@@ -74,16 +126,13 @@ def read_words(binary: str, picture, langs: str) -> list[tuple[int, str]]:
     data = io.BytesIO()
     picture.save(data, "PNG")
     try:
-        done = subprocess.run(
-            [binary, "stdin", "stdout", "-l", langs, "--psm", PAGE_MODE, "tsv"],
-            input=data.getvalue(),
-            capture_output=True,
-            timeout=TIMEOUT_S,
+        out = run_bounded(
+            [binary, "stdin", "stdout", "-l", langs, "--psm", PAGE_MODE, "tsv"], data.getvalue()
         )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise MediaError(f"tesseract could not read a frame ({exc})") from exc
+    except MediaError as exc:
+        raise MediaError(f"tesseract could not read a frame ({exc.what})", where=exc.where) from exc
     words = []
-    for line in done.stdout.decode("utf-8", "replace").splitlines()[1:] if done.returncode == 0 else []:
+    for line in out.decode("utf-8", "replace").splitlines()[1:]:
         cells = line.split("\t")
         if len(cells) == 12 and cells[11].strip() and cells[7].isdigit():
             words.append((int(cells[7]), cells[11].strip()))

@@ -4,7 +4,9 @@ it is installed, nothing read on clean clips, and nothing required where it is m
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -97,3 +99,58 @@ def test_without_tesseract_nothing_is_read_and_nothing_fails(folder, monkeypatch
     manifest = json.loads(next((tmp_path / "out").glob("*/lemon8/manifest.json")).read_text(encoding="utf-8"))
     warned = [w for w in manifest["warnings"] if "other_watermark" in w]
     assert warned and not any("tesseract" in w for w in warned)  # the picture check alone
+
+
+def _fake_tesseract(tmp_path, body: str):
+    """A $REPOST_TESSERACT wrapper script: lists English, then runs ``body`` for a read."""
+    script = tmp_path / "tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--list-langs" ]; then echo "List of available languages (1):"; echo eng; exit 0; fi\n'
+        f"{body}\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie waiting for init to reap it is gone too
+        return f.read().split()[2] != "Z"
+
+
+@pytest.mark.timeout(30)
+def test_a_wrapper_that_hangs_is_killed_with_what_it_started(tmp_path, monkeypatch):
+    """$REPOST_TESSERACT may be a wrapper (a container, a shim): on the deadline it is killed
+    with its children, none left running (subprocess.run killed only the wrapper)."""
+    pids = tmp_path / "pids"
+    binary = _fake_tesseract(tmp_path, f"sleep 600 & echo $! > {pids}; wait")
+    monkeypatch.setattr(ocr, "TIMEOUT_S", 1.0)
+    with pytest.raises(ocr.MediaError, match=r"tesseract took over 1 s"):
+        ocr.read_words(binary, Image.new("RGB", (64, 64)), "eng")
+    sleeper = int(pids.read_text())
+    for _ in range(50):  # SIGKILL is delivered at once; the reaping by init may take a moment
+        if not _alive(sleeper):
+            break
+        time.sleep(0.1)
+    assert not _alive(sleeper)
+
+
+@pytest.mark.timeout(30)
+def test_a_tesseract_that_writes_without_end_is_cut_at_the_output_cap(tmp_path):
+    binary = _fake_tesseract(tmp_path, "exec yes 'level\tpage\tblock'")
+    with pytest.raises(ocr.MediaError, match=r"tesseract wrote over 1,000,000 bytes"):
+        ocr.read_words(binary, Image.new("RGB", (64, 64)), "eng")
+
+
+@pytest.mark.timeout(60)
+def test_a_broken_tesseract_costs_only_the_ocr(tmp_path, monkeypatch, folder):
+    monkeypatch.setenv(ocr.TESSERACT_ENV, _fake_tesseract(tmp_path, "echo oops >&2; exit 3"))
+    ocr.installed_languages.cache_clear()
+    try:
+        assert ocr.ocr_watermark(marked_clip(folder, "testsrc2"), SECONDS) is None
+    finally:
+        ocr.installed_languages.cache_clear()
