@@ -31,6 +31,8 @@ SEARCH = (0.5, 0.5)  # the shape is looked for in the corner's quarter, not only
 # anywhere in the middle half is persistent on both sides of one of them.
 JUMP_SPLITS = (0.5, 0.33, 0.67, 0.25, 0.75)
 
+NOTE_MAX = 80  # characters of a format's name quoted in a warning
+
 
 @dataclass(frozen=True)
 class Watermark:
@@ -266,6 +268,10 @@ def metadata_watermark(post, path: Path) -> str | None:
     source = post.source if isinstance(post.source, dict) else {}
     note = source.get("watermark")
     if isinstance(note, str) and note:
+        # From an info.json or a post.yaml (up to 64 MB): a format's name is a few words, and
+        # the warning goes into every bundle's manifest and onto the terminal.
+        note = "".join(c if c.isprintable() else " " for c in note[: NOTE_MAX + 1])
+        note = note if len(note) <= NOTE_MAX else note[: NOTE_MAX - 1] + "…"
         return f"yt-dlp downloaded a watermarked format ({note})"
     import av
 

@@ -118,3 +118,17 @@ def test_tiktok_tags_in_the_mp4_are_named_and_plain_files_are_not(media_factory)
     assert metadata_watermark(post, media_factory("plain.mp4")) is None
     ytdlp = SimpleNamespace(source={"importer": "yt-dlp", "watermark": "watermarked"})
     assert "watermarked format" in metadata_watermark(ytdlp, media_factory("plain.mp4"))
+
+
+def test_a_format_name_from_an_info_json_is_quoted_short_and_plain(media_factory):
+    """An info.json may hold a 60 MB format_note: the warning it gives (in every bundle's
+    manifest, whose reader stops at 8 MB, and on the terminal) quotes 80 plain characters."""
+    from types import SimpleNamespace
+
+    from repost.media.watermark import NOTE_MAX, metadata_watermark
+
+    note = "watermarked \x1b]0;pwned\x07" + "x" * 10_000_000
+    said = metadata_watermark(SimpleNamespace(source={"watermark": note}), media_factory("plain.mp4"))
+    quoted = said.split("(", 1)[1].rstrip(")")
+    assert len(quoted) == NOTE_MAX and quoted.startswith("watermarked  ]0;pwned ") and quoted.endswith("…")
+    assert said.isprintable()
