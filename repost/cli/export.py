@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from repost.cli.options import _bundle_options, _profile_options, load, verbose_option
+from repost.cli.options import _bundle_options, _profile_options, _run_options, load, verbose_option
 from repost.cli.platforms import ToOption
 from repost.cli.terminal import echo
 from repost.errors import ExitStatus
@@ -30,12 +30,7 @@ from repost.errors import ExitStatus
 )
 @click.option("--dry-run", is_flag=True, help="Print the plan, ffmpeg commands included; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
-@click.option(
-    "--cluster",
-    metavar="ADDRESS",
-    help="Make the bundles on a Dask cluster: a scheduler's address, or local:N (N worker processes).",
-)
+@_run_options
 @verbose_option
 @_bundle_options
 @_profile_options

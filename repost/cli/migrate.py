@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from repost.cli.export import write_preview_page
-from repost.cli.options import _bundle_options, _profile_options, load, verbose_option
+from repost.cli.options import _bundle_options, _profile_options, _run_options, load, verbose_option
 from repost.cli.platforms import ToOption
 from repost.errors import UsageError
 from repost.layout import DOWNLOADS, UNPACKED, WORK_DIR
@@ -44,12 +44,7 @@ from repost.layout import DOWNLOADS, UNPACKED, WORK_DIR
 @click.option("--tz", help="Time zone of the schedule, an IANA name (default UTC).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, help="Download timeout, seconds.")
 @click.option("--retries", type=click.IntRange(0, 20), default=3, help="Download retries, with backoff.")
-@click.option("--preview", is_flag=True, help="Then write --out/index.html showing every bundle there.")
-@click.option(
-    "--cluster",
-    metavar="ADDRESS",
-    help="Make the bundles on a Dask cluster: a scheduler's address, or local:N (N worker processes).",
-)
+@_run_options
 @verbose_option
 @_bundle_options
 @_profile_options

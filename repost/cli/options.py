@@ -28,6 +28,19 @@ def _profile_options(f):
     return f
 
 
+def _run_options(f):
+    """What export and migrate share besides a bundle's shape: where the bundles are made
+    (--cluster) and the page written after them (--preview)."""
+    f = click.option(
+        "--cluster",
+        metavar="ADDRESS",
+        help="Make the bundles on a Dask cluster: a scheduler's address, or local:N (N worker processes).",
+    )(f)
+    return click.option(
+        "--preview", is_flag=True, help="Then write --out/index.html showing every bundle there."
+    )(f)
+
+
 def _photo_options(f):
     """Options for photo posts: carousel counts, metadata, slideshows."""
     options = [
