@@ -195,3 +195,48 @@ def test_a_folder_that_holds_another_posts_bundle_is_never_moved_onto(
     # its bundles stay where they are, up to date, and their rows say so
     assert result.code == 0 and result.json()["up_to_date"] == 4
     assert (OLD[0], OLD[0]) in _state(out)[0]
+
+
+def test_migrate_names_imported_posts_by_folder_in_progress_results_and_summary(
+    tmp_path, clip_fits_all, run, profiles
+):
+    """A yt-dlp backlog's posts are named as their folders are, not by the 19-digit source id:
+    in every progress step, every result line, a dry run's plans and the JSON's failures."""
+    from repost.events import Events
+    from repost.migrate.run import MigrateOptions, migrate
+
+    source = tmp_path / "yt"
+    write_ytdlp_entry(source, "7300000000000000001", clip_fits_all, title="Dusk cats", upload_date="20231111")
+    write_ytdlp_entry(source, "7300000000000000002", None, title="Gone cats", upload_date="20231112")
+    good, gone = "2023-11-11-dusk-cats-0000001", "2023-11-12-gone-cats-0000002"
+
+    class Steps(Events):
+        def __init__(self) -> None:
+            self.named: set[str] = set()
+
+        def begin(self, task):
+            self.named.add(task.post)
+            return super().begin(task)
+
+    steps = Steps()
+    summary = migrate(source, profiles, MigrateOptions(out=tmp_path / "lib", to="reels"), steps)
+    assert summary.made == 1 and steps.named == {good}  # reading, looking, encoding, writing
+    assert [(f["post"], f["name"]) for f in summary.failed] == [("7300000000000000002", gone)]
+
+    out = tmp_path / "out"
+    text = run("migrate", source, "--to", "reels,tiktok", "--out", out)
+    assert text.code == 1
+    lines = [line for line in text.out.splitlines() if line.startswith(("✓ ", "✗ "))]
+    assert sorted(line.split(":")[0] for line in lines) == [
+        f"✓ {good} → reels",
+        f"✓ {good} → tiktok",
+        f"✗ {gone} → reels",
+        f"✗ {gone} → tiktok",
+    ]
+    assert "730000000000000000" not in "\n".join(line.split(": ", 1)[0] for line in lines)
+    doc = run("migrate", source, "--to", "reels", "--out", out, "--json").json()
+    assert doc["failed"] == [
+        {"post": "7300000000000000002", "name": gone, "platform": "reels", "error": doc["failed"][0]["error"]}
+    ]
+    dry = run("migrate", source, "--to", "reels", "--out", tmp_path / "dry", "--dry-run")
+    assert f"plan: {good} → reels: " in dry.out

@@ -140,7 +140,7 @@ def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, serv
     assert len(server.hits) == hits and dry.json()["up_to_date"] == 4 and dry.json()["planned"] == 4
     assert not (out / "2024-02-01-just-me-090000").exists()
     text = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--include-private")
-    assert "plan: tiktok-20240201-090000: would download 1 file(s) first" in text.out
+    assert "plan: 2024-02-01-just-me-090000: would download 1 file(s) first" in text.out
 
     # A re-run downloads nothing that is already here; --include-private takes the private post.
     hits = len(server.hits)

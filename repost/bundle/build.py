@@ -46,6 +46,7 @@ class BundleResult:
     error: str | None = None
     files: list = field(default_factory=list)
     fingerprint: str | None = None  # of the bundle now in place (made or up to date)
+    name: str | None = None  # the post as a person knows it (Post.name), for its result line
 
     def to_dict(self) -> dict:
         return {
@@ -130,7 +131,9 @@ def write_bundle(
 ) -> BundleResult:
     """Make one bundle under ``out``, or leave an up-to-date one alone."""
     dest = bundle_path(out, plan)
-    result = BundleResult(plan.post.id, plan.profile.id, dest, "failed", plan.changes, plan.warnings)
+    result = BundleResult(
+        plan.post.id, plan.profile.id, dest, "failed", plan.changes, plan.warnings, name=plan.post.name
+    )
     if plan.blockers:
         # Named by the caller ("post → platform"): the blockers name the files themselves.
         raise BundleError("; ".join(plan.blockers), hint="--dry-run shows the whole plan and what blocks it")

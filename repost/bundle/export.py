@@ -140,6 +140,7 @@ def plan_to_dict(plan: BundlePlan, out: Path) -> dict:
         steps.append(d)
     return {
         "post": plan.post.id,
+        "name": plan.post.name,
         "platform": plan.profile.id,
         "path": str(safe_path(out, plan)),
         "ok": plan.ok,

@@ -89,13 +89,13 @@ def plan_post(
     lists = [_media_for(post, p) for p in (None, *targets)]
     before, ids = post, [p.id for p in targets]
     files = len({item.path for items in lists for item in items})
-    with events.task(post.id, ids, f"reading {_count(files, 'media file')}"):
+    with events.task(post.name, ids, f"reading {_count(files, 'media file')}"):
         post, facts, skipped = probe_post(post, lists, options.strict_photos or post.strict_photos)
         facts = _probe_covers(post, targets, facts)
     plan_options = options.plan_options()
     looking = "finding the subject" if options.fit == "smart" else "looking at the media"
     marked = [p for p in targets if watermark_rules(p.id)]  # the platforms that penalise a mark
-    with events.task(post.id, ids, looking):
+    with events.task(post.name, ids, looking):
         evidence = Evidence(
             subjects=find_subjects(post, targets, facts, options.fit),  # fit smart: where the subject is
             # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
@@ -108,7 +108,7 @@ def plan_post(
     wanted = level_requests(plans)
     if not wanted:
         return plans
-    with events.task(post.id, ids, "measuring loudness"):
+    with events.task(post.name, ids, "measuring loudness"):
         evidence = dataclasses.replace(evidence, levels=measure_requests(wanted))
     return _with_skipped(_plan_all(post, targets, facts, plan_options, evidence), skipped, before, post)
 
@@ -162,7 +162,7 @@ def write_post(
     results = []
     for plan in plans:
         try:
-            with events.task(plan.post.id, [plan.profile.id], making(plan)):
+            with events.task(plan.post.name, [plan.profile.id], making(plan)):
                 result = write_bundle(plan, options.out, force=options.force, renditions=renditions)
         except BundleError as exc:
             result = BundleResult(
@@ -173,6 +173,7 @@ def write_post(
                 plan.changes,
                 plan.warnings,
                 exc.one_line(),  # with the file it is about, where there is one
+                name=plan.post.name,
             )
         results.append(result)
         events.bundle_done(result)
@@ -213,7 +214,7 @@ def encode_progress(events: Events, jobs: list[list[BundlePlan]]):
 
     def task(members):
         plans = [p for step in members for p in users.get(Renditions.key(step), [])]
-        posts = ", ".join(dict.fromkeys(p.post.id for p in plans)) or members[0].source.name
+        posts = ", ".join(dict.fromkeys(p.post.name for p in plans)) or members[0].source.name
         return events.task(posts, [p.profile.id for p in plans], f"encoding {members[0].source.name}")
 
     return task

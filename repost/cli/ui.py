@@ -40,13 +40,13 @@ def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
     a line; an up-to-date bundle's were shown by the run that made it (same fingerprint, same
     warnings) and are not repeated. ``verbose`` adds every change and warning."""
     if r.status == "failed":
-        return [f"✗ {r.post_id} → {r.platform}: {r.error}"]
+        return [f"✗ {r.name or r.post_id} → {r.platform}: {r.error}"]
     notes = ["made" if r.status == "made" else "up to date"]
     if r.changes:
         notes.append(_plural(len(r.changes), "change"))
     if r.warnings:
         notes.append(_plural(len(r.warnings), "warning"))
-    lines = [f"✓ {r.post_id} → {r.platform}: {where(r.path)} ({', '.join(notes)})"]
+    lines = [f"✓ {r.name or r.post_id} → {r.platform}: {where(r.path)} ({', '.join(notes)})"]
     if verbose:
         lines += [f"    change: {c}" for c in r.changes]
     if verbose or r.status == "made":
@@ -56,11 +56,11 @@ def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
 
 def record_lines(rec, *, verbose: bool = False) -> list[str]:
     """A migration's bundle (a state record) that no result line has named yet."""
-    post = f"{rec.post} ({rec.part_label})" if rec.part else rec.post
+    post = f"{rec.label} ({rec.part_label})" if rec.part else rec.label
     if rec.outcome == "failed":
         return [f"✗ {post} → {rec.platform}: {rec.error}"]
     if rec.outcome == "skipped":
-        return [f"- {rec.post}: skipped: {rec.error}"]
+        return [f"- {rec.label}: skipped: {rec.error}"]
     if rec.outcome == "made" or verbose:
         word = "made" if rec.outcome == "made" else rec.outcome.replace("_", " ")
         lines = [f"✓ {post} → {rec.platform}: {where(rec.bundle)} ({word})"]
@@ -121,7 +121,7 @@ class PlanPrinter(RunView):
 def echo_plan(d: dict, say=echo) -> None:
     """One bundle's plan: every step with its exact command, changes, warnings, blockers."""
     mark = "plan" if d["ok"] else "cannot"
-    say(f"{mark}: {d['post']} → {d['platform']}: {d['path']}")
+    say(f"{mark}: {d['name']} → {d['platform']}: {d['path']}")
     for s in d["steps"]:
         how = shlex.join(s["command"]) if "command" in s else s.get("makes") or f"{s['action']} {s['source']}"
         say(f"    {s['file']}: {how}")

@@ -62,7 +62,7 @@ def records_for(post: Post, profiles: list[Profile], status: Status, reason: str
     """A record per platform for a post that made none: failed, skipped or planned alike."""
     return [
         Record(post.id, p.id, status, Outcome(status.value), error=reason,
-               created=created_key(post.created), title=post_title(post))
+               created=created_key(post.created), title=post_title(post), name=post.name)
         for p in profiles
     ]  # fmt: skip
 
@@ -88,6 +88,7 @@ def bundle_record(
         title=plan.texts.title or post_title(post),
         changes=tuple(result.changes),
         warnings=tuple(notes) + tuple(result.warnings),
+        name=post.name,
     )
 
 

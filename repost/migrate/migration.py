@@ -233,7 +233,7 @@ class Migration:
             key = input_key(local, profile, self.fp_options) if local is not None else None
             if not self.options.force and all_still_good(rows, key):
                 for row in rows:
-                    row.outcome = Outcome.UP_TO_DATE
+                    row.outcome, row.name = Outcome.UP_TO_DATE, item.post.name
                 records += rows
             else:
                 todo.append(profile)
@@ -271,7 +271,7 @@ class Migration:
             return fetch_media(item, self.downloader)
         links = len(item.links)
         what = f"downloading {links} file{'' if links == 1 else 's'}"
-        with self.events.task(item.id, [p.id for p in todo], what):
+        with self.events.task(item.post.name, [p.id for p in todo], what):
             return fetch_media(item, self.downloader)
 
     def _build(self, post: Post, todo: list[Profile], eopts: ExportOptions) -> tuple[list, list]:
@@ -288,7 +288,7 @@ class Migration:
         local = local_media(item, self.downloader)
         if local is None:
             why = f"would download {len(item.links)} file(s) first"
-            self.events.unplanned(post.id, why)
+            self.events.unplanned(post.name, why)
             return self._records(post, Status.PLANNED, why, todo)
         try:
             plans = plan_post(local, todo, self.options.export_options())
@@ -297,6 +297,6 @@ class Migration:
         self.events.planned(plans)
         return [
             Record(post.id, p.profile.id, Status.PLANNED, Outcome.PLANNED if p.ok else Outcome.FAILED,
-                   error="; ".join(p.blockers) or None)
+                   error="; ".join(p.blockers) or None, name=post.name)
             for p in plans
         ]  # fmt: skip

@@ -102,11 +102,19 @@ class Record:
     title: str | None = None
     changes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # The post as a person knows it (Post.name: its readable folder name) for this run's lines
+    # and summary; not a column (the bundle's path holds the folder).
+    name: str | None = None
 
     def values(self) -> tuple:
         row = {**self.__dict__, "changes": json.dumps(list(self.changes), ensure_ascii=False)}
         row["warnings"] = json.dumps(list(self.warnings), ensure_ascii=False)
         return tuple(row[c] for c in COLUMNS)
+
+    @property
+    def label(self) -> str:
+        """How lines name the post: its readable name where known, else its id."""
+        return self.name or self.post
 
     @property
     def part_label(self) -> str | None:

@@ -32,12 +32,12 @@ class Summary:
         elif rec.outcome == Outcome.PLANNED:
             self.planned += 1
         elif rec.outcome == Outcome.FAILED:
-            failure = {"post": rec.post, "platform": rec.platform, "error": rec.error}
+            failure = {"post": rec.post, "name": rec.label, "platform": rec.platform, "error": rec.error}
             if rec.part:
                 failure["part"] = rec.part_label
             self.failed.append(failure)
         elif rec.outcome == Outcome.SKIPPED and not any(s["post"] == rec.post for s in self.skipped[-1:]):
-            self.skipped.append({"post": rec.post, "reason": rec.error})
+            self.skipped.append({"post": rec.post, "name": rec.label, "reason": rec.error})
 
     @property
     def bundles(self) -> int:

@@ -85,6 +85,13 @@ class Post:
     # readable name (date, title, source id; migrate/importers/naming.py). Never in post.yaml.
     folder: str | None = None
 
+    @property
+    def name(self) -> str:
+        """The post as a person knows it in progress and result lines: an imported post's
+        readable folder name (``<date>-<slug>-<tail of id>``, not a 19-digit source id), else
+        its id, which post.yaml chose."""
+        return self.folder or self.id
+
     def for_platform(self, platform_id: str) -> Post:
         """This post with the overrides under ``platforms: {platform_id: ...}`` applied."""
         changes = dict(self.platforms.get(platform_id, {}))
