@@ -25,12 +25,12 @@ from repost.media.ffmpeg import build_command
 from repost.media.remembered import remembered
 from repost.media.render import shared_args
 from repost.media.slideshow import describe_slideshow
-from repost.migrate.importers.postfolders import expand_posts
 from repost.ops import SlideshowOp
 from repost.plan import BundlePlan, safe_id
 from repost.platforms import names as platform_names
 from repost.platforms.model import Profile
 from repost.platforms.profiles import select_profiles
+from repost.post.folders import expand_posts
 from repost.post.model import Post, load_post
 
 

@@ -10,11 +10,11 @@ from repost.bundle.make import ExportOptions, plan_post
 from repost.bundle.norms import source_image_warnings
 from repost.docs import post_problem_hint
 from repost.errors import ExitStatus, PostError, RepostError
-from repost.migrate.importers.postfolders import expand_posts
 from repost.plan import BundlePlan
 from repost.platforms import names as platform_names
 from repost.platforms.model import Profile
 from repost.platforms.profiles import select_profiles
+from repost.post.folders import expand_posts
 from repost.post.model import find_post_file, load_post
 
 
