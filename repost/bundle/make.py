@@ -29,6 +29,7 @@ from repost.media.subject import find_subjects
 from repost.media.watermark import find_watermarks
 from repost.plan import BundlePlan, Evidence, PlanOptions, plan_bundles
 from repost.plan.audio import level_requests
+from repost.plan.cover import auto_times
 from repost.platforms import names as platform_names
 from repost.platforms.model import Profile
 from repost.platforms.norms import watermark_rules
@@ -96,10 +97,12 @@ def plan_post(
     looking = "finding the subject" if options.fit == "smart" else "looking at the media"
     marked = [p for p in targets if watermark_rules(p.id)]  # the platforms that penalise a mark
     with events.task(post.name, ids, looking):
+        # Another platform's watermark: a dry run scans no pictures (its steps do not depend on
+        # it). The decode that scans a video picks its automatic cover too.
+        scan, covers = not options.dry_run, _auto_covers(post, facts)
         evidence = Evidence(
             subjects=find_subjects(post, targets, facts, options.fit),  # fit smart: where the subject is
-            # Another platform's watermark: a dry run scans no pictures (its steps do not depend on it).
-            watermarks=find_watermarks(post, marked, facts, options.norms, scan=not options.dry_run),
+            watermarks=find_watermarks(post, marked, facts, options.norms, scan=scan, covers=covers),
             fonts=cover_fonts(post, targets),
         )
     plans = _with_skipped(_plan_all(post, targets, facts, plan_options, evidence), skipped, before, post)
@@ -111,6 +114,15 @@ def plan_post(
     with events.task(post.name, ids, "measuring loudness"):
         evidence = dataclasses.replace(evidence, levels=measure_requests(wanted))
     return _with_skipped(_plan_all(post, targets, facts, plan_options, evidence), skipped, before, post)
+
+
+def _auto_covers(post: Post, facts: dict) -> dict:
+    """{video path: the candidate times of its automatic cover}: the decode that scans a video
+    for a watermark picks its cover too, so making the cover decodes nothing (a post whose
+    cover is a file or a time has none)."""
+    if post.cover is not None and (post.cover.path is not None or post.cover.time_s is not None):
+        return {}
+    return {p: auto_times(f.duration_s) for p, f in facts.items() if getattr(f, "kind", None) == "video"}
 
 
 def _plan_all(post: Post, targets: list[Profile], facts, plan_options, evidence) -> list[BundlePlan]:

@@ -18,7 +18,7 @@ from repost.platforms.model import aspect_value
 # deviation it is flat (a title card's plain fill, the middle of a fade to black).
 _DARKEST, _BRIGHTEST, _FLATTEST = 24.0, 235.0, 10.0
 _SEEK_GAP_S = 4.0  # candidates closer than this are reached by decoding on, not seeking
-_KEYFRAME_TRIES = 3  # keyframes decoded at most before the full pick takes over
+KEYFRAME_TRIES = 3  # keyframes decoded at most before the full pick takes over
 _SCORE_WIDTH = 256  # frames are scored on a small grey copy: fast, and noise matters less
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
@@ -50,7 +50,9 @@ def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -
     except OSError as exc:
         raise MediaError(f"cannot decode a cover frame ({exc})", where=path) from exc
     key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, best)
-    pictures, when = _decode_frames_once(key)
+    with _chosen_lock:
+        picked = _picked.get(key)
+    pictures, when = picked if picked is not None else _decode_frames_once(key)
     with _chosen_lock:
         _chosen[key] = when[0] if when else None
         while len(_chosen) > _CHOSEN_MAX:
@@ -63,6 +65,27 @@ def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -
 _chosen: dict[tuple, float | None] = {}
 _CHOSEN_MAX = 256
 _chosen_lock = threading.Lock()
+
+
+# Automatic picks made by the analysis pass that decodes a source for its watermark scan too
+# (media/sampling.py): the cover is then made without decoding the source again. A few posts'
+# (export plans every post before writing any; each picture is a frame at full size).
+_picked: dict[tuple, tuple] = {}
+_PICKED_MAX = 8
+
+
+def remember_pick(path: Path, times, rotation: int, picture, when: float | None) -> None:
+    """The automatic pick at ``times`` of ``path`` is ``picture`` (upright), shown at ``when``
+    s: what ``decode_frames(path, times, rotation, best=True)`` would decode, so it does not."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return
+    key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, True)
+    with _chosen_lock:
+        _picked[key] = ((picture,), (when,))
+        while len(_picked) > _PICKED_MAX:
+            _picked.pop(next(iter(_picked)))
 
 
 def chosen_time(path: Path, times, rotation: int = 0) -> float | None:
@@ -96,7 +119,7 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
             if not frames:
                 frames = _frames_at(container, stream, sorted(times))
             if best and frames:
-                frames = [frames[pick_best(_small_grey(f) for f in frames)]]
+                frames = [frames[pick_best(small_score_grey(f) for f in frames)]]
             pictures = [f.to_image() for f in frames]
             start = stream.start_time or 0
             when = tuple(
@@ -121,25 +144,57 @@ def keyframe_pick(container, stream, times: list[float]):
     if not entries or not stream.time_base:
         return None
     keys = [(e.timestamp, e.size) for e in entries if e.is_keyframe and not e.is_discard]
-    if not keys:
+    tries = keyframe_tries(stream, keys, times)
+    if not tries:
         return None
-    stamps = [ts for ts, _ in keys]
-    start = stream.start_time or 0
-    chosen: dict[int, int] = {}
-    for at in times:
-        i = max(0, bisect.bisect_right(stamps, start + int(at / stream.time_base)) - 1)
-        chosen[keys[i][0]] = keys[i][1]
-    if len(chosen) < 2:
-        return None
+    shown = keyframe_pts(container, stream, max(tries) + 1)
     stream.codec_context.skip_frame = "NONKEY"  # keyframes only: nothing between is decoded
     try:
-        for ts, _ in sorted(chosen.items(), key=lambda kv: -kv[1])[:_KEYFRAME_TRIES]:
-            container.seek(ts, stream=stream, backward=True)
-            frame = next(iter(container.decode(stream)), None)
-            if frame is not None and score_grey(_small_grey(frame)) > 0:
+        for k in tries:
+            frame = _keyframe_at(container, stream, shown[k]) if k < len(shown) else None
+            if frame is not None and score_grey(small_score_grey(frame)) > 0:
                 return frame
     finally:
         stream.codec_context.skip_frame = "DEFAULT"
+    return None
+
+
+def keyframe_tries(stream, keys: list[tuple[int, int]], times) -> list[int]:
+    """Which keyframes (positions in ``keys``: (index time, packet size) of each) an automatic
+    pick tries, in order: of those at or before each candidate time, the largest packets first,
+    at most KEYFRAME_TRIES; [] where fewer than two are distinct (the full pick decides)."""
+    stamps, start = [ts for ts, _ in keys], stream.start_time or 0
+    chosen = dict.fromkeys(  # in the candidates' order: a tie goes to the earlier
+        max(0, bisect.bisect_right(stamps, start + int(at / stream.time_base)) - 1) for at in sorted(times)
+    )
+    if not keys or len(chosen) < 2:
+        return []
+    return sorted(chosen, key=lambda k: -keys[k][1])[:KEYFRAME_TRIES]
+
+
+def keyframe_pts(container, stream, count: int) -> list[int]:
+    """The presentation times of the first ``count`` keyframes, in the index's order, read
+    from their packets (none decoded; the index holds decoding times only, and a decoded
+    frame's decoding time is not its packet's under frame threading). Seeks back to the start."""
+    shown = []
+    for packet in container.demux(stream):
+        if packet.is_keyframe and packet.pts is not None:
+            shown.append(packet.pts)
+            if len(shown) >= count:
+                break
+    container.seek(stream.start_time or 0, stream=stream, backward=True)
+    return shown
+
+
+def _keyframe_at(container, stream, pts: int):
+    """The keyframe shown at ``pts``: sought (a seek lands on it, or on a keyframe before),
+    then keyframes decoded on to it; None where the decoder gives no such frame."""
+    container.seek(pts, stream=stream, backward=True)
+    for frame in container.decode(stream):
+        if frame.pts is None or frame.pts > pts:
+            return None
+        if frame.pts == pts:
+            return frame
     return None
 
 
@@ -177,7 +232,7 @@ def _frames_at(container, stream, times: list[float]) -> list:
     return pictures
 
 
-def _small_grey(frame):
+def small_score_grey(frame):
     # Scaled and turned grey by swscale, before any RGB picture is made: scoring stays cheap.
     height = max(2, round(frame.height * _SCORE_WIDTH / frame.width))
     return frame.reformat(width=_SCORE_WIDTH, height=height, format="gray").to_ndarray()

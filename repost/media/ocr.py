@@ -139,16 +139,27 @@ def read_words(binary: str, picture, langs: str) -> list[tuple[int, str]]:
     return words
 
 
-def ocr_watermark(path: Path, duration_s: float, rotation: int = 0) -> str | None:
+def reading_times(duration_s: float) -> tuple[float, ...]:
+    """When the frames tesseract reads are; () where it is not installed (nothing is read)."""
+    binary = find_tesseract()
+    return tuple(duration_s * f for f in FRACTIONS) if binary and languages(binary) else ()
+
+
+def ocr_watermark(path: Path, duration_s: float, rotation: int = 0, pictures=None) -> str | None:
     """Evidence in words where a corner band of the video reads like an app's mark: its name
     (TikTok, 抖音) in one frame, or the same @handle in a corner of both; None where tesseract
-    is missing, reads nothing of the kind, or the frames cannot be decoded."""
+    is missing, reads nothing of the kind, or the frames cannot be decoded. ``pictures()``
+    gives the frames at ``reading_times`` (decoded for other analyses too), else they are
+    decoded here."""
     binary = find_tesseract()
     langs = languages(binary) if binary else None
     if not binary or not langs:
         return None
     try:
-        frames = decode_frames(Path(path), tuple(duration_s * f for f in FRACTIONS), rotation)
+        times = tuple(duration_s * f for f in FRACTIONS)
+        frames = pictures() if pictures else decode_frames(Path(path), times, rotation)
+        # One reading a frame: both frames' corners in one picture cost about as much to read
+        # (the bands, not tesseract's start, are most of it) and lost a mark's @handle.
         seen = [_corner_words(binary, "eng", frame) for frame in frames]
         if "chi_sim" in langs.split("+") and seen:
             # 抖音 is in every frame its mark is in: one frame read in Chinese is enough (a
@@ -160,7 +171,9 @@ def ocr_watermark(path: Path, duration_s: float, rotation: int = 0) -> str | Non
     return _evidence(seen)
 
 
-def remembered_ocr(path: Path, duration_s: float, rotation: int = 0, scan: bool = True) -> str | None:
+def remembered_ocr(
+    path: Path, duration_s: float, rotation: int = 0, scan: bool = True, pictures=None
+) -> str | None:
     """ocr_watermark, kept between runs (media/remembered.py) under the tesseract languages
     used, so installing tesseract (or Chinese data) later reads the video again. ``scan``
     False (a dry run): only what an earlier run read."""
@@ -171,7 +184,11 @@ def remembered_ocr(path: Path, duration_s: float, rotation: int = 0, scan: bool 
     key = ("watermark-ocr", *file_key(path), duration_s, rotation, langs, FRACTIONS)
     if not scan:
         return known(key, _evidence_from)
-    return recall(key, lambda: ocr_watermark(path, duration_s, rotation), lambda v: v, _evidence_from)
+
+    def read() -> str | None:
+        return ocr_watermark(path, duration_s, rotation, pictures)
+
+    return recall(key, read, lambda v: v, _evidence_from)
 
 
 def _evidence_from(value) -> str | None:

@@ -6,8 +6,10 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from repost.media.ocr import BAND_H, BAND_W, CORNERS, remembered_ocr
+from repost.media.covers import remember_pick
+from repost.media.ocr import BAND_H, BAND_W, CORNERS, reading_times, remembered_ocr
 from repost.media.remembered import checked_text, file_key, known, recall
+from repost.media.sampling import Sampled, Wanted, sample_video
 
 # Frames sampled across the video (evenly), small and grey: a mark persists over all of them.
 SAMPLES = 24
@@ -44,13 +46,17 @@ class Watermark:
 
 
 def find_watermark(path: Path, duration_s: float, rotation: int = 0) -> Watermark | None:
-    """A mark in a corner band: one that leaves a corner part-way and reappears, the same
-    shape, in another (TikTok's habit), or one that stays put over the whole video while the
-    picture behind it changes. A static scene is never taken for a mark: its edges stay too,
-    but nothing moves behind them and nothing jumps."""
+    """A mark in a corner band of the video at ``path`` (see ``judge_samples``)."""
+    return judge_samples(sample_greys(path, duration_s, rotation))
+
+
+def judge_samples(greys: list) -> Watermark | None:
+    """A mark in a corner band of the samples: one that leaves a corner part-way and reappears,
+    the same shape, in another (TikTok's habit), or one that stays put over the whole video
+    while the picture behind it changes. A static scene is never taken for a mark: its edges
+    stay too, but nothing moves behind them and nothing jumps."""
     import numpy as np
 
-    greys = _sample(path, duration_s, rotation, np)
     if len(greys) < 6:
         return None
     frames, count = _Frames(greys, np), len(greys)
@@ -83,9 +89,11 @@ class _Frames:
         self.stack = np.stack(greys)  # uint8, (samples, height, width)
         edges = np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys])
         self.edges = _running_sum(edges, np.int32, np)
-        values = self.stack.astype(np.float64)
-        self.sums = _running_sum(values, np.float64, np)
-        self.squares = _running_sum(values * values, np.float64, np)
+        # Whole numbers, summed exactly in 32 bits (24 samples of 255 squared is under 2 million):
+        # the same figures as in floating point, in half the memory and time.
+        values = self.stack.astype(np.int32)
+        self.sums = _running_sum(values, np.int32, np)
+        self.squares = _running_sum(values * values, np.int32, np)
 
     def stats(self, start: int, end: int, np) -> _Stats:
         import cv2
@@ -102,7 +110,8 @@ class _Frames:
 
 
 def _running_sum(frames, dtype, np):
-    out = np.zeros((len(frames) + 1, *frames.shape[1:]), dtype=dtype)
+    out = np.empty((len(frames) + 1, *frames.shape[1:]), dtype=dtype)
+    out[0] = 0
     np.cumsum(frames, axis=0, dtype=dtype, out=out[1:])
     return out
 
@@ -162,70 +171,28 @@ def _jump(first: _Stats, second: _Stats, np) -> tuple[str, ...]:
     return ()
 
 
-def _sample(path: Path, duration_s: float, rotation: int, np) -> list:
-    """SAMPLES small grey frames spread evenly over the video (uint8, upright, WIDTH_PX wide)."""
+def sample_times(duration_s: float) -> list[float]:
+    """When the SAMPLES grey frames are taken: spread evenly over the video."""
+    return [duration_s * (i + 0.5) / SAMPLES for i in range(SAMPLES)]
+
+
+def grey_maker(rotation: int):
+    """The function making a sample of a decoded frame (small, grey, upright)."""
+    import numpy as np
+
+    return functools.partial(_small_grey, rotation=rotation, np=np)
+
+
+def sample_greys(path: Path, duration_s: float, rotation: int = 0) -> list:
+    """SAMPLES small grey frames spread evenly over the video (uint8, upright, WIDTH_PX wide);
+    [] for a video that cannot be decoded (probing and the encode say what is wrong with it)."""
     import av
 
-    times = [duration_s * (i + 0.5) / SAMPLES for i in range(SAMPLES)]
+    wanted = Wanted(grey_maker(rotation), sample_times(duration_s), rotation=rotation)
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            small = functools.partial(_small_grey, rotation=rotation, np=np)  # kept small at once
-            return _keyframes_at(container, stream, times, small) or _frames_at(
-                container, stream, times, small
-            )
+        return sample_video(path, wanted).greys
     except (av.FFmpegError, OSError, IndexError):
-        return []  # an unreadable video: probing and the encode say what is wrong with it
-
-
-def _keyframes_at(container, stream, times: list[float], small) -> list:
-    """The keyframe nearest each time, decoding keyframes only, where the index has a distinct
-    one for every time (phone apps write one every second or two: a clip of a minute or
-    more); [] otherwise. A mark stays on every frame, keyframes as much as the others."""
-    entries = getattr(stream, "index_entries", None)  # PyAV 15+, MP4/MOV
-    if not entries or not stream.time_base:
         return []
-    # The index holds decoding times, the keyframes in the order they are shown: the k-th
-    # keyframe decoded is the k-th listed (a B-frame delay shifts them all alike).
-    first, base = entries[0].timestamp, float(stream.time_base)
-    keys = [(e.timestamp - first) * base for e in entries if e.is_keyframe and not e.is_discard]
-    nearest = [min(range(len(keys)), key=lambda k, t=t: abs(keys[k] - t)) for t in times] if keys else []
-    if len(set(nearest)) < len(times):
-        return []
-    wanted = {k: i for i, k in enumerate(nearest)}
-    found: dict[int, object] = {}
-    stream.codec_context.skip_frame = "NONKEY"  # nothing between keyframes is decoded
-    for k, frame in enumerate(container.decode(stream)):
-        if k in wanted:
-            found[wanted[k]] = small(frame)
-        if len(found) == len(times):
-            break
-    return [found[i] for i in sorted(found)] if len(found) == len(times) else []
-
-
-def _frames_at(container, stream, times: list[float], small) -> list:
-    """The first frame at or after each time, in one pass forward. Frames no other frame is
-    predicted from (most B-frames) are not decoded at all: a sample may come from the next
-    decoded frame, a few hundredths of a second on, which a mark that stays does not mind."""
-    container.seek(0)
-    stream.codec_context.skip_frame = "NONREF"
-    # Nor is the deblocking filter run: it smooths block edges, which 256-pixel grey samples
-    # do not show (together a third less decoding, measured on 720x1280 H.264 with B-frames).
-    stream.codec_context.options = {"skip_loop_filter": "all"}
-    base, start = float(stream.time_base), stream.start_time or 0
-    out, i = [], 0
-    for frame in container.decode(stream):
-        if frame.pts is None:
-            continue
-        t, picture = (frame.pts - start) * base, None
-        while i < len(times) and t >= times[i] - 1e-3:
-            picture = small(frame) if picture is None else picture  # close times: one frame
-            out.append(picture)
-            i += 1
-        if i == len(times):
-            break
-    return out
 
 
 def _small_grey(frame, rotation: int, np):
@@ -238,13 +205,14 @@ def _small_grey(frame, rotation: int, np):
     return np.ascontiguousarray(np.rot90(grey, k=rotation // 90)) if rotation else grey
 
 
-def _remembered_scan(path: Path, duration_s: float, rotation: int, scan: bool = True) -> Watermark | None:
+def _remembered_scan(path: Path, duration_s: float, rotation: int, scan: bool, greys) -> Watermark | None:
     """The scan's finding, kept between runs (media/remembered.py): an up-to-date re-run decodes
-    nothing again. ``scan`` False (a dry run): only what an earlier run found."""
+    nothing again. ``scan`` False (a dry run): only what an earlier run found. ``greys()``
+    gives the samples (from the pass shared with the other analyses)."""
     key = ("watermark", *file_key(path), duration_s, rotation, SAMPLES)
     if not scan:
         return known(key, _mark_from)
-    return recall(key, lambda: find_watermark(path, duration_s, rotation), _mark_data, _mark_from)
+    return recall(key, lambda: judge_samples(greys()), _mark_data, _mark_from)
 
 
 def _mark_data(mark: Watermark | None) -> dict | None:
@@ -286,12 +254,13 @@ def metadata_watermark(post, path: Path) -> str | None:
     return None
 
 
-def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: bool = True) -> dict:
+def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: bool = True, covers=None):
     """{video path: evidence, in words} for the videos of ``post`` bound for ``targets``, the
     platforms that penalise another platform's watermark (norms.yaml's watermark rules: the
     caller picks them, media/ reads no norms); each video looked at once.
     ``scan`` False (a dry run: the plan's steps do not depend on it): the files' tags, and what
-    an earlier run's scan of the pictures found, but no decoding."""
+    an earlier run's scan of the pictures found, but no decoding. ``covers`` ({path: candidate
+    times}): the automatic cover picks the same decode makes, so the cover decodes nothing."""
     if not norms:
         return {}
     wanted = [
@@ -303,9 +272,40 @@ def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: boo
     found = {}
     for path in dict.fromkeys(wanted):
         f = facts[path]
-        mark = _remembered_scan(path, f.duration_s, f.rotation, scan)
-        read = remembered_ocr(path, f.duration_s, f.rotation, scan)  # where tesseract is installed
+        look = _Look(f, (covers or {}).get(path, ()))  # decoded at the first question, once
+        mark = _remembered_scan(path, f.duration_s, f.rotation, scan, look.greys)
+        read = remembered_ocr(path, f.duration_s, f.rotation, scan, look.pictures)  # where tesseract is
         evidence = [metadata_watermark(post, path), mark.evidence if mark else None, read]
         if any(evidence):
             found[path] = tuple(e for e in evidence if e)
     return found
+
+
+class _Look:
+    """One decode of a video (media/sampling.py), made when the first analysis asks and shared
+    by the others: the scan's samples, the frames tesseract reads, the automatic cover."""
+
+    def __init__(self, facts, cover_times) -> None:
+        self.facts, self.cover_times, self.sampled = facts, tuple(cover_times), None
+
+    def _sample(self) -> Sampled:
+        import av
+
+        if self.sampled is not None:
+            return self.sampled
+        f = self.facts
+        wanted = Wanted(grey_maker(f.rotation), sample_times(f.duration_s), reading_times(f.duration_s),
+                        self.cover_times, f.rotation)  # fmt: skip
+        try:
+            self.sampled = sample_video(f.path, wanted)
+        except (av.FFmpegError, OSError, IndexError):
+            self.sampled = Sampled()  # unreadable: probing and the encode say what is wrong
+        if self.sampled.cover is not None:
+            remember_pick(f.path, self.cover_times, f.rotation, *self.sampled.cover)
+        return self.sampled
+
+    def greys(self) -> list:
+        return self._sample().greys
+
+    def pictures(self) -> list:
+        return self._sample().pictures

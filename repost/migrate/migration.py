@@ -17,6 +17,7 @@ from repost.bundle.make import ExportOptions, encode_progress, plan_post, rendit
 from repost.bundle.outlock import output_lock
 from repost.errors import InputError, RepostError, failure_line
 from repost.events import QUIET, Events
+from repost.media.remembered import remembered
 from repost.migrate.folders import follow_name
 from repost.migrate.importers import detect_source, iter_source
 from repost.migrate.importers.common import ImportedPost
@@ -126,7 +127,8 @@ class Migration:
             self._open_source(count_first)
             state = State.open(self.work / layout.STATE_DB, read_only=True)
             try:
-                self._loop(state)
+                with self._measured():
+                    self._loop(state)
             finally:
                 state.close()
             return self.summary
@@ -141,11 +143,18 @@ class Migration:
                 check_own_files(Path(self.options.out), [*REPORT_FILES, *scheduled])
                 keep_schedule(self.options.schedule, schedule, ending, state, Path(self.options.out))
                 state.start_run(str(self.summary.source), {"to": self.options.to, **self.fp_options})
-                self._loop(state)
+                with self._measured():
+                    self._loop(state)
                 self._write_files(state, schedule)
             finally:
                 state.close()
         return self.summary
+
+    def _measured(self):
+        """Sources' measurements kept in DIR/.repost/measured.db between runs, as export keeps
+        them (read only on --dry-run): a re-run after new posts were added, or after --force,
+        decodes no source it measured before. Not on a cluster, whose --out is shared storage."""
+        return remembered(None if self.options.cluster else self.work, read_only=self.options.dry_run)
 
     def _open_source(self, count_first: bool) -> None:
         """Unpack a ZIP source (once) and recognise what it holds; count the posts for the bar."""

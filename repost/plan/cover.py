@@ -16,6 +16,11 @@ from repost.plan.step import Planned, Step
 AUTO_FRACTIONS = (0.05, 0.13, 0.22, 0.3, 0.38, 0.47, 0.55, 0.63, 0.72, 0.8)
 
 
+def auto_times(duration_s: float) -> tuple[float, ...]:
+    """The candidate times of an automatic cover of a video ``duration_s`` long."""
+    return tuple(sorted({round(duration_s * k, 3) for k in AUTO_FRACTIONS}))
+
+
 def _base_op(
     post, rules, profile, options: PlanOptions, fonts, kind, size, times=(), rotation=0
 ) -> tuple[CoverOp | None, list[str], tuple[str, ...]]:
@@ -133,7 +138,7 @@ def plan_cover(post, profile, facts, options: PlanOptions, fonts: Mapping, cover
             at = max(facts.duration_s - 0.05, 0.0)
         kind, times = "frame", (round(at, 3),)
     else:
-        kind, times = "auto", sorted({round(facts.duration_s * k, 3) for k in AUTO_FRACTIONS})
+        kind, times = "auto", auto_times(facts.duration_s)
     op, said, unfit = _base_op(
         post, profile.video, profile, options, fonts, kind, size, times, facts.rotation
     )

@@ -78,7 +78,7 @@ def test_automatic_cover_decodes_a_keyframe_once_per_post(clip_cuts, monkeypatch
     with av.open(str(clip_cuts)) as container:
         frame = covers.keyframe_pick(container, container.streams.video[0], times)
     assert frame is not None and frame.key_frame
-    assert covers.score_grey(covers._small_grey(frame)) > 0  # not the black opening
+    assert covers.score_grey(covers.small_score_grey(frame)) > 0  # not the black opening
     (first,) = covers.decode_frames(clip_cuts, times, best=True)
     monkeypatch.setattr(av, "open", lambda *a, **k: pytest.fail("decoded again"))
     (again,) = covers.decode_frames(clip_cuts, times, best=True)  # the next platform's cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ def _no_decoding(monkeypatch):
         raise AssertionError("a source was decoded again")
 
     monkeypatch.setattr(measure, "run_ffmpeg", refuse)  # ebur128 loudness
-    monkeypatch.setattr(watermark, "find_watermark", refuse)  # the 24-frame scan
+    monkeypatch.setattr(watermark, "sample_video", refuse)  # the scan's (and OCR's, cover's) decode
 
 
 def test_an_up_to_date_rerun_measures_no_source_again(run, write_post, media_factory, tmp_path, monkeypatch):
@@ -72,7 +73,7 @@ def test_an_unwritable_store_only_costs_a_measurement(tmp_path):
 def test_a_dry_run_scans_no_pictures_for_a_watermark(run, write_post, media_factory, tmp_path, monkeypatch):
     clip = media_factory("remember-clip.mp4", size="720x1280", duration=2)
     post = write_post("media: [clip.mp4]\n", media={"clip.mp4": clip})
-    monkeypatch.setattr(watermark, "find_watermark", lambda *_a: pytest.fail("scanned on a dry run"))
+    monkeypatch.setattr(watermark, "sample_video", lambda *_a: pytest.fail("scanned on a dry run"))
     dry = run("export", post, "--to", "lemon8", "--out", tmp_path / "out", "--dry-run", "--json")
     assert dry.code == 0, dry.err
     assert not (tmp_path / "out").exists()  # and a dry run writes nothing
@@ -88,3 +89,26 @@ def test_a_smart_analysis_is_remembered(tmp_path, media_factory, monkeypatch):
     monkeypatch.setattr(subject, "analyse_video", lambda *_a: pytest.fail("analysed again"))
     with remembered.remembered(tmp_path / "store", read_only=True):
         assert subject._remembered_analysis(clip, probe_media(clip)) == first
+
+
+def test_migrate_keeps_measurements_too(run, media_factory, tmp_path, monkeypatch):
+    # A backlog migrated again with --force (or grown by new posts) decodes none of the sources
+    # it measured before: migrate opens DIR/.repost/measured.db as export does. (What the run
+    # makes anew, a re-encoded sound, is measured as made.)
+    src = tmp_path / "backlog" / "p1"
+    src.mkdir(parents=True)
+    clip = media_factory("remember-clip.mp4", size="720x1280", duration=2)
+    (src / "clip.mp4").write_bytes(clip.read_bytes())
+    (src / "post.yaml").write_text("media: [clip.mp4]\n")
+    out = tmp_path / "out"
+    assert run("migrate", src.parent, "--to", "lemon8", "--out", out).code == 0
+    assert (out / ".repost" / remembered.STORE_NAME).is_file()
+    clear_loudness_cache()
+    measured, real = [], measure.run_ffmpeg
+    monkeypatch.setattr(
+        measure, "run_ffmpeg", lambda a, where=None, **k: measured.append(where) or real(a, where=where, **k)
+    )
+    monkeypatch.setattr(watermark, "sample_video", lambda *_a: pytest.fail("scanned again"))
+    again = run("migrate", src.parent, "--to", "lemon8", "--out", out, "--force", "--json")
+    assert again.code == 0, again.out
+    assert str((src / "clip.mp4").resolve()) not in [str(Path(w).resolve()) for w in measured if w]

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from repost.media import watermark
+from repost.media import sampling
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.media.watermark import find_watermark
@@ -49,7 +49,7 @@ def test_a_clip_with_a_keyframe_per_sample_is_read_at_its_keyframes_only(folder,
     def no_full_decode(*_a):
         raise AssertionError("decoded every frame")
 
-    monkeypatch.setattr(watermark, "_frames_at", no_full_decode)
+    monkeypatch.setattr(sampling, "_forward", no_full_decode)
     mark = _find(dense)
     assert mark is not None and mark.moved and mark.corners == ("top-left", "bottom-right")
 

@@ -1,0 +1,76 @@
+"""One decode of a source for the watermark scan, tesseract's frames and the automatic cover: the
+cover it picks is the very frame covers.py picks on its own, whichever way the clip is keyed, and
+an export that scans for a watermark makes its cover without decoding the source again."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from repost.media import covers, watermark
+from repost.media.covers import decode_frames
+from repost.media.probe import probe_media
+from repost.media.sampling import Wanted, sample_video
+from repost.plan.cover import auto_times
+
+pytestmark = pytest.mark.timeout(300)
+
+KEYINGS = {
+    "one keyframe": [],  # the full pick: every candidate decoded (reference frames)
+    "a keyframe a second": ["-g", "30", "-bf", "2"],  # the pick among keyframes, in one pass
+    "a keyframe per sample": ["-g", "6", "-keyint_min", "6", "-bf", "2"],  # keyframes alone
+}
+
+
+@pytest.fixture(scope="module", params=sorted(KEYINGS))
+def clip(request, media_factory):
+    name = request.param.replace(" ", "-")
+    return media_factory(f"sampled-{name}.mp4", size="240x426", duration=6, extra_args=KEYINGS[request.param])
+
+
+def _wanted(facts, **k) -> Wanted:
+    return Wanted(watermark.grey_maker(facts.rotation), watermark.sample_times(facts.duration_s), **k)
+
+
+def test_the_pass_picks_the_cover_covers_py_picks(clip):
+    facts = probe_media(clip)
+    times = auto_times(facts.duration_s)
+    found = sample_video(clip, _wanted(facts, picture_times=(1.5, 4.5), cover_times=times))
+    covers._decode_frames_once.cache_clear()
+    (own,) = decode_frames(clip, times, best=True)
+    assert found.cover is not None
+    picture, when = found.cover
+    assert np.array_equal(np.asarray(picture), np.asarray(own))
+    assert when == covers.chosen_time(clip, times)
+    assert len(found.greys) == watermark.SAMPLES and len(found.pictures) == 2
+    assert found.pictures[0].size == (facts.width, facts.height)
+
+
+def test_the_samples_judge_as_the_scan_alone_does(clip, tmp_path):
+    facts = probe_media(clip)
+    times = auto_times(facts.duration_s)
+    alone = watermark.find_watermark(clip, facts.duration_s)
+    shared = sample_video(clip, _wanted(facts, cover_times=times)).greys
+    assert watermark.judge_samples(shared) == alone
+
+
+def test_an_export_that_scans_makes_its_cover_from_its_decode(clip, write_post, run, tmp_path, monkeypatch):
+    post = write_post("title: t\nmedia: [clip.mp4]\n", {"clip.mp4": clip})
+    plain = tmp_path / "plain"  # no scan: covers.py decodes for itself
+    assert run("export", post, "--to", "lemon8", "--out", plain, "--norms", "off").code == 0
+    covers._decode_frames_once.cache_clear()
+    decoded = []
+    monkeypatch.setattr(watermark, "sample_video", lambda *a: decoded.append(a) or sample_video(*a))
+    monkeypatch.setattr(covers, "_decode_frames", lambda *_a, **_k: pytest.fail("decoded for the cover"))
+    out = tmp_path / "scanned"
+    assert run("export", post, "--to", "lemon8,reels", "--out", out).code == 0
+    assert len(decoded) == 1  # one source, one decode, two platforms
+    for platform in ("lemon8", "reels"):
+        bundle = next(out.glob(f"*/{platform}"))
+        files = json.loads((bundle / "manifest.json").read_text())["files"]
+        cover = next(f for f in files if f["role"] == "cover")
+        assert cover["source"]["edit"]["frame_s"] is not None
+    ours = (next(out.glob("*/lemon8")) / "cover.jpg").read_bytes()
+    assert ours == (next(plain.glob("*/lemon8")) / "cover.jpg").read_bytes()
