@@ -191,3 +191,15 @@ def test_every_module_imports_first_on_its_own():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_making_a_bundle_loads_neither_the_checks_nor_the_publisher():
+    """bundle/ is below validate/ and publish/ (they read what it writes): the manifest's shape and
+    the publish record carried across a rebuild live in bundle/, so the arrow runs one way."""
+    graph = module_graph()
+    upward = {
+        name: sorted(m for m in graph[name] if m.startswith(("repost.validate", "repost.publish")))
+        for name in graph
+        if name.startswith("repost.bundle")
+    }
+    assert {name: found for name, found in upward.items() if found} == {}

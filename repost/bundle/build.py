@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repost import layout
+from repost.bundle.carry import carry_publish_json
 from repost.bundle.fingerprint import BUNDLE_FORMAT, fingerprint
 from repost.bundle.manifest import Manifest
 from repost.bundle.norms import image_warnings
@@ -20,7 +21,6 @@ from repost.media.files import media_entry, sha256_of
 from repost.media.loudness import loudness_record
 from repost.plan import BundlePlan, safe_id
 from repost.plan.camera import path_record
-from repost.publish.records import carry_publish_json
 from repost.text.hashtags import hashtags_file, topics_file
 
 # Renditions and the fingerprint live in their own modules; their names stay importable here.

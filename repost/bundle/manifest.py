@@ -2,7 +2,7 @@
 
 A bundle may come from anyone, so a manifest is read within bounds (repost.inputs: a regular
 file, capped in size and depth) and checked against the shape repost reads
-(validate/manifest_shape.py) before any field is used: a reader gets typed values or one
+(bundle/manifest_shape.py) before any field is used: a reader gets typed values or one
 InputError naming the file and every problem, never a KeyError or a TypeError later on. The
 document is kept whole, so keys this version does not know (a newer repost's) are carried, and the
 keys written are exactly those docs/bundles.md lists (the contract only grows).
@@ -20,10 +20,10 @@ from types import MappingProxyType
 from typing import Any
 
 import repost
+from repost.bundle.manifest_shape import manifest_problems
 from repost.errors import InputError
 from repost.inputs import MANIFEST_MAX, read_json
 from repost.layout import MANIFEST
-from repost.validate.manifest_shape import manifest_problems
 
 SCHEMA = 1
 

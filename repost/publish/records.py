@@ -23,7 +23,7 @@ from pathlib import Path
 from repost.bundle.outlock import hold_lock
 from repost.errors import RepostError
 from repost.layout import LOCKS, PUBLISH_JSON, STATE_DB, WORK_DIR
-from repost.publish.safeio import MAX_JSON_BYTES, read_json_file
+from repost.publish.safeio import read_json_file
 from repost.publish.secrets import fail, log
 
 
@@ -273,24 +273,6 @@ def save_record(work: Path, bundle: Path, record: PublishRecord) -> None:
         log.warning(
             "warning: %s not updated (%s); %s still records it", bundle / PUBLISH_JSON, exc, work / STATE_DB
         )
-
-
-def carry_publish_json(old: Path, new: Path) -> None:
-    """Keep a bundle's publish record when the bundle is made again (export --force, migrate): the
-    post stays published, so publish must not send it a second time. Only a regular file is kept."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(old / PUBLISH_JSON, flags | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return  # none, a link, or unreadable: nothing to keep
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_JSON_BYTES:
-            return
-        data = os.pread(fd, MAX_JSON_BYTES, 0)
-    finally:
-        os.close(fd)
-    (new / PUBLISH_JSON).write_bytes(data)
 
 
 def now_iso() -> str:

@@ -14,13 +14,14 @@ import os
 import stat
 from pathlib import Path
 
+from repost.inputs import MANIFEST_MAX, TEXT_FILE_MAX
 from repost.publish.secrets import fail
 
-# A manifest.json of 35 photos is about 20 KB and a publish.json under 1 KB: 16 MiB is far above
-# any real one, and small enough to read and parse at once.
-MAX_JSON_BYTES = 16 * 1024 * 1024
-# caption.txt / title.txt: the longest caption any platform takes is a few thousand characters.
-MAX_TEXT_BYTES = 1024 * 1024
+# The caps of repost/inputs.py: a manifest.json and a publish.json are read through one cap (a
+# manifest of 35 photos is about 20 KB, a publish.json under 1 KB), caption.txt and title.txt
+# through the text file's.
+MAX_JSON_BYTES = MANIFEST_MAX
+MAX_TEXT_BYTES = TEXT_FILE_MAX
 
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

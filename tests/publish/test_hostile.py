@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from repost.inputs import MANIFEST_MAX
+
 pytestmark = pytest.mark.timeout(120)
 
 REFUSED = "refused, nothing sent"
@@ -212,9 +214,11 @@ def test_a_deeply_nested_manifest_is_a_clean_refusal(run, api, exported, memory_
 def test_an_oversized_manifest_is_refused_with_the_limit_named(run, api, exported, memory_keyring):
     bundle = exported / "cats" / "tiktok"
     with open(bundle / "manifest.json", "r+b") as f:
-        f.truncate(17 * 1024 * 1024)  # sparse: refused from its size, never read
+        f.truncate(MANIFEST_MAX + 1024 * 1024)  # sparse: refused from its size, never read
     result = run("publish", bundle)
-    assert result.code == 1 and "over repost's limit of 16,777,216 bytes for it" in result.out, result.out
+    assert result.code == 1 and f"over repost's limit of {MANIFEST_MAX:,} bytes for it" in result.out, (
+        result.out
+    )
 
 
 def test_a_garbled_publish_json_stops_the_post(run, api, login, exported, memory_keyring):
