@@ -24,7 +24,11 @@ def poster(bundle: Path, media: Mapping, entries: list[dict]) -> dict | None:
     video = next((e for e in entries if e.get("role") == "video"), None)
     if video is None:
         return None
-    url = remembered_poster(bundle / video["path"])
+    try:  # a FIFO named 01.mp4 would hang the decode: only a regular file in the bundle is read
+        path = recorded_source(str(bundle / video["path"]), [bundle], "a bundle's video")
+    except InputError:
+        return None  # validate's finding on the card says what is wrong with it
+    url = remembered_poster(path)
     return {"src": url, "from": "a frame of the video"} if url else None
 
 

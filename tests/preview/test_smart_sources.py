@@ -1,5 +1,6 @@
-"""The smart crop view reads a source only where the user said sources are: a manifest is
-untrusted (it may come from anyone) and the one below names a "private" video elsewhere."""
+"""What the preview reads besides a bundle's own regular files: a smart crop's source only where
+the user said sources are (a manifest is untrusted, and the one below names a "private" video
+elsewhere), and a bundle's video only as a regular file (never a FIFO in its place)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from repost.preview.stills import smart_window
 from tests.preview.test_data import page_data
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(60)
 
 REFRAME = {
     "fit": "smart",
@@ -128,3 +129,24 @@ def test_the_preview_command_reads_sources_only_under_sources(
     assert shown()["still"].startswith("data:image/jpeg;base64,")
     monkeypatch.chdir(tmp_path)
     assert shown("--sources", private)["still"] is None  # named folders replace the default
+
+
+def test_a_bundle_video_that_is_a_fifo_never_hangs_the_page(run, tmp_path, clip_fits_all):
+    """Shorts makes no cover.jpg, so the page draws a poster from the bundle's video: a FIFO in
+    its place (a bundle from anyone) hung the page's writing for ever. It is shown without a
+    poster, with validate's finding."""
+    post = tmp_path / "post"
+    post.mkdir()
+    shutil.copyfile(clip_fits_all, post / "clip.mp4")
+    (post / "post.yaml").write_text("caption: Cats.\nmedia: [clip.mp4]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "shorts", "--out", out).code == 0
+    video = out / "post" / "shorts" / "01.mp4"
+    video.unlink()
+    os.mkfifo(video)
+    shutil.rmtree(out / ".repost")  # no poster remembered from the export
+    result = run("preview", out)
+    assert result.code == 0, result.err
+    card = page_data(out / "index.html")["posts"][0]["cards"][0]
+    assert card["poster"] is None and card["status"] == "failed"
+    assert any("01.mp4" in f["message"] for f in card["findings"])
