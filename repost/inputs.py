@@ -181,8 +181,12 @@ def read_json_answer(stream: BinaryIO, limit: int, kind: str, where: object) -> 
 
 
 def parse_json(text: str, where: object, *, hint: str | None = None) -> Any:
+    """``text`` parsed as JSON, at most MAX_DEPTH levels deep; every failure an InputError.
+    NaN, Infinity and -Infinity (Python's extension, not JSON) read as null: passed on as
+    numbers they compare false with every limit and, embedded in the preview page, make its
+    whole data unreadable to the browser's JSON.parse."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=lambda _constant: None)
     except RecursionError:  # the C decoder stops at the interpreter's recursion limit
         raise InputError(f"nested deeper than {MAX_DEPTH} levels", where, hint=hint) from None
     except ValueError as exc:

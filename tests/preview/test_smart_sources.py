@@ -150,3 +150,30 @@ def test_a_bundle_video_that_is_a_fifo_never_hangs_the_page(run, tmp_path, clip_
     card = page_data(out / "index.html")["posts"][0]["cards"][0]
     assert card["poster"] is None and card["status"] == "failed"
     assert any("01.mp4" in f["message"] for f in card["findings"])
+
+
+def test_nan_in_a_manifest_never_breaks_the_page(run, tmp_path, clip_fits_all):
+    """NaN and Infinity are Python's extension of JSON: a manifest holding them had them passed
+    to the page, whose JSON.parse then failed, leaving every card of the folder blank. They
+    read as null (not a number: that key of the smart path is left out)."""
+    post = tmp_path / "post"
+    post.mkdir()
+    shutil.copyfile(clip_fits_all, post / "clip.mp4")
+    (post / "post.yaml").write_text("caption: Cats.\nmedia: [clip.mp4]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("export", post, "--to", "tiktok", "--out", out).code == 0
+    manifest = out / "post" / "tiktok" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    video = next(e for e in data["files"] if e["role"] == "video")
+    keys = [{"t": 0.0, "x": 10}, {"t": float("nan"), "x": 20}, {"t": 1.0, "x": float("inf")}]
+    video["reframe"] = {**REFRAME, "keys": keys}
+    manifest.write_text(json.dumps(data), encoding="utf-8")  # Python writes NaN and Infinity
+    assert run("preview", out).code == 0
+
+    def strict(constant):
+        raise AssertionError(f"{constant} in the page's data: the browser's JSON.parse fails on it")
+
+    page = (out / "index.html").read_text(encoding="utf-8")
+    text = page.split('id="repost-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+    card = json.loads(text, parse_constant=strict)["posts"][0]["cards"][0]
+    assert card["smart"]["keys"] == [[0.0, 10]]
