@@ -177,3 +177,16 @@ def test_nan_in_a_manifest_never_breaks_the_page(run, tmp_path, clip_fits_all):
     text = page.split('id="repost-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
     card = json.loads(text, parse_constant=strict)["posts"][0]["cards"][0]
     assert card["smart"]["keys"] == [[0.0, 10]]
+
+
+def test_the_default_source_folder_is_never_home_or_the_root(tmp_path, monkeypatch):
+    from repost.cli.export import default_sources
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert default_sources() == ()  # the home folder would let a manifest show any photo in it
+    monkeypatch.chdir("/")
+    assert default_sources() == ()
+    (tmp_path / "backlog").mkdir()
+    monkeypatch.chdir(tmp_path / "backlog")
+    assert default_sources() == ((tmp_path / "backlog").resolve(),)
