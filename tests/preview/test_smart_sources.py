@@ -32,6 +32,17 @@ def _entry(source: object) -> dict:
     return {"role": "video", "path": "01.mp4", "reframe": REFRAME, "source": record}
 
 
+def _exported(run, tmp_path, clip, platform: str):
+    """A one-video post exported to ``platform``; the --out folder (its bundle: out/post/PLATFORM)."""
+    post = tmp_path / "post"
+    post.mkdir()
+    shutil.copyfile(clip, post / "clip.mp4")
+    (post / "post.yaml").write_text("caption: Cats.\nmedia: [clip.mp4]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("export", post, "--to", platform, "--out", out).code == 0
+    return out
+
+
 @pytest.fixture
 def folders(tmp_path, media_factory):
     """``sources`` (the folder the user names) holding a clip, and ``private`` beside it, whose
@@ -100,12 +111,7 @@ def test_the_preview_command_reads_sources_only_under_sources(
     the page (with the reason), by default (the current folder) and with --sources; the clip
     under --sources is drawn."""
     sources, private = folders
-    post = tmp_path / "post"
-    post.mkdir()
-    shutil.copyfile(clip_fits_all, post / "clip.mp4")
-    (post / "post.yaml").write_text("caption: Cats.\nmedia: [clip.mp4]\n", encoding="utf-8")
-    out = tmp_path / "out"
-    assert run("export", post, "--to", "tiktok", "--out", out).code == 0
+    out = _exported(run, tmp_path, clip_fits_all, "tiktok")
     manifest_path = out / "post" / "tiktok" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     video = next(e for e in manifest["files"] if e["role"] == "video")
@@ -135,12 +141,7 @@ def test_a_bundle_video_that_is_a_fifo_never_hangs_the_page(run, tmp_path, clip_
     """Shorts makes no cover.jpg, so the page draws a poster from the bundle's video: a FIFO in
     its place (a bundle from anyone) hung the page's writing for ever. It is shown without a
     poster, with validate's finding."""
-    post = tmp_path / "post"
-    post.mkdir()
-    shutil.copyfile(clip_fits_all, post / "clip.mp4")
-    (post / "post.yaml").write_text("caption: Cats.\nmedia: [clip.mp4]\n", encoding="utf-8")
-    out = tmp_path / "out"
-    assert run("export", post, "--to", "shorts", "--out", out).code == 0
+    out = _exported(run, tmp_path, clip_fits_all, "shorts")
     video = out / "post" / "shorts" / "01.mp4"
     video.unlink()
     os.mkfifo(video)
@@ -156,12 +157,7 @@ def test_nan_in_a_manifest_never_breaks_the_page(run, tmp_path, clip_fits_all):
     """NaN and Infinity are Python's extension of JSON: a manifest holding them had them passed
     to the page, whose JSON.parse then failed, leaving every card of the folder blank. They
     read as null (not a number: that key of the smart path is left out)."""
-    post = tmp_path / "post"
-    post.mkdir()
-    shutil.copyfile(clip_fits_all, post / "clip.mp4")
-    (post / "post.yaml").write_text("caption: Cats.\nmedia: [clip.mp4]\n", encoding="utf-8")
-    out = tmp_path / "out"
-    assert run("export", post, "--to", "tiktok", "--out", out).code == 0
+    out = _exported(run, tmp_path, clip_fits_all, "tiktok")
     manifest = out / "post" / "tiktok" / "manifest.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
     video = next(e for e in data["files"] if e["role"] == "video")
