@@ -3,6 +3,7 @@ they were named by their ids (7300000000000000000/)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import sqlite3
@@ -154,7 +155,9 @@ def test_an_output_folder_with_id_names_is_moved_once_and_nothing_is_made_again(
     assert (result.json()["done"], result.json()["up_to_date"]) == (0, 4)
     _assert_moved(out)
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert f"| 2023-11-14 | Dusk cats 0 | {OLD[0]} | reels | up to date | {NEW[1]}/reels |" in md
+    # named by its folder now, its source id in the last column
+    row = f"| 2023-11-14 | Dusk cats 0 | {NEW[1]} | reels | up to date | {NEW[1]}/reels |"
+    assert any(line.startswith(row) and line.endswith(f" | {OLD[0]} |") for line in md.splitlines())
     assert run("validate", out).code == 0
     again = run("migrate", source, "--to", "reels,rednote", "--out", out, "--json")
     assert again.json()["up_to_date"] == 4
@@ -167,7 +170,7 @@ def test_a_run_killed_between_the_move_and_the_state_leaves_a_usable_state(
     source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
     _old_layout(run, monkeypatch, source, out)
 
-    def killed(self, post, moved):
+    def killed(self, post, moved, name=None):
         raise KeyboardInterrupt  # the folders were renamed, the rows not yet
 
     with monkeypatch.context() as m:
@@ -240,3 +243,97 @@ def test_migrate_names_imported_posts_by_folder_in_progress_results_and_summary(
     ]
     dry = run("migrate", source, "--to", "reels", "--out", tmp_path / "dry", "--dry-run")
     assert f"plan: {good} → reels: " in dry.out
+
+
+# --- report.md and schedule.csv name the posts as a person knows them -------------------------
+
+
+def _table(md: str) -> list[dict[str, str]]:
+    """report.md's table of every bundle, each row as {column: cell}."""
+    lines = [line for line in md.splitlines() if line.startswith("| ")]
+    head = [c.strip() for c in lines[0].strip("|").split(" | ")]
+    return [
+        dict(zip(head, (c.strip() for c in line.strip("|").split(" | ")), strict=True)) for line in lines[2:]
+    ]
+
+
+def _schedule(out: Path) -> list[dict[str, str]]:
+    with open(out / "schedule.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_backlogs_report_and_schedule_name_posts_readably_and_keep_the_id(run, tmp_path, clip_fits_all):
+    """report.md's post column names each post of a yt-dlp backlog by its folder (the failed one
+    too), its id in the last column; report.json and schedule.csv keep the id in "post" and add
+    "name"; the calendar's events name the post and give the id, their UID made from the id."""
+    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    write_ytdlp_entry(source, "7300000000000000002", None, title="Gone cats", upload_date="20231116")
+    gone = "2023-11-16-gone-cats-0000002"
+    result = run("migrate", source, "--to", "reels,rednote", "--out", out, "--schedule", "daily 18:00",
+                 "--start", "2026-05-01", "--json")  # fmt: skip
+    assert result.code == 1 and result.json()["done"] == 4
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "3 posts → 6 bundles: 4 ready, 2 failed, 0 skipped" in md
+    assert [(r["date"], r["post"], r["platform"], r["bundle"], r["id"]) for r in _table(md)] == [
+        ("2023-11-13", NEW[0], "rednote", f"{NEW[0]}/rednote", OLD[1]),
+        ("2023-11-13", NEW[0], "reels", f"{NEW[0]}/reels", OLD[1]),
+        ("2023-11-14", NEW[1], "rednote", f"{NEW[1]}/rednote", OLD[0]),
+        ("2023-11-14", NEW[1], "reels", f"{NEW[1]}/reels", OLD[0]),
+        ("2023-11-16", gone, "rednote", "", "7300000000000000002"),
+        ("2023-11-16", gone, "reels", "", "7300000000000000002"),
+    ]
+    bundles = json.loads((out / "report.json").read_text(encoding="utf-8"))["bundles"]
+    assert {(b["post"], b["name"]) for b in bundles} == {
+        (OLD[0], NEW[1]),
+        (OLD[1], NEW[0]),
+        ("7300000000000000002", gone),
+    }
+    rows = _schedule(out)
+    assert [(r["date"], r["platform"], r["post"], r["name"], r["title"]) for r in rows] == [
+        ("2026-05-01", "rednote", OLD[1], NEW[0], "Dusk cats 1"),
+        ("2026-05-02", "rednote", OLD[0], NEW[1], "Dusk cats 0"),
+        ("2026-05-01", "reels", OLD[1], NEW[0], "Dusk cats 1"),
+        ("2026-05-02", "reels", OLD[0], NEW[1], "Dusk cats 0"),
+    ]
+    assert all(Path(r["bundle"]).parent.name == r["name"] for r in rows)
+    ics = (out / "schedule.ics").read_bytes().decode("utf-8").replace("\r\n ", "")
+    assert f"\\nPost: {NEW[0]}\\nId: {OLD[1]}\r\n" in ics
+    assert "SUMMARY:Post on reels: Dusk cats 1\r\n" in ics and f"UID:{OLD[1]}-reels-" in ics
+
+
+def test_an_output_folder_from_before_names_were_kept_reports_its_posts_by_their_folders(
+    run, tmp_path, clip_fits_all
+):
+    """A state without names (version 3) takes them from the bundles' folders: a run of another
+    source into the same folder reports and paces the posts it never meets by their names."""
+    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    assert run("migrate", source, "--to", "reels", "--out", out).code == 0
+    with sqlite3.connect(out / ".repost" / "state.db") as db:  # as repost wrote it before
+        db.execute("ALTER TABLE bundles DROP COLUMN name")
+        db.execute("PRAGMA user_version = 3")
+    other = tmp_path / "other"
+    write_ytdlp_entry(other, "7400000000000000009", clip_fits_all, title="Tea time", upload_date="20240101")
+    result = run("migrate", other, "--to", "reels", "--out", out, "--schedule", "daily 18:00", "--json")
+    assert result.code == 0, result.out + result.err
+    table = _table((out / "report.md").read_text(encoding="utf-8"))
+    assert [(r["post"], r["id"]) for r in table] == [
+        (NEW[0], OLD[1]),
+        (NEW[1], OLD[0]),
+        ("2024-01-01-tea-time-0000009", "7400000000000000009"),
+    ]
+    assert [r["name"] for r in _schedule(out)] == [NEW[0], NEW[1], "2024-01-01-tea-time-0000009"]
+
+
+def test_a_platform_a_run_leaves_alone_is_named_by_the_posts_new_folder(
+    run, monkeypatch, tmp_path, clip_fits_all
+):
+    """Moved from its id's folder by a run for Reels alone, a post's RedNote bundles are listed
+    by its new name too, not by the id the rows of that older run held."""
+    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    _old_layout(run, monkeypatch, source, out)
+    assert run("migrate", source, "--to", "reels", "--out", out).code == 0
+    table = _table((out / "report.md").read_text(encoding="utf-8"))
+    assert [(r["post"], r["platform"], r["bundle"]) for r in table if r["platform"] == "rednote"] == [
+        (NEW[0], "rednote", f"{NEW[0]}/rednote"),
+        (NEW[1], "rednote", f"{NEW[1]}/rednote"),
+    ]

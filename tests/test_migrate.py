@@ -78,9 +78,12 @@ def test_ytdlp_folder_migrates_in_parallel_and_a_rerun_redoes_nothing(
     assert check.code == 0 and len(check.json()["bundles"]) == 6
     assert {b["result"] for b in report(out).values()} == {"made"}
     md = (out / "report.md").read_text(encoding="utf-8")
-    row = "| 2023-11-12 | Dusk cats 2 | 7300000000000000002 | reels | made | 2023-11-12-dusk-cats-2-0000002/"
-    assert row in md and "## Every bundle in out" in md and "3 posts → 6 bundles: 6 ready" in md
-    assert row in md and "copied H264/AAC" in md
+    # the post named by its folder, its source id in the last column
+    name = "2023-11-12-dusk-cats-2-0000002"
+    row = f"| 2023-11-12 | Dusk cats 2 | {name} | reels | made | {name}/reels |"
+    assert "## Every bundle in out" in md and "3 posts → 6 bundles: 6 ready" in md
+    [line] = [line for line in md.splitlines() if line.startswith(row)]
+    assert "copied H264/AAC" in line and line.endswith(" | 7300000000000000002 |")
 
     # Nothing to do: no media probed, no bundle touched.
     def no_probe(path):
@@ -257,7 +260,7 @@ def test_schedule_paces_oldest_first_one_a_day_per_platform(run, write_post, cli
                  "--start", "2026-03-28", "--tz", "Europe/Berlin")  # fmt: skip
     assert result.code == 0, result.err
     rows = (out / "schedule.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "date,time,timezone,platform,post,title,bundle,part"
+    assert rows[0] == "date,time,timezone,platform,post,title,bundle,part,name"
     got = [r.split(",")[:5] for r in rows[1:]]
     assert [g for g in got if g[3] == "reels"] == [
         ["2026-03-28", "18:00", "Europe/Berlin", "reels", "p0"],
@@ -403,9 +406,9 @@ def test_a_split_carousel_keeps_a_row_per_part(run, write_post, image_jpeg_34, t
         ("tea", "2/2", "made"),
     ]
     schedule = [r.split(",") for r in (out / "schedule.csv").read_text(encoding="utf-8").splitlines()[1:]]
-    assert [(r[0], r[4], r[-1]) for r in schedule] == [
-        ("2026-03-01", "tea", "1/2"),
-        ("2026-03-02", "tea", "2/2"),
+    assert [(r[0], r[4], r[7], r[8]) for r in schedule] == [
+        ("2026-03-01", "tea", "1/2", "tea"),  # a post.yaml's post: named by its id
+        ("2026-03-02", "tea", "2/2", "tea"),
     ]
     # A re-run finds both parts up to date; a deleted part is made again, alone.
     again = run(*common)

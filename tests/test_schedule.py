@@ -83,3 +83,39 @@ def test_events_keep_their_uid_when_the_plan_moves(tmp_path):
     write_schedule(records, schedule, other, dt.datetime(2026, 4, 1, tzinfo=dt.UTC), 1)
     assert uids[0] not in (other / "schedule.ics").read_bytes().decode().replace("\r\n ", "")
     assert not list((tmp_path / ".repost" / "tmp").iterdir())  # written aside there, then renamed
+
+
+def test_a_post_is_named_as_a_person_knows_it_and_keeps_its_id_where_machines_read(tmp_path):
+    """schedule.csv: "post" stays the id, "name" (last) is the readable name; the calendar's
+    summary and description name the post so, and its UID is made from the id alone."""
+    import csv
+
+    from repost.migrate.schedule import write_schedule
+
+    named = Record("7300000000000000001", "reels", "done", "made", bundle="/o/2023-11-14-dusk-0000001/reels",
+                   name="2023-11-14-dusk-0000001")  # fmt: skip
+    titled = Record("7300000000000000002", "tiktok", "done", "made", bundle="/o/b/tiktok", title="Tea",
+                    name="2023-11-15-tea-0000002", part=1, parts=2)  # fmt: skip
+    plain = Record("cats", "tiktok", "done", "made", bundle="/o/cats/tiktok")  # a post.yaml's: no name kept
+    schedule = parse_schedule("daily 18:00", dt.date(2026, 5, 1), "UTC")
+    write_schedule([named, titled, plain], schedule, tmp_path, dt.datetime(2026, 4, 1, tzinfo=dt.UTC), 1)
+    with open(tmp_path / "schedule.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert ",".join(rows[0]) == "date,time,timezone,platform,post,title,bundle,part,name"
+    assert [(r["post"], r["name"], r["part"]) for r in rows] == [
+        ("7300000000000000001", "2023-11-14-dusk-0000001", ""),
+        ("7300000000000000002", "2023-11-15-tea-0000002", "1/2"),
+        ("cats", "cats", ""),
+    ]
+    events = (tmp_path / "schedule.ics").read_bytes().decode().replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
+    first, second, third = (e.split("\r\n") for e in events)
+    assert "SUMMARY:Post on reels: 2023-11-14-dusk-0000001" in first  # no title: its name, not the id
+    about = (
+        r"Bundle: /o/2023-11-14-dusk-0000001/reels\nPost: 2023-11-14-dusk-0000001\nId: 7300000000000000001"
+    )
+    assert f"DESCRIPTION:{about}" in first
+    assert any(x.startswith("UID:7300000000000000001-reels-") for x in first)
+    assert "SUMMARY:Post on tiktok: Tea (1/2)" in second
+    assert any(x.startswith("UID:7300000000000000002-tiktok-part1-") for x in second)
+    assert "DESCRIPTION:Bundle: /o/cats/tiktok\\nPost: cats" in third  # the id is the name: said once
+    assert "SUMMARY:Post on tiktok: cats" in third

@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from repost.migrate.state import Record, State
+from repost.migrate.state_schema import SCHEMA_VERSION
 
 
 def rec(post, platform, created=None, status="done", outcome="made", **kw):
@@ -126,7 +127,7 @@ def test_a_state_from_before_parts_is_read_and_upgraded_in_place(tmp_path):
     state.record([rec("b", "reels", part=i, parts=2) for i in (1, 2)])
     state.close()
     again = sqlite3.connect(path)
-    assert again.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert again.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert again.execute("SELECT COUNT(*) FROM bundles").fetchone()[0] == 5
     # Version 1 kept one row of a split post's parts: no proof the others are there, so the
     # post is looked at again (its quick key is gone) while a post made whole keeps its key.
@@ -136,3 +137,50 @@ def test_a_state_from_before_parts_is_read_and_upgraded_in_place(tmp_path):
         "d": "k3",  # an --out whose name only looks like a part's
     }
     assert again.execute("SELECT name FROM sqlite_master WHERE name = 'bundles_v1'").fetchone() is None
+    # Version 1 came before readable folders: "c-part2" is a part of c, never c's name.
+    assert [r.label for r in State.open(path).rows_of("c")] == ["c"]
+
+
+def test_a_state_from_before_names_takes_them_from_the_folders_once(tmp_path):
+    """A version 3 state (no name column): each post whose bundles lie in a readable folder is
+    named by it, parts and all; a post in its id's folder keeps none and is named by its id."""
+    path = tmp_path / "state.db"
+    state = State.open(path)
+    state.start_run("src", {})
+    state.record([rec("7300000000000000001", "reels", bundle="/o/2023-11-14-dusk-0000001/reels"),
+                  rec("7300000000000000001", "tiktok", status="failed", outcome="failed"),
+                  *[rec("7300000000000000002", "lemon8", part=i, parts=2,
+                        bundle=f"/o/2023-11-15-tea-0000002-part{i}/lemon8") for i in (1, 2)],
+                  rec("a b", "reels", bundle="/o/a-b/reels"),  # a post.yaml's id, made folder-safe
+                  rec("7300000000000000003", "reels", bundle="/o/7300000000000000003/reels")])  # fmt: skip
+    state.close()
+    with sqlite3.connect(path) as old:  # as repost wrote it before names were kept
+        old.execute("ALTER TABLE bundles DROP COLUMN name")
+        old.execute("PRAGMA user_version = 3")
+    reader = State.open(path, read_only=True)  # a dry run: upgraded in a copy, the file untouched
+    assert [r.label for r in reader.rows_of("7300000000000000001")] == ["2023-11-14-dusk-0000001"] * 2
+    reader.close()
+    assert "name" not in [c[1] for c in sqlite3.connect(path).execute("PRAGMA table_info(bundles)")]
+    state = State.open(path)
+    names = {(r.post, r.platform, r.part): r.name for r, _ in state.iter_all()}
+    assert names == {
+        ("7300000000000000001", "reels", 0): "2023-11-14-dusk-0000001",
+        ("7300000000000000001", "tiktok", 0): "2023-11-14-dusk-0000001",  # its row without a bundle too
+        ("7300000000000000002", "lemon8", 1): "2023-11-15-tea-0000002",
+        ("7300000000000000002", "lemon8", 2): "2023-11-15-tea-0000002",
+        ("a b", "reels", 0): None,
+        ("7300000000000000003", "reels", 0): None,
+    }
+    assert [r.label for r in state.rows_of("7300000000000000003")] == ["7300000000000000003"]
+    state.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_moving_a_posts_bundles_names_every_row_of_it(tmp_path):
+    state = State.open(tmp_path / "state.db")
+    state.start_run("src", {})
+    state.record([rec("p", "reels", bundle="/o/p/reels", name="old"), rec("p", "tiktok", name="old"),
+                  rec("q", "reels", bundle="/o/q/reels", name="q-name")])  # fmt: skip
+    state.move_bundles("p", {"/o/p": "/o/new"}, "new")
+    assert [(r.bundle, r.name) for r in state.rows_of("p")] == [("/o/new/reels", "new"), (None, "new")]
+    assert [r.name for r in state.rows_of("q")] == ["q-name"]

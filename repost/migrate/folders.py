@@ -28,10 +28,17 @@ log = logging.getLogger(__name__)
 
 
 def follow_name(post: Post, out: Path, state: State) -> None:
-    """Move this post's bundles to the folders its name gives now (see the module's note)."""
-    rows = [r for r in state.rows_of(post.id) if r.bundle]
-    if not rows:
-        return
+    """Move this post's bundles to the folders its name gives now (see the module's note), and
+    name it so in all its rows, those of platforms this run leaves alone too (the report and
+    schedule list them by it)."""
+    rows = state.rows_of(post.id)
+    moved = _move_folders(post, out, [r for r in rows if r.bundle])
+    if moved or any(r.label != post.name for r in rows):
+        state.move_bundles(post.id, moved, post.name)
+
+
+def _move_folders(post: Post, out: Path, rows: list) -> dict[str, str]:
+    """Each of the post's bundle folders renamed to the one its name gives: {old: new}."""
     moved: dict[str, str] = {}
     for old in dict.fromkeys(Path(r.bundle).parent for r in rows):
         part = next(r.part for r in rows if Path(r.bundle).parent == old)
@@ -47,8 +54,7 @@ def follow_name(post: Post, out: Path, state: State) -> None:
                 log.debug("cannot move %s to %s: %s", old, new, exc)
                 continue
             moved[str(old)] = str(new)
-    if moved:
-        state.move_bundles(post.id, moved)
+    return moved
 
 
 def _inside(folder: Path, out: Path) -> bool:

@@ -24,6 +24,7 @@ OUTCOME_WORDS = {
 def record_to_dict(rec: Record) -> dict:
     return {
         "post": rec.post,
+        "name": rec.label,
         "platform": rec.platform,
         "part": rec.part_label,
         "result": rec.outcome,
@@ -56,7 +57,9 @@ def write_reports(state: State, out: Path, summary: Summary) -> dict[str, str]:
     return {"report_json": str(json_path), "report_md": str(md_path)}
 
 
-MD_COLUMNS = ("date", "title", "post", "platform", "result", "bundle", "changes", "warnings")
+# "post" names the post as a person knows it (an imported post's readable folder name); "id",
+# last so that the columns before keep their places, is the id its manifest and the state hold.
+MD_COLUMNS = ("date", "title", "post", "platform", "result", "bundle", "changes", "warnings", "id")
 
 
 def write_markdown(f, state: State, out: Path, summary: Summary) -> None:
@@ -64,15 +67,16 @@ def write_markdown(f, state: State, out: Path, summary: Summary) -> None:
     made it (oldest post first), each with its post's date and title and where it lies."""
     f.write(f"# Migration report\n\nSource: `{summary.source}` ({summary.kind}), run {state.run}.\n\n")
     f.write(f"This run: {summary_line(summary)}\n\n")
-    rows = []
+    rows, posts = [], set()
     counts = {"ready": 0, "failed": 0, "skipped": 0}
     for rec, run in state.iter_all():
         word = {Status.DONE: "ready", Status.SKIPPED: "skipped"}.get(rec.status, "failed")
         counts[word] += 1
         rows.append(_md_row(rec, run, state.run, out))
-    posts = len({row[2] for row in rows})
+        posts.add(rec.post)  # by id: the parts of one post are one post
     f.write(f"## Every bundle in {out.name or out}\n\n")
-    f.write(f"{count_words(posts, len(rows))}: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n\n")
+    tally = ", ".join(f"{n} {k}" for k, n in counts.items())
+    f.write(f"{count_words(len(posts), len(rows))}: {tally}\n\n")
     f.write("| " + " | ".join(MD_COLUMNS) + " |\n" + "| --- " * len(MD_COLUMNS) + "|\n")
     for row in rows:
         f.write("| " + " | ".join(_md_cell(c) for c in row) + " |\n")
@@ -90,7 +94,7 @@ def _md_row(rec: Record, run: int | None, this_run: int, out: Path) -> list[str]
         bundle = (
             where.relative_to(out.resolve()).as_posix() if where.is_relative_to(out.resolve()) else str(where)
         )
-    post = f"{rec.post} ({rec.part_label})" if rec.part else rec.post
+    post = f"{rec.label} ({rec.part_label})" if rec.part else rec.label
     day = (rec.created or "")[:10]
     return [
         day,
@@ -101,6 +105,7 @@ def _md_row(rec: Record, run: int | None, this_run: int, out: Path) -> list[str]
         bundle,
         "; ".join(rec.changes),
         "; ".join(rec.warnings),
+        rec.post,
     ]
 
 

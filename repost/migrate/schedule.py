@@ -134,13 +134,15 @@ def write_schedule(
     folder = hashlib.sha256(str(out.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:10]
     with write_aside(csv_path) as fc, write_aside(ics_path) as fi:
         rows = csv.writer(fc, lineterminator="\n")
-        rows.writerow(["date", "time", "timezone", "platform", "post", "title", "bundle", "part"])
+        # "post" is the id (the manifest's, the state's); "name", added last so that the columns
+        # before keep their places, is the post as a person knows it (its readable folder name).
+        rows.writerow(["date", "time", "timezone", "platform", "post", "title", "bundle", "part", "name"])
         fi.write(fold_lines(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//repost//migrate schedule//EN",
                              "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]))  # fmt: skip
         for when, rec in plan_slots(records, schedule):
             day, time = when.date().isoformat(), when.strftime("%H:%M")
             rows.writerow([day, time, schedule.tz.key, rec.platform, rec.post, rec.title or "", rec.bundle,
-                           rec.part_label or ""])  # fmt: skip
+                           rec.part_label or "", rec.label])  # fmt: skip
             fi.write(fold_lines(_event(when, rec, stamp, f"{folder}@repost", run)))
         fi.write(fold_lines(["END:VCALENDAR"]))
     return {"schedule_csv": str(csv_path), "schedule_ics": str(ics_path)}
@@ -151,10 +153,14 @@ def _event(when: dt.datetime, rec: Record, stamp: str, domain: str, sequence: in
     # zone's daylight-saving rules for that very day.
     start = when.astimezone(dt.UTC)
     end = start + dt.timedelta(minutes=EVENT_MINUTES)
-    what = rec.title or rec.post
+    what = rec.title or rec.label
     if rec.part:
         what += f" ({rec.part_label})"
+    # By the id, never the name: a calendar matches an event of a later run by its UID.
     uid = f"{rec.post}-{rec.platform}" + (f"-part{rec.part}" if rec.part else "")
+    about = [f"Bundle: {rec.bundle}", f"Post: {rec.label}"]
+    if rec.label != rec.post:
+        about.append(f"Id: {rec.post}")
     return [
         "BEGIN:VEVENT",
         f"UID:{escape_text(uid)}-{domain}",
@@ -163,7 +169,7 @@ def _event(when: dt.datetime, rec: Record, stamp: str, domain: str, sequence: in
         f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
         f"DTEND:{end:%Y%m%dT%H%M%SZ}",
         f"SUMMARY:{escape_text(f'Post on {rec.platform}: {what}')}",
-        f"DESCRIPTION:{escape_text(f'Bundle: {rec.bundle}' + chr(10) + f'Post: {rec.post}')}",
+        f"DESCRIPTION:{escape_text(chr(10).join(about))}",
         "END:VEVENT",
     ]
 

@@ -73,8 +73,8 @@ class Record:
     title: str | None = None
     changes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    # The post as a person knows it (Post.name: its readable folder name) for this run's lines
-    # and summary; not a column (the bundle's path holds the folder).
+    # The post as a person knows it (Post.name: an imported post's readable folder name, else
+    # its id), for the lines, the report and the schedule; None in a row from before it was kept.
     name: str | None = None
 
     def values(self) -> tuple:
@@ -193,9 +193,10 @@ class State:
             rows = self.conn.execute("SELECT * FROM bundles WHERE post = ? ORDER BY platform, part", (post,))
             return [Record.from_row(row) for row in rows]
 
-    def move_bundles(self, post: str, moved: dict[str, str]) -> None:
+    def move_bundles(self, post: str, moved: dict[str, str], name: str | None = None) -> None:
         """The post's bundles were renamed from each folder ``moved`` names to its new one: its
-        rows, and its publish records (which name the bundle they were sent from), say so now.
+        rows, and its publish records (which name the bundle they were sent from), say so now,
+        and every row of the post (on platforms this run leaves alone too) bears ``name``.
         One transaction: a kill leaves every row as it was or every row moved."""
 
         def new_path(path: str | None) -> str | None:
@@ -203,6 +204,8 @@ class State:
             return str(Path(moved[parent]) / Path(path).name) if parent in moved else path
 
         with self._guard(), self.conn:
+            if name is not None:
+                self.conn.execute("UPDATE bundles SET name = ? WHERE post = ?", (name, post))
             rows = self.conn.execute("SELECT platform, part, bundle FROM bundles WHERE post = ?", (post,))
             for platform, part, bundle in rows.fetchall():
                 if new_path(bundle) != bundle:
