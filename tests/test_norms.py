@@ -96,7 +96,48 @@ def test_the_norms_file_is_checked_strictly(tmp_path):
     with pytest.raises(ProfileError) as info:
         load_rules(bad)
     text = str(info.value)
-    assert "colour: unknown key" in text and "NOPE is not in sources" in text and "needs its words" in text
+    assert "colour: unknown key" in text and "needs its words" in text
+    assert "NOPE is defined neither in profiles/SOURCES.md nor in this file's sources" in text
+
+
+def _norms_file(tmp_path: Path, source: str, extra: str = "") -> Path:
+    path = tmp_path / "norms.yaml"
+    path.write_text(
+        "schema: 1\nrules:\n  - {id: x, platforms: [rednote], match: link, says: s,"
+        f" source: {source}, checked: 2026-12-02, confidence: assumed}}\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_rule_cites_the_tags_of_sources_md_with_no_sources_of_its_own(tmp_path):
+    (rule,) = load_rules(_norms_file(tmp_path, '[R7, "L1; the Don\'ts"]'))
+    assert rule.source == ("R7", "L1; the Don'ts")
+
+
+def test_a_norms_file_with_its_own_sources_is_still_accepted(tmp_path):
+    """A user's copy written before the sources moved to SOURCES.md keeps its own list."""
+    own = "sources:\n  MY1: {url: 'https://example.org/rules', read: 2026-12-01, says: their rules}\n"
+    assert load_rules(_norms_file(tmp_path, "[MY1, R8]", own))[0].source == ("MY1", "R8")
+    bad = "sources:\n  MY1: {url: 'https://example.org/rules', says: their rules}\n"
+    (tmp_path / "bad").mkdir()
+    with pytest.raises(ProfileError, match=r"sources\.MY1\.read: is required"):
+        load_rules(_norms_file(tmp_path / "bad", "[MY1]", bad))
+
+
+def test_a_tag_defined_nowhere_is_refused_even_beside_own_sources(tmp_path):
+    own = "sources:\n  MY1: {url: 'https://example.org/rules', read: 2026-12-01, says: their rules}\n"
+    with pytest.raises(ProfileError) as info:
+        load_rules(_norms_file(tmp_path, "[MY1, RN1]", own))
+    assert "RN1 is defined neither" in str(info.value) and "MY1" not in str(info.value)
+
+
+def test_sources_md_missing_is_one_error_naming_it(tmp_path):
+    from repost.platforms.norms import _source_tags
+
+    with pytest.raises(ProfileError) as info:
+        _source_tags(tmp_path / "SOURCES.md")
+    assert "SOURCES.md" in str(info.value) and "missing" in str(info.value)
 
 
 def _photo_with_qr(path: Path, text: str) -> Path:

@@ -73,6 +73,24 @@ def test_every_cited_tag_is_defined():
             assert tag in blocks, f"{where}: {tag} is not in profiles/SOURCES.md"
 
 
+def test_every_norm_cites_sources_defined_here_with_a_url_a_date_and_a_confidence():
+    """The norms keep no register of their own: each tag they cite is a SOURCES.md entry."""
+    from repost.platforms.norms import norms_file, source_tags
+
+    norms = yaml.safe_load(norms_file().read_text(encoding="utf-8"))
+    assert "sources" not in norms, "norms.yaml's sources belong in profiles/SOURCES.md"
+    entries = [*norms["rules"], *norms["platform_tags"].values()]
+    cited = {src.split(";")[0].strip() for e in entries for src in e["source"]}
+    assert len(cited) >= 8
+    blocks = defined_sources()
+    assert source_tags() == set(blocks)  # the loader reads the headings as this test does
+    for tag in sorted(cited):
+        assert tag in blocks, f"norms.yaml cites {tag}, which profiles/SOURCES.md does not define"
+        assert re.search(r"^- URL: https?://\S+", blocks[tag], re.M), tag
+        assert re.search(r"^- Read: \d{4}-\d{2}-\d{2}", blocks[tag], re.M), tag
+        assert re.search(r"^- Confidence: (official|official_indirect|third_party)\b", blocks[tag], re.M), tag
+
+
 @pytest.mark.parametrize("file", sorted(p.name for p in builtin_profile_dir().glob("*.*")))
 def test_shipped_profile_files_cite_nothing_outside_the_project(file):
     text = (builtin_profile_dir() / file).read_text(encoding="utf-8")

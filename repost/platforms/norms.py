@@ -18,6 +18,9 @@ from repost.post import schema as s
 from repost.text.tags import MENTION_RE
 
 NORMS_FILE = Path("norms") / "norms.yaml"
+SOURCES_FILE = "SOURCES.md"  # beside the profiles: the one register of sources, norms' included
+# A source's heading in SOURCES.md: "### T1 · Content Posting API: media transfer guide".
+_SOURCE_HEADING = regex.compile(r"^### ([A-Z]{1,2}\d+) · ", regex.M)
 MAX_TEXT_CHARS = 100_000  # a caption file is read this far for norms (every platform's limit is far less)
 TEXT_MATCHERS = ("link", "contact", "words", "foreign_handle")
 IMAGE_MATCHERS = ("qr_code",)
@@ -64,7 +67,9 @@ _FILE = s.record(
         "platform_tags": s.map_of(s.text(nonempty=True), _PLATFORM_TAGS),
         "sources": s.map_of(s.text(), _SOURCE),
     },
-    required=("schema", "rules", "sources"),
+    # A norms file may still keep its own sources (the built-in one did until they moved to
+    # SOURCES.md; a user's copy may): their tags count beside SOURCES.md's.
+    required=("schema", "rules"),
 )
 
 
@@ -97,6 +102,26 @@ def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
     return _load(path or norms_file())[0]
 
 
+def source_tags() -> frozenset[str]:
+    """The tags profiles/SOURCES.md defines (the file ships beside the built-in profiles)."""
+    return _source_tags(builtin_profile_dir() / SOURCES_FILE)
+
+
+@functools.cache
+def _source_tags(path: Path) -> frozenset[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "is missing from this installation" if isinstance(exc, FileNotFoundError) else str(exc)
+        raise ProfileError(path, [f"the sources the norms cite: {reason}"]) from None
+    return frozenset(m.group(1) for m in _SOURCE_HEADING.finditer(text))
+
+
+def _cited_tag(source: str) -> str:
+    """'R7' or 'R7; section 3' -> 'R7' (a tag may be followed by where in the source, as in the profiles)."""
+    return source.split(";")[0].strip()
+
+
 def platform_tags() -> dict[str, frozenset[str]]:
     """{platform: the hashtags that mean something there only}, casefolded."""
     return _load(norms_file())[1]
@@ -106,16 +131,14 @@ def platform_tags() -> dict[str, frozenset[str]]:
 def _load(path: Path) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]]]:
     problems = s.Problems()
     data = _FILE(s.load_yaml(path), "", problems) or {}
-    known = set(data.get("sources") or ())
+    known = source_tags() | set(data.get("sources") or ())
     for pid, entry in (data.get("platform_tags") or {}).items():
-        for tag in sorted(set((entry or {}).get("source") or ()) - known):
-            problems.add(f"platform_tags.{pid}.source", f"{tag} is not in sources")
+        _check_cited(f"platform_tags.{pid}.source", (entry or {}).get("source"), known, problems)
     for i, rule in enumerate(data.get("rules") or ()):
         if rule:
             if rule.get("match") == "words" and not rule.get("words"):
                 problems.add(f"rules[{i}].words", "a words rule needs its words")
-            for tag in sorted(set(rule.get("source") or ()) - known):
-                problems.add(f"rules[{i}].source", f"{tag} is not in sources")
+            _check_cited(f"rules[{i}].source", rule.get("source"), known, problems)
     if problems:
         raise ProfileError(path, problems.items)
     rules = tuple(
@@ -134,6 +157,11 @@ def _load(path: Path) -> tuple[tuple[Rule, ...], dict[str, frozenset[str]]]:
         for pid, e in (data.get("platform_tags") or {}).items()
     }
     return rules, tags
+
+
+def _check_cited(where: str, sources, known: frozenset[str], problems: s.Problems) -> None:
+    for tag in sorted({_cited_tag(x) for x in sources or ()} - known):
+        problems.add(where, f"{tag} is defined neither in profiles/{SOURCES_FILE} nor in this file's sources")
 
 
 def rules_for(platform: str) -> tuple[Rule, ...]:
