@@ -1,12 +1,14 @@
 """Words in a video's corners, read by tesseract where it is installed: optional evidence of
 another platform's watermark (TikTok's name, 抖音, an @handle). Never required: without the
-binary nothing is read and nothing fails."""
+binary nothing is read and nothing fails. A $REPOST_TESSERACT that names no program is told once
+a run (a logged warning, as the library's other run-wide warnings), and the run goes on without."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import io
+import logging
 import os
 import re
 import shutil
@@ -21,6 +23,10 @@ from repost.media.ffmpeg import tied_to_parent
 from repost.media.remembered import checked_text, file_key, known, recall
 
 TESSERACT_ENV = "REPOST_TESSERACT"  # a tesseract binary to use instead of the one on PATH
+log = logging.getLogger(__name__)
+# The $REPOST_TESSERACT values already warned about: each is told once a run, not once a video.
+_WARNED: set[str] = set()
+_WARNED_LOCK = threading.Lock()  # videos are looked at from worker threads
 # The names the apps print beside their logo in the mark they burn into saved videos.
 MARK_WORDS = ("tiktok", "抖音")
 # An @handle as the apps print it under their logo (TikTok allows letters, digits, _ and .).
@@ -47,11 +53,40 @@ OUTPUT_MAX = 1_000_000
 
 
 def find_tesseract() -> str | None:
-    """$REPOST_TESSERACT, else tesseract on PATH; None where neither is there."""
+    """$REPOST_TESSERACT, else tesseract on PATH; None where neither is there. A variable set
+    to what is not a program means no OCR (the user chose that binary, not the one on PATH),
+    with one warning a run saying why."""
     named = os.environ.get(TESSERACT_ENV)
-    if named:
-        return shutil.which(named)
-    return shutil.which("tesseract")
+    if not named:
+        return shutil.which("tesseract")
+    found = shutil.which(os.path.expanduser(named))
+    if found is None:
+        _warn_unusable(named)
+    return found
+
+
+def _warn_unusable(named: str) -> None:
+    with _WARNED_LOCK:
+        if named in _WARNED:
+            return
+        _WARNED.add(named)
+    log.warning(
+        "warning: %s names %r, which %s; no words are read in video corners (another platform's"
+        " watermark is still looked for in the picture and the files)",
+        TESSERACT_ENV, named, _why_unusable(os.path.expanduser(named)),
+    )  # fmt: skip
+
+
+def _why_unusable(named: str) -> str:
+    """What is wrong with a $REPOST_TESSERACT that shutil.which refused."""
+    path = Path(named)
+    if os.sep not in named and not (os.altsep and os.altsep in named):
+        return "is not a program on PATH"  # a bare name is looked up as a command is
+    if path.is_dir():
+        return "is a folder"
+    if not path.exists():
+        return "does not exist"
+    return "is not an executable file"
 
 
 @functools.cache

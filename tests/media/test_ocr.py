@@ -89,8 +89,11 @@ def test_export_names_what_tesseract_read(folder, write_post, run, tmp_path):
     assert any("read by tesseract" in w and "other_watermark" in w for w in manifest["warnings"])
 
 
-def test_without_tesseract_nothing_is_read_and_nothing_fails(folder, monkeypatch, write_post, run, tmp_path):
+def test_without_tesseract_nothing_is_read_and_nothing_fails(
+    folder, monkeypatch, write_post, run, tmp_path, caplog
+):
     monkeypatch.setenv(ocr.TESSERACT_ENV, "no-such-tesseract-binary")
+    monkeypatch.setattr(ocr, "_WARNED", set())
     assert ocr.find_tesseract() is None
     clip = marked_clip(folder, "testsrc2")
     assert _read(clip) is None
@@ -99,6 +102,55 @@ def test_without_tesseract_nothing_is_read_and_nothing_fails(folder, monkeypatch
     manifest = json.loads(next((tmp_path / "out").glob("*/lemon8/manifest.json")).read_text(encoding="utf-8"))
     warned = [w for w in manifest["warnings"] if "other_watermark" in w]
     assert warned and not any("tesseract" in w for w in warned)  # the picture check alone
+    # the variable was set, so the user wanted OCR: told once in the whole run, not per look
+    told = [r.getMessage() for r in caplog.records if ocr.TESSERACT_ENV in r.getMessage()]
+    assert told == [
+        "warning: REPOST_TESSERACT names 'no-such-tesseract-binary', which is not a program on PATH;"
+        " no words are read in video corners (another platform's watermark is still looked for in"
+        " the picture and the files)"
+    ]
+
+
+def _plain_file(folder):
+    """A file that is there but is no program (mode 0644)."""
+    path = folder / "tesseract.txt"
+    path.write_text("not a program")
+    return path
+
+
+@pytest.mark.parametrize(
+    "make,why",
+    [
+        (lambda d: d / "gone" / "tesseract", "does not exist"),
+        (lambda d: d, "is a folder"),
+        (_plain_file, "is not an executable file"),
+    ],
+    ids=["missing", "folder", "not-executable"],
+)
+def test_a_tesseract_variable_naming_no_program_is_told_once_and_ocr_is_skipped(
+    tmp_path, monkeypatch, caplog, make, why
+):
+    named = str(make(tmp_path))
+    monkeypatch.setenv(ocr.TESSERACT_ENV, named)
+    monkeypatch.setattr(ocr, "_WARNED", set())
+    with caplog.at_level("WARNING", logger="repost.media.ocr"):
+        assert ocr.find_tesseract() is None
+        assert ocr.reading_times(10.0) == ()  # no frames are decoded for OCR
+        assert ocr.remembered_ocr(tmp_path / "any.mp4", 10.0) is None
+        assert ocr.ocr_watermark(tmp_path / "any.mp4", 10.0) is None
+    told = [r for r in caplog.records if r.name == "repost.media.ocr"]
+    assert len(told) == 1 and told[0].levelname == "WARNING"
+    text = told[0].getMessage()
+    assert text.startswith("warning: REPOST_TESSERACT names ") and repr(named) in text and why in text
+
+
+def test_a_working_tesseract_variable_or_none_set_is_not_warned_about(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(ocr, "_WARNED", set())
+    monkeypatch.setenv(ocr.TESSERACT_ENV, _fake_tesseract(tmp_path, "exit 0"))
+    assert ocr.find_tesseract() == str(tmp_path / "tesseract")
+    monkeypatch.delenv(ocr.TESSERACT_ENV)
+    ocr.find_tesseract()  # tesseract on PATH, or none: OCR is optional, nothing to say
+    assert not [r for r in caplog.records if r.name == "repost.media.ocr"]
 
 
 def _fake_tesseract(tmp_path, body: str):
