@@ -22,6 +22,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from repost.media.ffmpeg import run_ffmpeg
+from tests.importers import exports
 
 if TYPE_CHECKING:
     from repost.platforms.model import Profile
@@ -445,3 +446,52 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(before)
+
+
+# Source exports (tests/importers/exports.py), offered as fixtures so that no test module imports
+# another module of the test tree: each returns the builder of the same name.
+
+
+@pytest.fixture(scope="session")
+def write_ytdlp_entry() -> Callable[..., Path]:
+    """``write_ytdlp_entry(folder, stem, media, suffix=".mp4", **info)``: a yt-dlp info.json beside
+    its media file."""
+    return exports.write_ytdlp_entry
+
+
+@pytest.fixture(scope="session")
+def write_tiktok_export() -> Callable[..., Path]:
+    """``write_tiktok_export(folder, videos, old_schema=False)``: a TikTok data export's JSON."""
+    return exports.write_tiktok_export
+
+
+@pytest.fixture(scope="session")
+def tiktok_video() -> Callable[..., dict]:
+    """``tiktok_video(date, link, title, who="Everyone", **extra)``: one entry of a TikTok export."""
+    return exports.tiktok_video
+
+
+@pytest.fixture(scope="session")
+def write_instagram_export() -> Callable[..., Path]:
+    """``write_instagram_export(root, layout, posts, reels, files)``: an Instagram export folder."""
+    return exports.write_instagram_export
+
+
+@pytest.fixture(scope="session")
+def ig_media() -> Callable[..., dict]:
+    """``ig_media(uri, timestamp, title="")``: one media entry of an Instagram export."""
+    return exports.ig_media
+
+
+@pytest.fixture(scope="session")
+def mojibake() -> Callable[[str], str]:
+    """``mojibake(text)``: ``text`` as Instagram's JSON holds it (UTF-8 bytes read as latin-1)."""
+    return exports.mojibake
+
+
+@pytest.fixture
+def link_server() -> Iterator[exports.LinkServer]:
+    """A signed-link server on 127.0.0.1 for the test: set its ``routes``, read its ``hits``."""
+    server = exports.LinkServer()
+    yield server
+    server.close()

@@ -14,7 +14,6 @@ import pytest
 
 from repost.migrate.importers import tiktok, ytdlp
 from repost.migrate.importers.naming import SLUG_MAX, id_key, readable_folder, slug
-from tests.importers.exports import tiktok_video, write_tiktok_export, write_ytdlp_entry
 
 DAY = dt.datetime(2025, 1, 14, 15, 30, tzinfo=dt.UTC)
 
@@ -59,7 +58,9 @@ def test_undated_posts_and_source_ids():
     assert unicodedata.is_normalized("NFC", readable_folder(DAY, None, "e\u0301te\u0301", "1"))
 
 
-def test_imported_posts_get_unique_folders_that_stay_the_same_across_runs(tmp_path, clip_fits_all):
+def test_imported_posts_get_unique_folders_that_stay_the_same_across_runs(
+    tmp_path, clip_fits_all, tiktok_video, write_tiktok_export, write_ytdlp_entry
+):
     folder = tmp_path / "yt"
     for stem in ("7300000000000000001", "7311111110000000001"):  # same tail, same day, same title
         write_ytdlp_entry(
@@ -82,10 +83,12 @@ def test_imported_posts_get_unique_folders_that_stay_the_same_across_runs(tmp_pa
 # --- the one-time move of an output folder made with id names ------------------------------
 
 
-def _backlog(tmp_path: Path, clip: Path) -> Path:
+@pytest.fixture
+def yt_backlog(tmp_path: Path, clip_fits_all: Path, write_ytdlp_entry) -> Path:
+    """A yt-dlp folder of two posts (tmp_path/yt)."""
     folder = tmp_path / "yt"
     for i in range(2):
-        write_ytdlp_entry(folder, f"730000000000000000{i}", clip, title=f"Dusk cats {i}",
+        write_ytdlp_entry(folder, f"730000000000000000{i}", clip_fits_all, title=f"Dusk cats {i}",
                           description=f"Cats {i} 🐱", timestamp=1700000000 - i * 86400)  # fmt: skip
     return folder
 
@@ -145,9 +148,9 @@ def _assert_moved(out: Path) -> None:
 
 
 def test_an_output_folder_with_id_names_is_moved_once_and_nothing_is_made_again(
-    run, monkeypatch, tmp_path, clip_fits_all
+    run, monkeypatch, tmp_path, yt_backlog
 ):
-    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    source, out = yt_backlog, tmp_path / "out"
     _old_layout(run, monkeypatch, source, out)
     _no_probe(monkeypatch)
     result = run("migrate", source, "--to", "reels,rednote", "--out", out, "--json")
@@ -165,9 +168,9 @@ def test_an_output_folder_with_id_names_is_moved_once_and_nothing_is_made_again(
 
 
 def test_a_run_killed_between_the_move_and_the_state_leaves_a_usable_state(
-    run, monkeypatch, tmp_path, clip_fits_all
+    run, monkeypatch, tmp_path, yt_backlog
 ):
-    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    source, out = yt_backlog, tmp_path / "out"
     _old_layout(run, monkeypatch, source, out)
 
     def killed(self, post, moved, name=None):
@@ -185,10 +188,8 @@ def test_a_run_killed_between_the_move_and_the_state_leaves_a_usable_state(
     _assert_moved(out)
 
 
-def test_a_folder_that_holds_another_posts_bundle_is_never_moved_onto(
-    run, monkeypatch, tmp_path, clip_fits_all
-):
-    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+def test_a_folder_that_holds_another_posts_bundle_is_never_moved_onto(run, monkeypatch, tmp_path, yt_backlog):
+    source, out = yt_backlog, tmp_path / "out"
     _old_layout(run, monkeypatch, source, out)
     (out / NEW[1]).mkdir()
     (out / NEW[1] / "notes.txt").write_text("mine", encoding="utf-8")  # the user's own folder
@@ -201,7 +202,7 @@ def test_a_folder_that_holds_another_posts_bundle_is_never_moved_onto(
 
 
 def test_migrate_names_imported_posts_by_folder_in_progress_results_and_summary(
-    tmp_path, clip_fits_all, run, profiles
+    tmp_path, clip_fits_all, run, profiles, write_ytdlp_entry
 ):
     """A yt-dlp backlog's posts are named as their folders are, not by the 19-digit source id:
     in every progress step, every result line, a dry run's plans and the JSON's failures."""
@@ -262,11 +263,13 @@ def _schedule(out: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def test_a_backlogs_report_and_schedule_name_posts_readably_and_keep_the_id(run, tmp_path, clip_fits_all):
+def test_a_backlogs_report_and_schedule_name_posts_readably_and_keep_the_id(
+    run, tmp_path, write_ytdlp_entry, yt_backlog
+):
     """report.md's post column names each post of a yt-dlp backlog by its folder (the failed one
     too), its id in the last column; report.json and schedule.csv keep the id in "post" and add
     "name"; the calendar's events name the post and give the id, their UID made from the id."""
-    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    source, out = yt_backlog, tmp_path / "out"
     write_ytdlp_entry(source, "7300000000000000002", None, title="Gone cats", upload_date="20231116")
     gone = "2023-11-16-gone-cats-0000002"
     result = run("migrate", source, "--to", "reels,rednote", "--out", out, "--schedule", "daily 18:00",
@@ -302,11 +305,11 @@ def test_a_backlogs_report_and_schedule_name_posts_readably_and_keep_the_id(run,
 
 
 def test_an_output_folder_from_before_names_were_kept_reports_its_posts_by_their_folders(
-    run, tmp_path, clip_fits_all
+    run, tmp_path, clip_fits_all, write_ytdlp_entry, yt_backlog
 ):
     """A state without names (version 3) takes them from the bundles' folders: a run of another
     source into the same folder reports and paces the posts it never meets by their names."""
-    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    source, out = yt_backlog, tmp_path / "out"
     assert run("migrate", source, "--to", "reels", "--out", out).code == 0
     with sqlite3.connect(out / ".repost" / "state.db") as db:  # as repost wrote it before
         db.execute("ALTER TABLE bundles DROP COLUMN name")
@@ -325,11 +328,11 @@ def test_an_output_folder_from_before_names_were_kept_reports_its_posts_by_their
 
 
 def test_a_platform_a_run_leaves_alone_is_named_by_the_posts_new_folder(
-    run, monkeypatch, tmp_path, clip_fits_all
+    run, monkeypatch, tmp_path, yt_backlog
 ):
     """Moved from its id's folder by a run for Reels alone, a post's RedNote bundles are listed
     by its new name too, not by the id the rows of that older run held."""
-    source, out = _backlog(tmp_path, clip_fits_all), tmp_path / "out"
+    source, out = yt_backlog, tmp_path / "out"
     _old_layout(run, monkeypatch, source, out)
     assert run("migrate", source, "--to", "reels", "--out", out).code == 0
     table = _table((out / "report.md").read_text(encoding="utf-8"))

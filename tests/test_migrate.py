@@ -13,34 +13,19 @@ from pathlib import Path
 import pytest
 
 from repost.migrate.importers.download import EXPIRED
-from tests.importers.exports import (
-    LinkServer,
-    ig_media,
-    tiktok_video,
-    write_instagram_export,
-    write_tiktok_export,
-    write_ytdlp_entry,
-)
 
 TO = "rednote,reels"
 DAY = 86400
 
 
 @pytest.fixture
-def ytdlp_source(tmp_path, clip_fits_all):
+def ytdlp_source(tmp_path, clip_fits_all, write_ytdlp_entry):
     folder = tmp_path / "yt"
     for i in range(3):
         write_ytdlp_entry(folder, f"730000000000000000{i}", clip_fits_all, title=f"Dusk cats {i}",
                           description=f"Cats {i} at dusk 🐱 #cats",
                           timestamp=1700000000 - i * DAY)  # fmt: skip
     return folder
-
-
-@pytest.fixture
-def server():
-    s = LinkServer()
-    yield s
-    s.close()
 
 
 def bundles_under(out: Path) -> list[str]:
@@ -98,18 +83,21 @@ def test_ytdlp_folder_migrates_in_parallel_and_a_rerun_redoes_nothing(
     assert {b["result"] for b in report(out).values()} == {"up_to_date"}
 
 
-def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, server, tmp_path, clip_fits_all,
-                                                                        image_jpeg_34):  # fmt: skip
-    server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
-    server.routes["/v/private"] = ("file", clip_fits_all.read_bytes())
-    server.routes["/i/1"] = ("file", image_jpeg_34.read_bytes())
-    server.routes["/i/2"] = ("redirect", "/i/1")
-    server.routes["/v/expired"] = ("status", 410)
+def test_tiktok_export_downloads_names_expired_links_and_skips_private(
+    run, link_server, tmp_path, clip_fits_all, image_jpeg_34, tiktok_video, write_tiktok_export
+):
+    link_server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
+    link_server.routes["/v/private"] = ("file", clip_fits_all.read_bytes())
+    link_server.routes["/i/1"] = ("file", image_jpeg_34.read_bytes())
+    link_server.routes["/i/2"] = ("redirect", "/i/1")
+    link_server.routes["/v/expired"] = ("status", 410)
     videos = [
-        tiktok_video("2024-03-02 18:04:11", server.url("/v/good"), "Sunset cats 🐱 #cats"),
-        tiktok_video("2024-03-01 10:00:00", server.url("/v/expired"), "Gone"),
-        tiktok_video("2024-02-01 09:00:00", server.url("/v/private"), "Just me", who="Only You"),
-        tiktok_video("2024-01-01 08:00:00", server.url("/i/1") + "\n" + server.url("/i/2"), "Two photos"),
+        tiktok_video("2024-03-02 18:04:11", link_server.url("/v/good"), "Sunset cats 🐱 #cats"),
+        tiktok_video("2024-03-01 10:00:00", link_server.url("/v/expired"), "Gone"),
+        tiktok_video("2024-02-01 09:00:00", link_server.url("/v/private"), "Just me", who="Only You"),
+        tiktok_video(
+            "2024-01-01 08:00:00", link_server.url("/i/1") + "\n" + link_server.url("/i/2"), "Two photos"
+        ),
     ]
     source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
     out = tmp_path / "out"
@@ -138,23 +126,23 @@ def test_tiktok_export_downloads_names_expired_links_and_skips_private(run, serv
                          "tiktok-20240302-180411-01.mp4"]  # fmt: skip
 
     # A dry run downloads nothing and says what it would fetch.
-    hits = len(server.hits)
+    hits = len(link_server.hits)
     dry = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--json", "--include-private")
-    assert len(server.hits) == hits and dry.json()["up_to_date"] == 4 and dry.json()["planned"] == 4
+    assert len(link_server.hits) == hits and dry.json()["up_to_date"] == 4 and dry.json()["planned"] == 4
     assert not (out / "2024-02-01-just-me-090000").exists()
     text = run("migrate", source, "--to", TO, "--out", out, "--dry-run", "--include-private")
     assert "plan: 2024-02-01-just-me-090000: would download 1 file(s) first" in text.out
 
     # A re-run downloads nothing that is already here; --include-private takes the private post.
-    hits = len(server.hits)
+    hits = len(link_server.hits)
     again = run("migrate", source, "--to", TO, "--out", out, "--json", "--include-private", "--retries", "0")
     assert again.code == 1
-    assert [p for p, _ in server.hits[hits:]] == ["/v/expired", "/v/private"]
+    assert [p for p, _ in link_server.hits[hits:]] == ["/v/expired", "/v/private"]
     assert again.json()["done"] == 2 and again.json()["up_to_date"] == 4
 
 
 def test_instagram_export_keeps_emoji_and_reads_extensionless_video(
-    run, tmp_path, clip_fits_all, image_jpeg_34
+    run, tmp_path, clip_fits_all, image_jpeg_34, ig_media, write_instagram_export
 ):
     posts = [{"media": [ig_media("media/posts/202405/111_n.jpg", 1715566876, "Café cats 🐱 #cats")]}]
     reels = [{"media": [ig_media("media/reels/202401/FQIoAkMz_1790", 1704232088, "Reel 🇨🇴")]}]
@@ -313,21 +301,38 @@ def test_unrecognised_source_is_a_usage_error(run, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def tiktok_backlog(server, clip, folder: Path, n: int) -> Path:
-    server.routes["/v/clip"] = ("file", clip.read_bytes())
-    videos = [
-        tiktok_video(f"2024-01-{i + 1:02d} 12:00:00", server.url("/v/clip"), f"Post {i} 🐱") for i in range(n)
-    ]
-    return write_tiktok_export(folder, videos).parent
+@pytest.fixture
+def tiktok_backlog(link_server, tiktok_video, write_tiktok_export):
+    """``tiktok_backlog(clip, folder, n)``: a TikTok export of ``n`` posts whose links serve ``clip``."""
+
+    def make(clip: Path, folder: Path, n: int) -> Path:
+        link_server.routes["/v/clip"] = ("file", clip.read_bytes())
+        videos = [
+            tiktok_video(f"2024-01-{i + 1:02d} 12:00:00", link_server.url("/v/clip"), f"Post {i} 🐱")
+            for i in range(n)
+        ]
+        return write_tiktok_export(folder, videos).parent
+
+    return make
 
 
 @pytest.mark.parametrize("kind", ["posts", "tiktok", "yt-dlp", "instagram"])
-def test_killed_with_sigkill_midway_then_resumed(run, write_post, server, clip_fits_all, tmp_path, kind):
+def test_killed_with_sigkill_midway_then_resumed(
+    run,
+    write_post,
+    clip_fits_all,
+    tmp_path,
+    kind,
+    tiktok_backlog,
+    ig_media,
+    write_instagram_export,
+    write_ytdlp_entry,
+):
     if kind == "posts":
         make_backlog(write_post, clip_fits_all, 8)
         src = tmp_path / "backlog"
     elif kind == "tiktok":  # killed while downloading or making: .part files and half-made bundles
-        src = tiktok_backlog(server, clip_fits_all, tmp_path / "TikTok_Data", 8)
+        src = tiktok_backlog(clip_fits_all, tmp_path / "TikTok_Data", 8)
     elif kind == "yt-dlp":
         src = tmp_path / "yt"
         for i in range(8):
@@ -580,12 +585,14 @@ def test_a_part_never_overwrites_a_post_that_has_its_folder_name(run, write_post
         assert (manifest["post"]["id"], manifest["part"]) == ("tea", "2/2")
 
 
-def test_a_link_that_cannot_be_fetched_fails_its_post_alone(run, server, tmp_path, clip_fits_all):
-    server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
+def test_a_link_that_cannot_be_fetched_fails_its_post_alone(
+    run, link_server, tmp_path, clip_fits_all, tiktok_video, write_tiktok_export
+):
+    link_server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
     videos = [
-        tiktok_video("2024-01-01 12:00:00", server.url("/v/good"), "First 🐱"),
+        tiktok_video("2024-01-01 12:00:00", link_server.url("/v/good"), "First 🐱"),
         tiktok_video("2024-01-02 12:00:00", "https://[bad/v/1?sig=1", "Broken link"),
-        tiktok_video("2024-01-03 12:00:00", server.url("/v/good"), "Third 🐱"),
+        tiktok_video("2024-01-03 12:00:00", link_server.url("/v/good"), "Third 🐱"),
     ]
     source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
     result = run("migrate", source, "--to", "reels", "--out", tmp_path / "out", "--json", "-j", "2")
@@ -598,23 +605,29 @@ def test_a_link_that_cannot_be_fetched_fails_its_post_alone(run, server, tmp_pat
     assert (tmp_path / "out" / "report.json").is_file()
 
 
-def test_an_interrupted_run_ends_at_once_and_the_next_one_resumes(server, tmp_path, clip_fits_all):
-    server.routes["/v/clip"] = ("slow", 30, clip_fits_all.read_bytes())  # a stalled server
-    videos = [tiktok_video(f"2024-01-0{i} 12:00:00", server.url("/v/clip"), f"Post {i}") for i in (1, 2, 3)]
+def test_an_interrupted_run_ends_at_once_and_the_next_one_resumes(
+    link_server, tmp_path, clip_fits_all, tiktok_video, write_tiktok_export
+):
+    link_server.routes["/v/clip"] = ("slow", 30, clip_fits_all.read_bytes())  # a stalled link_server
+    videos = [
+        tiktok_video(f"2024-01-0{i} 12:00:00", link_server.url("/v/clip"), f"Post {i}") for i in (1, 2, 3)
+    ]
     source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "repost", "migrate", source, "--to", "reels", "--out", out, "-j", "2",
            "--timeout", "60"]  # fmt: skip
     proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
-    while len(server.hits) < 2 and time.monotonic() < deadline:  # both workers waiting on the server
+    while (
+        len(link_server.hits) < 2 and time.monotonic() < deadline
+    ):  # both workers waiting on the link_server
         time.sleep(0.01)
     asked = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130 and "Interrupted." in err and "Traceback" not in err
     assert time.monotonic() - asked < 10  # not the 30 s the stalled downloads would take
-    server.routes["/v/clip"] = ("file", clip_fits_all.read_bytes())
+    link_server.routes["/v/clip"] = ("file", clip_fits_all.read_bytes())
     again = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert len(bundles_under(out)) == 3
@@ -681,7 +694,7 @@ def test_a_bug_met_by_one_post_fails_that_post_alone(run, write_post, clip_fits_
     assert failed["post"] == "p1" and failed["error"].startswith("internal error: KeyError: 'surprise'")
 
 
-def test_half_an_emoji_in_an_export_never_stops_a_run(run, clip_fits_all, tmp_path):
+def test_half_an_emoji_in_an_export_never_stops_a_run(run, clip_fits_all, tmp_path, write_ytdlp_entry):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "7300000000000000001", clip_fits_all, description="Cut mid-emoji \ud83d")
     write_ytdlp_entry(folder, "7300000000000000002", clip_fits_all, description="Whole 🐱")
@@ -696,15 +709,15 @@ def test_half_an_emoji_in_an_export_never_stops_a_run(run, clip_fits_all, tmp_pa
 
 
 def test_media_downloaded_by_an_earlier_version_are_used_not_asked_for_again(
-    run, server, tmp_path, clip_fits_all
+    run, link_server, tmp_path, clip_fits_all, tiktok_video, write_tiktok_export
 ):
     # Earlier versions named a download by the post alone; its link has expired since.
-    server.routes["/v/1"] = ("status", 410)
-    videos = [tiktok_video("2024-01-01 10:00:00", server.url("/v/1"), "Kept 🐱")]
+    link_server.routes["/v/1"] = ("status", 410)
+    videos = [tiktok_video("2024-01-01 10:00:00", link_server.url("/v/1"), "Kept 🐱")]
     source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
     out = tmp_path / "out"
     (out / ".repost" / "downloads").mkdir(parents=True)
     shutil.copyfile(clip_fits_all, out / ".repost" / "downloads" / "tiktok-20240101-100000-01.mp4")
     result = run("migrate", source, "--to", "reels", "--out", out, "--json")
     assert result.code == 0, result.out
-    assert result.json()["done"] == 1 and server.hits == []
+    assert result.json()["done"] == 1 and link_server.hits == []

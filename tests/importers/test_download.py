@@ -3,14 +3,6 @@
 import pytest
 
 from repost.migrate.importers.download import EXPIRED, Downloader, DownloadError, sniff_extension
-from tests.importers.exports import LinkServer
-
-
-@pytest.fixture
-def server():
-    s = LinkServer()
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -18,84 +10,84 @@ def downloader(tmp_path):
     return Downloader(tmp_path / "downloads", timeout_s=0.5, retries=1, backoff_s=0.01)
 
 
-def test_good_link_is_saved_with_the_type_its_bytes_show(server, downloader, clip_fits_all):
+def test_good_link_is_saved_with_the_type_its_bytes_show(link_server, downloader, clip_fits_all):
     data = clip_fits_all.read_bytes()
-    server.routes["/v/1"] = ("file", data)
-    got = downloader.fetch(server.url("/v/1"), downloader.folder / "tiktok-1-01")
+    link_server.routes["/v/1"] = ("file", data)
+    got = downloader.fetch(link_server.url("/v/1"), downloader.folder / "tiktok-1-01")
     assert got.name == "tiktok-1-01.mp4" and got.read_bytes() == data
     # a finished download is found again without the network
-    assert downloader.fetch(server.url("/v/1"), downloader.folder / "tiktok-1-01") == got
-    assert len(server.hits) == 1
+    assert downloader.fetch(link_server.url("/v/1"), downloader.folder / "tiktok-1-01") == got
+    assert len(link_server.hits) == 1
     assert not list(downloader.folder.glob("*.part"))
 
 
 @pytest.mark.parametrize("code", [403, 404, 410])
-def test_expired_link_is_named_and_not_retried(server, downloader, code):
-    server.routes["/v/old"] = ("status", code)
+def test_expired_link_is_named_and_not_retried(link_server, downloader, code):
+    link_server.routes["/v/old"] = ("status", code)
     with pytest.raises(DownloadError) as info:
-        downloader.fetch(server.url("/v/old"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/old"), downloader.folder / "p-01")
     assert info.value.what == EXPIRED
     assert f"HTTP {code}" in info.value.where and "signature" not in info.value.where
-    assert len(server.hits) == 1
+    assert len(link_server.hits) == 1
     assert not list(downloader.folder.iterdir())
 
 
-def test_slow_link_times_out_after_retries(server, downloader):
-    server.routes["/v/slow"] = ("slow", 1.5, b"\xff\xd8\xff" + b"0" * 100)
+def test_slow_link_times_out_after_retries(link_server, downloader):
+    link_server.routes["/v/slow"] = ("slow", 1.5, b"\xff\xd8\xff" + b"0" * 100)
     with pytest.raises(DownloadError) as info:
-        downloader.fetch(server.url("/v/slow"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/slow"), downloader.folder / "p-01")
     assert "after 2 tries: timed out" in info.value.what
     assert info.value.hint and "resume" in info.value.hint
-    assert len(server.hits) == 2
+    assert len(link_server.hits) == 2
 
 
-def test_server_errors_are_retried_then_reported(server, downloader):
-    server.routes["/v/busy"] = ("status", 503)
+def test_server_errors_are_retried_then_reported(link_server, downloader):
+    link_server.routes["/v/busy"] = ("status", 503)
     with pytest.raises(DownloadError, match="after 2 tries: HTTP 503"):
-        downloader.fetch(server.url("/v/busy"), downloader.folder / "p-01")
-    assert len(server.hits) == 2
+        downloader.fetch(link_server.url("/v/busy"), downloader.folder / "p-01")
+    assert len(link_server.hits) == 2
 
 
-def test_redirect_is_followed(server, downloader, image_jpeg_34):
-    server.routes["/short"] = ("redirect", "/img/1")
-    server.routes["/img/1"] = ("file", image_jpeg_34.read_bytes())
-    got = downloader.fetch(server.url("/short"), downloader.folder / "p-01")
+def test_redirect_is_followed(link_server, downloader, image_jpeg_34):
+    link_server.routes["/short"] = ("redirect", "/img/1")
+    link_server.routes["/img/1"] = ("file", image_jpeg_34.read_bytes())
+    got = downloader.fetch(link_server.url("/short"), downloader.folder / "p-01")
     assert got.suffix == ".jpg" and got.read_bytes() == image_jpeg_34.read_bytes()
-    assert [p for p, _ in server.hits] == ["/short", "/img/1"]
+    assert [p for p, _ in link_server.hits] == ["/short", "/img/1"]
 
 
-def test_cut_transfer_resumes_with_range(server, downloader, clip_fits_all):
+def test_cut_transfer_resumes_with_range(link_server, downloader, clip_fits_all):
     data = clip_fits_all.read_bytes()
-    server.routes["/v/cut"] = ("cut", data)
-    got = downloader.fetch(server.url("/v/cut"), downloader.folder / "p-01")
+    link_server.routes["/v/cut"] = ("cut", data)
+    got = downloader.fetch(link_server.url("/v/cut"), downloader.folder / "p-01")
     assert got.read_bytes() == data
-    assert server.hits == [("/v/cut", None), ("/v/cut", f"bytes={len(data) // 2}-")]
+    assert link_server.hits == [("/v/cut", None), ("/v/cut", f"bytes={len(data) // 2}-")]
 
 
-def test_part_file_left_by_a_killed_run_is_resumed(server, downloader, clip_fits_all):
+def test_part_file_left_by_a_killed_run_is_resumed(link_server, downloader, clip_fits_all):
     data = clip_fits_all.read_bytes()
-    server.routes["/v/1"] = ("file", data)
+    link_server.routes["/v/1"] = ("file", data)
     downloader.folder.mkdir(parents=True)
     (downloader.folder / "p-01.part").write_bytes(data[:1000])
-    got = downloader.fetch(server.url("/v/1"), downloader.folder / "p-01")
-    assert got.read_bytes() == data and server.hits == [("/v/1", "bytes=1000-")]
+    got = downloader.fetch(link_server.url("/v/1"), downloader.folder / "p-01")
+    assert got.read_bytes() == data and link_server.hits == [("/v/1", "bytes=1000-")]
 
 
-def test_a_web_page_instead_of_media_is_refused(server, downloader):
-    server.routes["/v/page"] = ("html",)
+def test_a_web_page_instead_of_media_is_refused(link_server, downloader):
+    link_server.routes["/v/page"] = ("html",)
     with pytest.raises(DownloadError, match="no photo or video"):
-        downloader.fetch(server.url("/v/page"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/page"), downloader.folder / "p-01")
     assert not list(downloader.folder.iterdir())
 
 
-def test_a_resume_answered_from_another_place_starts_over(server, downloader, clip_fits_all):
+def test_a_resume_answered_from_another_place_starts_over(link_server, downloader, clip_fits_all):
     data = clip_fits_all.read_bytes()
-    server.routes["/v/1"] = ("wrong-range", data)
+    link_server.routes["/v/1"] = ("wrong-range", data)
     downloader.folder.mkdir(parents=True)
     (downloader.folder / "p-01.part").write_bytes(data[:1000])
-    got = downloader.fetch(server.url("/v/1"), downloader.folder / "p-01")
+    got = downloader.fetch(link_server.url("/v/1"), downloader.folder / "p-01")
     assert got.read_bytes() == data  # not the first 1,000 bytes twice
-    assert server.hits == [("/v/1", "bytes=1000-"), ("/v/1", None)]
+    assert link_server.hits == [("/v/1", "bytes=1000-"), ("/v/1", None)]
 
 
 @pytest.mark.parametrize(
@@ -107,33 +99,33 @@ def test_a_link_that_cannot_be_fetched_is_named_and_nothing_is_sent(downloader, 
     assert "?" not in info.value.where and not downloader.folder.exists()
 
 
-def test_a_stop_ends_a_download_in_progress_and_keeps_what_arrived(server, tmp_path):
+def test_a_stop_ends_a_download_in_progress_and_keeps_what_arrived(link_server, tmp_path):
     import threading
 
     from repost.migrate.importers.download import DownloadStopped
 
     data = b"\xff\xd8\xff" + bytes(40 * (1 << 16))  # 40 blocks, one every 0.1 s: 4 s in all
-    server.routes["/v/drip"] = ("drip", data, 0.1)
+    link_server.routes["/v/drip"] = ("drip", data, 0.1)
     downloader = Downloader(tmp_path / "downloads", timeout_s=5, retries=5, backoff_s=30)
     threading.Timer(0.5, downloader.stop.set).start()
     with pytest.raises(DownloadStopped, match="interrupted"):
-        downloader.fetch(server.url("/v/drip"), downloader.folder / "p-01")
-    assert len(server.hits) == 1  # stopped in the middle: no retry, no 30 s backoff
+        downloader.fetch(link_server.url("/v/drip"), downloader.folder / "p-01")
+    assert len(link_server.hits) == 1  # stopped in the middle: no retry, no 30 s backoff
     kept = (downloader.folder / "p-01.part").stat().st_size
     assert 0 < kept < len(data)  # what arrived is kept, for the next run to resume
 
 
-def test_a_stop_skips_the_backoff_between_tries(server, tmp_path):
+def test_a_stop_skips_the_backoff_between_tries(link_server, tmp_path):
     import threading
 
     from repost.migrate.importers.download import DownloadStopped
 
-    server.routes["/v/busy"] = ("status", 503)
+    link_server.routes["/v/busy"] = ("status", 503)
     downloader = Downloader(tmp_path / "downloads", timeout_s=1, retries=5, backoff_s=30)
     threading.Timer(0.3, downloader.stop.set).start()
     with pytest.raises(DownloadStopped):
-        downloader.fetch(server.url("/v/busy"), downloader.folder / "p-01")
-    assert len(server.hits) == 1
+        downloader.fetch(link_server.url("/v/busy"), downloader.folder / "p-01")
+    assert len(link_server.hits) == 1
 
 
 @pytest.mark.parametrize(

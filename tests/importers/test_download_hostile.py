@@ -6,16 +6,8 @@ import time
 import pytest
 
 from repost.migrate.importers.download import GRACE_READS, Downloader, DownloadError
-from tests.importers.exports import LinkServer
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(60)
-
-
-@pytest.fixture
-def server():
-    s = LinkServer()
-    yield s
-    s.close()
 
 
 def _headers(h, status=200, **headers):
@@ -50,18 +42,18 @@ def _drip(h):
 
 
 @pytest.mark.timeout(30)
-def test_an_endless_body_stops_at_the_cap_and_leaves_no_part(server, tmp_path):
-    server.routes["/v/endless"] = ("custom", _endless)
+def test_an_endless_body_stops_at_the_cap_and_leaves_no_part(link_server, tmp_path):
+    link_server.routes["/v/endless"] = ("custom", _endless)
     downloader = Downloader(tmp_path / "dl", timeout_s=2, retries=2, backoff_s=0.01, max_bytes=5_000_000)
     with pytest.raises(DownloadError, match=r"over the 5,000,000-byte download limit") as info:
-        downloader.fetch(server.url("/v/endless"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/endless"), downloader.folder / "p-01")
     assert "?" not in info.value.where
-    assert len(server.hits) == 1  # not retried: a bigger answer will not come next time
+    assert len(link_server.hits) == 1  # not retried: a bigger answer will not come next time
     assert list(downloader.folder.iterdir()) == []
 
 
 @pytest.mark.timeout(30)
-def test_a_content_length_over_the_cap_is_refused_before_the_body(server, tmp_path):
+def test_a_content_length_over_the_cap_is_refused_before_the_body(link_server, tmp_path):
     sent = []
 
     def huge(h):
@@ -73,49 +65,52 @@ def test_a_content_length_over_the_cap_is_refused_before_the_body(server, tmp_pa
         except OSError:
             pass
 
-    server.routes["/v/huge"] = ("custom", huge)
+    link_server.routes["/v/huge"] = ("custom", huge)
     downloader = Downloader(tmp_path / "dl", timeout_s=2, retries=2, backoff_s=0.01)
     began = time.monotonic()
     with pytest.raises(DownloadError, match=r"sends 50,000,000,000 bytes, over the 20,000,000,000-byte"):
-        downloader.fetch(server.url("/v/huge"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/huge"), downloader.folder / "p-01")
     assert time.monotonic() - began < 2
-    assert len(server.hits) == 1 and not list(downloader.folder.iterdir())
+    assert len(link_server.hits) == 1 and not list(downloader.folder.iterdir())
 
 
 @pytest.mark.timeout(40)
-def test_a_server_dripping_a_byte_a_second_is_cut_at_the_deadline(server, tmp_path):
-    server.routes["/v/drip"] = ("custom", _drip)
+def test_a_server_dripping_a_byte_a_second_is_cut_at_the_deadline(link_server, tmp_path):
+    link_server.routes["/v/drip"] = ("custom", _drip)
     timeout = 2.0
     downloader = Downloader(tmp_path / "dl", timeout_s=timeout, retries=3, backoff_s=0.01)
     began = time.monotonic()
     with pytest.raises(DownloadError, match="sends too slowly") as info:
-        downloader.fetch(server.url("/v/drip"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/drip"), downloader.folder / "p-01")
     took = time.monotonic() - began
     # Cut after GRACE_READS timeouts (plus a read), never retried: a drip would repeat.
     assert GRACE_READS * timeout <= took < GRACE_READS * timeout + 3
-    assert len(server.hits) == 1 and info.value.hint and "resume" in info.value.hint
+    assert len(link_server.hits) == 1 and info.value.hint and "resume" in info.value.hint
     # What arrived is kept for the next run to resume.
     assert 0 < (downloader.folder / "p-01.part").stat().st_size < 20
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("target", ["ftp://127.0.0.1/x.mp4", "file:///etc/passwd", "data:,hello"])
-def test_a_redirect_off_http_is_refused_and_not_retried(server, tmp_path, target):
-    server.routes["/v/away"] = ("custom", lambda h: _headers(h, 302, Location=target, Content_Length="0"))
+def test_a_redirect_off_http_is_refused_and_not_retried(link_server, tmp_path, target):
+    link_server.routes["/v/away"] = (
+        "custom",
+        lambda h: _headers(h, 302, Location=target, Content_Length="0"),
+    )
     downloader = Downloader(tmp_path / "dl", timeout_s=2, retries=3, backoff_s=0.01)
     scheme = target.split(":", 1)[0]
     with pytest.raises(DownloadError, match=f"redirects to a {scheme}: link; only http and https"):
-        downloader.fetch(server.url("/v/away"), downloader.folder / "p-01")
-    assert len(server.hits) == 1
+        downloader.fetch(link_server.url("/v/away"), downloader.folder / "p-01")
+    assert len(link_server.hits) == 1
     assert not [p for p in downloader.folder.iterdir() if p.stat().st_size]
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EFBIG])
-def test_a_full_disk_fails_the_download_alone_and_removes_the_part(server, tmp_path, monkeypatch, code):
+def test_a_full_disk_fails_the_download_alone_and_removes_the_part(link_server, tmp_path, monkeypatch, code):
     import builtins
 
-    server.routes["/v/1"] = ("file", JPEG * 2000)
+    link_server.routes["/v/1"] = ("file", JPEG * 2000)
     real_open = builtins.open
 
     class Full:
@@ -142,12 +137,12 @@ def test_a_full_disk_fails_the_download_alone_and_removes_the_part(server, tmp_p
     downloader = Downloader(tmp_path / "dl", timeout_s=2, retries=3, backoff_s=0.01)
     monkeypatch.setattr(builtins, "open", full_open)
     with pytest.raises(DownloadError, match="the disk is full") as info:
-        downloader.fetch(server.url("/v/1"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/1"), downloader.folder / "p-01")
     monkeypatch.setattr(builtins, "open", real_open)
     assert "free some disk space" in info.value.hint
-    assert len(server.hits) == 1 and list(downloader.folder.iterdir()) == []
+    assert len(link_server.hits) == 1 and list(downloader.folder.iterdir()) == []
     # the next run, with room again, is not stuck
-    assert downloader.fetch(server.url("/v/1"), downloader.folder / "p-01").read_bytes() == JPEG * 2000
+    assert downloader.fetch(link_server.url("/v/1"), downloader.folder / "p-01").read_bytes() == JPEG * 2000
 
 
 def _fsize_limited(limit: int):
@@ -163,19 +158,17 @@ def _fsize_limited(limit: int):
 
 @pytest.mark.timeout(180)
 def test_a_full_disk_mid_download_fails_that_post_alone_and_the_next_run_goes_on(
-    server, tmp_path, clip_fits_all
+    link_server, tmp_path, clip_fits_all, tiktok_video, write_tiktok_export
 ):
     import json
     import subprocess
     import sys
 
-    from tests.importers.exports import tiktok_video, write_tiktok_export
-
-    server.routes["/v/endless"] = ("custom", _endless)
-    server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
+    link_server.routes["/v/endless"] = ("custom", _endless)
+    link_server.routes["/v/good"] = ("file", clip_fits_all.read_bytes())
     videos = [
-        tiktok_video("2024-01-01 12:00:00", server.url("/v/endless"), "Endless"),
-        tiktok_video("2024-01-02 12:00:00", server.url("/v/good"), "Good"),
+        tiktok_video("2024-01-01 12:00:00", link_server.url("/v/endless"), "Endless"),
+        tiktok_video("2024-01-02 12:00:00", link_server.url("/v/good"), "Good"),
     ]
     source = write_tiktok_export(tmp_path / "TikTok_Data", videos).parent
     out = tmp_path / "out"
@@ -189,14 +182,14 @@ def test_a_full_disk_mid_download_fails_that_post_alone_and_the_next_run_goes_on
     [failed] = report["failed"]
     assert failed["error"].startswith("the disk is full: File too large")
     assert not list((out / ".repost" / "downloads").glob("*.part"))
-    server.routes["/v/endless"] = ("file", clip_fits_all.read_bytes())  # room again, a sane server
+    link_server.routes["/v/endless"] = ("file", clip_fits_all.read_bytes())  # room again, a sane server
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["done"] == 1
 
 
 @pytest.mark.timeout(40)
-def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server, tmp_path):
+def test_a_server_dripping_its_headers_is_cut_at_the_deadline(link_server, tmp_path):
     def drip_headers(h):
         try:
             h.wfile.write(b"HTTP/1.1 200 OK\r\n")
@@ -207,14 +200,14 @@ def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server, tmp_path):
         except OSError:
             pass
 
-    server.routes["/v/slow-head"] = ("custom", drip_headers)
+    link_server.routes["/v/slow-head"] = ("custom", drip_headers)
     timeout = 2.0
     downloader = Downloader(tmp_path / "dl", timeout_s=timeout, retries=3, backoff_s=0.01)
     began = time.monotonic()
     with pytest.raises(DownloadError, match="answers too slowly: no answer within 4 s"):
-        downloader.fetch(server.url("/v/slow-head"), downloader.folder / "p-01")
+        downloader.fetch(link_server.url("/v/slow-head"), downloader.folder / "p-01")
     assert GRACE_READS * timeout <= time.monotonic() - began < GRACE_READS * timeout + 3
-    assert len(server.hits) == 1
+    assert len(link_server.hits) == 1
 
 
 def test_the_download_cap_stays_well_above_what_the_exporting_platforms_take():

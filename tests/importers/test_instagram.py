@@ -7,12 +7,11 @@ import pytest
 from repost.migrate.importers import detect_source
 from repost.migrate.importers.common import fix_mojibake
 from repost.migrate.importers.instagram import iter_posts
-from tests.importers.exports import ig_media, mojibake, write_instagram_export
 
 CAT = "Evening cats 🐱 at the café #cats"
 
 
-def test_mojibake_is_repaired_and_clean_text_kept():
+def test_mojibake_is_repaired_and_clean_text_kept(mojibake):
     assert mojibake("🐱") == "ð\x9f\x90±"
     assert fix_mojibake("Un Taxi \u00f0\u009f\u0087\u00a8\u00f0\u009f\u0087\u00b4") == "Un Taxi 🇨🇴"
     assert fix_mojibake({"t": [mojibake(CAT)]}) == {"t": [CAT]}
@@ -21,7 +20,9 @@ def test_mojibake_is_repaired_and_clean_text_kept():
 
 
 @pytest.mark.parametrize("layout", ["2025", "2024", "old"])
-def test_posts_and_reels_in_every_layout(tmp_path, layout, image_jpeg_34, clip_fits_all):
+def test_posts_and_reels_in_every_layout(
+    tmp_path, layout, image_jpeg_34, clip_fits_all, ig_media, mojibake, write_instagram_export
+):
     posts = [
         {"media": [ig_media("media/posts/202405/111_n_1.jpg", 1715566876, CAT)]},
         {
@@ -50,7 +51,7 @@ def test_posts_and_reels_in_every_layout(tmp_path, layout, image_jpeg_34, clip_f
     assert all(m.path.is_absolute() for p in (single, carousel, reel) for m in p.post.media)
 
 
-def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34):
+def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34, ig_media, write_instagram_export):
     posts = [
         {"media": [ig_media("media/posts/202405/gone.jpg", 1715566876, "lost")]},
         {"media": [ig_media("media/posts/202405/here.jpg", 1715566877, "here")]},
@@ -63,7 +64,7 @@ def test_missing_media_file_fails_that_post_alone(tmp_path, image_jpeg_34):
     assert here.error is None and here.post.caption == "here"
 
 
-def test_same_second_posts_get_distinct_stable_ids(tmp_path, image_jpeg_34):
+def test_same_second_posts_get_distinct_stable_ids(tmp_path, image_jpeg_34, ig_media, write_instagram_export):
     posts = [{"media": [ig_media(f"media/posts/1/{i}.jpg", 1715566876, str(i))]} for i in range(3)]
     files = {f"media/posts/1/{i}.jpg": image_jpeg_34 for i in range(3)}
     root = write_instagram_export(tmp_path / "ig", "2024", posts, [], files)
@@ -72,7 +73,9 @@ def test_same_second_posts_get_distinct_stable_ids(tmp_path, image_jpeg_34):
     assert ids == [p.id for p in iter_posts(root, tmp_path / "dl")]
 
 
-def test_a_media_uri_leading_out_of_the_export_is_refused(tmp_path, image_jpeg_34):
+def test_a_media_uri_leading_out_of_the_export_is_refused(
+    tmp_path, image_jpeg_34, ig_media, write_instagram_export
+):
     secret = tmp_path / "secret.jpg"
     secret.write_bytes(image_jpeg_34.read_bytes())
     posts = [{"media": [ig_media("../secret.jpg", 1715566876, "sneaky")]}]
@@ -99,7 +102,7 @@ def test_a_file_of_another_shape_fails_named_not_silently(tmp_path, posts, reels
     assert post.error == f"not an Instagram export file: {why}"
 
 
-def test_an_entry_of_another_shape_fails_alone(tmp_path, image_jpeg_34):
+def test_an_entry_of_another_shape_fails_alone(tmp_path, image_jpeg_34, ig_media, write_instagram_export):
     posts = [{"media": [{"uri": 5}]}, {"media": [ig_media("media/posts/1.jpg", 1715566876, "Fine")]}]
     root = write_instagram_export(tmp_path / "ig", "2024", posts, [], {"media/posts/1.jpg": image_jpeg_34})
     broken, fine = iter_posts(root, tmp_path / "dl")

@@ -8,13 +8,14 @@ import regex
 from repost.migrate.importers.common import CAPTION_MAX_CHARS, capped_caption
 from repost.migrate.importers.ytdlp import iter_posts
 from repost.text.compose import compose_texts
-from tests.importers.exports import write_ytdlp_entry
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # 7 code points, one grapheme
 
 
 @pytest.mark.timeout(120)
-def test_a_huge_description_is_cut_at_import_and_composed_quickly(tmp_path, clip_fits_all, profiles):
+def test_a_huge_description_is_cut_at_import_and_composed_quickly(
+    tmp_path, clip_fits_all, profiles, write_ytdlp_entry
+):
     lines = [f"Cats at dusk, day {i} #day{i} @friend{i} 🐱" for i in range(80_000)]  # 3.3 MB
     description = "\n".join(lines)
     write_ytdlp_entry(tmp_path / "yt", "v1", clip_fits_all, description=description)

@@ -8,20 +8,23 @@ import pytest
 from repost.errors import InputError
 from repost.migrate.importers import detect_source, iter_source
 from repost.migrate.importers.tiktok import iter_posts
-from tests.importers.exports import tiktok_video, write_tiktok_export
-
-VIDEOS = [
-    tiktok_video("2024-03-02 18:04:11", "https://v16m.tiktokcdn.com/abc/?a=1&x-signature=s1",
-                 "Sunset cats 🐱 #cats #sunset"),
-    tiktok_video("2024-02-01 09:00:00", "https://p16.tiktokcdn.com/i1.jpeg?s=1\nhttps://p16.tiktokcdn.com/i2?s=2",
-                 "Two photos"),
-    tiktok_video("2024-01-05 07:30:00", "https://v16m.tiktokcdn.com/def/?x=2", "N/A", who="Only You"),
-    tiktok_video("2024-01-05 07:30:00", "https://v16m.tiktokcdn.com/ghi/?x=3", " - "),
-]  # fmt: skip
 
 
-def test_2024_schema(tmp_path):
-    file = write_tiktok_export(tmp_path / "export", VIDEOS)
+@pytest.fixture
+def videos(tiktok_video):
+    """Four posts of an export: a video, a photo post, a private one, one with an empty title."""
+    return [
+        tiktok_video("2024-03-02 18:04:11", "https://v16m.tiktokcdn.com/abc/?a=1&x-signature=s1",
+                     "Sunset cats 🐱 #cats #sunset"),
+        tiktok_video("2024-02-01 09:00:00", "https://p16.tiktokcdn.com/i1.jpeg?s=1\nhttps://p16.tiktokcdn.com/i2?s=2",
+                     "Two photos"),
+        tiktok_video("2024-01-05 07:30:00", "https://v16m.tiktokcdn.com/def/?x=2", "N/A", who="Only You"),
+        tiktok_video("2024-01-05 07:30:00", "https://v16m.tiktokcdn.com/ghi/?x=3", " - "),
+    ]  # fmt: skip
+
+
+def test_2024_schema(tmp_path, videos, write_tiktok_export):
+    file = write_tiktok_export(tmp_path / "export", videos)
     assert detect_source(tmp_path / "export") == ("tiktok", file)
     downloads = tmp_path / "out" / ".repost" / "downloads"
     posts = list(iter_source("tiktok", file, downloads))
@@ -39,7 +42,7 @@ def test_2024_schema(tmp_path):
     assert path.parent == downloads.resolve() and re.fullmatch(
         r"tiktok-20240302-180411-01-[0-9a-f]{10}", path.name
     )
-    again = write_tiktok_export(tmp_path / "export2", [{**VIDEOS[0], "Link": VIDEOS[0]["Link"] + "&new=1"}])
+    again = write_tiktok_export(tmp_path / "export2", [{**videos[0], "Link": videos[0]["Link"] + "&new=1"}])
     assert next(iter_source("tiktok", again, downloads)).post.media[0].path == path
     assert all(m.path.is_absolute() for p in posts for m in p.post.media)
     assert video.post.media[0].alt is None  # "N/A" means empty
@@ -49,7 +52,7 @@ def test_2024_schema(tmp_path):
     assert video.post.source["importer"] == "tiktok" and video.post.source["file"] == str(file.resolve())
 
 
-def test_old_schema_with_lowercase_keys(tmp_path):
+def test_old_schema_with_lowercase_keys(tmp_path, write_tiktok_export):
     old = [{"date": "2021-07-09 10:11:12", "link": "https://v16.muscdn.com/x?sig=1", "likes": "3"}]
     file = write_tiktok_export(tmp_path / "export", old, old_schema=True)
     assert file.name == "user_data.json"
@@ -59,18 +62,20 @@ def test_old_schema_with_lowercase_keys(tmp_path):
     assert post.links == ("https://v16.muscdn.com/x?sig=1",)
 
 
-def test_folder_one_level_up_is_recognised(tmp_path):
-    file = write_tiktok_export(tmp_path / "TikTok_Data_1711111111" / "TikTok_Data", VIDEOS)
+def test_folder_one_level_up_is_recognised(tmp_path, videos, write_tiktok_export):
+    file = write_tiktok_export(tmp_path / "TikTok_Data_1711111111" / "TikTok_Data", videos)
     assert detect_source(tmp_path / "TikTok_Data_1711111111") == ("tiktok", file)
 
 
-def test_ids_are_stable_across_reads(tmp_path):
-    file = write_tiktok_export(tmp_path / "export", VIDEOS)
+def test_ids_are_stable_across_reads(tmp_path, videos, write_tiktok_export):
+    file = write_tiktok_export(tmp_path / "export", videos)
     first = [p.id for p in iter_posts(file, tmp_path / "dl")]
     assert first == [p.id for p in iter_posts(file, tmp_path / "dl")]
 
 
-def test_null_post_list_gives_no_posts_and_a_post_without_link_fails_alone(tmp_path):
+def test_null_post_list_gives_no_posts_and_a_post_without_link_fails_alone(
+    tmp_path, tiktok_video, write_tiktok_export
+):
     file = write_tiktok_export(tmp_path / "a", None)
     assert list(iter_posts(file, tmp_path / "dl")) == []
     file = write_tiktok_export(tmp_path / "b", [tiktok_video("2024-01-01 00:00:00", "N/A", "x")])
@@ -91,7 +96,7 @@ def test_broken_json_names_the_file(tmp_path):
     assert "not valid JSON" in info.value.what and "user_data_tiktok.json" in info.value.where
 
 
-def test_drifted_fields_are_read_or_named_never_spelled_out(tmp_path):
+def test_drifted_fields_are_read_or_named_never_spelled_out(tmp_path, tiktok_video, write_tiktok_export):
     videos = [
         tiktok_video(1718000000, "https://v16m.tiktokcdn.com/a/?s=1", "Unix seconds"),
         tiktok_video("2024/06/10 10:00", "https://v16m.tiktokcdn.com/b/?s=1", "Slashes"),
@@ -118,7 +123,9 @@ def test_a_post_list_of_another_shape_is_named(tmp_path):
         list(iter_posts(tmp_path / "user_data_tiktok.json", tmp_path / "dl"))
 
 
-def test_undated_posts_keep_their_ids_when_a_newer_export_adds_one(tmp_path):
+def test_undated_posts_keep_their_ids_when_a_newer_export_adds_one(
+    tmp_path, tiktok_video, write_tiktok_export
+):
     old = [tiktok_video("N/A", "https://v16m.tiktokcdn.com/land/?s=1", "Landscape"),
            tiktok_video("N/A", "https://v16m.tiktokcdn.com/port/?s=1", "Portrait")]  # fmt: skip
     new = [tiktok_video("N/A", "https://v16m.tiktokcdn.com/new/?s=2", "New"), *old]

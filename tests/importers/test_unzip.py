@@ -5,7 +5,7 @@ import os
 import time
 import zipfile
 
-from tests.importers.exports import ig_media, write_instagram_export
+import pytest
 
 TO = "rednote,reels"
 
@@ -19,18 +19,25 @@ def zip_folder(folder, zip_path, prefix=""):
     return zip_path
 
 
-def instagram_zip(tmp_path, clip, image, prefix=""):
-    posts = [{"media": [ig_media("media/posts/202405/111_n.jpg", 1715566876, "Café cats 🐱 #cats")]}]
-    reels = [{"media": [ig_media("media/reels/202401/FQIoAkMz_1790", 1704232088, "Reel 🇨🇴")]}]
-    files = {"media/posts/202405/111_n.jpg": image, "media/reels/202401/FQIoAkMz_1790": clip}
-    root = write_instagram_export(tmp_path / "ig", "2024", posts, reels, files)
-    return zip_folder(root, tmp_path / "instagram-cats.at.dusk-2024-05-20.zip", prefix)
+@pytest.fixture
+def instagram_zip(tmp_path, clip_fits_all, image_jpeg_34, ig_media, write_instagram_export):
+    """``instagram_zip(prefix="")``: an Instagram export of a photo post and a reel, zipped."""
+
+    def make(prefix=""):
+        posts = [{"media": [ig_media("media/posts/202405/111_n.jpg", 1715566876, "Café cats 🐱 #cats")]}]
+        reels = [{"media": [ig_media("media/reels/202401/FQIoAkMz_1790", 1704232088, "Reel 🇨🇴")]}]
+        files = {
+            "media/posts/202405/111_n.jpg": image_jpeg_34,
+            "media/reels/202401/FQIoAkMz_1790": clip_fits_all,
+        }
+        root = write_instagram_export(tmp_path / "ig", "2024", posts, reels, files)
+        return zip_folder(root, tmp_path / "instagram-cats.at.dusk-2024-05-20.zip", prefix)
+
+    return make
 
 
-def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(
-    run, tmp_path, clip_fits_all, image_jpeg_34
-):
-    source = instagram_zip(tmp_path, clip_fits_all, image_jpeg_34, prefix="instagram-cats/")
+def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(run, tmp_path, instagram_zip):
+    source = instagram_zip(prefix="instagram-cats/")
     out = tmp_path / "out"
     first = run("migrate", source, "--to", TO, "--out", out, "--json")
     assert first.code == 0, first.err
@@ -70,8 +77,8 @@ def test_an_instagram_zip_migrates_as_its_folder_does_and_is_unpacked_once(
     assert run("validate", out).code == 0
 
 
-def test_a_dry_run_writes_nothing_and_says_how_to_unpack(run, tmp_path, clip_fits_all, image_jpeg_34):
-    source = instagram_zip(tmp_path, clip_fits_all, image_jpeg_34)
+def test_a_dry_run_writes_nothing_and_says_how_to_unpack(run, tmp_path, instagram_zip):
+    source = instagram_zip()
     out = tmp_path / "out"
     dry = run("migrate", source, "--to", TO, "--out", out, "--dry-run")
     assert dry.code == 2 and "Error: a ZIP is unpacked into --out/.repost/unpacked" in dry.err

@@ -4,10 +4,9 @@ import datetime as dt
 
 from repost.migrate.importers import detect_source
 from repost.migrate.importers.ytdlp import iter_posts
-from tests.importers.exports import write_ytdlp_entry
 
 
-def test_info_json_becomes_a_post(tmp_path, clip_fits_all, image_jpeg_34):
+def test_info_json_becomes_a_post(tmp_path, clip_fits_all, image_jpeg_34, write_ytdlp_entry):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "7301234567890123456", clip_fits_all,
                       title="Cats at dusk 🐱 #cats", description="Cats at dusk 🐱 #cats\nsecond line",
@@ -25,7 +24,7 @@ def test_info_json_becomes_a_post(tmp_path, clip_fits_all, image_jpeg_34):
     assert post.post.source.get("url").endswith("/video/7301234567890123456")
 
 
-def test_real_title_kept_and_upload_date_used(tmp_path, clip_fits_all):
+def test_real_title_kept_and_upload_date_used(tmp_path, clip_fits_all, write_ytdlp_entry):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "abc-DEF_123", clip_fits_all, suffix=".webm", title="A real title",
                       description="Body", upload_date="20230102", extractor_key="Youtube")  # fmt: skip
@@ -34,7 +33,9 @@ def test_real_title_kept_and_upload_date_used(tmp_path, clip_fits_all):
     assert post.post.media[0].path.name == "abc-DEF_123.webm"
 
 
-def test_photo_post_saved_as_audio_is_skipped_with_how_to_fetch_the_photos(tmp_path, clip_fits_all):
+def test_photo_post_saved_as_audio_is_skipped_with_how_to_fetch_the_photos(
+    tmp_path, clip_fits_all, write_ytdlp_entry
+):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "7400000000000000001", clip_fits_all, suffix=".mp3", vcodec="none")
     (post,) = iter_posts(folder, tmp_path / "dl")
@@ -43,7 +44,7 @@ def test_photo_post_saved_as_audio_is_skipped_with_how_to_fetch_the_photos(tmp_p
     assert "gallery-dl https://www.tiktok.com/@cats.at.dusk/video/7400000000000000001" in skip
 
 
-def test_missing_media_and_playlists(tmp_path):
+def test_missing_media_and_playlists(tmp_path, write_ytdlp_entry):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "111", None)
     (folder / "list.info.json").write_text('{"_type": "playlist", "id": "list"}', encoding="utf-8")
@@ -53,7 +54,7 @@ def test_missing_media_and_playlists(tmp_path):
     assert broken.id == "zzz" and "not valid JSON" in broken.error
 
 
-def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all):
+def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all, write_ytdlp_entry):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "a", clip_fits_all, id="../../etc/passwd")
     write_ytdlp_entry(folder, "b", clip_fits_all, id="etc/passwd")
@@ -63,7 +64,7 @@ def test_ids_are_path_safe_and_unique(tmp_path, clip_fits_all):
     assert ids == [p.id for p in iter_posts(folder, tmp_path / "dl")]
 
 
-def test_fields_of_another_shape_fail_or_drop_never_become_text(tmp_path, clip_fits_all):
+def test_fields_of_another_shape_fail_or_drop_never_become_text(tmp_path, clip_fits_all, write_ytdlp_entry):
     folder = tmp_path / "yt"
     write_ytdlp_entry(folder, "a", clip_fits_all, description=["first", "second"], tags="cats, dogs")
     write_ytdlp_entry(folder, "b", clip_fits_all, tags=["ok", None, {"k": 1}, "#"], description="Cut \ud83d")
