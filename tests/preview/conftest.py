@@ -1,8 +1,11 @@
 """Fixtures for the preview tests: a small exported backlog (a video post, a photo post, a hostile
-caption) made once per module with the real export command, and a headless Chromium."""
+caption) made once per module with the real export command, its page data read back, and a
+headless Chromium."""
 
 from __future__ import annotations
 
+import html.parser
+import json
 import tempfile
 from pathlib import Path
 
@@ -54,6 +57,34 @@ def write_backlog(root: Path, clip: Path, photos: list[Path]) -> Path:
             shutil.copyfile(src, folder / dest)
         (folder / "post.yaml").write_text(text, encoding="utf-8")
     return posts
+
+
+def read_page_data(index: Path) -> dict:
+    """The JSON block of a written page, read back the way the page's script reads it."""
+
+    class Grab(html.parser.HTMLParser):
+        data = None
+        inside = False
+
+        def handle_starttag(self, tag, attrs):
+            self.inside = tag == "script" and ("id", "repost-data") in attrs
+
+        def handle_data(self, d):
+            if self.inside:
+                self.data = d
+
+        def handle_endtag(self, tag):
+            self.inside = False
+
+    g = Grab()
+    g.feed(index.read_text(encoding="utf-8"))
+    return json.loads(g.data)
+
+
+@pytest.fixture(scope="session")
+def page_data():
+    """``page_data(index_html)``: the data block of a written preview page, as its script reads it."""
+    return read_page_data
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import html.parser
 import json
 from pathlib import Path
 
@@ -17,28 +16,6 @@ from repost.preview.render import TEMPLATES, embed_json, read_template
 from repost.text.count import count_text
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def page_data(index: Path) -> dict:
-    """The JSON block of a written page, read back the way the page's script reads it."""
-
-    class Grab(html.parser.HTMLParser):
-        data = None
-        inside = False
-
-        def handle_starttag(self, tag, attrs):
-            self.inside = tag == "script" and ("id", "repost-data") in attrs
-
-        def handle_data(self, d):
-            if self.inside:
-                self.data = d
-
-        def handle_endtag(self, tag):
-            self.inside = False
-
-    g = Grab()
-    g.feed(index.read_text(encoding="utf-8"))
-    return json.loads(g.data)
 
 
 def test_fold_follows_each_profile(profiles, profile_id):
@@ -84,7 +61,7 @@ def test_templates_are_package_data_listed_for_the_wheel():
     ]
 
 
-def test_page_data_has_one_card_per_bundle_with_alt_counts_and_fold(backlog):
+def test_page_data_has_one_card_per_bundle_with_alt_counts_and_fold(backlog, page_data):
     data = page_data(backlog / "index.html")
     cards = {c["path"]: c for p in data["posts"] for c in p["cards"]}
     assert len(cards) == 12 and [p["id"] for p in data["posts"]] == ["cats", "hostile", "photos"]
@@ -115,7 +92,7 @@ def test_manifest_carries_the_posts_alt_text(backlog):
     assert alts == ["Blue square with a yellow corner", "The same picture again", None]
 
 
-def test_preview_command_writes_the_page_and_validates(run, backlog, tmp_path):
+def test_preview_command_writes_the_page_and_validates(run, backlog, tmp_path, page_data):
     import shutil
 
     copy = tmp_path / "out"

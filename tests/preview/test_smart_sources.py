@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from repost.preview.stills import smart_window
-from tests.preview.test_data import page_data
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -105,7 +104,7 @@ def test_a_source_that_is_no_media_file_is_not_read(folders, how):
 
 
 def test_the_preview_command_reads_sources_only_under_sources(
-    run, folders, tmp_path, clip_fits_all, monkeypatch
+    run, folders, tmp_path, clip_fits_all, monkeypatch, page_data
 ):
     """`repost preview` over a bundle whose manifest names a private clip: no picture of it on
     the page (with the reason), by default (the current folder) and with --sources; the clip
@@ -137,7 +136,7 @@ def test_the_preview_command_reads_sources_only_under_sources(
     assert shown("--sources", private)["still"] is None  # named folders replace the default
 
 
-def test_a_bundle_video_that_is_a_fifo_never_hangs_the_page(run, tmp_path, clip_fits_all):
+def test_a_bundle_video_that_is_a_fifo_never_hangs_the_page(run, tmp_path, clip_fits_all, page_data):
     """Shorts makes no cover.jpg, so the page draws a poster from the bundle's video: a FIFO in
     its place (a bundle from anyone) hung the page's writing for ever. It is shown without a
     poster, with validate's finding."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.publish.fake_api import env_for, start_server
+from tests.publish.fake_api import GuideChunks, env_for, start_server
 
 
 @pytest.fixture
@@ -22,6 +22,13 @@ def api(monkeypatch):
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def guide_chunks() -> GuideChunks:
+    """The Media Transfer Guide's chunk rules as the loopback server enforces them: written out
+    independently of repost's api_rules.yaml, so a test can check repost's plan against them."""
+    return GuideChunks()
 
 
 @pytest.fixture

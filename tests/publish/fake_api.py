@@ -23,6 +23,16 @@ MIN_CHUNK, MAX_CHUNK, MAX_FINAL, MAX_CHUNKS = 5 * 1024 * 1024, 64_000_000, 128_0
 INIT_PER_MINUTE = 6  # TikTok: video init, per user access token
 
 
+@dataclass(frozen=True)
+class GuideChunks:
+    """The chunk rules above, as tests read them (through the ``guide_chunks`` fixture)."""
+
+    min_chunk: int = MIN_CHUNK
+    max_chunk: int = MAX_CHUNK
+    max_final: int = MAX_FINAL
+    max_chunks: int = MAX_CHUNKS
+
+
 @dataclass
 class State:
     valid_tokens: set = field(default_factory=set)

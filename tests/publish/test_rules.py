@@ -7,7 +7,6 @@ import os
 import pytest
 
 from repost.publish.rules import RULES_FILE, load_tiktok_rules, plan_chunks
-from tests.publish.fake_api import MAX_CHUNK, MAX_FINAL, MIN_CHUNK
 
 RULES = load_tiktok_rules()
 
@@ -26,20 +25,20 @@ def test_rules_file_carries_a_source_beside_each_figure():
     "size",
     [1, 4_999_999, 5 * 2**20, 30_000_000, 64_000_000, 64_000_001, 70 * 2**20, 999_999_999, 4_000_000_000],
 )
-def test_chunk_plan_follows_the_media_transfer_guide(size):
+def test_chunk_plan_follows_the_media_transfer_guide(size, guide_chunks):
     plan = plan_chunks(size, RULES)
     # the guide's own rules, checked with the test server's independent copy of the numbers
     assert plan.total_chunk_count == size // plan.chunk_size
-    assert 1 <= plan.total_chunk_count <= 1000
+    assert 1 <= plan.total_chunk_count <= guide_chunks.max_chunks
     assert plan.ranges[0][0] == 0 and plan.ranges[-1][1] == size - 1
     assert all(a[1] + 1 == b[0] for a, b in zip(plan.ranges, plan.ranges[1:], strict=False))
     sizes = [last - first + 1 for first, last in plan.ranges]
-    if size < MIN_CHUNK:
+    if size < guide_chunks.min_chunk:
         assert sizes == [size]  # under 5 MB: whole
-    if size > MAX_CHUNK:
+    if size > guide_chunks.max_chunk:
         assert len(sizes) > 1  # over 64 MB: chunked
-        assert all(MIN_CHUNK <= s <= MAX_CHUNK for s in sizes[:-1])
-        assert MIN_CHUNK <= sizes[-1] <= MAX_FINAL
+        assert all(guide_chunks.min_chunk <= s <= guide_chunks.max_chunk for s in sizes[:-1])
+        assert guide_chunks.min_chunk <= sizes[-1] <= guide_chunks.max_final
 
 
 def test_empty_file_is_refused():
@@ -48,7 +47,7 @@ def test_empty_file_is_refused():
 
 
 def test_a_70_mb_video_goes_in_sequential_chunks_with_content_range(
-    file_entry, write_manifest, run, api, tmp_path, memory_keyring, login
+    file_entry, write_manifest, run, api, tmp_path, memory_keyring, login, guide_chunks
 ):
     bundle = tmp_path / "out" / "big" / "tiktok"
     bundle.mkdir(parents=True)
@@ -75,7 +74,7 @@ def test_a_70_mb_video_goes_in_sequential_chunks_with_content_range(
         expected.append((start, last, size, last - start + 1))
         start = last + 1
     assert chunks == expected
-    assert all(length >= MIN_CHUNK for *_, length in chunks)  # a real 5 MB minimum, honoured
+    assert all(length >= guide_chunks.min_chunk for *_, length in chunks)  # a real 5 MB minimum, honoured
     puts = [h for m, p, h, _ in api.requests if m == "PUT"]
     assert all(h["Content-Type"] == "video/mp4" and h["Content-Range"].startswith("bytes ") for h in puts)
     assert api.tiktok_posts and os.path.getsize(video) == size

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import regex
 
+from repost.translate.engines import Engine
+
 _ELEMENT = regex.compile(r"(<x i=\"\d+\"/>)")
 
 
@@ -25,6 +27,19 @@ def fake_translate(text: str, drop_elements: bool = False) -> str:
         else:
             out.append(regex.sub(r"[A-Za-z]+", lambda m: "译" + m.group(0).upper(), p))
     return "".join(out)
+
+
+class FakeEngine(Engine):
+    """A test double of an engine: the loopback server's stand-in translation, in process."""
+
+    def __init__(self, markup=True, drop_elements=False):
+        super().__init__("fake", markup, 3, 10_000)
+        self.drop_elements = drop_elements
+        self.seen: list[str] = []
+
+    def translate(self, texts, source, target):
+        self.seen += texts
+        return [fake_translate(t, self.drop_elements) for t in texts]
 
 
 @dataclass

@@ -12,9 +12,7 @@ import yaml
 
 from repost.translate import translate_texts
 from repost.translate.cache import Cache
-from repost.translate.engines import Engine
 from repost.translate.protect import split_lines
-from tests.translate.fake_engines import fake_translate
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -38,19 +36,6 @@ lang: en
 """
 
 
-class FakeEngine(Engine):
-    """A test double of an engine: the loopback server's stand-in translation, in process."""
-
-    def __init__(self, markup=True, drop_elements=False):
-        super().__init__("fake", markup, 3, 10_000)
-        self.drop_elements = drop_elements
-        self.seen: list[str] = []
-
-    def translate(self, texts, source, target):
-        self.seen += texts
-        return [fake_translate(t, self.drop_elements) for t in texts]
-
-
 @pytest.fixture
 def post(tmp_path, image_factory):
     folder = tmp_path / "pier"
@@ -71,8 +56,8 @@ def _doc(post):
 
 
 @pytest.mark.parametrize("markup,drop", [(True, False), (True, True), (False, False)])
-def test_kept_parts_come_back_byte_for_byte(markup, drop):
-    engine = FakeEngine(markup=markup, drop_elements=drop)
+def test_kept_parts_come_back_byte_for_byte(fake_engine, markup, drop):
+    engine = fake_engine(markup=markup, drop_elements=drop)
     (out,) = translate_texts(engine, Cache(None), "en", "zh", [CAPTION])
     for kept in KEPT:
         assert out.count(kept) == CAPTION.count(kept), kept
@@ -81,8 +66,8 @@ def test_kept_parts_come_back_byte_for_byte(markup, drop):
     assert not any(k in s for s in engine.seen for k in ("@maria_k", "#sunset", "example.com"))
 
 
-def test_a_line_keeps_its_sentence_whole_where_the_engine_keeps_markup():
-    engine = FakeEngine()
+def test_a_line_keeps_its_sentence_whole_where_the_engine_keeps_markup(fake_engine):
+    engine = fake_engine()
     translate_texts(engine, Cache(None), "en", "zh", ["Golden hour with @maria_k tonight"])
     assert engine.seen == ['Golden hour with <x i="0"/> tonight']
 
@@ -218,7 +203,7 @@ def test_one_bad_post_leaves_the_others(run, monkeypatch, memory_keyring, engine
     assert res.code == 1 and "✗" in res.out and "zh drafted" in res.out
 
 
-def test_argos_with_its_translate_call_doubled(run, monkeypatch, post):
+def test_argos_with_its_translate_call_doubled(run, monkeypatch, post, fake_translate):
     """The Argos path, with only the package's own calls replaced by a test double."""
     calls = []
     fake = types.ModuleType("argostranslate.translate")
