@@ -26,6 +26,8 @@ from tests.importers import exports
 
 if TYPE_CHECKING:
     from repost.platforms.model import Profile
+    from tests.media.smart_clips import SmartClips
+    from tests.media.watermark_clips import WatermarkClips
 
 # Per-encoder speed settings: test clips are tiny, so the fastest setting that still gives the
 # feature under test. libx264 "superfast" rather than "ultrafast": ultrafast turns off CABAC and
@@ -495,3 +497,21 @@ def link_server() -> Iterator[exports.LinkServer]:
     server = exports.LinkServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def smart_clips(tmp_path_factory: pytest.TempPathFactory) -> SmartClips:
+    """Clips of a real face moving through a scene, with the true face boxes at each time
+    (tests/media/smart_clips.py): each made on first use, shared by the session, read-only."""
+    from tests.media.smart_clips import SmartClips
+
+    return SmartClips(tmp_path_factory.mktemp("smart-clips"))
+
+
+@pytest.fixture(scope="session")
+def watermark_clips(tmp_path_factory: pytest.TempPathFactory) -> WatermarkClips:
+    """Clips with a platform-like mark and clean ones with text of their own
+    (tests/media/watermark_clips.py): each made on first use, shared by the session, read-only."""
+    from tests.media.watermark_clips import WatermarkClips
+
+    return WatermarkClips(tmp_path_factory.mktemp("watermark-clips"))

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.media.smart_clips import head_picture, walking_clip
-
 pytestmark = pytest.mark.timeout(300)
 
 
@@ -38,9 +36,9 @@ def _errors(run, bundle: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def smart_video(tmp_path_factory):
+def smart_video(tmp_path_factory, smart_clips):
     root = tmp_path_factory.mktemp("smart-fidelity")
-    return _export(root, {"walk.mp4": walking_clip(root).path}, "tiktok")
+    return _export(root, {"walk.mp4": smart_clips.walking().path}, "tiktok")
 
 
 def test_the_moving_crop_is_recorded_and_compared(run, smart_video):
@@ -67,9 +65,9 @@ def test_a_path_other_than_the_one_rendered_is_caught(run, smart_video, tmp_path
     assert f"{video['path']}:ssim" in found and found[f"{video['path']}:ssim"]["actual"] < 0.95
 
 
-def test_a_photo_slid_over_a_face_is_compared_through_that_box(run, tmp_path):
+def test_a_photo_slid_over_a_face_is_compared_through_that_box(run, tmp_path, smart_clips):
     """An 8:3 photo with a face at its far left, cropped to RedNote's 3:4 around the face."""
-    head, _ = head_picture(tmp_path)
+    head, _ = smart_clips.head()
     photo = Image.new("RGB", (1200, 450), (40, 60, 80))
     photo.paste(Image.open(head).convert("RGB"), (30, 150))
     for x in range(0, 1200, 40):  # texture, so a box in the wrong place scores low

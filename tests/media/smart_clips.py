@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from repost.media.ffmpeg import find_ffmpeg
 
@@ -31,6 +32,16 @@ class Clip:
     duration_s: float
     cuts: tuple[float, ...]
     face_boxes: Callable[[float], list[tuple[float, float, float, float]]]
+
+    def inside_share(self, window_at: Callable[[float], float], crop_w: float, step: float = 0.25) -> float:
+        """The share of sampled times at which every face box lies inside the crop window
+        [x, x + crop_w] (a pixel of slack for rounding)."""
+        times = [i * step for i in range(int(self.duration_s / step))]
+        inside = 0
+        for t in times:
+            x = window_at(t)
+            inside += all(bx >= x - 1 and bx + bw <= x + crop_w + 1 for bx, _, bw, _ in self.face_boxes(t))
+        return inside / len(times)
 
 
 def head_picture(folder: Path) -> tuple[Path, tuple[float, float, float, float]]:
@@ -122,12 +133,40 @@ def two_faces_clip(folder: Path, seconds: float = 6.0) -> Clip:
     return Clip(path, seconds, (), _boxes(face, at))
 
 
-def inside_share(clip: Clip, window_at: Callable[[float], float], crop_w: float, step: float = 0.25) -> float:
-    """The share of sampled times at which every face box lies inside the crop window
-    [x, x + crop_w] (a pixel of slack for rounding)."""
-    times = [i * step for i in range(int(clip.duration_s / step))]
-    inside = 0
-    for t in times:
-        x = window_at(t)
-        inside += all(bx >= x - 1 and bx + bw <= x + crop_w + 1 for bx, _, bw, _ in clip.face_boxes(t))
-    return inside / len(times)
+class SmartClips:
+    """The clips above, each made once into ``folder`` on first use and then shared: tests read
+    them, and copy one before changing it. The scene's size and backgrounds are attributes."""
+
+    WIDTH, HEIGHT, FPS, DARK, BRIGHT = WIDTH, HEIGHT, FPS, DARK, BRIGHT
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, make: Callable[[], object]) -> Any:
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    def head(self) -> tuple[Path, tuple[float, float, float, float]]:
+        """The head PNG and the face box in it (x, y, w, h) at clip scale."""
+        return self._once(("head",), lambda: head_picture(self.folder))
+
+    def walking(self) -> Clip:
+        """One person walking across the frame, left to right (6 s)."""
+        return self._once(("walk",), lambda: walking_clip(self.folder))
+
+    def cut(self) -> Clip:
+        """A walk to the right, a cut, a walk back to the left (6 s)."""
+        return self._once(("cut",), lambda: cut_clip(self.folder))
+
+    def two_faces(self) -> Clip:
+        """Two people side by side, walking left to right together (6 s)."""
+        return self._once(("two",), lambda: two_faces_clip(self.folder))
+
+    def shots(self, name: str, shots: list[tuple[str, float, list[tuple[str, str]]]]) -> Path:
+        """``name`` rendered from shots [(background, seconds, [(x expr, y expr) per head])]."""
+        made, path = self._once(("shots", name), lambda: (repr(shots), _make(self.folder, name, shots)))
+        if made != repr(shots):
+            raise ValueError(f"{name} was already made from other shots")
+        return path

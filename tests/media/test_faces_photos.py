@@ -6,7 +6,6 @@ import pytest
 from PIL import Image
 
 from repost.media.faces import box_over_faces, find_faces
-from tests.media.smart_clips import DARK, _make, head_picture
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -19,10 +18,10 @@ def _faces_in(path) -> int:
 
 
 @pytest.fixture(scope="module")
-def wide_photo(tmp_path_factory):
+def wide_photo(tmp_path_factory, smart_clips):
     """An 8:3 photo with a face at its far left: a centre crop to 4:3 cuts it off."""
     folder = tmp_path_factory.mktemp("faces")
-    head, _ = head_picture(folder)
+    head, _ = smart_clips.head()
     photo = Image.new("RGB", (1200, 450), (40, 60, 80))
     photo.paste(Image.open(head).convert("RGB"), (30, 150))
     dest = folder / "wide.jpg"
@@ -52,8 +51,9 @@ def test_photo_posts_keep_the_face_with_smart(wide_photo, write_post, run, tmp_p
 
 
 @pytest.mark.parametrize(("fit", "faces"), [("smart", 1), ("crop", 0)])
-def test_a_video_cover_keeps_the_face_with_smart(tmp_path, write_post, run, fit, faces):
-    clip = _make(tmp_path, "left.mp4", [(DARK, 2.0, [("10", "100")])])  # the face still, at the far left
+def test_a_video_cover_keeps_the_face_with_smart(tmp_path, write_post, run, smart_clips, fit, faces):
+    # the face still, at the far left
+    clip = smart_clips.shots("left.mp4", [(smart_clips.DARK, 2.0, [("10", "100")])])
     post = write_post("title: hi\nmedia: [left.mp4]\n", {"left.mp4": clip})
     out = tmp_path / "out"
     result = run("export", post, "--to", "rednote", "--fit", fit, "--out", out)

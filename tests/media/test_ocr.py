@@ -15,7 +15,6 @@ from repost.media import ocr
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.fonts import choose_font
 from repost.media.probe import probe_media
-from tests.media.watermark_clips import SECONDS, clean_clip, marked_clip, subtitled_clip
 
 pytestmark = pytest.mark.timeout(300)
 needs_tesseract = pytest.mark.skipif(
@@ -33,8 +32,9 @@ def _read(path):
     return ocr.ocr_watermark(path, probe_media(path).duration_s)
 
 
-def _texted_clip(folder, name: str, text: str, font_path=None):
-    """The panning scene with ``text`` in white, put in the bottom-right corner for the whole clip."""
+def _texted_clip(clips, folder, name: str, text: str, font_path=None):
+    """The panning scene of ``clips`` with ``text`` in white, put in the bottom-right corner for
+    the whole clip, written to ``folder``."""
     font = ImageFont.truetype(str(font_path), 22) if font_path else ImageFont.load_default(size=22)
     mark = Image.new("RGBA", (200, 40), (0, 0, 0, 0))
     ImageDraw.Draw(mark).text((4, 6), text, font=font, fill=(255, 255, 255, 235))
@@ -42,8 +42,8 @@ def _texted_clip(folder, name: str, text: str, font_path=None):
     mark.save(png)
     dest = folder / f"{name}.mp4"
     subprocess.run(
-        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(clean_clip(folder, "pan")),
-         "-loop", "1", "-t", str(SECONDS), "-i", str(png),
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(clips.clean("pan")),
+         "-loop", "1", "-t", str(clips.SECONDS), "-i", str(png),
          "-filter_complex", "[0:v][1:v]overlay=W-w-8:H-h-30:shortest=1",
          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(dest)],
         check=True,
@@ -52,50 +52,54 @@ def _texted_clip(folder, name: str, text: str, font_path=None):
 
 
 @needs_tesseract
-def test_the_handle_of_a_mark_that_jumps_corners_is_read_in_both(folder):
-    found = _read(marked_clip(folder, "testsrc2"))
+def test_the_handle_of_a_mark_that_jumps_corners_is_read_in_both(watermark_clips):
+    found = _read(watermark_clips.marked("testsrc2"))
     assert found and "'@creator'" in found and "top-left then bottom-right" in found
 
 
 @needs_tesseract
-def test_an_apps_name_in_a_corner_is_read(folder):
-    found = _read(_texted_clip(folder, "named", "TikTok"))
+def test_an_apps_name_in_a_corner_is_read(folder, watermark_clips):
+    found = _read(_texted_clip(watermark_clips, folder, "named", "TikTok"))
     assert found and "'tiktok'" in found and "bottom-right" in found
 
 
 @needs_tesseract
-def test_douyin_is_read_where_chinese_data_and_a_font_are_installed(folder):
+def test_douyin_is_read_where_chinese_data_and_a_font_are_installed(folder, watermark_clips):
     font = choose_font("抖音")
     binary = ocr.find_tesseract()
     if "chi_sim" not in ocr.installed_languages(binary) or font.missing or font.path is None:
         pytest.skip("needs tesseract's chi_sim data (tesseract-ocr-chi-sim) and a CJK font")
-    found = _read(_texted_clip(folder, "douyin", "抖音", font.path))
+    found = _read(_texted_clip(watermark_clips, folder, "douyin", "抖音", font.path))
     assert found and "'抖音'" in found
 
 
 @needs_tesseract
 @pytest.mark.parametrize(
-    "make", [lambda f: clean_clip(f, "testsrc2"), lambda f: clean_clip(f, "pan"), subtitled_clip]
+    "make",
+    [lambda c: c.clean("testsrc2"), lambda c: c.clean("pan"), lambda c: c.subtitled()],
+    ids=["testsrc2", "pan", "subtitled"],
 )
-def test_text_of_the_video_s_own_reads_as_no_mark(folder, make):
-    assert _read(make(folder)) is None
+def test_text_of_the_video_s_own_reads_as_no_mark(watermark_clips, make):
+    assert _read(make(watermark_clips)) is None
 
 
 @needs_tesseract
-def test_export_names_what_tesseract_read(folder, write_post, run, tmp_path):
-    post = write_post("caption: x\nmedia: [c.mp4]\n", {"c.mp4": _texted_clip(folder, "named", "TikTok")})
+def test_export_names_what_tesseract_read(folder, write_post, run, tmp_path, watermark_clips):
+    post = write_post(
+        "caption: x\nmedia: [c.mp4]\n", {"c.mp4": _texted_clip(watermark_clips, folder, "named", "TikTok")}
+    )
     assert run("export", post, "--to", "lemon8", "--out", tmp_path / "out").code == 0
     manifest = json.loads(next((tmp_path / "out").glob("*/lemon8/manifest.json")).read_text(encoding="utf-8"))
     assert any("read by tesseract" in w and "other_watermark" in w for w in manifest["warnings"])
 
 
 def test_without_tesseract_nothing_is_read_and_nothing_fails(
-    folder, monkeypatch, write_post, run, tmp_path, caplog
+    monkeypatch, write_post, run, tmp_path, caplog, watermark_clips
 ):
     monkeypatch.setenv(ocr.TESSERACT_ENV, "no-such-tesseract-binary")
     monkeypatch.setattr(ocr, "_WARNED", set())
     assert ocr.find_tesseract() is None
-    clip = marked_clip(folder, "testsrc2")
+    clip = watermark_clips.marked("testsrc2")
     assert _read(clip) is None
     post = write_post("caption: x\nmedia: [c.mp4]\n", {"c.mp4": clip})
     assert run("export", post, "--to", "lemon8", "--out", tmp_path / "out").code == 0
@@ -199,10 +203,10 @@ def test_a_tesseract_that_writes_without_end_is_cut_at_the_output_cap(tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_a_broken_tesseract_costs_only_the_ocr(tmp_path, monkeypatch, folder):
+def test_a_broken_tesseract_costs_only_the_ocr(tmp_path, monkeypatch, watermark_clips):
     monkeypatch.setenv(ocr.TESSERACT_ENV, _fake_tesseract(tmp_path, "echo oops >&2; exit 3"))
     ocr.installed_languages.cache_clear()
     try:
-        assert ocr.ocr_watermark(marked_clip(folder, "testsrc2"), SECONDS) is None
+        assert ocr.ocr_watermark(watermark_clips.marked("testsrc2"), watermark_clips.SECONDS) is None
     finally:
         ocr.installed_languages.cache_clear()

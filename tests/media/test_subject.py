@@ -11,23 +11,21 @@ from repost.media.probe import probe_media
 from repost.media.subject import analyse_video
 from repost.plan.camera import plan_camera, position_at
 from repost.plan.rendition import centre_crop
-from tests.media.smart_clips import WIDTH, cut_clip, head_picture, inside_share, two_faces_clip, walking_clip
 
 pytestmark = pytest.mark.timeout(240)
 CROP = centre_crop(640, 360, 9 / 16)
 
 
 @pytest.fixture(scope="module")
-def clips(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("smart")
-    return {"walk": walking_clip(folder), "cut": cut_clip(folder), "two": two_faces_clip(folder)}
+def clips(smart_clips):
+    return {"walk": smart_clips.walking(), "cut": smart_clips.cut(), "two": smart_clips.two_faces()}
 
 
-def test_the_detector_finds_the_face_in_the_photo(tmp_path):
+def test_the_detector_finds_the_face_in_the_photo(smart_clips):
     import numpy as np
     from PIL import Image
 
-    head, (fx, fy, fw, fh) = head_picture(tmp_path)
+    head, (fx, fy, fw, fh) = smart_clips.head()
     bgr = np.ascontiguousarray(np.asarray(Image.open(head).convert("RGB"))[:, :, ::-1])
     faces = find_faces(bgr)
     assert len(faces) == 1
@@ -36,7 +34,7 @@ def test_the_detector_finds_the_face_in_the_photo(tmp_path):
     assert find_faces(np.full_like(bgr, 90)) == []  # a plain picture has none
 
 
-def test_yunet_is_the_detector_from_the_model_repost_ships(tmp_path):
+def test_yunet_is_the_detector_from_the_model_repost_ships(smart_clips):
     """YuNet, not the Haar cascade: the model comes with repost's own package (never downloaded),
     and its faces carry YuNet's confidence (the cascade gives none, recorded as 1.0)."""
     import hashlib
@@ -53,19 +51,19 @@ def test_yunet_is_the_detector_from_the_model_repost_ships(tmp_path):
     assert digest == "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
     assert faces_module._yunet_model() == str(shipped)
     assert faces_module.detector_name() == "yunet"
-    head, _ = head_picture(tmp_path)
+    head, _ = smart_clips.head()
     bgr = np.ascontiguousarray(np.asarray(Image.open(head).convert("RGB"))[:, :, ::-1])
     found = find_faces(bgr)
     assert found and all(faces_module.YUNET_SCORE <= f.score < 1.0 for f in found)
 
 
 @pytest.mark.parametrize("name", ["walk", "cut", "two"])
-def test_smart_keeps_the_faces_in_the_window_where_the_centre_crop_loses_them(clips, name):
+def test_smart_keeps_the_faces_in_the_window_where_the_centre_crop_loses_them(clips, smart_clips, name):
     clip = clips[name]
     track = analyse_video(clip.path, probe_media(clip.path))
     path = plan_camera(track, CROP)
-    smart = inside_share(clip, lambda t: position_at(path, t), CROP[0])
-    centre = inside_share(clip, lambda t: (WIDTH - CROP[0]) / 2, CROP[0])
+    smart = clip.inside_share(lambda t: position_at(path, t), CROP[0])
+    centre = clip.inside_share(lambda t: (smart_clips.WIDTH - CROP[0]) / 2, CROP[0])
     assert smart >= 0.95, (smart, path)
     assert centre < 0.6
 

@@ -11,7 +11,6 @@ from repost.media import sampling
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.media.watermark import find_watermark
-from tests.media.watermark_clips import clean_clip, marked_clip, subtitled_clip
 
 pytestmark = pytest.mark.timeout(480)
 
@@ -26,24 +25,26 @@ def _find(path):
 
 
 @pytest.mark.parametrize("scene", ["testsrc2", "pan"])
-def test_a_mark_that_jumps_corners_is_found(folder, scene):
-    mark = _find(marked_clip(folder, scene))
+def test_a_mark_that_jumps_corners_is_found(scene, watermark_clips):
+    mark = _find(watermark_clips.marked(scene))
     assert mark is not None and mark.moved
     assert mark.corners == ("top-left", "bottom-right")
 
 
-def test_a_mark_that_stays_put_over_a_moving_picture_is_found(folder):
-    mark = _find(marked_clip(folder, "pan", jump_at=None))
+def test_a_mark_that_stays_put_over_a_moving_picture_is_found(watermark_clips):
+    mark = _find(watermark_clips.marked("pan", jump_at=None))
     assert mark is not None and not mark.moved and "top-left" in mark.corners
 
 
-def test_a_clip_with_a_keyframe_per_sample_is_read_at_its_keyframes_only(folder, monkeypatch):
+def test_a_clip_with_a_keyframe_per_sample_is_read_at_its_keyframes_only(
+    folder, monkeypatch, watermark_clips
+):
     # A phone's keyframe every second or two: over a long clip every sample has a keyframe of
     # its own, and nothing between them is decoded (here: a keyframe every 5 frames of 8 s,
     # with B-frames, so the index's decoding times are not the frames' own).
     dense = folder / "marked-dense-keys.mp4"
     subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i",
-                    marked_clip(folder, "pan"), "-c:v", "libx264", "-preset", "veryfast",
+                    watermark_clips.marked("pan"), "-c:v", "libx264", "-preset", "veryfast",
                     "-g", "5", "-keyint_min", "5", dense], check=True)  # fmt: skip
 
     def no_full_decode(*_a):
@@ -55,14 +56,18 @@ def test_a_clip_with_a_keyframe_per_sample_is_read_at_its_keyframes_only(folder,
 
 
 @pytest.mark.parametrize(
-    "make", [lambda f: clean_clip(f, "testsrc2"), lambda f: clean_clip(f, "pan"), subtitled_clip]
+    "make",
+    [lambda c: c.clean("testsrc2"), lambda c: c.clean("pan"), lambda c: c.subtitled()],
+    ids=["testsrc2", "pan", "subtitled"],
 )
-def test_text_of_the_video_s_own_is_no_watermark(folder, make):
-    assert _find(make(folder)) is None
+def test_text_of_the_video_s_own_is_no_watermark(watermark_clips, make):
+    assert _find(make(watermark_clips)) is None
 
 
-def test_export_warns_for_lemon8_and_reels_only_and_validate_agrees(folder, write_post, run, tmp_path):
-    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": marked_clip(folder, "pan")})
+def test_export_warns_for_lemon8_and_reels_only_and_validate_agrees(
+    write_post, run, tmp_path, watermark_clips
+):
+    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": watermark_clips.marked("pan")})
     out = tmp_path / "out"
     result = run("export", post, "--to", "tiktok,reels,lemon8", "--out", out)
     assert result.code == 0, result.err  # a warning, never a blocker
@@ -80,18 +85,18 @@ def test_export_warns_for_lemon8_and_reels_only_and_validate_agrees(folder, writ
     assert not [f for f in by_platform["tiktok"]["findings"] if f["field"] == "norm:other_watermark"]
 
 
-def test_norms_off_skips_the_check(folder, write_post, run, tmp_path):
-    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": marked_clip(folder, "pan")})
+def test_norms_off_skips_the_check(write_post, run, tmp_path, watermark_clips):
+    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": watermark_clips.marked("pan")})
     out = tmp_path / "out"
     assert run("export", post, "--to", "reels", "--out", out, "--norms", "off").code == 0
     manifest = json.loads((next(out.glob("*/reels")) / "manifest.json").read_text())
     assert not [w for w in manifest["warnings"] if "watermark" in w]
 
 
-def test_a_ytdlp_download_of_a_watermarked_format_is_warned(folder, run, tmp_path):
+def test_a_ytdlp_download_of_a_watermarked_format_is_warned(run, tmp_path, watermark_clips):
     src = tmp_path / "dl"
     src.mkdir()
-    clip = clean_clip(folder, "pan")
+    clip = watermark_clips.clean("pan")
     (src / "v1.mp4").write_bytes(clip.read_bytes())
     info = {
         "id": "v1",

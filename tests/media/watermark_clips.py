@@ -4,6 +4,7 @@ clean clips with text of their own (testsrc2's timecode, burned-in subtitles).""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -55,9 +56,10 @@ def clean_clip(folder: Path, scene: str) -> Path:
     return dest
 
 
-def subtitled_clip(folder: Path) -> Path:
-    """The panning scene with subtitles burned in at the bottom, a new line every 1.6 s."""
-    base = clean_clip(folder, "pan")
+def subtitled_clip(folder: Path, base: Path | None = None) -> Path:
+    """The panning scene (``base``, made when not given) with subtitles burned in at the bottom,
+    a new line every 1.6 s."""
+    base = base or clean_clip(folder, "pan")
     font = ImageFont.load_default(size=22)
     args, chain, last = ["-i", base], [], "[0:v]"
     lines = [
@@ -116,3 +118,33 @@ def marked_clip(folder: Path, scene: str, *, jump_at: float | None = SECONDS / 2
         dest,
     )
     return dest
+
+
+class WatermarkClips:
+    """The clips above, each made once into ``folder`` on first use and then shared: tests read
+    them, and copy one before changing it. ``SECONDS`` is every clip's length."""
+
+    SECONDS = SECONDS
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[tuple, Path] = {}
+
+    def _once(self, key: tuple, make: Callable[[], Path]) -> Path:
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    def clean(self, scene: str) -> Path:
+        """``scene`` ("testsrc2", with its own moving text, or "pan") without a mark."""
+        return self._once(("clean", scene), lambda: clean_clip(self.folder, scene))
+
+    def subtitled(self) -> Path:
+        """The panning scene with subtitles burned in at the bottom."""
+        return self._once(("subtitled",), lambda: subtitled_clip(self.folder, self.clean("pan")))
+
+    def marked(self, scene: str, *, jump_at: float | None = SECONDS / 2) -> Path:
+        """``scene`` with the mark top left, moved to the bottom right at ``jump_at`` (None: stays)."""
+        return self._once(
+            ("marked", scene, jump_at), lambda: marked_clip(self.folder, scene, jump_at=jump_at)
+        )

@@ -10,8 +10,6 @@ import shutil
 import pytest
 
 from repost.platforms.profiles import load_profiles
-from tests.media.smart_clips import walking_clip
-from tests.media.watermark_clips import marked_clip
 
 pytestmark = [pytest.mark.usefixtures("chromium"), pytest.mark.timeout(300)]
 
@@ -40,7 +38,7 @@ def _export(*args) -> None:
 
 
 @pytest.fixture(scope="module")
-def posters(tmp_path_factory, clip_fits_all, photos_34):
+def posters(tmp_path_factory, clip_fits_all, photos_34, smart_clips, watermark_clips):
     """Every platform for a video post and a photo post (Shorts and the Reels slideshow have no
     cover.jpg), a walking face made with --fit smart, and a clip carrying a jumping watermark."""
     from repost.preview import write_preview
@@ -50,9 +48,9 @@ def posters(tmp_path_factory, clip_fits_all, photos_34):
     video = _post(root, "video", {"clip.mp4": clip_fits_all})
     photos = _post(root, "photos", {f"{i}.jpg": p for i, p in enumerate(photos_34, 1)})
     _export(video, photos, "--to", "all", "--out", out)
-    walk = _post(root, "walk", {"walk.mp4": walking_clip(root).path})
+    walk = _post(root, "walk", {"walk.mp4": smart_clips.walking().path})
     _export(walk, "--to", "tiktok,reels", "--fit", "smart", "--out", out)
-    marked = _post(root, "marked", {"marked.mp4": marked_clip(root, "testsrc2")})
+    marked = _post(root, "marked", {"marked.mp4": watermark_clips.marked("testsrc2")})
     _export(marked, "--to", "lemon8", "--out", out)
     write_preview(out, load_profiles(), sources=[root])  # the posts' folders
     return out
