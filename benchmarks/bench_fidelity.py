@@ -22,15 +22,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))  # the tests' media makers
 
-from conftest import make_image, make_video  # noqa: E402
 
 from repost.cli.main import main as repost_main  # noqa: E402
 from repost.media.probe import clear_probe_cache  # noqa: E402
 from repost.platforms.profiles import load_profiles  # noqa: E402
 from repost.validate import fidelity  # noqa: E402
 from repost.validate.bundle import find_bundles, validate_paths  # noqa: E402
+from tests.media.sample_media import make_image, make_video  # noqa: E402
 
 PLATFORMS = "tiktok,rednote"
 BACKLOG = 1000

@@ -92,8 +92,8 @@ def bench_clip(name: str, clip, profile, folder: Path) -> None:
     smart = plan_smart(facts, profile, PlanOptions(), {}, track, 0.0, None).rendition
     _, s_cpu, s_wall = measured(lambda: encode(facts, smart, folder / f"{name}-smart.mp4"))
     path = plan_camera(track, crop)
-    inside = smart_clips.inside_share(clip, lambda t: position_at(path, t), crop[0])
-    centre = smart_clips.inside_share(clip, lambda t: (facts.width - crop[0]) / 2, crop[0])
+    inside = clip.inside_share(lambda t: position_at(path, t), crop[0])
+    centre = clip.inside_share(lambda t: (facts.width - crop[0]) / 2, crop[0])
     reversals, fastest = path_figures(path)
     print(
         f"{name:5s} faces inside: smart {inside:6.1%}  centre {centre:6.1%} | shots {len(path.shots)}"

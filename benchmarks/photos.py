@@ -12,9 +12,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
-
-from conftest import make_image  # noqa: E402
+sys.path.insert(0, str(HERE.parent))  # the tests' media makers
 
 from repost.media.files import make_file  # noqa: E402
 from repost.media.probe import probe_media  # noqa: E402
@@ -23,6 +21,7 @@ from repost.plan.options import PlanOptions  # noqa: E402
 from repost.plan.slideshow import plan_slideshow  # noqa: E402
 from repost.platforms.profiles import load_profiles  # noqa: E402
 from repost.post.model import Post  # noqa: E402
+from tests.media.sample_media import make_image  # noqa: E402
 
 
 def timed(label: str, fn) -> float:

@@ -26,7 +26,7 @@ from repost.platforms.profiles import load_profiles  # noqa: E402
 from repost.preview import write_preview  # noqa: E402
 from repost.preview.data import collect_posts  # noqa: E402
 from repost.preview.render import render_page  # noqa: E402
-from tests.conftest import make_video  # noqa: E402
+from tests.media.sample_media import make_video  # noqa: E402
 from tests.preview.browser import Browser, find_chromium  # noqa: E402
 
 STATUSES = ("valid", "warnings", "failed")
