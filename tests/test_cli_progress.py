@@ -96,8 +96,9 @@ def test_a_terminal_sees_each_step_named_and_short_result_lines(two_posts, tmp_p
         f"✓ {post} → {p}" for post in ("walk", "tea") for p in ("tiktok", "rednote", "reels")
     }
     assert all(
-        cells(r) <= COLUMNS and r.endswith((")", "…")) for r in results
-    )  # one line, cut if need be, results
+        cells(r) <= COLUMNS and re.match(r"✓ \w+ → \w+: made \(\d+ changes?(, \d+ warnings?)?\) in ", r)
+        for r in results
+    )  # one line, cut if need be (the end of its folder, never the outcome)
     first_result = shown.index(next(f for f in shown if f.startswith("✓ walk → ")))
     assert encoding[0] < first_result
     assert "2 posts → 6 bundles: 6 made, 0 up to date, 0 failed" in shown[-1]
@@ -116,7 +117,7 @@ def test_a_pipe_gets_plain_lines_and_warnings_once(two_posts, tmp_path):
     assert [r.split(":")[0] for r in results] == ["✓ walk → tiktok", "✓ walk → reels"]
     for r, platform in zip(results, ("tiktok", "reels"), strict=True):
         where = re.escape(str(out / "walk" / platform))
-        assert re.fullmatch(rf"✓ walk → {platform}: {where} \(made, \d+ changes, \d+ warnings?\)", r), r
+        assert re.fullmatch(rf"✓ walk → {platform}: made \(\d+ changes, \d+ warnings?\) in {where}", r), r
     # each made bundle's warnings under its line, as its manifest has them
     for platform in ("tiktok", "reels"):
         at = lines.index(next(r for r in results if r.startswith(f"✓ walk → {platform}:")))
@@ -128,7 +129,8 @@ def test_a_pipe_gets_plain_lines_and_warnings_once(two_posts, tmp_path):
     again = on_a_pipe("export", walk, "--to", "tiktok,reels", "--out", out)
     assert not [line for line in again.stdout.splitlines() if line.startswith("    ")]
     assert all(
-        re.search(r"\(up to date, \d+ changes, \d+ warnings?\)$", r) for r in again.stdout.splitlines()[:2]
+        re.search(r": up to date \(\d+ changes, \d+ warnings?\) in ", r)
+        for r in again.stdout.splitlines()[:2]
     )
     # -v: every change and warning under its bundle
     verbose = on_a_pipe("export", walk, "--to", "tiktok", "--out", out, "-v")

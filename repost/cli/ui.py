@@ -35,18 +35,18 @@ def _plural(n: int, word: str) -> str:
 
 
 def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
-    """One line for the bundle: post → platform, where it went, made or up to date (with how
-    many changes and warnings), or the reason it failed. A made bundle's warnings follow, one
-    a line; an up-to-date bundle's were shown by the run that made it (same fingerprint, same
-    warnings) and are not repeated. ``verbose`` adds every change and warning."""
+    """One line for the bundle: post → platform, made or up to date (with how many changes and
+    warnings) and where it went, or the reason it failed; the outcome comes before the folder, so
+    a line cut to the terminal's width loses the end of a path, not the outcome. A made bundle's
+    warnings follow, one a line; an up-to-date bundle's were shown by the run that made it (same
+    fingerprint, same warnings) and are not repeated. ``verbose`` adds every change and warning."""
     if r.status == "failed":
         return [f"✗ {r.name or r.post_id} → {r.platform}: {r.error}"]
-    notes = ["made" if r.status == "made" else "up to date"]
-    if r.changes:
-        notes.append(_plural(len(r.changes), "change"))
-    if r.warnings:
-        notes.append(_plural(len(r.warnings), "warning"))
-    lines = [f"✓ {r.name or r.post_id} → {r.platform}: {where(r.path)} ({', '.join(notes)})"]
+    word = "made" if r.status == "made" else "up to date"
+    counts = [_plural(len(r.changes), "change")] if r.changes else []
+    counts += [_plural(len(r.warnings), "warning")] if r.warnings else []
+    outcome = f"{word} ({', '.join(counts)})" if counts else word
+    lines = [f"✓ {r.name or r.post_id} → {r.platform}: {outcome} in {where(r.path)}"]
     if verbose:
         lines += [f"    change: {c}" for c in r.changes]
     if verbose or r.status == "made":
@@ -63,7 +63,7 @@ def record_lines(rec, *, verbose: bool = False) -> list[str]:
         return [f"- {rec.label}: skipped: {rec.error}"]
     if rec.outcome == "made" or verbose:
         word = "made" if rec.outcome == "made" else rec.outcome.replace("_", " ")
-        lines = [f"✓ {post} → {rec.platform}: {where(rec.bundle)} ({word})"]
+        lines = [f"✓ {post} → {rec.platform}: {word} in {where(rec.bundle)}"]
         return lines + ([f"    warning: {w}" for w in rec.warnings] if verbose else [])
     return []
 
