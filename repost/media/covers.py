@@ -112,13 +112,16 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
             frames = [f for f in [keyframe_pick(container, stream, sorted(times))] if f] if best else []
+            if not frames and not stream.codec_context.is_open:
+                # Many frames to decode: threads shorten the wait. One keyframe is cheaper
+                # without (a frame-threaded decoder sets up a context per thread first).
+                stream.thread_type = "AUTO"
             if not frames and best:
                 frames = _reference_frames_at(container, stream, sorted(times))
             if not frames:
                 frames = _frames_at(container, stream, sorted(times))
-            if best and frames:
+            if best and len(frames) > 1:
                 frames = [frames[pick_best(small_score_grey(f) for f in frames)]]
             pictures = [f.to_image() for f in frames]
             start = stream.start_time or 0
@@ -148,14 +151,10 @@ def keyframe_pick(container, stream, times: list[float]):
     if not tries:
         return None
     shown = keyframe_pts(container, stream, max(tries) + 1)
-    stream.codec_context.skip_frame = "NONKEY"  # keyframes only: nothing between is decoded
-    try:
-        for k in tries:
-            frame = _keyframe_at(container, stream, shown[k]) if k < len(shown) else None
-            if frame is not None and score_grey(small_score_grey(frame)) > 0:
-                return frame
-    finally:
-        stream.codec_context.skip_frame = "DEFAULT"
+    for k in tries:
+        frame = _keyframe_at(container, stream, shown[k]) if k < len(shown) else None
+        if frame is not None and score_grey(small_score_grey(frame)) > 0:
+            return frame
     return None
 
 
@@ -187,14 +186,21 @@ def keyframe_pts(container, stream, count: int) -> list[int]:
 
 
 def _keyframe_at(container, stream, pts: int):
-    """The keyframe shown at ``pts``: sought (a seek lands on it, or on a keyframe before),
-    then keyframes decoded on to it; None where the decoder gives no such frame."""
-    container.seek(pts, stream=stream, backward=True)
-    for frame in container.decode(stream):
-        if frame.pts is None or frame.pts > pts:
+    """The keyframe shown at ``pts``, decoded from its packet alone; None where there is no such
+    packet or the decoder gives no frame of it. Sought (a seek lands on it, or on a keyframe
+    before), then the decoder is drained: a decoder that reorders frames holds a keyframe back
+    until the frames after it are decoded (with the others skipped, the next keyframe, a
+    second decode). A keyframe is decoded from nothing but its own packet, so it comes out
+    exactly as in a full decode."""
+    container.seek(pts, stream=stream, backward=True)  # also resets the drained decoder
+    for packet in container.demux(stream):
+        if packet.pts is None or not packet.is_keyframe:
+            continue
+        if packet.pts > pts:
             return None
-        if frame.pts == pts:
-            return frame
+        if packet.pts == pts:
+            frames = [*stream.decode(packet), *stream.decode(None)]
+            return next((f for f in frames if f.pts == pts), None)
     return None
 
 

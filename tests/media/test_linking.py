@@ -85,6 +85,45 @@ def test_automatic_cover_decodes_a_keyframe_once_per_post(clip_cuts, monkeypatch
     assert again.tobytes() == first.tobytes()
 
 
+class _CountingContainer:
+    """A PyAV container that notes each packet read (its time) and each seek, decoding through
+    its own demux so that every packet the decoder gets is noted."""
+
+    def __init__(self, real) -> None:
+        self.real, self.read = real, []
+
+    def demux(self, *streams):
+        for packet in self.real.demux(*streams):
+            self.read.append(packet.pts)
+            yield packet
+
+    def decode(self, stream):
+        for packet in self.demux(stream):
+            yield from stream.decode(packet)
+
+    def seek(self, *a, **k):
+        self.read.append("seek")
+        return self.real.seek(*a, **k)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_the_keyframe_pick_reads_no_further_than_its_keyframe(clip_cuts):
+    import av
+
+    times = [round(4.0 * k, 3) for k in (0.05, 0.3, 0.55, 0.8)]
+    with av.open(str(clip_cuts)) as real:
+        container = _CountingContainer(real)
+        frame = covers.keyframe_pick(container, real.streams.video[0], times)
+        assert frame is not None and frame.key_frame
+        last_seek = len(container.read) - container.read[::-1].index("seek")
+        after = [pts for pts in container.read[last_seek:] if pts is not None]
+    # Its own packet and nothing past it: a decoder holding the keyframe back for the frames
+    # after it would have been fed up to the next keyframe, a second decode.
+    assert after and max(after) == frame.pts
+
+
 def test_bundles_say_which_files_share_their_data(write_post, clip_fits_all, run, tmp_path, monkeypatch):
     monkeypatch.setenv(linking.LINK_ENV, "hardlink")
     monkeypatch.setattr(linking, "_reflink", lambda s, d: False)
