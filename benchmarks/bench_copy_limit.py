@@ -17,7 +17,7 @@ Figures printed:
     as neither grows with the backlog (the copy limit's own PyAV is loaded before its clock too);
   - where a run's CPU time goes (a second, -j 1 run into a fresh folder with timers on the
     stages): probing, the decode shared by the watermark scan, tesseract and the cover pick, the
-    scan's statistics, tesseract, loudness, remuxing, covers, hashing, copying or linking, and
+    scan's statistics, tesseract, loudness, remuxing (by ffmpeg, or in process), covers, hashing, copying or linking, and
     the rest (planning, texts, manifests).
 """
 
@@ -164,6 +164,7 @@ def stage_timers():
         (covers, "encode_jpeg", "cover JPEG"),
         (qr, "find_qr_codes", "QR check of covers (norms)"),
         (files, "run_ffmpeg", "remux (ffmpeg -c copy)"),
+        (files, "remux_in_process", "remux (in process, PyAV)"),
         (files, "sha256_of", "hashing"),
         (bundle, "sha256_of", "hashing"),
         (shutil, "copyfile", "copying"),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from repost.media.ffmpeg import safe_path
-from repost.media.mp4 import MP4_NO_EDIT_LIST, global_args, output
+from repost.media.mp4 import global_args, output, remux_muxer_options
 from repost.media.render import conform_args
 from repost.ops import Conform, Remux
 
@@ -21,8 +21,8 @@ def remux_args(op: Remux, source, dest, *, threads: int | None = None) -> tuple[
     if op.codec == "hevc":
         # Apple players and Instagram want HEVC tagged hvc1, not ffmpeg's default hev1.
         opts += ["-tag:v", "hvc1"]
-    # With edit lists allowed, ffmpeg's own edit list keeps the two streams together.
-    opts += list(MP4_NO_EDIT_LIST) if op.drop_edit_list else ["-movflags", "+faststart"]
+    for name, value in remux_muxer_options(op).items():
+        opts += [f"-{name}", value]
     return (*global_args(threads), "-i", safe_path(source), *output([*opts, "-f", "mp4"], dest, threads))
 
 

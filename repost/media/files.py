@@ -11,18 +11,24 @@ from repost.media.ffmpeg import run_ffmpeg
 from repost.media.images import make_photo
 from repost.media.linking import original_of, place_file, sha256_known
 from repost.media.probe import probe_media
+from repost.media.remux import remux_in_process
 from repost.media.render import shared_args
 from repost.media.slideshow import make_slideshow
-from repost.ops import Copy, CoverOp, PhotoOp, SlideshowOp
+from repost.ops import Copy, CoverOp, PhotoOp, Remux, SlideshowOp
 
 
 def make_file(step, dest: Path, *, threads: int | None = None, progress=None) -> None:
     """Carry out one plan step (its operation, repost/ops.py), writing ``dest``.
 
     ``threads`` caps ffmpeg's codec and filter threads (encodes running side by side share the
-    cores); ``progress`` (a plain callable) gets the fraction done of a video being made.
+    cores); ``progress`` (a plain callable) gets the fraction done of a video being made. A
+    stream copy is made in process where media/remux.py covers its source, else by ffmpeg.
     """
     op = step.op
+    if isinstance(op, Remux) and remux_in_process(op, step.source, dest):
+        if progress is not None:
+            progress(1.0)
+        return
     args = ffmpeg_args(step, dest, threads=threads)
     if args is not None:
         run_ffmpeg(args, where=step.source, progress=progress, duration_s=step.duration_s)

@@ -17,6 +17,15 @@ from repost.media.ffmpeg import safe_path
 # 21-23 ms after the picture. That is sound lagging, well inside EBU R37's tolerance (sound at
 # most 60 ms after the picture, 40 ms before) and under BT.1359's detectability (125 ms lag).
 MP4_NO_EDIT_LIST = ("-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0")
+# With edit lists allowed, ffmpeg's own edit list keeps the two streams together.
+MP4_EDIT_LIST = ("-movflags", "+faststart")
+
+
+def remux_muxer_options(op) -> dict[str, str]:
+    """The mov muxer's options of a stream copy (an ops.Remux), as ``{name: value}``: what
+    commands.remux_args passes on ffmpeg's command line and media/remux.py to PyAV."""
+    flags = MP4_NO_EDIT_LIST if op.drop_edit_list else MP4_EDIT_LIST
+    return {flags[i].lstrip("-"): flags[i + 1] for i in range(0, len(flags), 2)}
 
 
 def global_args(threads: int | None) -> list[str]:
