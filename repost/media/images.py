@@ -151,7 +151,7 @@ def render_photo(image, op):
     picture = image if image.size == (w, h) else image.resize((w, h), Image.Resampling.LANCZOS)
     if (x, y, w, h) == (0, 0, *op.canvas):
         return picture
-    canvas = _background(image, op.canvas, op.background)
+    canvas = _background(image, op.canvas, op.background, (x, y, w, h))
     canvas.paste(picture, (x, y))
     return canvas
 
@@ -189,16 +189,52 @@ def _flatten(image, fill: str):
     return ground
 
 
-def _background(image, size: tuple[int, int], kind: str):
-    """The canvas behind a padded picture: white, black, or the picture blurred to fill it."""
-    from PIL import Image, ImageFilter, ImageOps
+def _background(image, size: tuple[int, int], kind: str, hole=None):
+    """The canvas behind a padded picture: white, black, or the picture blurred to fill it.
+    ``hole`` (left, top, width, height): where the picture goes, left unpainted."""
+    from PIL import Image, ImageFilter
 
     if kind != "blur":
         return Image.new("RGB", size, kind)
     # Blur a small copy and enlarge it: the same look at a fraction of the cost at 1080x1920.
-    small = ImageOps.fit(image.convert("RGB"), (max(2, size[0] // 8), max(2, size[1] // 8)))
+    # The copy is shrunk by whole-pixel averaging first (reducing_gap), then bicubic: under the
+    # blur it differs from a bicubic shrink alone by at most one level, at a quarter of the cost.
+    small_size = (max(2, size[0] // 8), max(2, size[1] // 8))
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    small = rgb.resize(small_size, Image.Resampling.BICUBIC, box=_centre_box(image.size, small_size),
+                       reducing_gap=2.0)  # fmt: skip
     small = small.filter(ImageFilter.GaussianBlur(radius=max(2, min(small.size) // 12)))
-    return small.resize(size, Image.Resampling.BILINEAR)
+    if hole is None:
+        return small.resize(size, Image.Resampling.BILINEAR)
+    # Enlarging only the bands the picture leaves uncovered (the side bars of a 9:16 frame on a
+    # 3:4 canvas) gives the same pixels there for a fraction of the work.
+    canvas = Image.new("RGB", size)
+    fx, fy = small.width / size[0], small.height / size[1]
+    for left, top, right, bottom in _bands(size, hole):
+        band = small.resize((right - left, bottom - top), Image.Resampling.BILINEAR,
+                            box=(left * fx, top * fy, right * fx, bottom * fy))  # fmt: skip
+        canvas.paste(band, (left, top))
+    return canvas
+
+
+def _centre_box(size: tuple[int, int], shape: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The largest central part of a picture of ``size`` with the aspect of ``shape``."""
+    w, h = size
+    aspect = shape[0] / shape[1]
+    cw, ch = (h * aspect, h) if w / h >= aspect else (w, w / aspect)
+    left, top = (w - cw) / 2, (h - ch) / 2
+    return (left, top, left + cw, top + ch)
+
+
+def _bands(size: tuple[int, int], hole) -> list[tuple[int, int, int, int]]:
+    """The canvas outside ``hole`` (left, top, width, height), as boxes: above, below, left
+    and right of it."""
+    (w, h), (x, y, hw, hh) = size, hole
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + hw), min(h, y + hh)
+    if x0 >= x1 or y0 >= y1:
+        return [(0, 0, w, h)]
+    boxes = [(0, 0, w, y0), (0, y1, w, h), (0, y0, x0, y1), (x1, y0, w, y1)]
+    return [(left, top, right, bottom) for left, top, right, bottom in boxes if left < right and top < bottom]
 
 
 def encode_jpeg(image, op, exif: bytes | None = None) -> bytes:

@@ -184,6 +184,29 @@ def test_fit_crop_pad_blur_pixels(image_factory):
     assert big.canvas == (1080, 1440)
 
 
+PADDED = [((720, 1280), "3:4"), ((1280, 720), "9:16"), ((1280, 720), "1:1"), ((733, 1291), "3:4")]
+
+
+@pytest.mark.parametrize(("size", "aspect"), PADDED)
+def test_blurred_padding_fills_every_pixel_around_the_picture(size, aspect):
+    """The blur behind a padded picture is enlarged only where the picture leaves the canvas
+    uncovered: every pixel there is painted, as the blurred picture enlarged whole would be."""
+    from repost.media.images import _background
+
+    rng = np.random.default_rng(7)
+    src = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).resize(size)
+    op = plan_photo_op(size, aspect, (1080, 1440), "blur")
+    x, y, w, h = op.place
+    assert (w, h) != op.canvas  # padded: there is a band to fill
+    made = np.asarray(render_photo(src, op), dtype=np.int16)
+    whole = np.asarray(_background(src, op.canvas, "blur"), dtype=np.int16)
+    outside = np.ones(made.shape[:2], dtype=bool)
+    outside[y : y + h, x : x + w] = False
+    assert np.abs(made - whole)[outside].max() <= 1
+    scaled = np.asarray(src.resize((w, h), Image.Resampling.LANCZOS), dtype=np.int16)
+    assert np.array_equal(made[y : y + h, x : x + w], scaled)  # the picture itself, untouched
+
+
 def test_jpeg_stepped_down_to_fit_the_byte_limit():
     noise = Image.fromarray(np.random.default_rng(1).integers(0, 256, (480, 360, 3), dtype=np.uint8))
     op = PhotoOp((360, 480), (0, 0, 360, 480), (0, 0, 360, 480), max_bytes=60_000)
