@@ -35,7 +35,10 @@ def make_cover(step, dest: Path) -> None:
     fitted = render_photo(picture, op.photo)
     if op.text and op.font:
         fitted = draw_text(fitted, op.text, op.font, op.safe_aspect)
-    dest.write_bytes(encode_jpeg(fitted, PhotoOp(fitted.size, (0, 0, *fitted.size), (0, 0, *fitted.size))))
+    whole = PhotoOp(fitted.size, (0, 0, *fitted.size), (0, 0, *fitted.size))
+    # A cover is a few hundred kB beside a video of megabytes, and the platform re-encodes it:
+    # the Huffman pass would double the time to encode it to save a few percent of its bytes.
+    dest.write_bytes(encode_jpeg(fitted, whole, optimize=False))
 
 
 def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -> list:

@@ -237,13 +237,19 @@ def _bands(size: tuple[int, int], hole) -> list[tuple[int, int, int, int]]:
     return [(left, top, right, bottom) for left, top, right, bottom in boxes if left < right and top < bottom]
 
 
-def encode_jpeg(image, op, exif: bytes | None = None) -> bytes:
-    """JPEG bytes at the highest quality that fits ``op.max_bytes``, shrinking if none does."""
+def encode_jpeg(image, op, exif: bytes | None = None, *, optimize: bool = True) -> bytes:
+    """JPEG bytes at the highest quality that fits ``op.max_bytes``, shrinking if none does.
+
+    ``optimize`` False skips libjpeg's second pass that fits the Huffman tables to the picture
+    (the same pixels, about 7% more bytes, half the encode time) except where it decides
+    whether a quality fits the byte limit: the quality chosen is always the same."""
     from PIL import Image
 
     while True:
         for quality in op.qualities:
-            data = _jpeg(image, quality, exif)
+            data = _jpeg(image, quality, exif, optimize)
+            if not optimize and op.max_bytes is not None and len(data) > op.max_bytes:
+                data = _jpeg(image, quality, exif, True)
             if op.max_bytes is None or len(data) <= op.max_bytes:
                 return data
         w, h = image.size
@@ -252,9 +258,9 @@ def encode_jpeg(image, op, exif: bytes | None = None) -> bytes:
         image = image.resize((int(w * _SHRINK_STEP), int(h * _SHRINK_STEP)), Image.Resampling.LANCZOS)
 
 
-def _jpeg(image, quality: int, exif: bytes | None) -> bytes:
+def _jpeg(image, quality: int, exif: bytes | None, optimize: bool = True) -> bytes:
     buf = io.BytesIO()
-    options = {"quality": quality, "optimize": True, "progressive": False}
+    options = {"quality": quality, "optimize": optimize, "progressive": False}
     if exif:
         options["exif"] = exif
     # No icc_profile: an untagged JPEG is read as sRGB everywhere, which is what it now holds.

@@ -217,6 +217,23 @@ def test_jpeg_stepped_down_to_fit_the_byte_limit():
         encode_jpeg(noise, PhotoOp((360, 480), (0, 0, 360, 480), (0, 0, 360, 480), max_bytes=100))
 
 
+def test_jpeg_without_the_huffman_pass_keeps_pixels_and_the_quality_chosen():
+    rng = np.random.default_rng(3)
+    picture = Image.fromarray(rng.integers(0, 256, (60, 45, 3), dtype=np.uint8)).resize((360, 480))
+    whole = PhotoOp((360, 480), (0, 0, 360, 480), (0, 0, 360, 480))
+    fast, best = encode_jpeg(picture, whole, optimize=False), encode_jpeg(picture, whole)
+    assert len(fast) > len(best)  # the second pass skipped: larger tables, larger file
+
+    def pixels(data):
+        return np.asarray(Image.open(io.BytesIO(data)))
+
+    assert np.array_equal(pixels(fast), pixels(best))  # the same picture, the same quality
+    # Where only the optimised tables bring a quality under the limit, they are used for it:
+    # the quality chosen does not depend on the pass.
+    limited = PhotoOp((360, 480), (0, 0, 360, 480), (0, 0, 360, 480), max_bytes=len(best))
+    assert encode_jpeg(picture, limited, optimize=False) == best
+
+
 def test_unreadable_photo_is_a_media_error(tmp_path):
     path = Path(tmp_path / "broken.jpg")
     path.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
