@@ -2,12 +2,14 @@
 against the copy limit (copying the same files once plus decoding one frame of each).
 
     python benchmarks/bench_copy_limit.py [--posts 24] [--seconds 10] [--size 1080x1920] [-j 1] [--repeat 1]
-                                          [--norms off]
+                                          [--norms off] [--content testsrc2|pan]
 
 The backlog: post folders, each with its own copy of a 9:16 H.264 High / AAC 48 kHz stereo 30 fps
 clip (testsrc2 with light sensor-like noise, a keyframe every 2 s as phone apps write them, moov
-first, no edit list), the case after the January 2025 move. ``--dry-run`` is checked first: every
-video step must be a stream copy (no encode), or the benchmark stops.
+first, no edit list), the case after the January 2025 move. ``--content pan``: the same pattern
+seen by a moving phone instead of a fixed camera (a slow pan across a testsrc2 twice the size,
+with a few pixels of hand shake), where nothing stays put in a corner. ``--dry-run`` is checked
+first: every video step must be a stream copy (no encode), or the benchmark stops.
 
 Figures printed:
   - the copy limit: each source copied once (shutil.copyfile) and one frame of it decoded (PyAV);
@@ -42,16 +44,29 @@ from repost.media.ffmpeg import find_ffmpeg
 TO = "rednote,reels,lemon8"
 
 
-def make_backlog(root: Path, posts: int, seconds: float, size: str) -> Path:
-    src = root / "backlog"
+def picture(content: str, size: str, seconds: float) -> tuple[str, str]:
+    """(lavfi source, filter) of the clip's picture: testsrc2 as a fixed camera sees it, or
+    ``pan``, a hand-held phone panning across it."""
+    if content == "testsrc2":
+        return f"testsrc2=size={size}:rate=30:duration={seconds}", "noise=alls=6:allf=t"
+    w, h = (int(v) for v in size.split("x"))
+    shake = "+6*sin(9*t)", "+6*cos(7*t)"  # a few pixels of hand shake on top of the pan
+    crop = (f"crop={w}:{h}:x='(iw-ow-12)*t/{seconds}+6{shake[0]}'"
+            f":y='(ih-oh-12)*t/{seconds}+6{shake[1]}'")  # fmt: skip
+    return f"testsrc2=size={2 * w}x{2 * h}:rate=30:duration={seconds}", f"{crop},noise=alls=6:allf=t"
+
+
+def make_backlog(root: Path, posts: int, seconds: float, size: str, content: str = "testsrc2") -> Path:
+    src = root / f"backlog-{content}"
     if src.is_dir():
         return src
-    master = root / "master.mp4"
+    master = root / f"master-{content}.mp4"
+    source, vf = picture(content, size, seconds)
     subprocess.run(
         [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}",
+         "-f", "lavfi", "-i", source,
          "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-         "-vf", "noise=alls=6:allf=t", "-ac", "2",
+         "-vf", vf, "-ac", "2",
          "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-maxrate", "8M", "-bufsize", "16M",
          "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "60",
          "-c:a", "aac", "-b:a", "128k", "-shortest", "-use_editlist", "0", "-movflags", "+faststart",
@@ -214,14 +229,16 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     parser.add_argument("--norms", choices=("on", "off"), default="on",
                         help="off: as --norms off (no watermark scan, no OCR)")  # fmt: skip
+    parser.add_argument("--content", choices=("testsrc2", "pan"), default="testsrc2",
+                        help="pan: a hand-held phone panning across the pattern")  # fmt: skip
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="repost-copylimit-"))
     root.mkdir(parents=True, exist_ok=True)
-    src = make_backlog(root, args.posts, args.seconds, args.size)
+    src = make_backlog(root, args.posts, args.seconds, args.size, args.content)
     mb = sum(p.stat().st_size for p in src.glob("*/clip.mp4")) / 1e6
     steps = check_stream_copy(src, root / "dry")
-    print(f"backlog: {args.posts} posts, {mb:.0f} MB, {args.size} {args.seconds:g} s; to {TO}; "
-          f"{steps} video steps, all stream copies (--dry-run)")  # fmt: skip
+    print(f"backlog: {args.posts} posts, {mb:.0f} MB, {args.size} {args.seconds:g} s {args.content};"
+          f" to {TO}; {steps} video steps, all stream copies (--dry-run)")  # fmt: skip
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "repost", "--version"], check=True, capture_output=True)
     startup = time.perf_counter() - start

@@ -21,17 +21,23 @@ class Sampled:
     greys: list = field(default_factory=list)  # the small grey samples, in time order
     pictures: list = field(default_factory=list)  # upright RGB pictures (PIL) at the reading times
     cover: tuple | None = None
+    ruled_out: bool = False  # ``Wanted.rule_out`` said so: greys and pictures stop short
 
 
 @dataclass(frozen=True)
 class Wanted:
-    """What to take from the pass: ``grey`` makes a small grey sample of a frame; times in seconds."""
+    """What to take from the pass: ``grey`` makes a small grey sample of a frame; times in seconds.
+    ``rule_out`` True, asked with the greys taken so far at each count in ``rule_out_at``:
+    nothing the greys and pictures are for can be there, so no more of them are taken (the
+    pass goes on only as far as the cover needs)."""
 
     grey: Callable | None = None
     grey_times: Sequence[float] = ()
     picture_times: Sequence[float] = ()
     cover_times: Sequence[float] = ()
     rotation: int = 0
+    rule_out: Callable[[list], bool] | None = None
+    rule_out_at: Sequence[int] = ()
 
 
 def sample_video(path: Path, wanted: Wanted) -> Sampled:
@@ -95,10 +101,11 @@ def _at_keyframes(container, stream, keys, wanted: Wanted) -> Sampled | None:
             break
     if len(found) < len(need):
         return None
-    out = Sampled(
-        [wanted.grey(found[k]) for k in greys],
-        [_upright(found[k], wanted.rotation) for k in pictures],
-    )
+    out = Sampled([wanted.grey(found[k]) for k in greys])
+    # (The last check rules out the most: what an earlier one rules out, it does too.)
+    last = max(wanted.rule_out_at, default=0)
+    out.ruled_out = wanted.rule_out is not None and last > 0 and wanted.rule_out(out.greys[:last])
+    out.pictures = [] if out.ruled_out else [_upright(found[k], wanted.rotation) for k in pictures]
     # The k-th keyframe decoded is the k-th listed (as the greys assume); the cover checks it
     # by presentation time too, as a wrong frame would be a wrong cover.
     if all(found[k].pts == pts for pts, k in tries.items()):
@@ -120,12 +127,18 @@ def _forward(container, stream, keys, wanted: Wanted) -> Sampled:
     pick = _KeyframePick(tries) if tries else _BestPick(sorted(wanted.cover_times))
     base, start = float(stream.time_base), stream.start_time or 0
     greys, pictures = _Taken(wanted.grey_times), _Taken(wanted.picture_times)
-    out = Sampled()
+    out, checks = Sampled(), list(wanted.rule_out_at if wanted.rule_out else ())
     for frame in container.decode(stream):
         if frame.pts is None:
             continue
         t = (frame.pts - start) * base
         out.greys += greys.take(t, frame, wanted.grey)
+        # The rest of the greys and pictures may be for nothing: asked at each check.
+        if checks and len(out.greys) >= checks[0] and wanted.rule_out(out.greys[: checks.pop(0)]):
+            out.ruled_out, out.pictures, checks = True, [], []
+            greys.i, pictures.i = len(greys.times), len(pictures.times)
+            if isinstance(pick, _KeyframePick):  # the cover still wants keyframes, and only those
+                stream.codec_context.skip_frame = "NONKEY"
         out.pictures += pictures.take(t, frame, lambda f: _upright(f, wanted.rotation))
         pick.see(t, frame)
         if greys.done and pictures.done and pick.done:

@@ -32,6 +32,12 @@ SEARCH = (0.5, 0.5)  # the shape is looked for in the corner's quarter, not only
 # Where the video is cut in two to look for a jump (shares of the samples): a mark moved
 # anywhere in the middle half is persistent on both sides of one of them.
 JUMP_SPLITS = (0.5, 0.33, 0.67, 0.25, 0.75)
+# Every mark judge_samples finds persists through a stretch that starts with the video: up to a
+# split (the corner a jumping mark leaves) or the whole of it (one that stays put). So after each
+# CHECKS samples it is known whether any corner band can still hold one; where none can, the
+# rest of the video need not be decoded, nor read by tesseract: nothing can be found.
+OPENING = round(SAMPLES * min(JUMP_SPLITS))
+CHECKS = tuple(range(OPENING, SAMPLES, OPENING))
 
 NOTE_MAX = 80  # characters of a format's name quoted in a warning
 
@@ -128,6 +134,32 @@ class _Stats:
         return np.median(self.frames[:, rows, cols], axis=0)
 
 
+def _needed(n: int) -> int:
+    """How many of ``n`` frames an edge is in to persist (as _Frames.stats decides it)."""
+    return next(k for k in range(n + 1) if k >= EDGE_PERSISTS * n)
+
+
+def no_mark_possible(greys: list) -> bool:
+    """Whether the first samples (of SAMPLES) already rule out every mark judge_samples could
+    find: an edge persists through a stretch of L samples from the start where it is in at least
+    _needed(L) of them, so after n samples it still may where it is in at least _needed(L)
+    minus the L - n not seen yet; where such edges cover under MARK_EDGE_SHARE of every corner
+    band for every stretch, nothing can be found. Exact, not a guess: where it says so, the
+    judgement of all the samples finds nothing (tests/media/test_watermark.py). (A stream that
+    ends before its last sample time gives fewer samples, and shorter stretches, than assumed.)"""
+    import cv2
+    import numpy as np
+
+    edges = np.cumsum([(cv2.Canny(g, 60, 160) > 0).astype(np.uint8) for g in greys], axis=0, dtype=np.int16)
+    if not len(edges):
+        return False
+    possible = np.zeros(edges.shape[1:], bool)
+    for length in {round(SAMPLES * s) for s in JUMP_SPLITS} | {SAMPLES}:
+        seen = min(len(greys), length)
+        possible |= edges[seen - 1] >= _needed(length) - (length - seen)
+    return all(_share(possible, c) < MARK_EDGE_SHARE for c in CORNERS)
+
+
 def _band(shape, corner: str, size: tuple[float, float] = (BAND_W, BAND_H)) -> tuple[slice, slice]:
     h, w = shape
     bw, bh = int(w * size[0]), int(h * size[1])
@@ -188,11 +220,13 @@ def sample_greys(path: Path, duration_s: float, rotation: int = 0) -> list:
     [] for a video that cannot be decoded (probing and the encode say what is wrong with it)."""
     import av
 
-    wanted = Wanted(grey_maker(rotation), sample_times(duration_s), rotation=rotation)
+    wanted = Wanted(grey_maker(rotation), sample_times(duration_s), rotation=rotation,
+                    rule_out=no_mark_possible, rule_out_at=CHECKS)  # fmt: skip
     try:
-        return sample_video(path, wanted).greys
+        sampled = sample_video(path, wanted)
     except (av.FFmpegError, OSError, IndexError):
         return []
+    return [] if sampled.ruled_out else sampled.greys
 
 
 def _small_grey(frame, rotation: int, np):
@@ -295,7 +329,7 @@ class _Look:
             return self.sampled
         f = self.facts
         wanted = Wanted(grey_maker(f.rotation), sample_times(f.duration_s), reading_times(f.duration_s),
-                        self.cover_times, f.rotation)  # fmt: skip
+                        self.cover_times, f.rotation, no_mark_possible, CHECKS)  # fmt: skip
         try:
             self.sampled = sample_video(f.path, wanted)
         except (av.FFmpegError, OSError, IndexError):
@@ -305,7 +339,12 @@ class _Look:
         return self.sampled
 
     def greys(self) -> list:
-        return self._sample().greys
+        # Ruled out by its opening: no mark can be found, and none is looked for.
+        sampled = self._sample()
+        return [] if sampled.ruled_out else sampled.greys
 
     def pictures(self) -> list:
-        return self._sample().pictures
+        """The frames tesseract reads: none where the opening rules out every mark (a mark is
+        in its corner from the start: the scan and tesseract look for the same thing)."""
+        sampled = self._sample()
+        return [] if sampled.ruled_out else sampled.pictures

@@ -74,3 +74,28 @@ def test_an_export_that_scans_makes_its_cover_from_its_decode(clip, write_post, 
         assert cover["source"]["edit"]["frame_s"] is not None
     ours = (next(out.glob("*/lemon8")) / "cover.jpg").read_bytes()
     assert ours == (next(plain.glob("*/lemon8")) / "cover.jpg").read_bytes()
+
+
+@pytest.mark.parametrize("keying", ["one keyframe", "a keyframe a second"])
+def test_a_pass_the_checks_cut_short_still_picks_the_cover_covers_py_picks(keying, tmp_path, watermark_clips):
+    """Where a check rules every mark out (the panning scene) the pass takes no more samples and
+    goes on only as far as the cover needs (from there only keyframes, where it picks among
+    them): the very frame covers.py picks on its own."""
+    import subprocess
+
+    from repost.media.ffmpeg import find_ffmpeg
+
+    clip = tmp_path / "pan.mp4"
+    pan = watermark_clips.clean("pan")
+    args = ["-c:v", "libx264", "-preset", "veryfast", *KEYINGS[keying]]
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", pan, *args, clip], check=True)
+    facts = probe_media(clip)
+    times = auto_times(facts.duration_s)
+    wanted = _wanted(facts, picture_times=(2.0, 6.0), cover_times=times, rule_out=watermark.no_mark_possible,
+                     rule_out_at=watermark.CHECKS)  # fmt: skip
+    found = sample_video(clip, wanted)
+    assert found.ruled_out and len(found.greys) < watermark.SAMPLES and found.pictures == []
+    covers._decode_frames_once.cache_clear()
+    (own,) = decode_frames(clip, times, best=True)
+    assert found.cover is not None and np.array_equal(np.asarray(found.cover[0]), np.asarray(own))
+    assert found.cover[1] == covers.chosen_time(clip, times)

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from repost.media import sampling
+from repost.media import ocr, sampling, watermark
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
-from repost.media.watermark import find_watermark
+from repost.media.watermark import CHECKS, SAMPLES, find_watermark, judge_samples, no_mark_possible
 
 pytestmark = pytest.mark.timeout(480)
 
@@ -62,6 +62,103 @@ def test_a_clip_with_a_keyframe_per_sample_is_read_at_its_keyframes_only(
 )
 def test_text_of_the_video_s_own_is_no_watermark(watermark_clips, make):
     assert _find(make(watermark_clips)) is None
+
+
+def _counted_export(write_post, run, out, clip, monkeypatch, tmp_path):
+    """Export ``clip`` to Lemon8 with tesseract 'installed' (a script listing English) and
+    counted: (what the analysis pass gave, how many frames tesseract was asked to read)."""
+    fake = tmp_path / "tesseract"
+    fake.write_text('#!/bin/sh\nif [ "$1" = "--list-langs" ]; then echo "List of (1):"; echo eng; fi\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv(ocr.TESSERACT_ENV, str(fake))
+    passes, reads = [], []
+    monkeypatch.setattr(ocr, "read_words", lambda *a: reads.append(a) or [])
+    real = watermark.sample_video
+    monkeypatch.setattr(watermark, "sample_video", lambda *a: passes.append(real(*a)) or passes[-1])
+    post = write_post("title: hi\nmedia: [clip.mp4]\n", {"clip.mp4": clip})
+    assert run("export", post, "--to", "lemon8", "--out", out).code == 0
+    return passes, reads
+
+
+def test_a_clip_with_nothing_staying_in_its_corners_is_decoded_only_until_a_check_rules_it_out(
+    write_post, run, tmp_path, monkeypatch, watermark_clips
+):
+    """No corner band of the panning scene keeps its edges through the first half: the analysis
+    stops taking samples there, and tesseract reads nothing at all."""
+    out = tmp_path / "clean"
+    passes, reads = _counted_export(write_post, run, out, watermark_clips.clean("pan"), monkeypatch, tmp_path)
+    (sampled,) = passes
+    assert sampled.ruled_out and len(sampled.greys) in CHECKS and sampled.pictures == []
+    assert reads == []
+    manifest = json.loads((next(out.glob("*/lemon8")) / "manifest.json").read_text())
+    assert not [w for w in manifest["warnings"] if "watermark" in w]
+    # the same clip decoded whole: nothing found either
+    assert judge_samples(watermark.sample_greys(watermark_clips.clean("pan"), 8.0)) is None
+
+
+def test_a_marked_clip_is_decoded_whole_and_read(write_post, run, tmp_path, monkeypatch, watermark_clips):
+    out = tmp_path / "marked"
+    passes, reads = _counted_export(
+        write_post, run, out, watermark_clips.marked("pan"), monkeypatch, tmp_path
+    )
+    (sampled,) = passes
+    assert not sampled.ruled_out and len(sampled.greys) == SAMPLES and len(sampled.pictures) == 2
+    assert reads  # tesseract asked to read
+
+
+def _synthetic(corners_at, np):
+    """SAMPLES 144x256 greys of waves moving across the picture (it changes everywhere) with a
+    white box outline drawn in the corners ``corners_at(i)`` gives for sample i ("tl", "br")."""
+    y, x = np.mgrid[0:144, 0:256]
+    greys = []
+    for i in range(SAMPLES):
+        g = (60 + 50 * np.sin((x + 0.6 * y + 11 * i) / 4)).astype(np.uint8)
+        for corner in corners_at(i):
+            rows, cols = (
+                (slice(4, 24), slice(4, 60)) if corner == "tl" else (slice(116, 136), slice(196, 252))
+            )
+            box = g[rows, cols]  # white strokes, 3 px, straight over the moving picture
+            box[:3], box[-3:], box[:, :3], box[:, -3:] = 250, 250, 250, 250
+        greys.append(g)
+    return greys
+
+
+@pytest.mark.parametrize(
+    "corners_at",
+    [
+        lambda i: ["tl"],
+        lambda i: [] if i in (0, 3, 5) else ["tl"],  # 21 of 24: it stays, just
+        lambda i: [] if i in (8, 13, 22) else ["tl"],
+        lambda i: ["tl"] if i < 6 else ["br"],  # jumps after the first quarter
+        lambda i: ["tl"] if i < 18 else ["br"],  # jumps late
+        lambda i: ([] if i == 3 else ["tl"]) if i < 16 else ["br"],
+    ],
+    ids=[
+        "stays",
+        "stays-3-missed-early",
+        "stays-3-missed-late",
+        "jumps-early",
+        "jumps-late",
+        "jumps-1-missed",
+    ],
+)
+def test_no_check_rules_out_a_mark_the_whole_judgement_finds(corners_at):
+    """The bound is exact: every mark the judgement of all SAMPLES finds is still possible at
+    every check on the way."""
+    import numpy as np
+
+    greys = _synthetic(corners_at, np)
+    assert judge_samples(greys) is not None
+    assert not any(no_mark_possible(greys[:n]) for n in CHECKS)
+
+
+def test_the_checks_rule_out_what_the_whole_judgement_cannot_find():
+    import numpy as np
+
+    assert judge_samples(_synthetic(lambda i: [], np)) is None
+    assert no_mark_possible(_synthetic(lambda i: [], np)[: CHECKS[0]])  # nothing stays: the first check
+    gone = _synthetic(lambda i: ["tl"] if i < 5 else [], np)  # leaves before any stretch ends
+    assert judge_samples(gone) is None and no_mark_possible(gone[: CHECKS[1]])
 
 
 def test_export_warns_for_lemon8_and_reels_only_and_validate_agrees(
