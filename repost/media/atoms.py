@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from collections.abc import Iterator
@@ -47,6 +48,9 @@ class Mp4Layout:
     moov_first: bool  # moov starts before the first mdat: playable while downloading
     edit_list: bool  # some track has a non-trivial edit list (see _elst_is_trivial)
     cut_short: bool = False  # a top-level box runs past the end of the file (an unfinished copy)
+    # The first video track's display rotation, counter-clockwise degrees in [-180, 180] as
+    # ffmpeg reports it (see _display_rotation); None where no video track could be read.
+    video_rotation: float | None = None
 
 
 def iter_boxes(f: BinaryIO, start: int, end: int) -> Iterator[Box]:
@@ -108,7 +112,8 @@ def read_mp4_layout(path: str | os.PathLike[str]) -> Mp4Layout | None:
                 moov_first = not mdat_seen
         if moov is None:
             return Mp4Layout(major, compatible, moov_first=False, edit_list=False, cut_short=cut_short)
-        return Mp4Layout(major, compatible, moov_first, _has_edit_list(f, moov), cut_short)
+        rotation = _display_rotation(f, moov)
+        return Mp4Layout(major, compatible, moov_first, _has_edit_list(f, moov), cut_short, rotation)
 
 
 def _chain(first: Box, rest: Iterator[Box]) -> Iterator[Box]:
@@ -166,3 +171,57 @@ def _elst_is_trivial(f: BinaryIO, elst: Box) -> bool:
     else:
         return True
     return media_time == 0 and rate == _UNITY_RATE
+
+
+# Display matrices as ISO 14496-12 stores them (tkhd, mvhd): a, b, u, c, d, v, x, y, w, the
+# last column 2.30 fixed point, the rest 16.16. The identity: no rotation, no side data.
+_IDENTITY = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
+_MATRIX_AT = {"mvhd": (36, 48), "tkhd": (40, 52)}  # the matrix's offset in version 0, 1
+
+
+def _display_rotation(f: BinaryIO, moov: Box) -> float | None:
+    """The rotation ffmpeg's mov demuxer gives the first video track: its tkhd matrix times
+    the movie's (mvhd), exported when not the identity, read as av_display_rotation_get does
+    (libavformat/mov.c mov_read_tkhd, libavutil/display.c). Read from the boxes, it spares the
+    probe a decode of the first frame, where PyAV shows the matrix."""
+    movie = next((_matrix(f, b) for b in _children(f, moov, "mvhd")), None) or _IDENTITY
+    for trak in _children(f, moov, "trak"):
+        if _handler(f, trak) != "vide":
+            continue
+        track = next((_matrix(f, b) for b in _children(f, trak, "tkhd")), None)
+        if track is None:
+            return None
+        shifts = (16, 16, 30)
+        m = tuple(
+            sum((track[3 * i + e] * movie[3 * e + j]) >> shifts[e] for e in range(3))
+            for i in range(3)
+            for j in range(3)
+        )
+        if m == _IDENTITY:
+            return 0.0
+        scale0, scale1 = math.hypot(m[0], m[3]), math.hypot(m[1], m[4])
+        if scale0 == 0 or scale1 == 0:
+            return 0.0  # no rotation can be read from it (ffmpeg: NaN)
+        return -math.degrees(math.atan2(m[1] / scale1, m[0] / scale0))
+    return None
+
+
+def _matrix(f: BinaryIO, box: Box) -> tuple[int, ...] | None:
+    f.seek(box.payload_start)
+    version = f.read(1)
+    offset = _MATRIX_AT[box.type][1 if version == b"\x01" else 0]
+    if not version or box.payload_start + offset + 36 > box.end:
+        return None
+    f.seek(box.payload_start + offset)
+    data = f.read(36)
+    return struct.unpack(">9i", data) if len(data) == 36 else None
+
+
+def _handler(f: BinaryIO, trak: Box) -> str | None:
+    # mdia/hdlr: version and flags (4), pre_defined or QuickTime's component type (4), then
+    # the handler type: "vide", "soun", "tmcd"...
+    for mdia in _children(f, trak, "mdia"):
+        for hdlr in _children(f, mdia, "hdlr"):
+            f.seek(hdlr.payload_start + 8)
+            return f.read(4).decode("latin-1")
+    return None

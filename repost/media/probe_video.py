@@ -137,12 +137,15 @@ def _video_facts(container: Any, path: Path, size: int, head: bytes) -> VideoFac
         # ffmpeg's image2 demuxer "opens" arbitrary bytes named .jpg as MJPEG with no picture.
         raise MediaError(f"no picture in it (read as {container.format.name}, 0x0)", where=path,
                          hint="the file is damaged or not a media file")  # fmt: skip
-    times, complete, rotation = _scan_video(container, stream)
-    vfr = _is_vfr(times)
-    rate = _frame_rate(stream, times, vfr)
     layout = read_mp4_layout(path) if container.format.name.startswith("mov") else None
     if layout is not None and layout.cut_short:
         raise _cut_short(path)
+    boxed = layout.video_rotation if layout is not None else None
+    # PyAV truncates the rotation to an int, as int() does.
+    known = None if boxed is None else _normalise_rotation(int(boxed))
+    times, complete, rotation = _scan_video(container, stream, known)
+    vfr = _is_vfr(times)
+    rate = _frame_rate(stream, times, vfr)
     swap = rotation in (90, 270)
     pix_fmt = cc.pix_fmt or "unknown"
     return VideoFacts(
@@ -195,19 +198,20 @@ def _main_video_stream(container: Any) -> Any:
     return next(videos, None)
 
 
-def _scan_video(container: Any, stream: Any) -> tuple[list[int], bool, int]:
+def _scan_video(container: Any, stream: Any, rotation: int | None = None) -> tuple[list[int], bool, int]:
     """Timestamps of up to MAX_TIMESTAMPS frames (and whether that is all of them), plus the
-    display rotation of the first decoded frame.
+    display rotation: ``rotation`` where the boxes gave it, else that of the first decoded frame.
 
-    MP4/MOV carry every sample's time in their index, so no media data is read for timing; other
-    containers are demuxed (packets only, never decoded). Only the first frame is decoded:
-    PyAV 18 exposes the display matrix on frames, not on streams.
+    MP4/MOV carry every sample's time in their index and their display matrix in tkhd, so no
+    media data is read for them; other containers are demuxed (packets only) and their first
+    frame decoded: PyAV 18 exposes the display matrix on frames, not on streams.
     """
     times = _index_times(container, stream)
     complete = times is not None and len(times) < MAX_TIMESTAMPS
     collect = times is None
     times = times or []
-    rotation = None
+    if rotation is not None and not collect:
+        return times, complete, rotation
     for count, packet in enumerate(container.demux(stream)):
         if collect and len(times) < MAX_TIMESTAMPS:
             ts = packet.pts if packet.pts is not None else packet.dts

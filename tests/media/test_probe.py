@@ -78,6 +78,49 @@ def test_rotation_swaps_displayed_size(clip_rotated):
     assert facts.moov_first is True  # the remux kept faststart
 
 
+def _decoded_rotation(path) -> int:
+    """The rotation PyAV shows on the first decoded frame (the probe's way before tkhd)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return next(container.decode(video=0)).rotation
+
+
+@pytest.mark.parametrize(
+    "display",
+    [
+        ("90",),
+        ("180",),
+        ("270",),
+        ("-90",),
+        ("30",),
+        ("90", "hflip"),
+        ("0", "vflip"),
+        ("0", "hflip", "vflip"),
+    ],
+)
+def test_rotation_read_from_the_boxes_is_what_a_decoded_frame_shows(clip_169, display, tmp_path):
+    angle, *flips = display
+    path = tmp_path / "turned.mp4"
+    flags = [f"-display_{flip}" for flip in flips]
+    run_ffmpeg(["-display_rotation", angle, *flags, "-i", clip_169, "-c", "copy", path])
+    boxed = read_mp4_layout(path).video_rotation
+    decoded = _decoded_rotation(path)
+    assert int(boxed) == decoded
+    facts = probe_media(path)
+    assert facts.rotation == (round(decoded / 90) * 90) % 360
+
+
+def test_an_mp4_is_probed_without_decoding_a_frame(clip_rotated, monkeypatch):
+    import repost.media.probe_video as probe_video
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("a frame was decoded to read the rotation")
+
+    monkeypatch.setattr(probe_video, "_first_frame_rotation", no_decode)
+    assert probe_media(clip_rotated).rotation == 90
+
+
 def test_51_audio(clip_51):
     audio = probe_media(clip_51).audio
     assert (audio.channels, audio.layout, audio.sample_rate_hz) == (6, "5.1", 48000)
