@@ -19,8 +19,8 @@ Figures printed:
     as neither grows with the backlog (the copy limit's own PyAV is loaded before its clock too);
   - where a run's CPU time goes (a second, -j 1 run into a fresh folder with timers on the
     stages): probing, the decode shared by the watermark scan, tesseract and the cover pick, the
-    scan's statistics, tesseract, loudness, remuxing (by ffmpeg, or in process), covers, hashing, copying or linking, and
-    the rest (planning, texts, manifests).
+    scan's statistics, tesseract, loudness, remuxing (by ffmpeg, or in process), covers,
+    hashing, copying or linking, and the rest (planning, texts, manifests).
 """
 
 from __future__ import annotations
