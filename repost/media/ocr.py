@@ -180,12 +180,15 @@ def reading_times(duration_s: float) -> tuple[float, ...]:
     return tuple(duration_s * f for f in FRACTIONS) if binary and languages(binary) else ()
 
 
-def ocr_watermark(path: Path, duration_s: float, rotation: int = 0, pictures=None) -> str | None:
+def ocr_watermark(
+    path: Path, duration_s: float, rotation: int = 0, pictures=None, corners=None
+) -> str | None:
     """Evidence in words where a corner band of the video reads like an app's mark: its name
     (TikTok, 抖音) in one frame, or the same @handle in a corner of both; None where tesseract
     is missing, reads nothing of the kind, or the frames cannot be decoded. ``pictures()``
     gives the frames at ``reading_times`` (decoded for other analyses too), else they are
-    decoded here."""
+    decoded here. ``corners(frames)``: which corner bands of each frame could hold a mark
+    (media/corner_ink.py), the only ones read; a frame with none is not read at all."""
     binary = find_tesseract()
     langs = languages(binary) if binary else None
     if not binary or not langs:
@@ -193,13 +196,13 @@ def ocr_watermark(path: Path, duration_s: float, rotation: int = 0, pictures=Non
     try:
         times = tuple(duration_s * f for f in FRACTIONS)
         frames = pictures() if pictures else decode_frames(Path(path), times, rotation)
-        # One reading a frame: both frames' corners in one picture cost about as much to read
-        # (the bands, not tesseract's start, are most of it) and lost a mark's @handle.
-        seen = [_corner_words(binary, "eng", frame) for frame in frames]
+        where = corners(frames) if corners else [CORNERS] * len(frames)
+        # One reading a frame: both frames' corners in one picture lost a mark's @handle.
+        seen = [_corner_words(binary, "eng", frame, at) for frame, at in zip(frames, where, strict=True)]
         if "chi_sim" in langs.split("+") and seen:
             # 抖音 is in every frame its mark is in: one frame read in Chinese is enough (a
-            # Chinese pass costs twice an English one).
-            chinese = _corner_words(binary, "chi_sim", frames[0])
+            # Chinese pass costs more than an English one).
+            chinese = _corner_words(binary, "chi_sim", frames[0], where[0])
             seen[0] = {c: f"{seen[0][c]} {chinese[c]}".strip() for c in seen[0]}
     except MediaError:
         return None
@@ -207,7 +210,7 @@ def ocr_watermark(path: Path, duration_s: float, rotation: int = 0, pictures=Non
 
 
 def remembered_ocr(
-    path: Path, duration_s: float, rotation: int = 0, scan: bool = True, pictures=None
+    path: Path, duration_s: float, rotation: int = 0, scan: bool = True, pictures=None, corners=None
 ) -> str | None:
     """ocr_watermark, kept between runs (media/remembered.py) under the tesseract languages
     used, so installing tesseract (or Chinese data) later reads the video again. ``scan``
@@ -221,7 +224,7 @@ def remembered_ocr(
         return known(key, _evidence_from)
 
     def read() -> str | None:
-        return ocr_watermark(path, duration_s, rotation, pictures)
+        return ocr_watermark(path, duration_s, rotation, pictures, corners)
 
     return recall(key, read, lambda v: v, _evidence_from)
 
@@ -231,11 +234,15 @@ def _evidence_from(value) -> str | None:
     return None if value is None else checked_text(value)
 
 
-def _corner_words(binary: str, langs: str, frame) -> dict[str, str]:
-    """{corner: text read there} for one frame: the four corner bands stacked into one picture
-    (one tesseract run a frame, not four), white strokes made black on white."""
+def _corner_words(binary: str, langs: str, frame, corners=CORNERS) -> dict[str, str]:
+    """{corner: text read there} for one frame: the bands of ``corners`` stacked into one
+    picture (one tesseract run a frame, not four; the others left blank, none: no run), white
+    strokes made black on white."""
     from PIL import Image
 
+    out = dict.fromkeys(CORNERS, "")
+    if not corners:
+        return out
     grey = frame.convert("L")
     w, h = grey.size
     bw, bh = round(w * BAND_W), round(h * BAND_H)
@@ -243,11 +250,12 @@ def _corner_words(binary: str, langs: str, frame) -> dict[str, str]:
     slot = max(1, round(bh * BAND_WIDTH_PX / max(1, bw)))
     sheet = Image.new("L", (BAND_WIDTH_PX, (slot + GAP_PX) * len(CORNERS)), 255)
     for i, corner in enumerate(CORNERS):
+        if corner not in corners:
+            continue
         v, u = corner.split("-")
         band = grey.crop((lefts[u], tops[v], lefts[u] + bw, tops[v] + bh))
         band = band.resize((BAND_WIDTH_PX, slot), Image.Resampling.LANCZOS)
         sheet.paste(band.point(lambda p: 0 if p >= WHITE else 255), (0, i * (slot + GAP_PX)))
-    out = dict.fromkeys(CORNERS, "")
     for top, word in read_words(binary, sheet, langs):
         corner = CORNERS[min(len(CORNERS) - 1, top // (slot + GAP_PX))]
         out[corner] = f"{out[corner]} {word}".strip()

@@ -6,8 +6,10 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from repost.media.corner_ink import band as _band
+from repost.media.corner_ink import ink_corners
 from repost.media.covers import remember_pick
-from repost.media.ocr import BAND_H, BAND_W, CORNERS, reading_times, remembered_ocr
+from repost.media.ocr import CORNERS, reading_times, remembered_ocr
 from repost.media.remembered import checked_text, file_key, known, recall
 from repost.media.sampling import Sampled, Wanted, sample_video
 
@@ -160,14 +162,6 @@ def no_mark_possible(greys: list) -> bool:
     return all(_share(possible, c) < MARK_EDGE_SHARE for c in CORNERS)
 
 
-def _band(shape, corner: str, size: tuple[float, float] = (BAND_W, BAND_H)) -> tuple[slice, slice]:
-    h, w = shape
-    bw, bh = int(w * size[0]), int(h * size[1])
-    rows = slice(0, bh) if corner.startswith("top") else slice(h - bh, h)
-    cols = slice(0, bw) if corner.endswith("left") else slice(w - bw, w)
-    return rows, cols
-
-
 def _share(mask, corner: str) -> float:
     return float(mask[_band(mask.shape, corner)].mean())
 
@@ -308,7 +302,8 @@ def find_watermarks(post, targets, facts: dict, norms: bool = True, *, scan: boo
         f = facts[path]
         look = _Look(f, (covers or {}).get(path, ()))  # decoded at the first question, once
         mark = _remembered_scan(path, f.duration_s, f.rotation, scan, look.greys)
-        read = remembered_ocr(path, f.duration_s, f.rotation, scan, look.pictures)  # where tesseract is
+        # Where tesseract is installed; only the corners that could hold a mark's words.
+        read = remembered_ocr(path, f.duration_s, f.rotation, scan, look.pictures, look.ink_corners)
         evidence = [metadata_watermark(post, path), mark.evidence if mark else None, read]
         if any(evidence):
             found[path] = tuple(e for e in evidence if e)
@@ -342,6 +337,9 @@ class _Look:
         # Ruled out by its opening: no mark can be found, and none is looked for.
         sampled = self._sample()
         return [] if sampled.ruled_out else sampled.greys
+
+    def ink_corners(self, frames: list) -> list[tuple[str, ...]]:
+        return ink_corners(self.greys(), frames)
 
     def pictures(self) -> list:
         """The frames tesseract reads: none where the opening rules out every mark (a mark is

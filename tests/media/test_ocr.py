@@ -210,3 +210,41 @@ def test_a_broken_tesseract_costs_only_the_ocr(tmp_path, monkeypatch, watermark_
         assert ocr.ocr_watermark(watermark_clips.marked("testsrc2"), watermark_clips.SECONDS) is None
     finally:
         ocr.installed_languages.cache_clear()
+
+
+@pytest.mark.parametrize("text", ["TikTok", "抖音"])
+def test_the_corner_holding_an_apps_word_is_one_tesseract_reads(folder, watermark_clips, text):
+    """Tesseract reads only the bands media/corner_ink.py picks: the one with the word, in
+    both frames, whatever the script."""
+    from repost.media.corner_ink import ink_corners
+    from repost.media.sampling import Wanted, sample_video
+    from repost.media.watermark import grey_maker, sample_times
+
+    font = choose_font(text)
+    if font.missing or (text != "TikTok" and font.path is None):
+        pytest.skip("needs a CJK font")
+    clip = _texted_clip(
+        watermark_clips, folder, f"ink-{len(text)}", text, font.path if text != "TikTok" else None
+    )
+    duration = probe_media(clip).duration_s
+    times = tuple(duration * f for f in ocr.FRACTIONS)
+    sampled = sample_video(clip, Wanted(grey_maker(0), sample_times(duration), times))
+    assert [("bottom-right" in c) for c in ink_corners(sampled.greys, sampled.pictures)] == [True, True]
+
+
+@pytest.mark.parametrize(("draw", "read"), [("area", False), ("strokes", True)])
+def test_white_areas_are_not_ink_and_thin_white_strokes_are(draw, read):
+    """A white box in a corner is an area (nothing to read); a word of the same white is ink."""
+    import numpy as np
+
+    from repost.media.corner_ink import ink_corners
+
+    picture = Image.new("RGB", (640, 360), (90, 40, 40))
+    pen = ImageDraw.Draw(picture)
+    if draw == "area":
+        pen.rectangle((12, 12, 160, 60), fill="white")
+    else:
+        pen.text((12, 12), "@creator", font=ImageFont.load_default(size=22), fill="white")
+    grey = np.asarray(picture.convert("L").resize((256, 144)))
+    corners = ink_corners([grey] * 24, [picture, picture])
+    assert corners == ([("top-left",)] * 2 if read else [(), ()])

@@ -106,6 +106,40 @@ def test_a_marked_clip_is_decoded_whole_and_read(write_post, run, tmp_path, monk
     assert reads  # tesseract asked to read
 
 
+def test_corners_that_stay_but_hold_no_white_strokes_are_not_read(
+    write_post, run, tmp_path, monkeypatch, watermark_clips
+):
+    """testsrc2 made darker: its corners keep their edges (no check rules a mark out), but no
+    pixel is white enough for tesseract's ink, so it is not run at all."""
+    dark = tmp_path / "dark.mp4"
+    args = ["-vf", "lutyuv=y=val*0.7", "-c:v", "libx264", "-preset", "ultrafast"]
+    source = watermark_clips.clean("testsrc2")
+    subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-i", source, *args, dark], check=True
+    )
+    passes, reads = _counted_export(write_post, run, tmp_path / "out", dark, monkeypatch, tmp_path)
+    (sampled,) = passes
+    assert not sampled.ruled_out and len(sampled.pictures) == 2
+    assert reads == []
+
+
+def test_only_the_corners_holding_the_mark_are_read(write_post, run, tmp_path, monkeypatch, watermark_clips):
+    """The mark jumps from top left to bottom right: tesseract is shown the top-left band of the
+    first frame and the bottom-right band of the second, the other bands left blank."""
+    import numpy as np
+
+    _, reads = _counted_export(
+        write_post, run, tmp_path / "out", watermark_clips.marked("pan"), monkeypatch, tmp_path
+    )
+    assert len(reads) == 2  # one run a frame (English only here)
+    inked = []
+    for _binary, sheet, _langs in reads:
+        rows = np.asarray(sheet) < 128
+        slot = sheet.height // len(ocr.CORNERS)
+        inked.append([c for i, c in enumerate(ocr.CORNERS) if rows[i * slot : (i + 1) * slot].any()])
+    assert inked == [["top-left"], ["bottom-right"]]
+
+
 def _synthetic(corners_at, np):
     """SAMPLES 144x256 greys of waves moving across the picture (it changes everywhere) with a
     white box outline drawn in the corners ``corners_at(i)`` gives for sample i ("tl", "br")."""
