@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from repost.errors import MediaError
+from repost.media.bs1770 import measure_whole
 from repost.media.ffmpeg import run_ffmpeg, safe_path
 from repost.media.remembered import checked_number
 
@@ -55,8 +56,27 @@ def measure_loudness(
     """The loudness of the first audio stream of ``path`` (optionally of a stretch of it, and
     as the audio ``filters`` given, a downmix say, would leave it).
 
-    Raises MediaError when ffmpeg cannot read it or the file has no audio.
+    A whole file's mono or stereo sound is metered in process (media/bs1770.py, the figures of
+    ffmpeg's ebur128 within 0.1); a stretch, a filtered sound, more channels and anything PyAV
+    cannot decode go to ffmpeg. Raises MediaError when ffmpeg cannot read it or the file has no
+    audio.
     """
+    if not start_s and duration_s is None and not filters:
+        measured = measure_whole(path)
+        if measured is not None:
+            lufs, peak = measured
+            return Loudness(round(lufs, 1), None if peak is None else round(peak, 1))
+    return ffmpeg_loudness(path, start_s=start_s, duration_s=duration_s, filters=filters)
+
+
+def ffmpeg_loudness(
+    path: str | os.PathLike[str],
+    *,
+    start_s: float | None = None,
+    duration_s: float | None = None,
+    filters: str | None = None,
+) -> Loudness:
+    """measure_loudness by ffmpeg's ebur128 filter, always."""
     args: list[str] = [*_INFO]
     if start_s:
         args += ["-ss", f"{start_s:.3f}"]
