@@ -25,7 +25,6 @@ LAZY_PACKAGES = {
     "proglog": "moviepy's progress library, loaded with it",
     "av": "PyAV loads FFmpeg's libraries; only probing and decoding need it",
     "numpy": "slow to load; only picture analysis needs it",
-    "scipy": "slow to load; only the in-process loudness meter needs it",
     "PIL": "Pillow, loaded where a picture is read or written, not by every command",
     "pillow_heif": "optional: HEIC support, which loads libheif",
     "cv2": "OpenCV, slow to load (faces, QR codes, watermarks only)",
