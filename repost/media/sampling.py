@@ -6,10 +6,10 @@ pass (benchmarks/bench_copy_limit.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from repost.media.covers import keyframe_pts, keyframe_tries, score_grey, small_score_grey
+from repost.media.covers import keyframe_pick, keyframe_pts, keyframe_tries, score_grey, small_score_grey
 
 
 @dataclass
@@ -43,8 +43,11 @@ class Wanted:
 def sample_video(path: Path, wanted: Wanted) -> Sampled:
     """Decode ``path`` once for what ``wanted`` asks. Where the index has a distinct keyframe for
     every grey sample (a phone clip of a minute or more), keyframes alone; else one pass forward
-    decoding only the frames others are predicted from (a third of an x264 clip is skipped), each
-    exactly as a full decode gives it, which the cover needs."""
+    decoding only the frames others are predicted from (a third of an x264 clip is skipped). The
+    cover must be exactly the frame a full decode gives: where it is picked among keyframes
+    (covers.keyframe_pick, a few of them decoded on their own), the pass after it skips the
+    deblocking filter (its small grey samples and tesseract's white ink do not need it: a third
+    less decoding on 720x1280 H.264); else the pass decodes fully, and picks the cover too."""
     import av
 
     with av.open(str(path)) as container:
@@ -52,10 +55,26 @@ def sample_video(path: Path, wanted: Wanted) -> Sampled:
         stream.thread_type = "AUTO"
         keys = _keyframes(stream)
         out = _at_keyframes(container, stream, keys, wanted) if keys else None
-        if out is None:
-            container.seek(0)
-            out = _forward(container, stream, keys or [], wanted)
+    if out is not None:
+        return out
+    cover = _keyframe_cover(path, wanted) if wanted.cover_times and keys else None
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        out = _forward(container, stream, replace(wanted, cover_times=()) if cover else wanted)
+    out.cover = cover or out.cover
     return out
+
+
+def _keyframe_cover(path: Path, wanted: Wanted) -> tuple | None:
+    """The automatic cover as covers.py picks it among keyframes (the same call, on a container
+    of its own); None where it picks by decoding every candidate instead."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frame = keyframe_pick(container, stream, sorted(wanted.cover_times))
+        return _cover(frame, stream, wanted.rotation) if frame is not None else None
 
 
 def _keyframes(stream) -> list[tuple[float, int, int]] | None:
@@ -114,17 +133,18 @@ def _at_keyframes(container, stream, keys, wanted: Wanted) -> Sampled | None:
     return out
 
 
-def _forward(container, stream, keys, wanted: Wanted) -> Sampled:
+def _forward(container, stream, wanted: Wanted) -> Sampled:
     """One pass from the start: the first decoded frame at or after each time (a frame none is
     predicted from is skipped, so a sample may come a few hundredths of a second later; the
-    cover's candidates are the same frames as covers.py's own reference-frame pass)."""
+    cover's candidates are the same frames as covers.py's own reference-frame pass, which it
+    makes where its pick among keyframes finds none)."""
     stream.codec_context.skip_frame = "NONREF"
     if not wanted.cover_times:
         # No cover from this pass: nor is the deblocking filter run (block edges do not show
-        # in 256-pixel grey samples; together a third less decoding, on 720x1280 H.264).
+        # in 256-pixel grey samples, nor move white strokes across WHITE; together a third
+        # less decoding, on 720x1280 H.264).
         stream.codec_context.options = {"skip_loop_filter": "all"}
-    tries = _cover_keys(container, stream, keys, wanted.cover_times)
-    pick = _KeyframePick(tries) if tries else _BestPick(sorted(wanted.cover_times))
+    pick = _BestPick(sorted(wanted.cover_times))
     base, start = float(stream.time_base), stream.start_time or 0
     greys, pictures = _Taken(wanted.grey_times), _Taken(wanted.picture_times)
     out, checks = Sampled(), list(wanted.rule_out_at if wanted.rule_out else ())
@@ -137,8 +157,6 @@ def _forward(container, stream, keys, wanted: Wanted) -> Sampled:
         if checks and len(out.greys) >= checks[0] and wanted.rule_out(out.greys[: checks.pop(0)]):
             out.ruled_out, out.pictures, checks = True, [], []
             greys.i, pictures.i = len(greys.times), len(pictures.times)
-            if isinstance(pick, _KeyframePick):  # the cover still wants keyframes, and only those
-                stream.codec_context.skip_frame = "NONKEY"
         out.pictures += pictures.take(t, frame, lambda f: _upright(f, wanted.rotation))
         pick.see(t, frame)
         if greys.done and pictures.done and pick.done:
@@ -186,26 +204,6 @@ class _BestPick:
 
     def chosen(self):
         return self.best
-
-
-class _KeyframePick:
-    """covers.keyframe_pick: the first of its keyframes (largest packet first) that scores as a
-    cover, each known by its presentation time; where the decoder gives none of them, no pick
-    is made here (covers.py decides for itself)."""
-
-    def __init__(self, tries: dict[int, int]) -> None:
-        self.tries, self.found = tries, {}
-
-    @property
-    def done(self) -> bool:
-        return len(self.found) == len(self.tries)
-
-    def see(self, _t: float, frame) -> None:
-        if frame.key_frame and frame.pts in self.tries:
-            self.found[frame.pts] = frame
-
-    def chosen(self):
-        return _first_scoring([self.found[pts] for pts in self.tries]) if self.done else None
 
 
 def _first_scoring(frames):

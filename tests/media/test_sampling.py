@@ -99,3 +99,18 @@ def test_a_pass_the_checks_cut_short_still_picks_the_cover_covers_py_picks(keyin
     (own,) = decode_frames(clip, times, best=True)
     assert found.cover is not None and np.array_equal(np.asarray(found.cover[0]), np.asarray(own))
     assert found.cover[1] == covers.chosen_time(clip, times)
+
+
+def test_where_the_cover_is_picked_among_keyframes_the_samples_skip_the_deblocking_filter(media_factory):
+    """The cover is decoded on its own (covers.keyframe_pick), so the pass for the samples runs
+    without the deblocking filter: the very greys the scan alone takes (superfast x264 streams
+    are deblocked: with the filter the greys differ)."""
+    clip = media_factory(
+        "sampled-keyed-deblocked.mp4", size="240x426", duration=6, extra_args=KEYINGS["a keyframe a second"]
+    )
+    facts = probe_media(clip)
+    times = auto_times(facts.duration_s)
+    shared = sample_video(clip, _wanted(facts, picture_times=(1.5, 4.5), cover_times=times))
+    alone = sample_video(clip, _wanted(facts)).greys  # no cover: no deblocking, as before
+    assert shared.cover is not None and len(shared.greys) == len(alone) == watermark.SAMPLES
+    assert all(np.array_equal(a, b) for a, b in zip(shared.greys, alone, strict=True))
