@@ -18,9 +18,10 @@ Figures printed:
     the libraries the run imports on first use (PyAV, NumPy, OpenCV, Pillow) are printed apart,
     as neither grows with the backlog (the copy limit's own PyAV is loaded before its clock too);
   - where a run's CPU time goes (a second, -j 1 run into a fresh folder with timers on the
-    stages): probing, the decode shared by the watermark scan, tesseract and the cover pick, the
-    scan's statistics, tesseract, loudness, remuxing (by ffmpeg, or in process), covers,
-    hashing, copying or linking, and the rest (planning, texts, manifests).
+    stages, the probes and loudness the first run cached forgotten): probing, the decode shared
+    by the watermark scan, tesseract and the cover pick, the scan's statistics, tesseract,
+    loudness, remuxing (by ffmpeg, or in process), covers, hashing, copying or linking, and the
+    rest (planning, texts, manifests).
 """
 
 from __future__ import annotations
@@ -132,6 +133,18 @@ def load_libraries() -> float:
 
     Image.init()  # Pillow's format plugins (JPEG) load on first save
     return cpu_now() - cpu
+
+
+def forget_measurements() -> None:
+    """Empty the caches the earlier runs filled in this process (probes, loudness), so the timed
+    stages run as in a fresh run; a version of repost without one skips it."""
+    import importlib
+
+    for module, name in (("repost.media.probe", "clear_probe_cache"),
+                         ("repost.media.loudness", "clear_loudness_cache")):  # fmt: skip
+        clear = getattr(importlib.import_module(module), name, None)
+        if clear is not None:
+            clear()
 
 
 def run_migrate(src: Path, out: Path, jobs: int, norms: bool = True) -> tuple[float, float]:
@@ -252,6 +265,7 @@ def main() -> None:
     limit, took = min(w for w, _ in limits), min(w for w, _ in runs)
     limit_cpu, took_cpu = min(c for _, c in limits), min(c for _, c in runs)
     shutil.rmtree(root / "out-stages", ignore_errors=True)
+    forget_measurements()
     with stage_timers() as spent:
         _, staged = run_migrate(src, root / "out-stages", 1, args.norms == "on")
     what = "copy each file once + decode one frame each"
