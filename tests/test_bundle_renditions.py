@@ -50,6 +50,19 @@ def test_other_sources_parts_silent_tracks_and_remuxes_never_share():
     assert [len(g) for g in group_encodes(steps)] == [1, 1, 1, 1, 1]
 
 
+def test_remuxes_of_one_source_share_a_reading_of_it():
+    def remux(source: str, drop: bool) -> Step:
+        return Step(Path(source), "01.mp4", "video", Remux("h264", drop_edit_list=drop))
+
+    steps = [remux("/a.mp4", True), conform_step("/a.mp4", 360, 640), remux("/a.mp4", False)]
+    steps += [remux("/b.mp4", True), remux("/a.mp4", True)]  # the last one a duplicate
+    groups = group_encodes(steps)
+    shapes = [
+        [(str(s.source), s.op.drop_edit_list if isinstance(s.op, Remux) else None) for s in g] for g in groups
+    ]
+    assert shapes == [[("/a.mp4", True), ("/a.mp4", False)], [("/a.mp4", None)], [("/b.mp4", True)]]
+
+
 def test_threads_are_split_between_parallel_runs_and_capped():
     import os
 

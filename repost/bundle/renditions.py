@@ -12,6 +12,7 @@ from repost.errors import MediaError
 from repost.media.files import make_file, make_shared
 from repost.media.linking import place_file
 from repost.media.render import can_share_decode
+from repost.ops import Remux
 
 
 class Renditions:
@@ -105,15 +106,24 @@ SHARED_DECODE_MAX_PIXELS = 1080 * 1920
 def group_encodes(steps) -> list[list]:
     """The distinct video steps of a run, grouped into ffmpeg runs: conforms of the same
     source and start share one decode while their frames fit SHARED_DECODE_MAX_PIXELS;
-    anything else (remuxes, silent-track renditions) runs alone. Keyed by the operation, so
-    identical renditions appear once."""
+    remuxes of the same source share one reading of it (media/remux.py); anything else
+    (silent-track renditions) runs alone. Keyed by the operation, so identical renditions
+    appear once."""
     unique: dict[tuple, object] = {}
     for step in steps:
         if step.action == "ffmpeg" and step.role == "video":
             unique.setdefault(Renditions.key(step), step)
     groups: list[list] = []
     open_groups: dict[tuple, tuple[list, int]] = {}
+    remuxes: dict[str, list] = {}
     for step in unique.values():
+        if isinstance(step.op, Remux):
+            source = str(step.source.resolve())
+            if source not in remuxes:
+                remuxes[source] = []
+                groups.append(remuxes[source])
+            remuxes[source].append(step)
+            continue
         r = step.rendition
         if r is None or not can_share_decode(r):
             groups.append([step])

@@ -11,7 +11,7 @@ from repost.media.ffmpeg import run_ffmpeg
 from repost.media.images import make_photo
 from repost.media.linking import original_of, place_file, sha256_known
 from repost.media.probe import probe_media
-from repost.media.remux import remux_in_process
+from repost.media.remux import remux_all_in_process, remux_in_process
 from repost.media.render import shared_args
 from repost.media.slideshow import make_slideshow
 from repost.ops import Copy, CoverOp, PhotoOp, Remux, SlideshowOp
@@ -45,8 +45,17 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
 
 
 def make_shared(steps, dests: list[Path], *, threads: int | None = None, progress=None) -> None:
-    """Several conform steps of one source, made by one ffmpeg run that decodes it once."""
+    """Several conform steps of one source, made by one ffmpeg run that decodes it once; or
+    several remuxes of one source, made from one reading of it (each by its own ffmpeg run
+    where media/remux.py does not cover the source)."""
     items = [(step.op, dest) for step, dest in zip(steps, dests, strict=True)]
+    if all(isinstance(op, Remux) for op, _ in items):
+        if not remux_all_in_process(steps[0].source, items):
+            for step, dest in zip(steps, dests, strict=True):
+                run_ffmpeg(ffmpeg_args(step, dest, threads=threads), where=step.source)
+        if progress is not None:
+            progress(1.0)
+        return
     args = shared_args(steps[0].source, items, threads=threads)
     longest = max((step.duration_s or 0.0) for step in steps) or None
     run_ffmpeg(args, where=steps[0].source, progress=progress, duration_s=longest)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from repost.media.ffmpeg import safe_path
@@ -58,26 +59,32 @@ class _NotCovered(Exception):
 def remux_in_process(op: Remux, source: Path, dest: Path) -> bool:
     """Write ``dest`` as ``remux_args(op, source, dest)`` would; False (and nothing left at
     ``dest``) where this source needs ffmpeg's command line."""
+    return remux_all_in_process(source, [(op, dest)])
+
+
+def remux_all_in_process(source: Path, jobs: list[tuple[Remux, Path]]) -> bool:
+    """Each (op, dest) of ``jobs`` made as remux_in_process would, from one reading of
+    ``source`` (RedNote's and Reels' copies of a post differ only in the muxer's options);
+    False, and none of the dests left, where the source needs ffmpeg's command line."""
     import av
 
     try:
         # One decoder thread: opening reads the first frames to learn the stream's parameters.
         with av.open(safe_path(source), options={"threads": "1"}, metadata_errors="ignore") as src:
-            _copy(src, op, dest)
+            _copy(src, jobs)
     except _NotCovered as exc:
         log.debug("remux of %s by ffmpeg's command line: %s", source, exc)
     except (av.FFmpegError, OSError, ValueError) as exc:
         log.debug("remux of %s by ffmpeg's command line after PyAV's %s", source, exc)
     else:
-        log.debug("remuxed %s in process, as its ffmpeg command would", source)
+        log.debug("remuxed %s in process (%d files), as its ffmpeg commands would", source, len(jobs))
         return True
-    Path(dest).unlink(missing_ok=True)
+    for _, dest in jobs:
+        Path(dest).unlink(missing_ok=True)
     return False
 
 
-def _copy(src, op: Remux, dest: Path) -> None:
-    import av
-
+def _copy(src, jobs: list[tuple[Remux, Path]]) -> None:
     if src.format.name != MOV_DEMUXER:
         raise _NotCovered(f"{src.format.name} is not MP4/MOV")
     if not src.streams.video:
@@ -86,6 +93,17 @@ def _copy(src, op: Remux, dest: Path) -> None:
     for stream in streams:
         _check_stream(stream)
     # Nothing is written until every stream passed its check.
+    with ExitStack() as stack:
+        outputs = [stack.enter_context(_output(streams, op, dest)) for op, dest in jobs]
+        _copy_packets(src, streams, outputs)
+
+
+@contextmanager
+def _output(streams, op: Remux, dest: Path):
+    """An MP4 being written with the muxer options of ``op`` and a copy of each of ``streams``:
+    (the container, {source stream index: its copy})."""
+    import av
+
     options = remux_muxer_options(op)
     timescale = _movie_timescale(streams)
     if timescale is not None:
@@ -97,7 +115,7 @@ def _copy(src, op: Remux, dest: Path) -> None:
             if stream.type == "video" and op.codec == "hevc":
                 copy.codec_context.codec_tag = "hvc1"  # as remux_args's -tag:v hvc1
             copies[stream.index] = copy
-        _copy_packets(src, streams, copies, out)
+        yield out, copies
 
 
 def _check_stream(stream) -> None:
@@ -111,7 +129,7 @@ def _check_stream(stream) -> None:
             raise _NotCovered(f"pixels of aspect {stream.sample_aspect_ratio}, not square")
 
 
-def _copy_packets(src, streams, copies: dict, out) -> None:
+def _copy_packets(src, streams, outputs) -> None:
     # ffmpeg moves every timestamp by the input's start time (AV_TIME_BASE units), rescaled to
     # each packet's time base with rounding to nearest (av_rescale_q).
     start = src.start_time or 0
@@ -128,10 +146,14 @@ def _copy_packets(src, streams, copies: dict, out) -> None:
             raise _NotCovered("a packet without a timestamp (ffmpeg estimates one)")
         tb = packet.time_base
         shift = _rescale(start, tb.denominator, _AV_TIME_BASE * tb.numerator)
-        packet.dts -= shift
-        packet.pts = packet.dts if packet.stream.type == "audio" else packet.pts - shift
-        packet.stream = copies[index]
-        out.mux(packet)
+        dts = packet.dts - shift
+        pts = dts if packet.stream.type == "audio" else packet.pts - shift
+        for out, copies in outputs:
+            # Muxing rescales the packet to its stream's time base in place: each output
+            # starts again from the source's timestamps.
+            packet.time_base, packet.dts, packet.pts = tb, dts, pts
+            packet.stream = copies[index]
+            out.mux(packet)
 
 
 def _rescale(x: int, num: int, den: int) -> int:

@@ -163,6 +163,33 @@ def test_make_file_copies_an_mp4_without_starting_ffmpeg(clip_bframes, tmp_path,
     assert done == [1.0] and packets(dest)["video"] == packets(clip_bframes)["video"]
 
 
+def test_both_copies_of_a_post_come_from_one_reading_of_its_source(clip_bframes, tmp_path, monkeypatch):
+    def no_ffmpeg(*args, **kwargs):
+        raise AssertionError("ffmpeg started for a stream copy")
+
+    monkeypatch.setattr(files, "run_ffmpeg", no_ffmpeg)
+    ops = [Remux("h264", drop_edit_list=False), Remux("h264", drop_edit_list=True)]
+    steps = [Step(clip_bframes, "01.mp4", "video", op, 3.5) for op in ops]
+    together = [tmp_path / "edit.mp4", tmp_path / "no-edit.mp4"]
+    files.make_shared(steps, together)
+    for op, made in zip(ops, together, strict=True):
+        alone = tmp_path / f"alone-{made.name}"
+        assert remux_in_process(op, clip_bframes, alone)
+        assert packets(made) == packets(alone) and shape(made) == shape(alone)
+        assert made.read_bytes() == alone.read_bytes()
+
+
+def test_copies_of_a_source_it_does_not_cover_are_each_made_by_ffmpeg(media_factory, tmp_path, monkeypatch):
+    src = media_factory("clip.mkv", duration=1.0, extra_args=())
+    ran = []
+    monkeypatch.setattr(files, "run_ffmpeg", lambda args, **kw: ran.append(args) or run_ffmpeg(args, **kw))
+    ops = [Remux("h264", drop_edit_list=False), Remux("h264", drop_edit_list=True)]
+    dests = [tmp_path / "edit.mp4", tmp_path / "no-edit.mp4"]
+    files.make_shared([Step(src, "01.mp4", "video", op, 1.0) for op in ops], dests)
+    assert len(ran) == 2 and all(read_mp4_layout(d).moov_first for d in dests)
+    assert [read_mp4_layout(d).edit_list for d in dests] == [True, False]
+
+
 def test_a_damaged_source_gets_ffmpegs_error(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 200)
