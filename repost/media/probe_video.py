@@ -13,6 +13,7 @@ from typing import Any
 
 from repost.errors import MediaError
 from repost.media.atoms import read_mp4_layout
+from repost.media.ffmpeg import OPEN_OPTIONS
 from repost.ops import HDR_TRANSFERS
 
 NOT_MEDIA_HINT = "repost reads videos (MP4, MOV, WebM, MKV...) and images (JPEG, PNG, HEIC...)"
@@ -101,7 +102,7 @@ def probe_video(path: Path, size: int, head: bytes) -> VideoFacts:
     import av
 
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), options=OPEN_OPTIONS, metadata_errors="ignore")
     except (av.FFmpegError, OSError, ValueError) as exc:
         layout = read_mp4_layout(path)
         if layout is not None and layout.cut_short:  # moov at the end, and the end is gone

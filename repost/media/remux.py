@@ -32,7 +32,7 @@ import math
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from repost.media.ffmpeg import safe_path
+from repost.media.ffmpeg import OPEN_OPTIONS, safe_path
 from repost.media.mp4 import remux_muxer_options
 from repost.ops import Remux
 
@@ -69,8 +69,7 @@ def remux_all_in_process(source: Path, jobs: list[tuple[Remux, Path]]) -> bool:
     import av
 
     try:
-        # One decoder thread: opening reads the first frames to learn the stream's parameters.
-        with av.open(safe_path(source), options={"threads": "1"}, metadata_errors="ignore") as src:
+        with av.open(safe_path(source), options=OPEN_OPTIONS, metadata_errors="ignore") as src:
             _copy(src, jobs)
     except _NotCovered as exc:
         log.debug("remux of %s by ffmpeg's command line: %s", source, exc)
