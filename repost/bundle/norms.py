@@ -10,10 +10,9 @@ from pathlib import Path
 from repost.bundle.manifest import Manifest
 from repost.errors import InputError, MediaError, RepostError
 from repost.inputs import TEXT_FILE_MAX, read_bounded
-from repost.media.ocr import ocr_watermark
 from repost.media.probe import probe_media
 from repost.media.qr import find_qr_codes
-from repost.media.watermark import find_watermark
+from repost.media.watermark import picture_evidence
 from repost.platforms.norms import (
     MAX_TEXT_CHARS,
     NormFinding,
@@ -49,10 +48,8 @@ def check_videos(platform: str, name: str, videos: Mapping[str, Path]) -> list[N
             facts = probe_media(path)
         except RepostError:  # validate reports an unreadable video itself
             continue
-        rotation = getattr(facts, "rotation", 0)
-        mark = find_watermark(path, facts.duration_s, rotation)
-        read = ocr_watermark(path, facts.duration_s, rotation)  # where tesseract is installed
-        out += watermark_findings(platform, name, where, [e for e in (mark and mark.evidence, read) if e])
+        evidence = picture_evidence(path, facts.duration_s, getattr(facts, "rotation", 0))
+        out += watermark_findings(platform, name, where, evidence)
     return out
 
 

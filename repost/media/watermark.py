@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from repost.media.corner_ink import band as _band
 from repost.media.corner_ink import ink_corners
 from repost.media.covers import remember_pick
-from repost.media.ocr import CORNERS, reading_times, remembered_ocr
+from repost.media.ocr import CORNERS, ocr_watermark, reading_times, remembered_ocr
 from repost.media.remembered import checked_text, file_key, known, recall
 from repost.media.sampling import Sampled, Wanted, sample_video
 
@@ -56,6 +57,16 @@ class Watermark:
 def find_watermark(path: Path, duration_s: float, rotation: int = 0) -> Watermark | None:
     """A mark in a corner band of the video at ``path`` (see ``judge_samples``)."""
     return judge_samples(sample_greys(path, duration_s, rotation))
+
+
+def picture_evidence(path: Path, duration_s: float, rotation: int = 0) -> list[str]:
+    """What the picture of the video at ``path`` shows of a mark, in words: the scan's finding
+    and tesseract's (where installed, on the corners that could hold one), from one decode, as
+    export looks (validate's check of a bundle's videos)."""
+    look = _Look(SimpleNamespace(path=path, duration_s=duration_s, rotation=rotation), ())
+    mark = judge_samples(look.greys())
+    read = ocr_watermark(path, duration_s, rotation, look.pictures, look.ink_corners)
+    return [e for e in (mark and mark.evidence, read) if e]
 
 
 def judge_samples(greys: list) -> Watermark | None:

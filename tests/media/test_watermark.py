@@ -96,6 +96,18 @@ def test_a_clip_with_nothing_staying_in_its_corners_is_decoded_only_until_a_chec
     assert judge_samples(watermark.sample_greys(watermark_clips.clean("pan"), 8.0)) is None
 
 
+def test_validate_looks_at_a_bundle_video_once_and_as_export_does(
+    write_post, run, tmp_path, monkeypatch, watermark_clips
+):
+    """validate decodes each video of a bundle once for the scan and tesseract together, with
+    the same checks: a clean pan is ruled out, and nothing is read."""
+    out = tmp_path / "clean"
+    passes, reads = _counted_export(write_post, run, out, watermark_clips.clean("pan"), monkeypatch, tmp_path)
+    passes.clear()
+    assert run("validate", out, "--json").code == 0
+    assert len(passes) == 1 and passes[0].ruled_out and reads == []
+
+
 def test_a_marked_clip_is_decoded_whole_and_read(write_post, run, tmp_path, monkeypatch, watermark_clips):
     out = tmp_path / "marked"
     passes, reads = _counted_export(
