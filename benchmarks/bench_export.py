@@ -2,11 +2,13 @@
 built-in platform (`--to all`): time, CPU time, peak memory, SSIM of the picture area and bytes;
 then the trade of Shorts' aspect when other platforms of the run already make a 9:16 rendition.
 
-    python benchmarks/bench_export.py [--seconds 12] [--skip-moviepy]
+    python benchmarks/bench_export.py [--seconds 12] [--skip-moviepy] [--content testsrc2|pan]
 
 Clips (made with ffmpeg lavfi in a temporary folder, testsrc2 with light temporal noise like a
 phone sensor's): a TikTok-native 9:16 clip, a 16:9 clip exported with --fit blur, and a 16:9
-clip with 5.1 audio and the moov atom at the end.
+clip with 5.1 audio and the moov atom at the end. ``--content pan``: the same pattern seen by a
+moving phone instead of a fixed camera (a slow pan across a testsrc2 twice the size, with a few
+pixels of hand shake).
 
 - repost: `python -m repost export A B C --to all --fit blur` in a child process; its peak memory
   is the largest sum of RSS over its process tree (repost and its ffmpeg children), sampled from
@@ -57,14 +59,27 @@ def ffmpeg(*args) -> None:
     subprocess.run([find_ffmpeg(), *FF, *map(str, args)], check=True)
 
 
-def make_clips(folder: Path, seconds: float) -> dict[str, Path]:
+def picture(content: str, size: str, seconds: float) -> tuple[str, str]:
+    """(lavfi source, filter) of a clip's picture: testsrc2 as a fixed camera sees it, or ``pan``,
+    a hand-held phone panning across it."""
+    if content == "testsrc2":
+        return f"testsrc2=size={size}:rate=30:duration={seconds}", "noise=alls=6:allf=t"
+    w, h = (int(v) for v in size.split("x"))
+    shake = "+6*sin(9*t)", "+6*cos(7*t)"  # a few pixels of hand shake on top of the pan
+    crop = (f"crop={w}:{h}:x='(iw-ow-12)*t/{seconds}+6{shake[0]}'"
+            f":y='(ih-oh-12)*t/{seconds}+6{shake[1]}'")  # fmt: skip
+    return f"testsrc2=size={2 * w}x{2 * h}:rate=30:duration={seconds}", f"{crop},noise=alls=6:allf=t"
+
+
+def make_clips(folder: Path, seconds: float, content: str = "testsrc2") -> dict[str, Path]:
     def clip(name, size, layout, faststart):
         path = folder / "src" / name / "clip.mp4"
         path.parent.mkdir(parents=True)
+        source, vf = picture(content, size, seconds)
         ffmpeg(
-            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}",
+            "-f", "lavfi", "-i", source,
             "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-            "-vf", "noise=alls=6:allf=t", "-af", f"aformat=channel_layouts={layout}",
+            "-vf", vf, "-af", f"aformat=channel_layouts={layout}",
             # capped like a phone's recording (~16 Mbps at 1080p30), under Reels' 25 Mbps
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-maxrate", "16M", "-bufsize", "32M",
             "-profile:v", "high",
@@ -134,11 +149,11 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_repost(clips: dict[str, Path], out: Path) -> tuple[float, float, int, int]:
+def run_repost(clips: dict[str, Path], out: Path, norms: str = "on") -> tuple[float, float, int, int]:
     """Wall time, CPU time (user+sys of repost and its waited-for children), peak RSS summed
     over the process tree, and the largest single process's RSS (wait4's rusage)."""
     cmd = [sys.executable, "-m", "repost", "export", *(p.parent for p in clips.values())]
-    cmd += ["--to", "all", "--out", str(out), "--fit", "blur"]
+    cmd += ["--to", "all", "--out", str(out), "--fit", "blur", "--norms", norms]
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
@@ -304,12 +319,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=12)
     ap.add_argument("--skip-moviepy", action="store_true")
+    ap.add_argument("--content", choices=("testsrc2", "pan"), default="testsrc2",
+                    help="pan: a hand-held phone panning across the pattern")  # fmt: skip
+    ap.add_argument("--norms", choices=("on", "off"), default="on",
+                    help="off: repost without the norms (no watermark check, no OCR)")  # fmt: skip
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        clips = make_clips(tmp, args.seconds)
+        clips = make_clips(tmp, args.seconds, args.content)
         hand_time, hand_cpu, made = run_hand(clips, tmp / "hand")
-        repost_time, repost_cpu, peak, child_max = run_repost(clips, tmp / "repost")
+        repost_time, repost_cpu, peak, child_max = run_repost(clips, tmp / "repost", args.norms)
         ssims, repost_bytes, hand_bytes = [], 0, 0
         for (name, pids), (hand_file, r) in made.items():
             mine = tmp / "repost" / name / pids[0] / "01.mp4"
@@ -318,7 +337,8 @@ def main() -> None:
             hand_bytes += hand_file.stat().st_size
         trade = shorts_trade(clips, tmp / "hand")
         moviepy_time = None if args.skip_moviepy else run_moviepy(clips, tmp / "hand")
-    print(f"clips: 3 x {args.seconds:g} s 1080p30 -> {', '.join(PLATFORMS)} (--to all), both sides")
+    print(f"clips: 3 x {args.seconds:g} s 1080p30 {args.content} -> {', '.join(PLATFORMS)}"
+          f" (--to all), both sides; repost's norms {args.norms}")  # fmt: skip
     print(f"hand-written ffmpeg : {hand_time:7.2f} s, CPU {hand_cpu:7.2f} s"
           f" ({len(made)} encodes + 1 remux + {3 * len(cover_shapes())} covers)")  # fmt: skip
     print(f"repost export       : {repost_time:7.2f} s, CPU {repost_cpu:7.2f} s"
