@@ -193,6 +193,7 @@ def stage_timers():
         (qr, "find_qr_codes", "QR check of covers (norms)"),
         (files, "run_ffmpeg", "remux (ffmpeg -c copy)"),
         (files, "remux_in_process", "remux (in process, PyAV)"),
+        (files, "remux_all_in_process", "remux (in process, PyAV)"),
         (files, "sha256_of", "hashing"),
         (bundle, "sha256_of", "hashing"),
         (shutil, "copyfile", "copying"),
@@ -202,6 +203,12 @@ def stage_timers():
         import repost.media.linking as linking
 
         patches.append((linking, "_reflink", "reflink attempts"))
+    except ImportError:
+        pass
+    try:  # the sound metered in process, on its own or while a remux reads the file
+        from repost.media.bs1770 import Meter
+
+        patches += [(Meter, name, "loudness (manifest)") for name in ("feed", "take", "result")]
     except ImportError:
         pass
     saved = []

@@ -60,51 +60,79 @@ def measure_whole(path: str | os.PathLike[str]) -> tuple[float, float | None] | 
         with av.open(safe_path(path), options=OPEN_OPTIONS, metadata_errors="ignore") as container:
             if not container.streams.audio:
                 return None
-            stream = container.streams.audio[0]
-            channels = stream.codec_context.channels
-            if not 0 < channels <= MAX_CHANNELS:
+            meter = Meter.of(container.streams.audio[0])
+            if meter is None:
                 return None
-            lufs, samples = _meter(container, stream, channels)
+            for frame in container.decode(meter.stream):
+                meter.take(frame)
+            return meter.result()
     except (av.FFmpegError, OSError, ValueError, KeyError):
         return None
-    return lufs, true_peak_dbtp(samples)
 
 
-def _meter(container, stream, channels: int):
-    """The integrated loudness by ffmpeg's ebur128, and the decoded samples (channels x n)."""
-    import av
-    import numpy as np
+class Meter:
+    """The figures of one sound stream from its frames, or its packets as another pass reads
+    them (media/remux.py copying the file): the integrated loudness by ffmpeg's ebur128 in a
+    filter graph, the samples kept for the true peak."""
 
-    graph = av.filter.Graph()
-    source = graph.add_abuffer(template=stream)
-    meter = graph.add("ebur128", _METER)
-    sink = graph.add("abuffersink")
-    source.link_to(meter)
-    meter.link_to(sink)
-    graph.configure()
-    lufs, arrays, fmt = NO_BLOCK_LUFS, [], None
+    def __init__(self, stream) -> None:
+        import av
 
-    def drain() -> None:
-        nonlocal lufs
+        self.stream, self.channels = stream, stream.codec_context.channels
+        self.graph = av.filter.Graph()
+        self.source = self.graph.add_abuffer(template=stream)
+        meter = self.graph.add("ebur128", _METER)
+        self.sink = self.graph.add("abuffersink")
+        self.source.link_to(meter)
+        meter.link_to(self.sink)
+        self.graph.configure()
+        self.lufs, self.arrays, self.fmt = NO_BLOCK_LUFS, [], None
+        self.decoding = False  # fed packets: the decoder is ours to flush
+
+    @classmethod
+    def of(cls, stream) -> Meter | None:
+        """A meter for ``stream``, or None where ffmpeg's command line should measure it (more
+        than two channels: channel weights and downmixes are its)."""
+        channels = stream.codec_context.channels if stream.codec_context else 0
+        return cls(stream) if 0 < channels <= MAX_CHANNELS else None
+
+    def feed(self, packet) -> None:
+        """A packet of the stream, in demuxing order, before anything rewrites its timestamps."""
+        self.decoding = True
+        for frame in self.stream.codec_context.decode(packet):
+            self.take(frame)
+
+    def take(self, frame) -> None:
+        self.fmt = frame.format
+        self.arrays.append(frame.to_ndarray())
+        self.source.push(frame)
+        self._drain()
+
+    def result(self) -> tuple[float, float | None]:
+        """(integrated LUFS, true peak dBTP or None for silence), the decoder and graph flushed."""
+        import numpy as np
+
+        if self.decoding:
+            for frame in self.stream.codec_context.decode(None):
+                self.take(frame)
+        self.source.push(None)
+        self._drain()
+        if not self.arrays:
+            return self.lufs, None
+        samples = _as_float(np.concatenate(self.arrays, axis=1), self.fmt, self.channels)
+        return self.lufs, true_peak_dbtp(samples)
+
+    def _drain(self) -> None:
+        import av
+
         while True:
             try:
-                frame = sink.pull()
+                frame = self.sink.pull()
             except (av.BlockingIOError, av.EOFError):
                 return
             value = frame.metadata.get(_INTEGRATED)
             if value is not None:
-                lufs = float(value)
-
-    for frame in container.decode(stream):
-        fmt = frame.format
-        arrays.append(frame.to_ndarray())
-        source.push(frame)
-        drain()
-    source.push(None)
-    drain()
-    if not arrays:
-        return lufs, np.zeros((channels, 0))
-    return lufs, _as_float(np.concatenate(arrays, axis=1), fmt, channels)
+                self.lufs = float(value)
 
 
 def _as_float(array, fmt, channels: int):

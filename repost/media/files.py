@@ -10,8 +10,9 @@ from repost.media.covers import make_cover
 from repost.media.ffmpeg import run_ffmpeg
 from repost.media.images import make_photo
 from repost.media.linking import original_of, place_file, sha256_known
+from repost.media.loudness import levels_on_the_way
 from repost.media.probe import probe_media
-from repost.media.remux import remux_all_in_process, remux_in_process
+from repost.media.remux import remux_all_in_process
 from repost.media.render import shared_args
 from repost.media.slideshow import make_slideshow
 from repost.ops import Copy, CoverOp, PhotoOp, Remux, SlideshowOp
@@ -25,7 +26,9 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
     stream copy is made in process where media/remux.py covers its source, else by ffmpeg.
     """
     op = step.op
-    if isinstance(op, Remux) and remux_in_process(op, step.source, dest):
+    # A stream copy measures the source's sound on the way (its manifest records it).
+    listen = levels_on_the_way(step.source) if isinstance(op, Remux) else None
+    if isinstance(op, Remux) and remux_all_in_process(step.source, [(op, dest)], listen):
         if progress is not None:
             progress(1.0)
         return
@@ -50,7 +53,7 @@ def make_shared(steps, dests: list[Path], *, threads: int | None = None, progres
     where media/remux.py does not cover the source)."""
     items = [(step.op, dest) for step, dest in zip(steps, dests, strict=True)]
     if all(isinstance(op, Remux) for op, _ in items):
-        if not remux_all_in_process(steps[0].source, items):
+        if not remux_all_in_process(steps[0].source, items, levels_on_the_way(steps[0].source)):
             for step, dest in zip(steps, dests, strict=True):
                 run_ffmpeg(ffmpeg_args(step, dest, threads=threads), where=step.source)
         if progress is not None:

@@ -7,8 +7,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from repost.media.bs1770 import Meter
 from repost.media.linking import original_of
-from repost.media.measure import Loudness, measure_loudness
+from repost.media.measure import Loudness, loudness_of, measure_loudness
 from repost.media.probe import probe_media
 from repost.media.remembered import file_key, recall
 from repost.media.render import FLOAT_AUDIO, downmix_filter
@@ -73,6 +74,51 @@ def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) 
     # Kept between runs too (media/remembered.py): an up-to-date re-run plans the same gain
     # without decoding the source's sound again.
     return _cached(key, lambda: recall(key, measure, _levels_data, _levels_from))
+
+
+def levels_on_the_way(path):
+    """A ``listen`` for media/remux.py: the sound of ``path`` metered while a stream copy reads
+    it, so that measure_levels of the whole file finds it measured (and remembered) instead of
+    opening and decoding the file again. None where that is known already."""
+    key = ("levels", *_file_key(Path(path)), 0.0, None)
+    with _lock:
+        if key in _cache:
+            return None
+    return functools.partial(_Listening.of, key)
+
+
+class _Listening:
+    """Meters a sound stream from the packets a stream copy reads; a packet it cannot decode
+    ends the metering (measure_levels then measures the file on its own), never the copy."""
+
+    def __init__(self, key: tuple, meter: Meter) -> None:
+        self.key, self.meter = key, meter
+
+    @classmethod
+    def of(cls, key: tuple, stream) -> _Listening | None:
+        meter = Meter.of(stream)  # None for more than two channels: those get a downmix too
+        return cls(key, meter) if meter is not None else None
+
+    def feed(self, packet) -> None:
+        import av
+
+        if self.meter is None:
+            return
+        try:
+            self.meter.feed(packet)
+        except (av.FFmpegError, ValueError):
+            self.meter = None
+
+    def done(self) -> None:
+        import av
+
+        if self.meter is None:
+            return
+        try:
+            levels = Levels(loudness_of(*self.meter.result()))
+        except (av.FFmpegError, ValueError):
+            return
+        _cached(self.key, lambda: recall(self.key, lambda: levels, _levels_data, _levels_from))
 
 
 def measure_requests(wanted: dict[tuple, tuple]) -> dict[tuple, Levels]:

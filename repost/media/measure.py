@@ -64,9 +64,13 @@ def measure_loudness(
     if not start_s and duration_s is None and not filters:
         measured = measure_whole(path)
         if measured is not None:
-            lufs, peak = measured
-            return Loudness(round(lufs, 1), None if peak is None else round(peak, 1))
+            return loudness_of(*measured)
     return ffmpeg_loudness(path, start_s=start_s, duration_s=duration_s, filters=filters)
+
+
+def loudness_of(lufs: float, peak: float | None) -> Loudness:
+    """The in-process meter's figures (media/bs1770.py) as ffmpeg prints them: to 0.1."""
+    return Loudness(round(lufs, 1), None if peak is None else round(peak, 1))
 
 
 def ffmpeg_loudness(

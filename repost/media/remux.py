@@ -62,15 +62,21 @@ def remux_in_process(op: Remux, source: Path, dest: Path) -> bool:
     return remux_all_in_process(source, [(op, dest)])
 
 
-def remux_all_in_process(source: Path, jobs: list[tuple[Remux, Path]]) -> bool:
+def remux_all_in_process(source: Path, jobs: list[tuple[Remux, Path]], listen=None) -> bool:
     """Each (op, dest) of ``jobs`` made as remux_in_process would, from one reading of
     ``source`` (RedNote's and Reels' copies of a post differ only in the muxer's options);
-    False, and none of the dests left, where the source needs ffmpeg's command line."""
+    False, and none of the dests left, where the source needs ffmpeg's command line.
+
+    ``listen``, called with the source's first sound stream, may return a listener whose
+    ``feed`` gets each of its packets as read and whose ``done`` is called once the copies are
+    made: the sound is metered on the way (media/loudness.py) instead of read again."""
     import av
 
     try:
         with av.open(safe_path(source), options=OPEN_OPTIONS, metadata_errors="ignore") as src:
-            _copy(src, jobs)
+            listener = _copy(src, jobs, listen)
+        if listener is not None:
+            listener.done()
     except _NotCovered as exc:
         log.debug("remux of %s by ffmpeg's command line: %s", source, exc)
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -83,7 +89,7 @@ def remux_all_in_process(source: Path, jobs: list[tuple[Remux, Path]]) -> bool:
     return False
 
 
-def _copy(src, jobs: list[tuple[Remux, Path]]) -> None:
+def _copy(src, jobs: list[tuple[Remux, Path]], listen=None):
     if src.format.name != MOV_DEMUXER:
         raise _NotCovered(f"{src.format.name} is not MP4/MOV")
     if not src.streams.video:
@@ -92,9 +98,11 @@ def _copy(src, jobs: list[tuple[Remux, Path]]) -> None:
     for stream in streams:
         _check_stream(stream)
     # Nothing is written until every stream passed its check.
+    listener = listen(streams[1]) if listen is not None and len(streams) > 1 else None
     with ExitStack() as stack:
         outputs = [stack.enter_context(_output(streams, op, dest)) for op, dest in jobs]
-        _copy_packets(src, streams, outputs)
+        _copy_packets(src, streams, outputs, listener)
+    return listener
 
 
 @contextmanager
@@ -128,7 +136,7 @@ def _check_stream(stream) -> None:
             raise _NotCovered(f"pixels of aspect {stream.sample_aspect_ratio}, not square")
 
 
-def _copy_packets(src, streams, outputs) -> None:
+def _copy_packets(src, streams, outputs, listener=None) -> None:
     # ffmpeg moves every timestamp by the input's start time (AV_TIME_BASE units), rescaled to
     # each packet's time base with rounding to nearest (av_rescale_q).
     start = src.start_time or 0
@@ -137,6 +145,8 @@ def _copy_packets(src, streams, outputs) -> None:
         if packet.size == 0:  # a demuxer's end-of-stream flush packet
             continue
         index = packet.stream.index
+        if listener is not None and packet.stream.type == "audio":
+            listener.feed(packet)  # every packet, as the stream's decoder would get it
         if index not in started:
             if not packet.is_keyframe:
                 continue

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from repost.errors import MediaError
-from repost.media import files
+from repost.media import files, measure
 from repost.media.atoms import read_mp4_layout
 from repost.media.commands import remux_args
 from repost.media.ffmpeg import run_ffmpeg
@@ -188,6 +188,26 @@ def test_copies_of_a_source_it_does_not_cover_are_each_made_by_ffmpeg(media_fact
     files.make_shared([Step(src, "01.mp4", "video", op, 1.0) for op in ops], dests)
     assert len(ran) == 2 and all(read_mp4_layout(d).moov_first for d in dests)
     assert [read_mp4_layout(d).edit_list for d in dests] == [True, False]
+
+
+def test_a_copy_meters_its_sound_on_the_way(clip_fits_all, tmp_path, monkeypatch):
+    from repost.media import loudness
+    from repost.media.measure import measure_loudness
+
+    expected = measure_loudness(clip_fits_all)
+    loudness.clear_loudness_cache()
+    step = Step(clip_fits_all, "01.mp4", "video", Remux("h264", drop_edit_list=True), 3.2)
+    files.make_file(step, tmp_path / "01.mp4")
+
+    def no_second_reading(*args, **kwargs):
+        raise AssertionError("the source was read again to measure its sound")
+
+    monkeypatch.setattr(measure, "measure_whole", no_second_reading)
+    monkeypatch.setattr(measure, "run_ffmpeg", no_second_reading)
+    try:
+        assert loudness.measure_levels(clip_fits_all).source == expected
+    finally:
+        loudness.clear_loudness_cache()
 
 
 def test_a_damaged_source_gets_ffmpegs_error(tmp_path):
