@@ -98,21 +98,20 @@ def judge_samples(greys: list) -> Watermark | None:
 
 
 class _Frames:
-    """The sampled frames, with running sums over them: the statistics of any stretch of
-    consecutive samples (the halves around each split tried, and the whole) come from two
+    """The sampled frames, with their sums up to each split (and the end): the statistics of
+    the stretches judged (the halves around each split tried, and the whole) come from two
     subtractions instead of going over the frames again. Each frame's edges are found once."""
 
     def __init__(self, greys: list, np) -> None:
         import cv2
 
         self.stack = np.stack(greys)  # uint8, (samples, height, width)
-        edges = np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys])
-        self.edges = _running_sum(edges, np.int32, np)
+        ends = {round(len(greys) * s) for s in JUMP_SPLITS} | {len(greys)}
+        self.edges = _prefix_sums(np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys]), ends, np)
         # Whole numbers, summed exactly in 32 bits (24 samples of 255 squared is under 2 million):
         # the same figures as in floating point, in half the memory and time.
-        values = self.stack.astype(np.int32)
-        self.sums = _running_sum(values, np.int32, np)
-        self.squares = _running_sum(values * values, np.int32, np)
+        self.sums = _prefix_sums(self.stack, ends, np)
+        self.squares = _prefix_sums(self.stack, ends, np, squared=True)
 
     def stats(self, start: int, end: int, np) -> _Stats:
         import cv2
@@ -128,10 +127,17 @@ class _Frames:
         return _Stats(self.stack[start:end], persists, persists & near, moving)
 
 
-def _running_sum(frames, dtype, np):
-    out = np.empty((len(frames) + 1, *frames.shape[1:]), dtype=dtype)
-    out[0] = 0
-    np.cumsum(frames, axis=0, dtype=dtype, out=out[1:])
+def _prefix_sums(frames, ends, np, squared: bool = False) -> dict:
+    """{n: the sum of frames[:n] (squared first)} for 0 and each of ``ends``, in 32 bits, chunk by
+    chunk between them: each frame is added once (a running sum over every frame costs twice)."""
+    out, total, last = {0: 0}, 0, 0
+    for end in sorted(set(ends) - {0}):
+        chunk = frames[last:end]
+        if squared:
+            chunk = chunk.astype(np.int32)
+            chunk = chunk * chunk
+        total = total + chunk.sum(axis=0, dtype=np.int32)
+        out[end], last = total, end
     return out
 
 
@@ -163,13 +169,16 @@ def no_mark_possible(greys: list) -> bool:
     import cv2
     import numpy as np
 
-    edges = np.cumsum([(cv2.Canny(g, 60, 160) > 0).astype(np.uint8) for g in greys], axis=0, dtype=np.int16)
-    if not len(edges):
+    if not greys:
         return False
-    possible = np.zeros(edges.shape[1:], bool)
-    for length in {round(SAMPLES * s) for s in JUMP_SPLITS} | {SAMPLES}:
+    lengths = {round(SAMPLES * s) for s in JUMP_SPLITS} | {SAMPLES}
+    edges = _prefix_sums(
+        np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys]), {min(len(greys), n) for n in lengths}, np
+    )
+    possible = np.zeros(greys[0].shape, bool)
+    for length in lengths:
         seen = min(len(greys), length)
-        possible |= edges[seen - 1] >= _needed(length) - (length - seen)
+        possible |= edges[seen] >= _needed(length) - (length - seen)
     return all(_share(possible, c) < MARK_EDGE_SHARE for c in CORNERS)
 
 
