@@ -136,8 +136,8 @@ def load_libraries() -> float:
 
 
 def forget_measurements() -> None:
-    """Empty the caches the earlier runs filled in this process (probes, loudness), so the timed
-    stages run as in a fresh run; a version of repost without one skips it."""
+    """Empty the caches the earlier runs filled in this process (probes, loudness), so each
+    timed run runs as a fresh one; a version of repost without one skips it."""
     import importlib
 
     for module, name in (("repost.media.probe", "clear_probe_cache"),
@@ -268,6 +268,7 @@ def main() -> None:
     for _ in range(args.repeat):  # a loaded machine: the best of a few runs of each
         limits.append(copy_limit(src, root / "scratch"))
         shutil.rmtree(root / "out", ignore_errors=True)
+        forget_measurements()  # each run as a fresh one, not reading what the one before measured
         runs.append(run_migrate(src, root / "out", args.jobs, args.norms == "on"))
     limit, took = min(w for w, _ in limits), min(w for w, _ in runs)
     limit_cpu, took_cpu = min(c for _, c in limits), min(c for _, c in runs)
