@@ -155,11 +155,17 @@ def languages(binary: str) -> str | None:
     return "+".join(wanted) if "eng" in wanted else None
 
 
-def read_words(binary: str, picture, langs: str) -> list[tuple[int, str]]:
-    """The words tesseract reads in a Pillow picture, each with its top edge in pixels (its
-    TSV output; the picture goes as PNG on stdin, nothing is written)."""
+def read_words(binary: str, pages, langs: str) -> list[tuple[int, int, str]]:
+    """The words tesseract reads in a Pillow picture, or in several read as the pages of one
+    run (its start and model, most of a run's cost, paid once), each word with its page (from
+    0) and its top edge in pixels (its TSV output). One picture goes as PNG on stdin, several
+    as a multi-page TIFF (lossless); nothing is written."""
+    pages = list(pages) if isinstance(pages, list | tuple) else [pages]
     data = io.BytesIO()
-    picture.save(data, "PNG")
+    if len(pages) == 1:
+        pages[0].save(data, "PNG")
+    else:
+        pages[0].save(data, "TIFF", save_all=True, append_images=pages[1:], compression="tiff_lzw")
     try:
         out = run_bounded(
             [binary, "stdin", "stdout", "-l", langs, "--psm", PAGE_MODE, "tsv"], data.getvalue()
@@ -169,8 +175,8 @@ def read_words(binary: str, picture, langs: str) -> list[tuple[int, str]]:
     words = []
     for line in out.decode("utf-8", "replace").splitlines()[1:]:
         cells = line.split("\t")
-        if len(cells) == 12 and cells[11].strip() and cells[7].isdigit():
-            words.append((int(cells[7]), cells[11].strip()))
+        if len(cells) == 12 and cells[11].strip() and cells[1].isdigit() and cells[7].isdigit():
+            words.append((int(cells[1]) - 1, int(cells[7]), cells[11].strip()))
     return words
 
 
@@ -197,12 +203,12 @@ def ocr_watermark(
         times = tuple(duration_s * f for f in FRACTIONS)
         frames = pictures() if pictures else decode_frames(Path(path), times, rotation)
         where = corners(frames) if corners else [CORNERS] * len(frames)
-        # One reading a frame: both frames' corners in one picture lost a mark's @handle.
-        seen = [_corner_words(binary, "eng", frame, at) for frame, at in zip(frames, where, strict=True)]
-        if "chi_sim" in langs.split("+") and seen:
+        seen = _corner_words(binary, "eng", frames, where)
+        if "chi_sim" in langs.split("+") and seen and _evidence(seen) is None:
             # 抖音 is in every frame its mark is in: one frame read in Chinese is enough (a
-            # Chinese pass costs more than an English one).
-            chinese = _corner_words(binary, "chi_sim", frames[0], where[0])
+            # Chinese pass costs more than an English one), and none where English has
+            # already read an app's name or @handle.
+            chinese = _corner_words(binary, "chi_sim", frames[:1], where[:1])[0]
             seen[0] = {c: f"{seen[0][c]} {chinese[c]}".strip() for c in seen[0]}
     except MediaError:
         return None
@@ -234,15 +240,33 @@ def _evidence_from(value) -> str | None:
     return None if value is None else checked_text(value)
 
 
-def _corner_words(binary: str, langs: str, frame, corners=CORNERS) -> dict[str, str]:
-    """{corner: text read there} for one frame: the bands of ``corners`` stacked into one
-    picture (one tesseract run a frame, not four; the others left blank, none: no run), white
-    strokes made black on white."""
+def _corner_words(binary: str, langs: str, frames: list, where: list) -> list[dict[str, str]]:
+    """{corner: text read there} for each frame: the bands of its corners in ``where`` stacked
+    into one picture (the others left blank), white strokes made black on white, each picture a
+    page of one tesseract run; no run where no frame has a corner to read. (One page a frame:
+    both frames' bands in one page lost a mark's @handle.)"""
+    out = [dict.fromkeys(CORNERS, "") for _ in frames]
+    sheets = {
+        i: _sheet(frame, corners)
+        for i, (frame, corners) in enumerate(zip(frames, where, strict=True))
+        if corners
+    }
+    if not sheets:
+        return out
+    pages = list(sheets)
+    for page, top, word in read_words(binary, [sheets[i][0] for i in pages], langs):
+        if 0 <= page < len(pages):
+            i = pages[page]
+            corner = CORNERS[min(len(CORNERS) - 1, top // sheets[i][1])]
+            out[i][corner] = f"{out[i][corner]} {word}".strip()
+    return out
+
+
+def _sheet(frame, corners) -> tuple:
+    """(the picture of one frame's corner bands stacked, read in ``corners`` only; the height
+    of a band's slot in it)."""
     from PIL import Image
 
-    out = dict.fromkeys(CORNERS, "")
-    if not corners:
-        return out
     grey = frame.convert("L")
     w, h = grey.size
     bw, bh = round(w * BAND_W), round(h * BAND_H)
@@ -256,10 +280,7 @@ def _corner_words(binary: str, langs: str, frame, corners=CORNERS) -> dict[str, 
         band = grey.crop((lefts[u], tops[v], lefts[u] + bw, tops[v] + bh))
         band = band.resize((BAND_WIDTH_PX, slot), Image.Resampling.LANCZOS)
         sheet.paste(band.point(lambda p: 0 if p >= WHITE else 255), (0, i * (slot + GAP_PX)))
-    for top, word in read_words(binary, sheet, langs):
-        corner = CORNERS[min(len(CORNERS) - 1, top // (slot + GAP_PX))]
-        out[corner] = f"{out[corner]} {word}".strip()
-    return out
+    return sheet, slot + GAP_PX
 
 
 def _evidence(seen: list[dict[str, str]]) -> str | None:

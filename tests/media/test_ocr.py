@@ -248,3 +248,26 @@ def test_white_areas_are_not_ink_and_thin_white_strokes_are(draw, read):
     grey = np.asarray(picture.convert("L").resize((256, 144)))
     corners = ink_corners([grey] * 24, [picture, picture])
     assert corners == ([("top-left",)] * 2 if read else [(), ()])
+
+
+@pytest.mark.parametrize("english_reads", [True, False])
+def test_both_frames_are_one_run_and_chinese_is_read_only_where_english_found_no_mark(
+    tmp_path, monkeypatch, watermark_clips, english_reads
+):
+    """Tesseract's start and model are most of a run's cost: both frames go as the pages of one
+    English run, and the Chinese run (for 抖音) is made only where English read no app's name
+    or @handle."""
+    script = tmp_path / "tesseract"
+    script.write_text('#!/bin/sh\necho "List of available languages (2):"; echo chi_sim; echo eng\n')
+    script.chmod(0o755)
+    monkeypatch.setenv(ocr.TESSERACT_ENV, str(script))
+    runs = []
+
+    def read(_binary, pages, langs):
+        runs.append((langs, len(pages)))
+        return [(p, 0, "@creator") for p in range(len(pages))] if english_reads and langs == "eng" else []
+
+    monkeypatch.setattr(ocr, "read_words", read)
+    found = ocr.ocr_watermark(watermark_clips.marked("testsrc2"), watermark_clips.SECONDS)
+    assert runs == ([("eng", 2)] if english_reads else [("eng", 2), ("chi_sim", 1)])
+    assert (found is not None) is english_reads
