@@ -164,6 +164,9 @@ def test_a_foreign_folder_in_the_way_is_never_overwritten(run, fitting_post, tmp
 def test_a_failing_step_leaves_no_bundle_and_no_debris(run, fitting_post, tmp_path, monkeypatch):
     out = tmp_path / "out"
     monkeypatch.setenv("REPOST_FFMPEG", "false")  # an "ffmpeg" that always fails
+    # The stream copy this post needs is made in process (media/remux.py), as is its loudness:
+    # have the copy fall to ffmpeg's command line, as for a source the in-process path skips.
+    monkeypatch.setattr("repost.media.files.remux_all_in_process", lambda *args, **kwargs: False)
     result = run("export", fitting_post, "--to", "tiktok", "--out", out)
     assert result.code == 1 and "ffmpeg failed" in result.out
     assert not (out / "cats" / "tiktok").exists()
