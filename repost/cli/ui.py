@@ -34,12 +34,15 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
+def result_lines(r: BundleResult, *, verbose: bool = False, shown: dict[str, str] | None = None) -> list[str]:
     """One line for the bundle: post → platform, made or up to date (with how many changes and
     warnings) and where it went, or the reason it failed; the outcome comes before the folder, so
     a line cut to the terminal's width loses the end of a path, not the outcome. A made bundle's
     warnings follow, one a line; an up-to-date bundle's were shown by the run that made it (same
-    fingerprint, same warnings) and are not repeated. ``verbose`` adds every change and warning."""
+    fingerprint, same warnings) and are not repeated. ``shown`` ({warning: platform}) holds the
+    warnings already printed under another bundle of the same post: those are counted, not
+    repeated (a 720p source to five platforms warned five times that it will look soft), and
+    this bundle's new ones are added to it. ``verbose`` adds every change and every warning."""
     if r.status == "failed":
         return [f"✗ {r.name or r.post_id} → {r.platform}: {r.error}"]
     word = "made" if r.status == "made" else "up to date"
@@ -49,8 +52,18 @@ def result_lines(r: BundleResult, *, verbose: bool = False) -> list[str]:
     lines = [f"✓ {r.name or r.post_id} → {r.platform}: {outcome} in {where(r.path)}"]
     if verbose:
         lines += [f"    change: {c}" for c in r.changes]
-    if verbose or r.status == "made":
-        lines += [f"    warning: {w}" for w in r.warnings]
+    if verbose or shown is None:
+        return lines + ([f"    warning: {w}" for w in r.warnings] if verbose or r.status == "made" else [])
+    if r.status != "made":
+        return lines
+    said = {w: shown[w] for w in r.warnings if w in shown}
+    lines += [f"    warning: {w}" for w in r.warnings if w not in said]
+    shown.update((w, r.platform) for w in r.warnings if w not in said)
+    if said:
+        # A split post's parts are bundles of one platform: "as above" names no other one.
+        others = [p for p in dict.fromkeys(said.values()) if p != r.platform]
+        names = f" for {' and '.join(others)}" if others else ""
+        lines.append(f"    ({_plural(len(said), 'warning')} as{names} above)")
     return lines
 
 
@@ -77,13 +90,18 @@ class RunView(Board):
         self.verbose, self.as_json = verbose, as_json
         self.named: set[str] = set()  # bundles whose line is out
         self.skipped: set[str] = set()  # posts whose skip is out (one line per post)
+        self.warned: dict[str, dict[str, str]] = {}  # post -> {warning printed: under which platform}
 
     def bundle_done(self, result: BundleResult) -> None:
         with self.lock:
             self.named.add(str(result.path))
-        if not self.as_json:
-            for line in result_lines(result, verbose=self.verbose):
-                self.say(line, whole=self.verbose or line.startswith("✗"))  # a reason in full
+            if self.as_json:
+                return
+            lines = result_lines(
+                result, verbose=self.verbose, shown=self.warned.setdefault(result.post_id, {})
+            )
+        for line in lines:
+            self.say(line, whole=self.verbose or line.startswith("✗"))  # a reason in full
 
     def finished(self, post_id: str, records: list) -> None:
         super().finished(post_id, records)
