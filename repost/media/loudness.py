@@ -11,7 +11,7 @@ from repost.media.bs1770 import Meter
 from repost.media.linking import original_of
 from repost.media.measure import Loudness, loudness_of, measure_loudness
 from repost.media.probe import probe_media
-from repost.media.remembered import file_key, recall
+from repost.media.remembered import file_key, known, recall
 from repost.media.render import FLOAT_AUDIO, downmix_filter
 from repost.ops import Conform, Copy, Remux
 
@@ -84,6 +84,11 @@ def levels_on_the_way(path):
     with _lock:
         if key in _cache:
             return None
+    levels = known(key, _levels_from)  # measured by an earlier run (media/remembered.py)
+    if levels is not None:
+        with _lock:
+            _cache.setdefault(key, levels)
+        return None
     return functools.partial(_Listening.of, key)
 
 

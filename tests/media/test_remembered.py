@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from repost.media import measure, remembered, watermark
+from repost.media import loudness, measure, remembered, watermark
 from repost.media.loudness import clear_loudness_cache
 
 pytestmark = pytest.mark.timeout(300)
@@ -18,6 +18,8 @@ def _no_decoding(monkeypatch):
         raise AssertionError("a source was decoded again")
 
     monkeypatch.setattr(measure, "run_ffmpeg", refuse)  # ebur128 loudness
+    monkeypatch.setattr(measure, "measure_whole", refuse)  # the in-process meter
+    monkeypatch.setattr(loudness._Listening, "of", refuse)  # the meter on a stream copy's way
     monkeypatch.setattr(watermark, "sample_video", refuse)  # the scan's (and OCR's, cover's) decode
 
 
@@ -109,6 +111,35 @@ def test_migrate_keeps_measurements_too(run, media_factory, tmp_path, monkeypatc
         measure, "run_ffmpeg", lambda a, where=None, **k: measured.append(where) or real(a, where=where, **k)
     )
     monkeypatch.setattr(watermark, "sample_video", lambda *_a: pytest.fail("scanned again"))
+    whole = measure.measure_whole  # the in-process meter
+    monkeypatch.setattr(measure, "measure_whole", lambda path: measured.append(path) or whole(path))
+    monkeypatch.setattr(loudness._Listening, "of", lambda *_a: pytest.fail("metered again on the copy's way"))
     again = run("migrate", src.parent, "--to", "lemon8", "--out", out, "--force", "--json")
     assert again.code == 0, again.out
     assert str((src / "clip.mp4").resolve()) not in [str(Path(w).resolve()) for w in measured if w]
+
+
+def test_a_forced_stream_copy_does_not_meter_its_source_again(run, clip_fits_all, tmp_path, monkeypatch):
+    # A stream copy meters its source's sound while it reads the file (media/remux.py); made
+    # again with --force, it finds the figures migrate's store kept instead of decoding it.
+    post = tmp_path / "backlog" / "p1"
+    post.mkdir(parents=True)
+    (post / "clip.mp4").write_bytes(clip_fits_all.read_bytes())
+    (post / "post.yaml").write_text("media: [clip.mp4]\n")
+    out = tmp_path / "out"
+    first = run("migrate", post.parent, "--to", "reels", "--out", out)
+    assert first.code == 0, first.out
+    manifest = json.loads(next(out.glob("*/reels/manifest.json")).read_text())
+    assert "copied" in " ".join(manifest["changes"])
+    clear_loudness_cache()
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the source's sound was metered again")
+
+    monkeypatch.setattr(measure, "run_ffmpeg", refuse)
+    monkeypatch.setattr(measure, "measure_whole", refuse)
+    monkeypatch.setattr(loudness._Listening, "of", refuse)
+    again = run("migrate", post.parent, "--to", "reels", "--out", out, "--force")
+    assert again.code == 0, again.out
+    remade = json.loads(next(out.glob("*/reels/manifest.json")).read_text())
+    assert remade["files"][0]["loudness"] == manifest["files"][0]["loudness"]
