@@ -126,7 +126,7 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
                 frames = _frames_at(container, stream, sorted(times))
             if best and len(frames) > 1:
                 frames = [frames[pick_best(small_score_grey(f) for f in frames)]]
-            pictures = [f.to_image() for f in frames]
+            pictures = [picture_of(f) for f in frames]
             start = stream.start_time or 0
             when = tuple(
                 round(float((f.pts - start) * stream.time_base), 6) if f.pts is not None else None
@@ -244,7 +244,34 @@ def _frames_at(container, stream, times: list[float]) -> list:
 def small_score_grey(frame):
     # Scaled and turned grey by swscale, before any RGB picture is made: scoring stays cheap.
     height = max(2, round(frame.height * _SCORE_WIDTH / frame.width))
-    return frame.reformat(width=_SCORE_WIDTH, height=height, format="gray").to_ndarray()
+    grey = _reformatter("grey").reformat(frame, width=_SCORE_WIDTH, height=height, format="gray", threads=1)
+    return grey.to_ndarray()
+
+
+def picture_of(frame):
+    """A decoded frame as an RGB picture (PIL): the pixels of PyAV's ``to_image()``, for a
+    tenth of its CPU (it sets up a converter for each frame and copies the rows twice more)."""
+    from PIL import Image
+
+    return Image.fromarray(_reformatter("rgb").reformat(frame, format="rgb24", threads=1).to_ndarray())
+
+
+# Each frame's own reformatter (frame.reformat) sets up a new swscale context and its pool of
+# threads, which costs more than converting one 720x1280 frame; one per thread and purpose is
+# reused while the frames' size and format stay the same (a backlog's clips mostly share them).
+# One thread each: a context kept alive with a pool of idle threads in it hangs a later fork
+# of ffmpeg (subprocess) from another thread.
+_reformatters = threading.local()
+
+
+def _reformatter(purpose: str):
+    from av.video.reformatter import VideoReformatter
+
+    made = getattr(_reformatters, purpose, None)
+    if made is None:
+        made = VideoReformatter()
+        setattr(_reformatters, purpose, made)
+    return made
 
 
 def score_frame(picture) -> float:

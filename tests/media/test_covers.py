@@ -152,3 +152,28 @@ def test_a_source_is_decoded_once_for_every_platform_s_cover(clip_black_start, m
     changed.write_bytes(clip_black_start.read_bytes())
     decode_frames(changed, times, best=True)
     assert len(calls) == 3
+
+
+FRAME_KINDS = [("360x640", "yuv420p"), ("174x98", "yuv420p"), ("176x144", "yuvj420p"), ("250x142", "yuv444p")]
+
+
+def test_a_frame_becomes_the_picture_pyav_makes_of_it(media_factory):
+    """Frames turned into RGB (and small grey) by converters reused from frame to frame are
+    PyAV's own to_image() (and reformat()), pixel for pixel, whatever their size (rows padded
+    in memory) or pixel format, as the frames' kind changes from one to the next."""
+    import av
+
+    from repost.media.covers import picture_of, small_score_grey
+
+    clips = [
+        media_factory(f"frames-{size}-{fmt}.mp4", size=size, pix_fmt=fmt, audio=None)
+        for size, fmt in FRAME_KINDS
+    ]
+    for clip in [*clips, *reversed(clips)]:
+        with av.open(str(clip)) as container:
+            for _, frame in zip(range(2), container.decode(video=0), strict=False):
+                ours = picture_of(frame)
+                assert ours.mode == "RGB" and ours.size == (frame.width, frame.height)
+                assert ours.tobytes() == frame.to_image().tobytes()
+                grey = frame.reformat(width=256, height=small_score_grey(frame).shape[0], format="gray")
+                assert np.array_equal(small_score_grey(frame), grey.to_ndarray())
