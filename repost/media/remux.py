@@ -1,8 +1,8 @@
 """Stream copies into MP4 made in process, packet for packet as ``ffmpeg -c copy`` makes them.
 
-Why: a stream copy is cheap work, but starting an ffmpeg process costs ~20-25 ms of CPU, and a
-TikTok-native backlog makes two copies of every post (RedNote and Lemon8 keep edit lists,
-Reels takes none): the process starts alone were a fifth of such a migration's CPU time
+Why: a stream copy is cheap work, but an ffmpeg process for it cost ~46 ms of CPU (its start
+~20-25 ms) against ~13 ms here, and a TikTok-native backlog makes one for every post (two where
+one platform keeps edit lists and another takes none): 14% of such a migration's CPU time
 (benchmarks/bench_copy_limit.py). Here the same muxer (libavformat's mov muxer, through PyAV)
 gets the same options (media/mp4.py) and the packets ffmpeg's command line would hand it:
 
