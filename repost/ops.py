@@ -217,6 +217,14 @@ class CoverOp:
     # of the post it stands for demand (a RedNote video's 720 px), no further.
     min_side_px: int | None = None
 
+    @property
+    def picture(self) -> tuple:
+        """What decides the picture made (media/covers.py reads nothing else): two platforms'
+        covers equal in it are the same file, made once. The frame, aspect, fit and minimum
+        side are already in ``photo``; the safe area only places text."""
+        safe = self.safe_aspect if self.text else None
+        return (self.action, self.kind, self.photo, self.times, self.rotation, safe, self.text, self.font)
+
 
 @dataclass(frozen=True)
 class SlideshowOp:

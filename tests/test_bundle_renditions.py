@@ -70,3 +70,22 @@ def test_threads_are_split_between_parallel_runs_and_capped():
     assert threads_per_encode(1) == max(1, min(MAX_ENCODER_THREADS, cores))
     assert threads_per_encode(2) == max(1, min(MAX_ENCODER_THREADS, cores // 2))
     assert threads_per_encode(1000) == 1
+
+
+def test_covers_that_come_out_the_same_are_made_once(write_post, clip_169, run, tmp_path, monkeypatch):
+    """TikTok's and Reels' covers of a 16:9 clip differ only in Reels' safe area, which places
+    a cover text: without one they are one picture, made once and placed in both bundles."""
+    import repost.media.files as files
+
+    made = []
+    real = files.make_cover
+    monkeypatch.setattr(files, "make_cover", lambda step, dest: made.append(step.op) or real(step, dest))
+    plain = write_post("title: t\nmedia: [clip.mp4]\n", {"clip.mp4": clip_169})
+    assert run("export", plain, "--to", "tiktok,reels", "--fit", "blur", "--out", tmp_path / "a").code == 0
+    assert len(made) == 1
+    covers = [(tmp_path / "a" / plain.name / p / "cover.jpg").read_bytes() for p in ("tiktok", "reels")]
+    assert covers[0] == covers[1]
+    made.clear()
+    texted = write_post("title: t\ncover_text: Day one\nmedia: [clip.mp4]\n", {"clip.mp4": clip_169})
+    assert run("export", texted, "--to", "tiktok,reels", "--fit", "blur", "--out", tmp_path / "b").code == 0
+    assert len(made) == 2 and made[0].safe_aspect != made[1].safe_aspect  # the text sits apart

@@ -36,8 +36,10 @@ class Renditions:
 
     @staticmethod
     def key(step) -> tuple:
-        """Steps reading the same file by the same operation make the same file."""
-        return (str(step.source.resolve()), step.op)
+        """Steps reading the same file by the same operation make the same file; covers too
+        where only what does not show differs (Reels' safe area for a text it does not have)."""
+        picture = getattr(step.op, "picture", None)
+        return (str(step.source.resolve()), picture if picture is not None else step.op)
 
     def prepare(self, steps, work: Path) -> None:
         """Make each distinct video encode once, ``jobs`` runs at a time, into ``work``;
