@@ -29,16 +29,38 @@ def make_cover(step, dest: Path) -> None:
     probed size (render_photo scales the box to a picture decoded at another)."""
     op = step.op
     if op.kind == "image":
-        picture = open_photo(step.source).image
+        picture, scaled = open_photo(step.source).image, None
     else:
         picture = decode_frames(step.source, op.times, op.rotation, best=op.kind == "auto")[0]
-    fitted = render_photo(picture, op.photo)
+        scaled = _scaled_for(step.source, op)
+    fitted = render_photo(picture, op.photo, scaled)
     if op.text and op.font:
         fitted = draw_text(fitted, op.text, op.font, op.safe_aspect)
     whole = PhotoOp(fitted.size, (0, 0, *fitted.size), (0, 0, *fitted.size))
     # A cover is a few hundred kB beside a video of megabytes, and the platform re-encodes it:
     # the Huffman pass would double the time to encode it to save a few percent of its bytes.
     dest.write_bytes(encode_jpeg(fitted, whole, optimize=False))
+
+
+# The frame of a source scaled for one cover, kept for the next platform's cover of another
+# shape that places the same scaled picture (render_photo's memo): a 1080p Lanczos scaling
+# each. Keyed like the decoded frames; the current post's sources only.
+_scaled: dict[tuple, dict] = {}
+_SCALED_MAX = 2
+
+
+def _scaled_for(path: Path, op) -> dict | None:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(op.times), op.rotation, op.kind == "auto")
+    with _chosen_lock:
+        memo = _scaled.pop(key, None) or {}
+        _scaled[key] = memo  # the most recent last
+        while len(_scaled) > _SCALED_MAX:
+            _scaled.pop(next(iter(_scaled)))
+    return memo
 
 
 def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -> list:

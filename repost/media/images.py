@@ -138,8 +138,13 @@ def _icc_to_srgb(im, icc: bytes):
     return out
 
 
-def render_photo(image, op):
-    """Apply a plan's PhotoOp: crop, scale, place on the canvas, flatten alpha; RGB out."""
+def render_photo(image, op, scaled: dict | None = None):
+    """Apply a plan's PhotoOp: crop, scale, place on the canvas, flatten alpha; RGB out.
+
+    ``scaled``: the caller's memo of this same ``image``'s kept parts already scaled (covers
+    of several shapes often place the same scaled picture on their canvases: a 16:9 frame
+    1080 wide on 9:16 and on 3:4). The picture returned may be one of them: not to be drawn on.
+    """
     from PIL import Image
 
     if image.mode == "RGBA":
@@ -148,7 +153,11 @@ def render_photo(image, op):
     if box != (0, 0, *image.size):
         image = image.crop(box)
     x, y, w, h = op.place
-    picture = image if image.size == (w, h) else image.resize((w, h), Image.Resampling.LANCZOS)
+    picture = scaled.get((box, w, h)) if scaled is not None else None
+    if picture is None:
+        picture = image if image.size == (w, h) else image.resize((w, h), Image.Resampling.LANCZOS)
+        if scaled is not None:
+            scaled[(box, w, h)] = picture
     if (x, y, w, h) == (0, 0, *op.canvas):
         return picture
     canvas = _background(image, op.canvas, op.background, (x, y, w, h))

@@ -177,3 +177,37 @@ def test_a_frame_becomes_the_picture_pyav_makes_of_it(media_factory):
                 assert ours.tobytes() == frame.to_image().tobytes()
                 grey = frame.reformat(width=256, height=small_score_grey(frame).shape[0], format="gray")
                 assert np.array_equal(small_score_grey(frame), grey.to_ndarray())
+
+
+def test_covers_of_two_shapes_scale_the_frame_once(tmp_path, profiles, media_factory, monkeypatch):
+    """A 16:9 frame fitted with a blurred border is the same picture, as wide as the cover, on
+    a 9:16 and on a 3:4 canvas: scaled once for both, each cover exactly as if made alone."""
+    from repost.media import covers
+    from repost.plan.options import PlanOptions
+
+    facts = probe_media(media_factory("wide-720p.mp4", size="1280x720", audio=None))
+    steps = [
+        plan_cover(Post(id="x"), profiles[p], facts, PlanOptions(fit="blur"), {}).steps[0]
+        for p in ("reels", "rednote")
+    ]
+    assert steps[0].op.photo.canvas != steps[1].op.photo.canvas
+    assert steps[0].op.photo.place[2:] == steps[1].op.photo.place[2:]  # the same scaled picture
+    alone = []
+    for i, step in enumerate(steps):
+        vars(covers).get("_scaled", {}).clear()  # each made alone: nothing remembered
+        make_cover(step, tmp_path / f"alone-{i}.jpg")
+        alone.append((tmp_path / f"alone-{i}.jpg").read_bytes())
+    vars(covers).get("_scaled", {}).clear()
+    scalings = []
+    real = Image.Image.resize
+
+    def resize(im, size, *a, **k):
+        if size == tuple(steps[0].op.photo.place[2:]):
+            scalings.append(size)
+        return real(im, size, *a, **k)
+
+    monkeypatch.setattr(Image.Image, "resize", resize)
+    for i, step in enumerate(steps):
+        make_cover(step, tmp_path / f"both-{i}.jpg")
+        assert (tmp_path / f"both-{i}.jpg").read_bytes() == alone[i]
+    assert len(scalings) == 1
