@@ -9,7 +9,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from repost.media.covers import keyframe_pick, keyframe_pts, keyframe_tries, score_grey, small_score_grey
+from repost.media.covers import (
+    keyframe_pick,
+    keyframe_pts,
+    keyframe_tries,
+    picture_of,
+    score_grey,
+    small_score_grey,
+)
 
 
 @dataclass
@@ -211,7 +218,7 @@ def _first_scoring(frames):
 
 
 def _upright(frame, rotation: int):
-    picture = frame.to_image()
+    picture = picture_of(frame)  # the pixels of to_image(), for a tenth of its CPU
     # The display matrix turns the picture counter-clockwise (as ffmpeg's -display_rotation).
     return picture.rotate(rotation, expand=True) if rotation else picture
 
