@@ -40,21 +40,11 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
+from content import CONTENTS, picture
+
 from repost.media.ffmpeg import find_ffmpeg
 
 TO = "rednote,reels,lemon8"
-
-
-def picture(content: str, size: str, seconds: float) -> tuple[str, str]:
-    """(lavfi source, filter) of the clip's picture: testsrc2 as a fixed camera sees it, or
-    ``pan``, a hand-held phone panning across it."""
-    if content == "testsrc2":
-        return f"testsrc2=size={size}:rate=30:duration={seconds}", "noise=alls=6:allf=t"
-    w, h = (int(v) for v in size.split("x"))
-    shake = "+6*sin(9*t)", "+6*cos(7*t)"  # a few pixels of hand shake on top of the pan
-    crop = (f"crop={w}:{h}:x='(iw-ow-12)*t/{seconds}+6{shake[0]}'"
-            f":y='(ih-oh-12)*t/{seconds}+6{shake[1]}'")  # fmt: skip
-    return f"testsrc2=size={2 * w}x{2 * h}:rate=30:duration={seconds}", f"{crop},noise=alls=6:allf=t"
 
 
 def make_backlog(root: Path, posts: int, seconds: float, size: str, content: str = "testsrc2") -> Path:
@@ -253,7 +243,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     parser.add_argument("--norms", choices=("on", "off"), default="on",
                         help="off: as --norms off (no watermark scan, no OCR)")  # fmt: skip
-    parser.add_argument("--content", choices=("testsrc2", "pan"), default="testsrc2",
+    parser.add_argument("--content", choices=CONTENTS, default="testsrc2",
                         help="pan: a hand-held phone panning across the pattern")  # fmt: skip
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="repost-copylimit-"))

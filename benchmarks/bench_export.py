@@ -44,6 +44,8 @@ import threading
 import time
 from pathlib import Path
 
+from content import CONTENTS, picture
+
 from repost.media.ffmpeg import find_ffmpeg
 from repost.media.probe import probe_media
 from repost.plan.options import PlanOptions
@@ -57,18 +59,6 @@ FF = ("-hide_banner", "-loglevel", "error", "-y")
 
 def ffmpeg(*args) -> None:
     subprocess.run([find_ffmpeg(), *FF, *map(str, args)], check=True)
-
-
-def picture(content: str, size: str, seconds: float) -> tuple[str, str]:
-    """(lavfi source, filter) of a clip's picture: testsrc2 as a fixed camera sees it, or ``pan``,
-    a hand-held phone panning across it."""
-    if content == "testsrc2":
-        return f"testsrc2=size={size}:rate=30:duration={seconds}", "noise=alls=6:allf=t"
-    w, h = (int(v) for v in size.split("x"))
-    shake = "+6*sin(9*t)", "+6*cos(7*t)"  # a few pixels of hand shake on top of the pan
-    crop = (f"crop={w}:{h}:x='(iw-ow-12)*t/{seconds}+6{shake[0]}'"
-            f":y='(ih-oh-12)*t/{seconds}+6{shake[1]}'")  # fmt: skip
-    return f"testsrc2=size={2 * w}x{2 * h}:rate=30:duration={seconds}", f"{crop},noise=alls=6:allf=t"
 
 
 def make_clips(folder: Path, seconds: float, content: str = "testsrc2") -> dict[str, Path]:
@@ -319,7 +309,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=12)
     ap.add_argument("--skip-moviepy", action="store_true")
-    ap.add_argument("--content", choices=("testsrc2", "pan"), default="testsrc2",
+    ap.add_argument("--content", choices=CONTENTS, default="testsrc2",
                     help="pan: a hand-held phone panning across the pattern")  # fmt: skip
     ap.add_argument("--norms", choices=("on", "off"), default="on",
                     help="off: repost without the norms (no watermark check, no OCR)")  # fmt: skip
