@@ -59,8 +59,10 @@ def export_posts(
     jobs: list[list[BundlePlan]] = []
     seen: dict[str, Post] = {}  # bundle folder -> the post that claimed it
     # Sources' loudness and watermark scans kept in DIR/.repost between runs (read only on
-    # --dry-run): an up-to-date re-run plans without decoding a source again. Not on a cluster,
-    # whose --out is on shared storage, where SQLite must not be written.
+    # --dry-run): an up-to-date re-run plans without decoding a source again, and a remade
+    # bundle finds what its writing measured (a stream copy meters its source's sound as it
+    # reads it: media/remux.py), as migrate's do. Not on a cluster, whose --out is on shared
+    # storage, where SQLite must not be written.
     store = Path(options.out).resolve() / WORK_DIR
     with remembered(None if options.cluster else store, read_only=options.dry_run):
         for arg in expand_posts(post_args):
@@ -74,18 +76,18 @@ def export_posts(
                 continue
             outcome.plans += plans
             jobs.append(plans)
-    if options.dry_run or not jobs:
-        return outcome
-    if options.cluster:
-        outcome.results += export_on_cluster(jobs, options, done=events.bundle_done)
-        return outcome
-    renditions = Renditions(options.jobs, encode_progress(events, jobs))
-    # Every distinct encode of the run first, -j at a time; the bundles then copy them.
-    every = [p for plans in jobs for p in plans]
-    lock = output_lock(Path(options.out).resolve() / WORK_DIR)  # one writing run per --out
-    with lock, renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
-        for results in pool.map(lambda plans: write_post(plans, options, renditions, events), jobs):
-            outcome.results += results
+        if options.dry_run or not jobs:
+            return outcome
+        if options.cluster:
+            outcome.results += export_on_cluster(jobs, options, done=events.bundle_done)
+            return outcome
+        renditions = Renditions(options.jobs, encode_progress(events, jobs))
+        # Every distinct encode of the run first, -j at a time; the bundles then copy them.
+        every = [p for plans in jobs for p in plans]
+        lock = output_lock(Path(options.out).resolve() / WORK_DIR)  # one writing run per --out
+        with lock, renditions_made(every, options, renditions), ThreadPoolExecutor(options.jobs) as pool:
+            for results in pool.map(lambda plans: write_post(plans, options, renditions, events), jobs):
+                outcome.results += results
     return outcome
 
 

@@ -143,3 +143,29 @@ def test_a_forced_stream_copy_does_not_meter_its_source_again(run, clip_fits_all
     assert again.code == 0, again.out
     remade = json.loads(next(out.glob("*/reels/manifest.json")).read_text())
     assert remade["files"][0]["loudness"] == manifest["files"][0]["loudness"]
+
+
+def test_an_exported_stream_copy_remade_meters_nothing_again(run, clip_fits_all, tmp_path, monkeypatch):
+    # export keeps the store open while it writes bundles too: what a stream copy metered on its
+    # way is there for the next run that remakes the bundle (--force, a changed caption).
+    post = tmp_path / "p1"
+    post.mkdir()
+    (post / "clip.mp4").write_bytes(clip_fits_all.read_bytes())
+    (post / "post.yaml").write_text("media: [clip.mp4]\n")
+    out = tmp_path / "out"
+    first = run("export", post, "--to", "reels", "--out", out)
+    assert first.code == 0, first.out + first.err
+    manifest = json.loads((out / "p1" / "reels" / "manifest.json").read_text())
+    assert "copied" in " ".join(manifest["changes"]) and manifest["files"][0]["loudness"]
+    clear_loudness_cache()
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the source's sound was metered again")
+
+    monkeypatch.setattr(measure, "run_ffmpeg", refuse)
+    monkeypatch.setattr(measure, "measure_whole", refuse)
+    monkeypatch.setattr(loudness._Listening, "of", refuse)
+    again = run("export", post, "--to", "reels", "--out", out, "--force")
+    assert again.code == 0, again.out + again.err
+    remade = json.loads((out / "p1" / "reels" / "manifest.json").read_text())
+    assert remade["files"][0]["loudness"] == manifest["files"][0]["loudness"]
