@@ -13,13 +13,23 @@ from repost.media.loudness import clear_loudness_cache
 pytestmark = pytest.mark.timeout(300)
 
 
-def _no_decoding(monkeypatch):
+def _refuse(what: str):
     def refuse(*_a, **_k):
-        raise AssertionError("a source was decoded again")
+        raise AssertionError(f"{what} again")
 
+    return refuse
+
+
+def _no_metering(monkeypatch, refuse=None):
+    refuse = refuse or _refuse("the source's sound was metered")
     monkeypatch.setattr(measure, "run_ffmpeg", refuse)  # ebur128 loudness
     monkeypatch.setattr(measure, "measure_whole", refuse)  # the in-process meter
     monkeypatch.setattr(loudness._Listening, "of", refuse)  # the meter on a stream copy's way
+
+
+def _no_decoding(monkeypatch):
+    refuse = _refuse("a source was decoded")
+    _no_metering(monkeypatch, refuse)
     monkeypatch.setattr(watermark, "sample_video", refuse)  # the scan's (and OCR's, cover's) decode
 
 
@@ -132,13 +142,7 @@ def test_a_forced_stream_copy_does_not_meter_its_source_again(run, clip_fits_all
     manifest = json.loads(next(out.glob("*/reels/manifest.json")).read_text())
     assert "copied" in " ".join(manifest["changes"])
     clear_loudness_cache()
-
-    def refuse(*_a, **_k):
-        raise AssertionError("the source's sound was metered again")
-
-    monkeypatch.setattr(measure, "run_ffmpeg", refuse)
-    monkeypatch.setattr(measure, "measure_whole", refuse)
-    monkeypatch.setattr(loudness._Listening, "of", refuse)
+    _no_metering(monkeypatch)
     again = run("migrate", post.parent, "--to", "reels", "--out", out, "--force")
     assert again.code == 0, again.out
     remade = json.loads(next(out.glob("*/reels/manifest.json")).read_text())
@@ -158,13 +162,7 @@ def test_an_exported_stream_copy_remade_meters_nothing_again(run, clip_fits_all,
     manifest = json.loads((out / "p1" / "reels" / "manifest.json").read_text())
     assert "copied" in " ".join(manifest["changes"]) and manifest["files"][0]["loudness"]
     clear_loudness_cache()
-
-    def refuse(*_a, **_k):
-        raise AssertionError("the source's sound was metered again")
-
-    monkeypatch.setattr(measure, "run_ffmpeg", refuse)
-    monkeypatch.setattr(measure, "measure_whole", refuse)
-    monkeypatch.setattr(loudness._Listening, "of", refuse)
+    _no_metering(monkeypatch)
     again = run("export", post, "--to", "reels", "--out", out, "--force")
     assert again.code == 0, again.out + again.err
     remade = json.loads((out / "p1" / "reels" / "manifest.json").read_text())
