@@ -26,11 +26,8 @@ def make_file(step, dest: Path, *, threads: int | None = None, progress=None) ->
     stream copy is made in process where media/remux.py covers its source, else by ffmpeg.
     """
     op = step.op
-    # A stream copy measures the source's sound on the way (its manifest records it).
-    listen = levels_on_the_way(step.source) if isinstance(op, Remux) else None
-    if isinstance(op, Remux) and remux_all_in_process(step.source, [(op, dest)], listen):
-        if progress is not None:
-            progress(1.0)
+    if isinstance(op, Remux):  # a group of one: in process where it can be, the sound metered
+        make_shared([step], [dest], threads=threads, progress=progress)
         return
     args = ffmpeg_args(step, dest, threads=threads)
     if args is not None:
@@ -53,9 +50,12 @@ def make_shared(steps, dests: list[Path], *, threads: int | None = None, progres
     where media/remux.py does not cover the source)."""
     items = [(step.op, dest) for step, dest in zip(steps, dests, strict=True)]
     if all(isinstance(op, Remux) for op, _ in items):
+        # The source's sound is metered on the way (its manifest records it).
         if not remux_all_in_process(steps[0].source, items, levels_on_the_way(steps[0].source)):
             for step, dest in zip(steps, dests, strict=True):
-                run_ffmpeg(ffmpeg_args(step, dest, threads=threads), where=step.source)
+                run_ffmpeg(
+                    ffmpeg_args(step, dest, threads=threads), where=step.source, duration_s=step.duration_s
+                )
         if progress is not None:
             progress(1.0)
         return

@@ -56,6 +56,11 @@ def _levels_from(data: dict) -> Levels:
     return Levels(Loudness.from_dict(data["source"]), Loudness.from_dict(mix) if mix is not None else None)
 
 
+def _levels_key(path: Path, start_s: float = 0.0, duration_s: float | None = None) -> tuple:
+    """The key of a stretch's levels, in this run's memory and in the store between runs."""
+    return ("levels", *_file_key(path), start_s, duration_s)
+
+
 def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) -> Levels:
     """The levels of the video ``path`` from ``start_s`` for ``duration_s`` (to the end when
     None), measured once per run for every platform and part that uses the same stretch."""
@@ -70,7 +75,7 @@ def measure_levels(path, start_s: float = 0.0, duration_s: float | None = None) 
         mix = f"{FLOAT_AUDIO},{downmix_filter(layout)}"
         return Levels(source, measure_loudness(path, start_s=start_s, duration_s=duration_s, filters=mix))
 
-    key = ("levels", *_file_key(path), start_s, duration_s)
+    key = _levels_key(path, start_s, duration_s)
     # Kept between runs too (media/remembered.py): an up-to-date re-run plans the same gain
     # without decoding the source's sound again.
     return _cached(key, lambda: recall(key, measure, _levels_data, _levels_from))
@@ -80,7 +85,7 @@ def levels_on_the_way(path):
     """A ``listen`` for media/remux.py: the sound of ``path`` metered while a stream copy reads
     it, so that measure_levels of the whole file finds it measured (and remembered) instead of
     opening and decoding the file again. None where that is known already."""
-    key = ("levels", *_file_key(Path(path)), 0.0, None)
+    key = _levels_key(Path(path))  # the whole file's, as measure_levels keys it
     with _lock:
         if key in _cache:
             return None
