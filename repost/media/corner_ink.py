@@ -24,6 +24,17 @@ STROKE_MAX = 0.01
 # tall 1.4% and an @handle 30 px tall 2%; burned-in subtitles 0.6-3%; testsrc2 and a panning
 # scene under 0.4%).
 INK_SHARE = 0.005
+# Canny's hysteresis thresholds for the edges of the small grey samples, here and in the scan
+# (media/watermark.py): both must see the same strokes.
+EDGE_LOW, EDGE_HIGH = 60, 160
+
+
+def edge_maps(greys: list):
+    """Where each sample has an edge: (samples, height, width) booleans."""
+    import cv2
+    import numpy as np
+
+    return np.stack([cv2.Canny(g, EDGE_LOW, EDGE_HIGH) > 0 for g in greys])
 
 
 def ink_corners(greys: list, pictures: list) -> list[tuple[str, ...]]:
@@ -35,7 +46,7 @@ def ink_corners(greys: list, pictures: list) -> list[tuple[str, ...]]:
 
     if len(greys) < 2 * SIDE or len(pictures) != len(FRACTIONS):
         return [CORNERS] * len(pictures)
-    edges = np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys])
+    edges = edge_maps(greys)
     out = []
     for fraction, picture in zip(FRACTIONS, pictures, strict=True):
         i = min(max(SIDE, round(fraction * len(greys))), len(greys) - SIDE)

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from repost.media.corner_ink import band as _band
-from repost.media.corner_ink import ink_corners
+from repost.media.corner_ink import edge_maps, ink_corners
 from repost.media.covers import remember_pick
 from repost.media.ocr import CORNERS, ocr_watermark, reading_times, remembered_ocr
 from repost.media.remembered import checked_text, file_key, known, recall
@@ -103,11 +103,10 @@ class _Frames:
     subtractions instead of going over the frames again. Each frame's edges are found once."""
 
     def __init__(self, greys: list, np) -> None:
-        import cv2
 
         self.stack = np.stack(greys)  # uint8, (samples, height, width)
         ends = {round(len(greys) * s) for s in JUMP_SPLITS} | {len(greys)}
-        self.edges = _prefix_sums(np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys]), ends, np)
+        self.edges = _prefix_sums(edge_maps(greys), ends, np)
         # Whole numbers, summed exactly in 32 bits (24 samples of 255 squared is under 2 million):
         # the same figures as in floating point, in half the memory and time.
         self.sums = _prefix_sums(self.stack, ends, np)
@@ -166,15 +165,12 @@ def no_mark_possible(greys: list) -> bool:
     band for every stretch, nothing can be found. Exact, not a guess: where it says so, the
     judgement of all the samples finds nothing (tests/media/test_watermark.py). (A stream that
     ends before its last sample time gives fewer samples, and shorter stretches, than assumed.)"""
-    import cv2
     import numpy as np
 
     if not greys:
         return False
     lengths = {round(SAMPLES * s) for s in JUMP_SPLITS} | {SAMPLES}
-    edges = _prefix_sums(
-        np.stack([cv2.Canny(g, 60, 160) > 0 for g in greys]), {min(len(greys), n) for n in lengths}, np
-    )
+    edges = _prefix_sums(edge_maps(greys), {min(len(greys), n) for n in lengths}, np)
     possible = np.zeros(greys[0].shape, bool)
     for length in lengths:
         seen = min(len(greys), length)
