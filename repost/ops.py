@@ -13,7 +13,7 @@ platforms whose plans come out the same share one encode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import ClassVar
 
@@ -217,13 +217,23 @@ class CoverOp:
     # of the post it stands for demand (a RedNote video's 720 px), no further.
     min_side_px: int | None = None
 
+    # Fields whose effect on the picture is all in ``photo`` (planned from them), left out of
+    # ``picture``; every other field, a new one too, keeps covers apart unless it is named here.
+    HELD_BY_PHOTO: ClassVar[frozenset[str]] = frozenset({"frame", "aspect", "fit", "min_side_px"})
+
     @property
     def picture(self) -> tuple:
         """What decides the picture made (media/covers.py reads nothing else): two platforms'
-        covers equal in it are the same file, made once. The frame, aspect, fit and minimum
-        side are already in ``photo``; the safe area only places text."""
-        safe = self.safe_aspect if self.text else None
-        return (self.action, self.kind, self.photo, self.times, self.rotation, safe, self.text, self.font)
+        covers equal in it are the same file, made once. The safe area only places text."""
+        return (
+            self.action,
+            *((f.name, self._drawn(f.name)) for f in fields(self) if f.name not in self.HELD_BY_PHOTO),
+        )
+
+    def _drawn(self, name: str):
+        if name == "safe_aspect" and not self.text:
+            return None
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,23 @@ def test_the_encoding_of_an_operation_does_not_depend_on_the_order_of_its_fields
     for op_type in OPERATIONS:  # every operation is frozen data, hashable, with a kind of making
         assert dataclasses.is_dataclass(op_type) and op_type.__dataclass_params__.frozen
         assert op_type.action in ("ffmpeg", "copy", "photo", "cover", "slideshow")
+
+
+def test_a_cover_field_keeps_covers_apart_unless_its_photo_holds_it():
+    """Renditions make two platforms' covers once where ``CoverOp.picture`` is equal: a field
+    added to CoverOp counts there without being listed by hand (a forgotten one would have two
+    platforms share a wrong cover)."""
+    from repost.ops import CoverOp, PhotoOp
+
+    photo = PhotoOp(canvas=(720, 960), box=(0, 0, 720, 960), place=(0, 0, 720, 960))
+    op = CoverOp(kind="auto", frame=(720, 960), aspect="3:4", fit="pad", photo=photo, times=(1.0, 2.0))
+    names = {f.name for f in dataclasses.fields(CoverOp)}
+    assert {name for name, _ in op.picture[1:]} == names - CoverOp.HELD_BY_PHOTO
+    assert not CoverOp.HELD_BY_PHOTO - names  # no stale name
+    # A field the planner spells into ``photo`` does not separate covers; the others do.
+    assert dataclasses.replace(op, fit="crop", min_side_px=720).picture == op.picture
+    assert dataclasses.replace(op, rotation=90).picture != op.picture
+    # The safe area only places text: without a text it makes no other picture.
+    assert dataclasses.replace(op, safe_aspect="9:16").picture == op.picture
+    texted = dataclasses.replace(op, text="Day 1")
+    assert dataclasses.replace(texted, safe_aspect="9:16").picture != texted.picture
