@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from repost.errors import MediaError
+from repost.media.ffmpeg import OPEN_OPTIONS
 from repost.media.images import encode_jpeg, open_photo, render_photo
 from repost.ops import PhotoOp
 from repost.platforms.model import aspect_value
@@ -135,7 +136,7 @@ def _decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) 
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), options=OPEN_OPTIONS) as container:
             stream = container.streams.video[0]
             frames = [f for f in [keyframe_pick(container, stream, sorted(times))] if f] if best else []
             if not frames and not stream.codec_context.is_open:

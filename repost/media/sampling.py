@@ -17,6 +17,7 @@ from repost.media.covers import (
     score_grey,
     small_score_grey,
 )
+from repost.media.ffmpeg import OPEN_OPTIONS
 
 
 @dataclass
@@ -57,7 +58,7 @@ def sample_video(path: Path, wanted: Wanted) -> Sampled:
     less decoding on 720x1280 H.264); else the pass decodes fully, and picks the cover too."""
     import av
 
-    with av.open(str(path)) as container:
+    with av.open(str(path), options=OPEN_OPTIONS) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         keys = _keyframes(stream)
@@ -65,7 +66,7 @@ def sample_video(path: Path, wanted: Wanted) -> Sampled:
     if out is not None:
         return out
     cover = _keyframe_cover(path, wanted) if wanted.cover_times and keys else None
-    with av.open(str(path)) as container:
+    with av.open(str(path), options=OPEN_OPTIONS) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         out = _forward(container, stream, replace(wanted, cover_times=()) if cover else wanted)
@@ -78,7 +79,7 @@ def _keyframe_cover(path: Path, wanted: Wanted) -> tuple | None:
     of its own); None where it picks by decoding every candidate instead."""
     import av
 
-    with av.open(str(path)) as container:
+    with av.open(str(path), options=OPEN_OPTIONS) as container:
         stream = container.streams.video[0]
         frame = keyframe_pick(container, stream, sorted(wanted.cover_times))
         return _cover(frame, stream, wanted.rotation) if frame is not None else None

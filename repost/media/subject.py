@@ -8,6 +8,7 @@ from pathlib import Path
 
 from repost.errors import MediaError
 from repost.media.faces import detector_name, find_faces
+from repost.media.ffmpeg import OPEN_OPTIONS
 from repost.media.remembered import checked_number, checked_text, file_key, recall
 
 # Analysis size and rate: faces of a person filling a tenth of a 1080p frame are still ~30 px
@@ -69,7 +70,7 @@ def analyse_video(path: Path, facts) -> SubjectTrack:
     scale = min(1.0, ANALYSIS_WIDTH_PX / max(1, facts.width))
     samples, cuts, last_hist, next_t = [], [], None, 0.0
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), options=OPEN_OPTIONS) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             # Frames no other frame refers to (most B-frames) are not decoded: half the cost

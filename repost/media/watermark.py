@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from repost.media.corner_ink import band as _band
 from repost.media.corner_ink import edge_maps, ink_corners
 from repost.media.covers import remember_pick
+from repost.media.ffmpeg import OPEN_OPTIONS
 from repost.media.ocr import CORNERS, ocr_watermark, reading_times, remembered_ocr
 from repost.media.remembered import checked_text, file_key, known, recall
 from repost.media.sampling import Sampled, Wanted, sample_video
@@ -288,7 +289,7 @@ def metadata_watermark(post, path: Path) -> str | None:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), options=OPEN_OPTIONS) as container:
             tags = {k.lower(): str(v) for k, v in container.metadata.items()}
     except (av.FFmpegError, OSError):
         return None
