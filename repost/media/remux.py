@@ -45,9 +45,6 @@ MOV_DEMUXER = "mov,mp4,m4a,3gp,3g2,mj2"
 # tagged hvc1 either way (remux_args asks for it).
 _VIDEO_TAGS = {"h264": {"avc1"}, "hevc": {"hvc1", "hev1"}}
 _AUDIO_TAGS = {"aac": {"mp4a"}}
-# The mov muxer's video track timescale: the stream's time base, doubled until at least this
-# (libavformat/movenc.c, mov_init).
-_MIN_VIDEO_TIMESCALE = 10_000
 _INT32_MAX = 2**31 - 1
 _AV_TIME_BASE = 1_000_000
 
@@ -153,14 +150,14 @@ def _copy_packets(src, streams, outputs, listener=None) -> None:
             started.add(index)
         if packet.dts is None or packet.pts is None:
             raise _NotCovered("a packet without a timestamp (ffmpeg estimates one)")
-        tb = packet.time_base
+        tb, duration = packet.time_base, packet.duration
         shift = _rescale(start, tb.denominator, _AV_TIME_BASE * tb.numerator)
         dts = packet.dts - shift
         pts = dts if packet.stream.type == "audio" else packet.pts - shift
         for out, copies in outputs:
-            # Muxing rescales the packet to its stream's time base in place: each output
-            # starts again from the source's timestamps.
-            packet.time_base, packet.dts, packet.pts = tb, dts, pts
+            # Muxing rescales the packet to its stream's time base in place, its duration too:
+            # each output starts again from the source's timestamps and duration.
+            packet.time_base, packet.dts, packet.pts, packet.duration = tb, dts, pts, duration
             packet.stream = copies[index]
             out.mux(packet)
 
@@ -173,19 +170,16 @@ def _rescale(x: int, num: int, den: int) -> int:
 
 
 def _movie_timescale(streams) -> int | None:
-    """A movie timescale every track's is a divisor of, so an edit list (kept in the movie's
-    units) holds a start of two frames exactly: with the muxer's default of 1,000, a picture
-    starting at 1024/15360 s would start 0.65 ms early. None where that needs more than 31 bits.
-    The ffmpeg 9 command line wrote the same in every case compared (48 and 44.1 kHz sound; 25,
-    30 and 30000/1001 fps)."""
-    scales = []
-    for stream in streams:
-        if stream.type == "audio":
-            scales.append(stream.codec_context.sample_rate)
-        else:
-            scale = stream.time_base.denominator
-            while scale < _MIN_VIDEO_TIMESCALE:
-                scale *= 2
-            scales.append(scale)
+    """A movie timescale every source timestamp is a whole number of, so an edit list (kept in
+    the movie's units) holds a start of two frames exactly: with the muxer's default of 1,000, a
+    picture starting at 1024/15360 s would start 0.65 ms early. None where that needs more than
+    31 bits. As the ffmpeg 9 command line writes it: the least common multiple of the sources'
+    time bases as they are (the mov muxer doubles a video track's own timescale up to 10,000,
+    not this one); tests/media/test_remux.py compares it on every source there, an iPhone-style
+    MOV in a 1/600 time base among them."""
+    scales = [
+        stream.codec_context.sample_rate if stream.type == "audio" else stream.time_base.denominator
+        for stream in streams
+    ]
     lcm = math.lcm(*[s for s in scales if s])
     return lcm if 0 < lcm <= _INT32_MAX else None

@@ -35,6 +35,14 @@ def clip_hevc_hev1(media_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mov_timescale_600(media_factory) -> Path:
+    """An iPhone-style MOV: the video in a 1/600 time base (below the mov muxer's 10,000, which
+    it doubles its own track timescale up to), 30000/1001 fps, 44.1 kHz sound, B-frames."""
+    return media_factory("timescale600.mov", fps=30000 / 1001, duration=1.5,
+                         extra_args=("-bf", "3", "-video_track_timescale", "600"))  # fmt: skip
+
+
+@pytest.fixture(scope="session")
 def clip_mute(media_factory) -> Path:
     return media_factory("mute_bframes.mp4", audio=None, fps=25, extra_args=("-bf", "3"))
 
@@ -66,6 +74,14 @@ def packets(path: Path) -> dict[str, list[tuple]]:
     return seen
 
 
+def movie_timescale(path: Path) -> int:
+    """The mvhd box's timescale: the units of the movie's and the edit lists' durations."""
+    data = path.read_bytes()
+    at = data.index(b"mvhd") + 4  # version, flags; then the times, 4 bytes each (8 in version 1)
+    offset = at + 4 + (16 if data[at] == 1 else 8)
+    return int.from_bytes(data[offset : offset + 4], "big")
+
+
 def stream_facts(s) -> tuple:
     if s.codec_context is None:  # a data stream: PyAV 18 crashes on its codec_tag
         return (s.type,)
@@ -89,6 +105,7 @@ def shape(path: Path) -> dict:
         "chapters": chapters,
         "moov_first": layout.moov_first,
         "edit_list": layout.edit_list,
+        "movie_timescale": movie_timescale(path),
         "rotation": facts.rotation,
         "size": (facts.width, facts.height),
     }
@@ -101,6 +118,7 @@ SOURCES = [
     "clip_hevc_hev1",
     "clip_mute",
     "mov_with_extras",
+    "mov_timescale_600",
 ]
 
 
@@ -163,18 +181,23 @@ def test_make_file_copies_an_mp4_without_starting_ffmpeg(clip_bframes, tmp_path,
     assert done == [1.0] and packets(dest)["video"] == packets(clip_bframes)["video"]
 
 
-def test_both_copies_of_a_post_come_from_one_reading_of_its_source(clip_bframes, tmp_path, monkeypatch):
+@pytest.mark.parametrize("source", ["clip_bframes", "mov_timescale_600"])
+def test_both_copies_of_a_post_come_from_one_reading_of_its_source(request, source, tmp_path, monkeypatch):
+    """Muxing rescales a packet in place: the second copy must not get the first's timestamps
+    or durations (a 1/600 source's last frame came out 32 times as long)."""
+
     def no_ffmpeg(*args, **kwargs):
         raise AssertionError("ffmpeg started for a stream copy")
 
+    src = request.getfixturevalue(source)
     monkeypatch.setattr(files, "run_ffmpeg", no_ffmpeg)
     ops = [Remux("h264", drop_edit_list=False), Remux("h264", drop_edit_list=True)]
-    steps = [Step(clip_bframes, "01.mp4", "video", op, 3.5) for op in ops]
+    steps = [Step(src, "01.mp4", "video", op, 3.5) for op in ops]
     together = [tmp_path / "edit.mp4", tmp_path / "no-edit.mp4"]
     files.make_shared(steps, together)
     for op, made in zip(ops, together, strict=True):
         alone = tmp_path / f"alone-{made.name}"
-        assert remux_in_process(op, clip_bframes, alone)
+        assert remux_in_process(op, src, alone)
         assert packets(made) == packets(alone) and shape(made) == shape(alone)
         assert made.read_bytes() == alone.read_bytes()
 
