@@ -191,12 +191,7 @@ def _display_rotation(f: BinaryIO, moov: Box) -> float | None:
         track = next((_matrix(f, b) for b in _children(f, trak, "tkhd")), None)
         if track is None:
             return None
-        shifts = (16, 16, 30)
-        m = tuple(
-            sum((track[3 * i + e] * movie[3 * e + j]) >> shifts[e] for e in range(3))
-            for i in range(3)
-            for j in range(3)
-        )
+        m = tuple(_product_entry(track, movie, i, j) for i in range(3) for j in range(3))
         if m == _IDENTITY:
             return 0.0
         scale0, scale1 = math.hypot(m[0], m[3]), math.hypot(m[1], m[4])
@@ -204,6 +199,16 @@ def _display_rotation(f: BinaryIO, moov: Box) -> float | None:
             return 0.0  # no rotation can be read from it (ffmpeg: NaN)
         return -math.degrees(math.atan2(m[1] / scale1, m[0] / scale0))
     return None
+
+
+def _product_entry(track, movie, i: int, j: int) -> int:
+    """Entry (i, j) of the track's matrix times the movie's, as mov_read_tkhd sums it: each 64-bit
+    term added into a 32-bit int, which wraps (two's complement): a crafted file's huge entries
+    read as ffmpeg reads them, so the probe's rotation is the one ffmpeg turns the picture by."""
+    total = 0
+    for e, shift in enumerate((16, 16, 30)):
+        total = (total + ((track[3 * i + e] * movie[3 * e + j]) >> shift) + 2**31) % 2**32 - 2**31
+    return total
 
 
 def _matrix(f: BinaryIO, box: Box) -> tuple[int, ...] | None:

@@ -359,3 +359,22 @@ def test_mp4_layout_reads_64bit_sizes_and_elst_v1(tmp_path):
     path.write_bytes(_box(b"ftyp", b"mp42\0\0\0\0") + big_free + moov + _box(b"mdat", b"\0"))
     layout = read_mp4_layout(path)
     assert (layout.major_brand, layout.moov_first, layout.edit_list) == ("mp42", True, True)
+
+
+def test_a_crafted_matrix_reads_as_ffmpeg_reads_it(clip_169, tmp_path):
+    """mov_read_tkhd sums the track-times-movie matrix into 32-bit ints, which wrap: entries of
+    ~32767 in the track and 2 in the movie come out at -2 there (a turn of 180 degrees), where
+    exact arithmetic would read no turn. The probe must turn the picture as ffmpeg will."""
+    data = bytearray(clip_169.read_bytes())
+    tkhd, mvhd = data.index(b"tkhd") + 4, data.index(b"mvhd") + 4  # each box's payload
+    assert data[tkhd] == 0 and data[mvhd] == 0  # version 0: the matrix 40 and 36 bytes in
+    huge, two = (0x7FFF0000).to_bytes(4, "big"), (0x00020000).to_bytes(4, "big")
+    for at, value in ((tkhd + 40, huge), (mvhd + 36, two)):
+        data[at : at + 4] = value  # a (16.16)
+        data[at + 16 : at + 20] = value  # d (16.16)
+    path = tmp_path / "crafted.mp4"
+    path.write_bytes(bytes(data))
+    decoded = _decoded_rotation(path)
+    assert decoded in (180, -180)
+    assert abs(read_mp4_layout(path).video_rotation) == 180
+    assert probe_media(path).rotation == 180
