@@ -281,3 +281,30 @@ def test_a_format_name_from_an_info_json_is_quoted_short_and_plain(media_factory
     quoted = said.split("(", 1)[1].rstrip(")")
     assert len(quoted) == NOTE_MAX and quoted.startswith("watermarked  ]0;pwned ") and quoted.endswith("…")
     assert said.isprintable()
+
+
+def test_each_sample_s_edges_are_found_once_for_every_question(watermark_clips, monkeypatch):
+    """The early stop, the statistics and the OCR gate all ask for the samples' edges: Canny runs
+    once a sample (it ran 84 times a video), and the answers are the same as found afresh."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from repost.media import corner_ink
+
+    clip = watermark_clips.marked("pan")
+    greys = watermark.sample_greys(clip, probe_media(clip).duration_s)
+    assert len(greys) == SAMPLES
+    fresh = judge_samples(greys)
+    ran = []
+    canny = cv2.Canny
+    monkeypatch.setattr(cv2, "Canny", lambda *a, **k: ran.append(1) or canny(*a, **k))
+    copies = [g.copy() for g in greys]  # new samples: nothing known of them yet
+    for n in CHECKS:
+        no_mark_possible(copies[:n])
+    assert judge_samples(copies) == fresh
+    read = [Image.new("RGB", (greys[0].shape[1], greys[0].shape[0]))] * len(ocr.FRACTIONS)
+    assert len(corner_ink.ink_corners(copies, read)) == len(read)
+    assert len(ran) == SAMPLES
+    direct = np.stack([canny(g, corner_ink.EDGE_LOW, corner_ink.EDGE_HIGH) > 0 for g in copies])
+    assert np.array_equal(corner_ink.edge_maps(copies), direct)
