@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repost.errors import MediaError
+from repost.media.covers import reformatter
 from repost.media.images import open_photo
 
 # Pictures are compared in grey (luma carries what the eye sees of structure) and no larger than
@@ -274,8 +275,10 @@ def measure_opening(path: str | os.PathLike[str], start_s: float = 0.0, seconds:
                 if t > start_s + seconds:
                     break
                 height = max(2, round(frame.height * _OPENING_WIDTH / max(frame.width, 1)))
-                grey = frame.reformat(width=_OPENING_WIDTH, height=height, format="gray").to_ndarray()
-                grey = grey.astype(np.int16)
+                small = reformatter("opening").reformat(
+                    frame, width=_OPENING_WIDTH, height=height, format="gray", threads=1
+                )
+                grey = small.to_ndarray().astype(np.int16)
                 first = grey if first is None else first
                 if black_end is None and np.mean(grey <= _BLACK_LEVEL) < _BLACK_SHARE:
                     black_end = t

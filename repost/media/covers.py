@@ -267,7 +267,7 @@ def _frames_at(container, stream, times: list[float]) -> list:
 def small_score_grey(frame):
     # Scaled and turned grey by swscale, before any RGB picture is made: scoring stays cheap.
     height = max(2, round(frame.height * _SCORE_WIDTH / frame.width))
-    grey = _reformatter("grey").reformat(frame, width=_SCORE_WIDTH, height=height, format="gray", threads=1)
+    grey = reformatter("grey").reformat(frame, width=_SCORE_WIDTH, height=height, format="gray", threads=1)
     return grey.to_ndarray()
 
 
@@ -276,7 +276,7 @@ def picture_of(frame):
     tenth of its CPU (it sets up a converter for each frame and copies the rows twice more)."""
     from PIL import Image
 
-    return Image.fromarray(_reformatter("rgb").reformat(frame, format="rgb24", threads=1).to_ndarray())
+    return Image.fromarray(reformatter("rgb").reformat(frame, format="rgb24", threads=1).to_ndarray())
 
 
 # Each frame's own reformatter (frame.reformat) sets up a new swscale context and its pool of
@@ -287,7 +287,8 @@ def picture_of(frame):
 _reformatters = threading.local()
 
 
-def _reformatter(purpose: str):
+def reformatter(purpose: str):
+    """This thread's swscale converter for ``purpose`` (a name: one per use, as sizes differ)."""
     from av.video.reformatter import VideoReformatter
 
     made = getattr(_reformatters, purpose, None)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from repost.media.corner_ink import band as _band
 from repost.media.corner_ink import edge_maps, ink_corners
-from repost.media.covers import remember_pick
+from repost.media.covers import reformatter, remember_pick
 from repost.media.ffmpeg import OPEN_OPTIONS
 from repost.media.ocr import CORNERS, ocr_watermark, reading_times, remembered_ocr
 from repost.media.remembered import checked_text, file_key, known, recall
@@ -245,7 +245,8 @@ def _small_grey(frame, rotation: int, np):
     turned = rotation in (90, 270)
     k = WIDTH_PX / (frame.height if turned else frame.width)
     width, height = max(8, round(frame.width * k)), max(8, round(frame.height * k))
-    grey = frame.reformat(width=width, height=height, format="gray").to_ndarray()
+    small = reformatter("sample").reformat(frame, width=width, height=height, format="gray", threads=1)
+    grey = small.to_ndarray()
     # The display matrix turns the picture counter-clockwise, as np.rot90 does for k > 0.
     return np.ascontiguousarray(np.rot90(grey, k=rotation // 90)) if rotation else grey
 
