@@ -16,6 +16,18 @@ decoding and the meter's 4x oversampling for the true peak). Here:
   there; it is evaluated only beside the sound's crests (PEAK_CANDIDATE_RATIO), or everywhere
   when crests are everywhere.
 
+The peak is found as the frames arrive, BLOCK samples of each channel at a time with the
+context each block needs carried over (the filter's window, the crests' reach): every position
+is interpolated from the same samples as over the whole channel at once, and the memory stays
+that of a block whatever the length of the sound (keeping the whole sound cost ~2.4 MB a second
+of 48 kHz stereo, and a crafted file of tiny packets could claim GBs). The 6 dB candidate
+floor is the loudest sample of the channel so far, never above the whole channel's: a block
+interpolates at least the crests the whole channel would, and each value is a genuine sample
+of the 4x-oversampled sound, so the figure can only equal the whole-channel search's or come
+closer to ffmpeg's, which oversamples everything. Whether crests are everywhere is decided per
+block, from the block's own crests. Past MAX_SAMPLES the meter gives up (MeterGaveUp) and
+ffmpeg's command line measures the file, as it does more than two channels.
+
 tests/media/test_bs1770.py holds both figures to ffmpeg's command line (within 0.1 LU and
 0.1 dB) on tones, noise, bursts with near-silent pauses, inter-sample peaks, 44.1 and 22.05 kHz,
 mono, a clip shorter than a gating block and silence. A stretch of a file, a filtered sound and
@@ -45,6 +57,19 @@ PASSBAND = 0.97  # of the input's Nyquist frequency
 PEAK_CANDIDATE_RATIO = 10 ** (-6 / 20)
 CREST_REACH = 2
 DENSE_CRESTS = 8  # more than one position in this many to interpolate: interpolate everything
+# Samples of each channel held and interpolated at a time (1.4 s at 48 kHz), the context carried
+# to the next block included: the peak search's memory whatever the sound's length. A power of
+# two: the FFT size of a block interpolated everywhere.
+BLOCK = 1 << 16
+# Samples a channel the meter takes before it gives up: four hours at 48 kHz, far past any post's
+# sound. The memory no longer grows with the sound, but the decoding in this process does, and a
+# file's packets decide it, not its declared duration: ~6-byte silent AAC packets of 1,024
+# samples each reach this from ~4 MB. Past it ffmpeg's command line measures the file, as it
+# does more than two channels.
+MAX_SAMPLES = 4 * 3600 * 48_000
+# Windows interpolated in one matrix product (540 KB of float32): OpenBLAS spreads a larger one
+# over threads, which on a busy machine cost 3x the CPU for a block's 8,000 (measured).
+_GATHERED = 4096
 _METER = "framelog=quiet:metadata=1"  # ebur128 without its own true peak (computed here)
 _INTEGRATED = "lavfi.r128.I"
 NO_BLOCK_LUFS = -70.0  # what ffmpeg's meter reads when no 400 ms block passes its gate
@@ -52,8 +77,8 @@ NO_BLOCK_LUFS = -70.0  # what ffmpeg's meter reads when no 400 ms block passes i
 
 def measure_whole(path: str | os.PathLike[str]) -> tuple[float, float | None] | None:
     """(integrated LUFS, true peak dBTP or None for silence) of the first audio stream, or None
-    where ffmpeg's command line should measure it (no sound stream, more than two channels, or
-    a file PyAV cannot decode)."""
+    where ffmpeg's command line should measure it (no sound stream, more than two channels, a
+    file PyAV cannot decode, or a meter that gave up: MeterGaveUp)."""
     import av
 
     try:
@@ -66,14 +91,19 @@ def measure_whole(path: str | os.PathLike[str]) -> tuple[float, float | None] | 
             for frame in container.decode(meter.stream):
                 meter.take(frame)
             return meter.result()
-    except (av.FFmpegError, OSError, ValueError, KeyError):
+    except (av.FFmpegError, OSError, ValueError, KeyError, MemoryError):  # MeterGaveUp is a ValueError
         return None
+
+
+class MeterGaveUp(ValueError):
+    """The in-process meter stopped (more than MAX_SAMPLES, or out of memory): ffmpeg's command
+    line should measure the file."""
 
 
 class Meter:
     """The figures of one sound stream from its frames, or its packets as another pass reads
     them (media/remux.py copying the file): the integrated loudness by ffmpeg's ebur128 in a
-    filter graph, the samples kept for the true peak."""
+    filter graph, the true peak a block at a time (_TruePeak)."""
 
     def __init__(self, stream) -> None:
         import av
@@ -86,7 +116,7 @@ class Meter:
         self.source.link_to(meter)
         meter.link_to(self.sink)
         self.graph.configure()
-        self.lufs, self.arrays, self.fmt = NO_BLOCK_LUFS, [], None
+        self.lufs, self.peak, self.samples = NO_BLOCK_LUFS, _TruePeak(), 0
         self.decoding = False  # fed packets: the decoder is ours to flush
 
     @classmethod
@@ -103,24 +133,28 @@ class Meter:
             self.take(frame)
 
     def take(self, frame) -> None:
-        self.fmt = frame.format
-        self.arrays.append(frame.to_ndarray())
+        """A decoded frame of the stream. Raises MeterGaveUp past MAX_SAMPLES."""
+        self.samples += frame.samples
+        if self.samples > MAX_SAMPLES:
+            raise MeterGaveUp(f"more than {MAX_SAMPLES} samples a channel")
+        try:
+            self.peak.add(_as_float(frame.to_ndarray(), frame.format, self.channels))
+        except MemoryError as exc:  # a crafted frame: the callers' fallback, never a traceback
+            raise MeterGaveUp("out of memory") from exc
         self.source.push(frame)
         self._drain()
 
     def result(self) -> tuple[float, float | None]:
         """(integrated LUFS, true peak dBTP or None for silence), the decoder and graph flushed."""
-        import numpy as np
-
         if self.decoding:
             for frame in self.stream.codec_context.decode(None):
                 self.take(frame)
         self.source.push(None)
         self._drain()
-        if not self.arrays:
-            return self.lufs, None
-        samples = _as_float(np.concatenate(self.arrays, axis=1), self.fmt, self.channels)
-        return self.lufs, true_peak_dbtp(samples)
+        try:
+            return self.lufs, self.peak.result()
+        except MemoryError as exc:
+            raise MeterGaveUp("out of memory") from exc
 
     def _drain(self) -> None:
         import av
@@ -166,47 +200,110 @@ def _interpolator():
     return np.ascontiguousarray(taps.reshape(-1, OVERSAMPLE)[::-1]), TAPS_PER_PHASE // 2
 
 
-def true_peak_dbtp(samples) -> float | None:
-    """The largest magnitude of ``samples`` oversampled four times, in dB (None: silence)."""
-    if not samples.size:
-        return None
-    peak = max(_channel_peak(channel) for channel in samples)
-    return 20 * math.log10(peak) if peak > 0 else None
+class _TruePeak:
+    """The true peak of a stream's samples given as they are decoded, interpolated BLOCK samples
+    of each channel at a time. Blocks overlap by the filter's width, so that position k, which
+    interpolates x[k - centre .. k - centre + width - 1], is evaluated with the same samples as
+    over the whole channel; the samples before the first are the mirrored start."""
+
+    def __init__(self) -> None:
+        self.held: list = []  # (channels, n) floats not yet in a finished block, oldest first
+        self.count = 0  # their samples a channel
+        self.started = False  # the mirrored start put before the first sample
+        self.loudest: list[float] = []  # each channel's loudest sample so far
+        self.peak = 0.0
+
+    def add(self, samples) -> None:
+        self.held.append(samples)
+        self.count += samples.shape[1]
+        if self.count >= BLOCK:
+            self._run(final=False)
+
+    def result(self) -> float | None:
+        """The largest magnitude oversampled four times, in dB (None: silence)."""
+        if self.held:
+            self._run(final=True)
+        return 20 * math.log10(self.peak) if self.peak > 0 else None
+
+    def _run(self, final: bool) -> None:
+        """Every whole block of what is held (and the rest too when ``final``): the positions
+        each needs no sample after, the end of the sound left unflushed as ffmpeg's meter does."""
+        import numpy as np
+
+        held = np.concatenate(self.held, axis=1)
+        first = not self.started
+        if first:
+            held = np.concatenate([_mirrored_start(held), held], axis=1)
+            self.started, self.loudest = True, [0.0] * held.shape[0]
+        width = _interpolator()[0].shape[0]
+        at = 0
+        while held.shape[1] - at >= BLOCK:
+            self._block(held[:, at : at + BLOCK], first, final=False)
+            first, at = False, at + BLOCK - width
+        if final:
+            self._block(held[:, at:], first, final=True)
+            self.held, self.count = [], 0
+        else:
+            rest = held[:, at:].copy()  # not a view: the block's samples are let go
+            self.held, self.count = [rest], rest.shape[1]
+
+    def _block(self, block, first: bool, final: bool) -> None:
+        for channel, samples in enumerate(block):
+            peak, self.loudest[channel] = _block_peak(samples, self.loudest[channel], first, final)
+            self.peak = max(self.peak, peak)
 
 
-def _channel_peak(channel) -> float:
+def _mirrored_start(samples):
+    """What libswresample puts before the first sample, as for ffmpeg's meter: x[-m] = x[m] for
+    m = 1 .. centre + 1 (zeros where the sound is shorter), so x[0] is at centre + 1."""
+    import numpy as np
+
+    _, centre = _interpolator()
+    mirror = samples[:, 1 : centre + 2][:, ::-1]
+    zeros = np.zeros((samples.shape[0], centre + 1 - mirror.shape[1]), dtype=samples.dtype)
+    return np.concatenate([zeros, mirror], axis=1)
+
+
+def _block_peak(block, loudest: float, first: bool, final: bool) -> tuple[float, float]:
+    """(the block's largest interpolated magnitude, the channel's loudest sample so far).
+
+    ``block[p]`` is x[a - centre - 1 + p] for the block's first own sample x[a]: its own samples
+    (those whose crests it finds) are block[centre + 1 ..], all but the last centre samples when
+    another block follows; position a - 1 + q interpolates block[q .. q + width - 1]."""
     import numpy as np
 
     phases, centre = _interpolator()
-    phases = phases.astype(channel.dtype, copy=False)
-    size = np.abs(channel)
-    floor = size.max() * PEAK_CANDIDATE_RATIO
-    if floor == 0:
-        return 0.0
-    # As libswresample runs for ffmpeg's meter: the sound before the first sample mirrors the
-    # first samples, and the outputs stop where the filter would need sound after the last
-    # (the meter never flushes its resampler): positions k = 0 .. last.
-    last = channel.size - centre - 1
-    if last < 0:
-        return 0.0
-    mirror = channel[1 : centre + 2][::-1]
-    zeros = (
-        np.zeros(centre + 1 - mirror.size, dtype=channel.dtype),
-        np.zeros(phases.shape[0], dtype=channel.dtype),
-    )
-    padded = np.concatenate([zeros[0], mirror, channel, zeros[1]])
-    # padded[k + 1 + j] = x[k - centre + j]
-    crests = np.flatnonzero((size >= floor) & (size >= _neighbourhood_max(size, CREST_REACH)))
-    if 2 * crests.size > channel.size // DENSE_CRESTS:
-        return _everywhere_peak(padded, phases, last)
-    ks = np.concatenate([crests - 1, crests])
-    ks = ks[(ks >= 0) & (ks <= last)]
-    if not ks.size:
-        return 0.0
-    out = np.zeros((ks.size, phases.shape[1]), dtype=channel.dtype)
-    for j, row in enumerate(phases):  # tap by tap: no window matrix to build
-        out += padded[ks + 1 + j][:, None] * row
-    return float(np.abs(out).max())
+    phases = phases.astype(block.dtype, copy=False)
+    width = phases.shape[0]
+    own = slice(centre + 1, block.size if final else block.size - centre)
+    size = np.abs(block)
+    if own.start >= size.size:
+        return 0.0, loudest
+    if first:  # the mirrored start neighbours no crest: the sound begins at x[0]
+        size[: centre + 1] = 0
+    if final:  # and ends at its last sample
+        size = np.concatenate([size, np.zeros(CREST_REACH, dtype=size.dtype)])
+    mine = size[own]
+    loudest = max(loudest, float(mine.max()))
+    floor = loudest * PEAK_CANDIDATE_RATIO
+    last = block.size - width  # the last window within the block (for the final one, the unflushed end)
+    lowest = 1 if first else 0  # no position before x[0]
+    if floor == 0 or last < lowest:
+        return 0.0, loudest
+    crest = (mine >= floor) & (mine >= _neighbourhood_max(size, CREST_REACH)[own])
+    crests = own.start + np.flatnonzero(crest)
+    if 2 * crests.size > mine.size // DENSE_CRESTS:
+        return _everywhere_peak(block, phases, lowest, last), loudest
+    # A crest x[i] at block[s]: positions i - 1 and i, windows from q = s - centre - 1 and s - centre.
+    qs = np.concatenate([crests - centre - 1, crests - centre])
+    qs = qs[(qs >= lowest) & (qs <= last)]
+    if not qs.size:
+        return 0.0, loudest
+    windows = np.lib.stride_tricks.sliding_window_view(block, width)
+    peak = 0.0
+    for at in range(0, qs.size, _GATHERED):
+        peak = max(peak, float(np.abs(windows[qs[at : at + _GATHERED]] @ phases).max()))
+    return peak, loudest
 
 
 def _neighbourhood_max(values, reach: int):
@@ -220,18 +317,19 @@ def _neighbourhood_max(values, reach: int):
     return result
 
 
-def _everywhere_peak(padded, phases, last: int) -> float:
-    """The interpolation at every position 0 .. last, by FFT convolution (a tone near Nyquist
-    has crests everywhere)."""
+def _everywhere_peak(block, phases, lowest: int, last: int) -> float:
+    """The interpolation of windows ``lowest`` .. ``last`` of ``block``, by FFT convolution (a
+    tone near Nyquist has crests everywhere)."""
     import numpy as np
 
     width = phases.shape[0]
-    size = 1 << (padded.size + width - 1).bit_length()
-    spectrum = np.fft.rfft(padded, size)
+    # A power of two at least the block's length: the outputs kept (from width - 1 on) are clear
+    # of the circular convolution's wrap.
+    size = 1 << (block.size - 1).bit_length()
+    spectrum = np.fft.rfft(block, size)
     peak = 0.0
     for column in phases.T:
-        # full convolution index i = sum over j of padded[i - j] * column[width - 1 - j]; the
-        # output for position k is at i = k + width (window padded[k + 1 .. k + width]).
+        # full[i] = sum over j of block[i - j] * column[width - 1 - j]: window q at i = q + width - 1.
         full = np.fft.irfft(spectrum * np.fft.rfft(column[::-1], size), size)
-        peak = max(peak, float(np.abs(full[width : last + width + 1]).max()))
+        peak = max(peak, float(np.abs(full[lowest + width - 1 : last + width]).max()))
     return peak

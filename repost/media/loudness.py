@@ -98,8 +98,9 @@ def levels_on_the_way(path):
 
 
 class _Listening:
-    """Meters a sound stream from the packets a stream copy reads; a packet it cannot decode
-    ends the metering (measure_levels then measures the file on its own), never the copy."""
+    """Meters a sound stream from the packets a stream copy reads; a packet it cannot decode, or
+    a meter that gives up (media/bs1770.py: MeterGaveUp, a ValueError, past MAX_SAMPLES or out of
+    memory), ends the metering (measure_levels then measures the file on its own), never the copy."""
 
     def __init__(self, key: tuple, meter: Meter) -> None:
         self.key, self.meter = key, meter
@@ -116,7 +117,7 @@ class _Listening:
             return
         try:
             self.meter.feed(packet)
-        except (av.FFmpegError, ValueError):
+        except (av.FFmpegError, ValueError, MemoryError):
             self.meter = None
 
     def done(self) -> None:
@@ -126,7 +127,7 @@ class _Listening:
             return
         try:
             levels = Levels(loudness_of(*self.meter.result()))
-        except (av.FFmpegError, ValueError):
+        except (av.FFmpegError, ValueError, MemoryError):
             return
         _cached(self.key, lambda: recall(self.key, lambda: levels, _levels_data, _levels_from))
 

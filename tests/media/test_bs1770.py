@@ -90,3 +90,187 @@ def test_stretches_filters_and_surround_go_to_ffmpeg(signals, clip_51, monkeypat
     measure_loudness(clip_51)
     assert len(ran) == 3
     assert measure_whole(clip_51) is None  # six channels: weights and downmixes are ffmpeg's
+
+
+# The true peak a block at a time (bs1770._TruePeak) finds what the search over the whole
+# channel at once found; whole_channel_peak is that search, kept here as the reference.
+def whole_channel_peak(samples) -> float | None:
+    import numpy as np
+
+    from repost.media.bs1770 import CREST_REACH, DENSE_CRESTS, PEAK_CANDIDATE_RATIO, _interpolator
+
+    phases, centre = _interpolator()
+    best = 0.0
+    for x in samples.astype(np.float64):
+        size = np.abs(x)
+        last = x.size - centre - 1  # the end unflushed, as ffmpeg's meter leaves it
+        if size.max() == 0 or last < 0:
+            continue
+        mirror = x[1 : centre + 2][::-1]  # the start mirrored, as libswresample does
+        padded = np.concatenate([np.zeros(centre + 1 - mirror.size), mirror, x, np.zeros(phases.shape[0])])
+        neighbours = size.copy()
+        for shift in range(1, CREST_REACH + 1):
+            np.maximum(neighbours[shift:], size[:-shift], out=neighbours[shift:])
+            np.maximum(neighbours[:-shift], size[shift:], out=neighbours[:-shift])
+        crests = np.flatnonzero((size >= size.max() * PEAK_CANDIDATE_RATIO) & (size >= neighbours))
+        if 2 * crests.size > x.size // DENSE_CRESTS:
+            ks = np.arange(last + 1)
+        else:
+            ks = np.concatenate([crests - 1, crests])
+            ks = ks[(ks >= 0) & (ks <= last)]
+        windows = padded[ks[:, None] + 1 + np.arange(phases.shape[0])]  # x[k - centre ..]
+        if ks.size:
+            best = max(best, float(np.abs(windows @ phases).max()))
+    return 20 * np.log10(best) if best > 0 else None
+
+
+def _own(block: int = 0) -> int:
+    """The first sample a block after the first finds crests in: blocks overlap by the
+    interpolator's width."""
+    from repost.media.bs1770 import BLOCK, _interpolator
+
+    return block * (BLOCK - _interpolator()[0].shape[0])
+
+
+# Two equal samples, whose true peak lies between them (~1.27 times either), over a quiet tone,
+# at the very start (the mirrored samples before it count), about a block boundary (a window
+# of the interpolator reaching into both blocks), and at the very end (left unflushed: the last
+# 16 samples start no window) of 3 s of 48 kHz stereo.
+PAIRS = {
+    "start": 0,
+    "before-boundary": _own(1) - 17,
+    "at-boundary": _own(1) - 1,
+    "after-boundary": _own(1) + 15,
+    "second-boundary": _own(2),
+    "end-window": 144000 - 18,
+    "end": 144000 - 2,
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("where", list(PAIRS))
+def test_the_peak_in_blocks_is_the_whole_channels(media_dir, where):
+    import av
+    import numpy as np
+
+    at = PAIRS[where]
+    pair = f"0.7*(eq(n,{at})+eq(n,{at + 1}))"
+    path = media_dir / f"bs1770-pair-{where}.wav"  # PCM: the samples where they were put
+    tone = "0.05*sin(2*PI*440*t)"
+    source = f"aevalsrc='{tone}+{pair}|{tone}-0.5*{pair}':s=48000:d=3"
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", source, "-c:a", "pcm_f32le", path])
+    with av.open(str(path)) as container:
+        samples = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
+        samples = samples.reshape(-1, 2).T  # packed float
+    assert samples.shape == (2, 144000) and samples[0, at] == pytest.approx(0.7, abs=0.06)
+    _, peak = measure_whole(path)
+    expected = whole_channel_peak(samples)
+    if where == "end":
+        # The whole channel's floor came from the pair, which no window reaches (the unflushed
+        # end): that search found no candidate and read silence. The blocks before the pair
+        # take their floor from the tone and read it, as ffmpeg does.
+        assert expected is None
+    else:  # within the float32 rounding of the products (the reference is float64)
+        assert peak == pytest.approx(expected, abs=1e-5)
+    assert peak == pytest.approx(ffmpeg_loudness(path).true_peak_dbtp, abs=0.1)
+
+
+@pytest.mark.timeout(60)
+def test_the_peak_of_signals_cut_into_any_frames_is_the_whole_channels(signals):
+    import av
+    import numpy as np
+
+    from repost.media.bs1770 import _TruePeak
+
+    rng = np.random.default_rng(5)
+    for name in ("pink", "inter-sample", "short", "silence"):
+        with av.open(str(signals[name])) as container:
+            samples = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
+        long = np.concatenate([samples] * 3, axis=1)  # several blocks
+        meter, at = _TruePeak(), 0
+        while at < long.shape[1]:
+            step = int(rng.integers(1, 9000))
+            meter.add(long[:, at : at + step])
+            at += step
+        expected = whole_channel_peak(long)
+        assert (meter.result() is None) == (expected is None)
+        if expected is not None:
+            assert meter.result() == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.timeout(120)
+def test_metering_holds_a_block_not_the_whole_sound(media_dir):
+    import tracemalloc
+
+    path = media_dir / "bs1770-minute.m4a"
+    if not path.exists():
+        source = "anoisesrc=c=pink:r=48000:d=60:a=0.5:s=11"
+        run_ffmpeg(["-y", "-f", "lavfi", "-i", source, "-ac", "2", "-c:a", "aac", "-b:a", "64k", path])
+    tracemalloc.start()
+    try:
+        lufs, peak = measure_whole(path)
+        _, most = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A minute of 48 kHz stereo is 23 MB of float32 samples (keeping them all, concatenated,
+    # took ~140 MB); a block of each channel and its search is ~2 MB whatever the length.
+    assert most < 4_000_000, most
+    assert lufs == pytest.approx(-13, abs=10) and peak is not None
+
+
+@pytest.mark.timeout(120)
+def test_past_its_sample_limit_the_meter_leaves_the_file_to_ffmpeg(signals, monkeypatch):
+    import av
+
+    from repost.media import bs1770
+
+    with av.open(str(signals["pink"])) as container:
+        decoded = sum(frame.samples for frame in container.decode(audio=0))  # a channel
+    monkeypatch.setattr(bs1770, "MAX_SAMPLES", decoded - 1)
+    assert measure_whole(signals["pink"]) is None
+    theirs = ffmpeg_loudness(signals["pink"])
+    ran = []
+    real = measure.run_ffmpeg
+    monkeypatch.setattr(measure, "run_ffmpeg", lambda args, **kw: ran.append(args) or real(args, **kw))
+    assert measure_loudness(signals["pink"]) == theirs
+    assert len(ran) == 1
+    monkeypatch.setattr(bs1770, "MAX_SAMPLES", decoded)
+    assert measure_whole(signals["pink"]) is not None
+
+
+@pytest.mark.timeout(60)
+def test_running_out_of_memory_leaves_the_file_to_ffmpeg(signals, monkeypatch):
+    from repost.media import bs1770
+
+    def no_memory(self, samples):
+        raise MemoryError
+
+    monkeypatch.setattr(bs1770._TruePeak, "add", no_memory)
+    assert measure_whole(signals["pink"]) is None
+    assert measure_loudness(signals["pink"]) == ffmpeg_loudness(signals["pink"])
+
+
+@pytest.mark.timeout(120)
+def test_a_copy_whose_meter_gives_up_is_made_and_measured_by_ffmpeg(clip_fits_all, tmp_path, monkeypatch):
+    from repost.media import bs1770, files, loudness
+    from repost.ops import Remux
+    from repost.plan.step import Step
+
+    monkeypatch.setattr(bs1770, "MAX_SAMPLES", 48000)  # the clip has 3.2 s
+    meters = []  # the listener's meter after each packet
+    feed = loudness._Listening.feed
+    monkeypatch.setattr(loudness._Listening, "feed", lambda s, p: feed(s, p) or meters.append(s.meter))
+    loudness.clear_loudness_cache()
+    try:
+        step = Step(clip_fits_all, "01.mp4", "video", Remux("h264", drop_edit_list=True), 3.2)
+        files.make_file(step, tmp_path / "01.mp4")
+        assert meters[0] is not None and meters[-1] is None  # metering stopped on the way ...
+        assert (tmp_path / "01.mp4").stat().st_size > 0  # ... and the copy was made
+        theirs = ffmpeg_loudness(clip_fits_all)
+        ran = []
+        real = measure.run_ffmpeg
+        monkeypatch.setattr(measure, "run_ffmpeg", lambda args, **kw: ran.append(args) or real(args, **kw))
+        assert loudness.measure_levels(clip_fits_all).source == theirs
+        assert len(ran) == 1  # nothing was kept from the meter that gave up
+    finally:
+        loudness.clear_loudness_cache()
