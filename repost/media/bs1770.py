@@ -24,14 +24,19 @@ of 48 kHz stereo, and a crafted file of tiny packets could claim GBs). The 6 dB 
 floor is the loudest sample of the channel so far, never above the whole channel's: a block
 interpolates at least the crests the whole channel would, and each value is a genuine sample
 of the 4x-oversampled sound, so the figure can only equal the whole-channel search's or come
-closer to ffmpeg's, which oversamples everything. Whether crests are everywhere is decided per
-block, from the block's own crests. Past MAX_SAMPLES the meter gives up (MeterGaveUp) and
-ffmpeg's command line measures the file, as it does more than two channels.
+closer to ffmpeg's, which oversamples everything (a loud click in the last samples, which no
+window reaches, once set a floor that left no candidate and read silence; blocks before it
+read the rest as ffmpeg does). Whether crests are everywhere is decided per block, from the
+block's own crests: a block whose crests are sparse is searched beside them, as a whole channel
+whose crests are sparse is. Past MAX_SAMPLES the meter gives up (MeterGaveUp) and ffmpeg's
+command line measures the file, as it does more than two channels.
 
 tests/media/test_bs1770.py holds both figures to ffmpeg's command line (within 0.1 LU and
 0.1 dB) on tones, noise, bursts with near-silent pauses, inter-sample peaks, 44.1 and 22.05 kHz,
-mono, a clip shorter than a gating block and silence. A stretch of a file, a filtered sound and
-more than two channels (channel weights, downmixes) are left to ffmpeg (media/measure.py).
+mono, a clip shorter than a gating block and silence, and the blocks' peak to the search over
+the whole channel (to 1e-5 dB) with peaks at block boundaries, the start and the end. A
+stretch of a file, a filtered sound and more than two channels (channel weights, downmixes)
+are left to ffmpeg (media/measure.py).
 NumPy only: SciPy's signal module alone takes ~1.5 s of CPU to import.
 """
 
