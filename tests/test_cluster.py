@@ -169,3 +169,17 @@ def test_export_on_a_cluster_makes_the_same_bundles(tmp_path, run, cluster, clip
     remote = run("export", post, "--to", TO, "--out", tmp_path / "remote", "--cluster", lc.scheduler_address)
     assert remote.code == 0, remote.err
     assert _manifests(tmp_path / "remote") == _manifests(tmp_path / "local") != {}
+
+
+@pytest.mark.timeout(120)
+def test_local_workers_keep_glibcs_own_malloc_thresholds():
+    """Dask's nannies set MALLOC_TRIM_THRESHOLD_ for their workers, which makes glibc map every
+    large buffer afresh (a slideshow's frames: ~0.7 s more CPU a photo post): --cluster local:N
+    starts its workers without it, and leaves the coordinator's environment without it too."""
+    from repost.bundle.cluster import MALLOC_VARIABLE, connect
+
+    before = os.environ.get(MALLOC_VARIABLE)
+    with connect("local:1") as client:
+        seen = client.run(os.environ.get, MALLOC_VARIABLE)
+        assert list(seen.values()) == [before]
+    assert os.environ.get(MALLOC_VARIABLE) == before

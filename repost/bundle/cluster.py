@@ -24,6 +24,7 @@ SHARED_HINT = (
     "(a shared file system mounted alike); see docs/scaling.md"
 )
 CONNECT_TIMEOUT_S = 30
+MALLOC_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 CHECKED_FILES = 32  # source files each worker stats before any work (the first posts' media)
 
 
@@ -73,12 +74,19 @@ def _local_cluster(distributed, address: str):
     if not count.isdigit() or not 1 <= int(count) <= 256:
         raise UsageError("--cluster local:N needs N, a number of workers from 1 to 256", address,
                          hint="e.g. --cluster local:2")  # fmt: skip
+    import dask
+
     # Processes, one thread each: an encode holds the GIL little, but the Python between
     # (probes, hashes, covers) does; each worker's encoders take its share of the cores.
-    return distributed.LocalCluster(
-        n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
-    )  # fmt: skip
+    # Without the MALLOC_TRIM_THRESHOLD_ Dask's nannies give their workers (for its memory
+    # reports): set at all, it stops glibc from raising its mmap threshold, so every large
+    # buffer (a slideshow's frames, ffmpeg's in the workers' children) is mapped and faulted in
+    # afresh; a photo post's bundles cost ~0.7 s more CPU in such a worker (docs/scaling.md).
+    with dask.config.set({f"distributed.nanny.pre-spawn-environ.{MALLOC_VARIABLE}": None}):
+        return distributed.LocalCluster(
+            n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, silence_logs=logging.ERROR,
+        )  # fmt: skip
 
 
 def total_threads(client) -> int:
