@@ -162,10 +162,11 @@ def main() -> None:
           f" wall (goal <= +10%), {100 * (cluster_cpu / local_cpu - 1):+.0f}% CPU; best of {args.repeat};"
           f" bundles {'the same' if same else 'DIFFERENT'} (manifests but for times)")  # fmt: skip
     if args.repeat > 1:  # this machine's load swings: every run, and the medians' ratio
-        walls = {side: [w for w, _ in runs] for side, runs in (("-j 2", locals_), ("local:2", clusters))}
-        median = statistics.median(walls["local:2"]) / statistics.median(walls["-j 2"])
-        shown = "; ".join(f"{side} {', '.join(f'{w:.1f}' for w in ws)}" for side, ws in walls.items())
-        print(f"each run's wall s (in turn): {shown}; medians {100 * (median - 1):+.0f}%")
+        sides = {"-j 2": locals_, "local:2": clusters}
+        median = statistics.median(w for w, _ in clusters) / statistics.median(w for w, _ in locals_)
+        each = {side: ", ".join(f"{w:.1f} ({c:.0f})" for w, c in runs) for side, runs in sides.items()}
+        shown = "; ".join(f"{side} {runs}" for side, runs in each.items())
+        print(f"each run's wall s (CPU s), in turn: {shown}; medians {100 * (median - 1):+.0f}% wall")
     cores_here = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cost = local * min(2, cores_here) / bundles
     out_bytes = sum(p.stat().st_size for p in (root / "out-j2").glob("*/*/*") if p.is_file())
