@@ -31,6 +31,7 @@ LAZY_PACKAGES = {
     "imageio_ffmpeg": "the bundled ffmpeg, a fallback looked for only when none is on PATH",
     "fontTools": "read only to pick a font for cover text",
     "distributed": "optional (repost[cluster]): only --cluster needs Dask",
+    "dask": "optional (repost[cluster]): its config, for the workers --cluster local:N starts",
     "keyring": "loads the system's secret-store backends; only logins and publishing need it",
     "deepl": "optional translation engine",
     "argostranslate": "optional offline translation engine",
