@@ -52,16 +52,28 @@ _SCALED_MAX = 2
 
 def _scaled_for(path: Path, op) -> dict | None:
     try:
-        stat = Path(path).stat()
+        key = _frames_key(path, op.times, op.rotation, op.kind == "auto")
     except OSError:
         return None
-    key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(op.times), op.rotation, op.kind == "auto")
     with _chosen_lock:
         memo = _scaled.pop(key, None) or {}
         _scaled[key] = memo  # the most recent last
-        while len(_scaled) > _SCALED_MAX:
-            _scaled.pop(next(iter(_scaled)))
+        _keep_last(_scaled, _SCALED_MAX)
     return memo
+
+
+def _frames_key(path: Path, times, rotation: int, best: bool) -> tuple:
+    """What the frames decode_frames gives for these arguments depend on: the file as it is now
+    (its modification time and size), the times, the rotation and the pick. OSError where the
+    file cannot be read."""
+    stat = Path(path).stat()
+    return (str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, best)
+
+
+def _keep_last(memo: dict, most: int) -> None:
+    """Drop the oldest entries of ``memo`` (insertion order) beyond ``most``; under _chosen_lock."""
+    while len(memo) > most:
+        memo.pop(next(iter(memo)))
 
 
 def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -> list:
@@ -72,17 +84,15 @@ def decode_frames(path: Path, times, rotation: int = 0, *, best: bool = False) -
     # clip per extra platform (about 4 s of CPU for 12 s of 1080p, benchmarks/bench_export.py).
     # The copies keep a caller that draws on a picture from changing the remembered one.
     try:
-        stat = Path(path).stat()
+        key = _frames_key(path, times, rotation, best)
     except OSError as exc:
         raise MediaError(f"cannot decode a cover frame ({exc})", where=path) from exc
-    key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, best)
     with _chosen_lock:
         picked = _picked.get(key)
     pictures, when = picked if picked is not None else _decode_frames_once(key)
     with _chosen_lock:
         _chosen[key] = when[0] if when else None
-        while len(_chosen) > _CHOSEN_MAX:
-            _chosen.pop(next(iter(_chosen)))
+        _keep_last(_chosen, _CHOSEN_MAX)
     return [p.copy() for p in pictures]
 
 
@@ -104,25 +114,23 @@ def remember_pick(path: Path, times, rotation: int, picture, when: float | None)
     """The automatic pick at ``times`` of ``path`` is ``picture`` (upright), shown at ``when``
     s: what ``decode_frames(path, times, rotation, best=True)`` would decode, so it does not."""
     try:
-        stat = Path(path).stat()
+        key = _frames_key(path, times, rotation, True)
     except OSError:
         return
-    key = (str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, True)
     with _chosen_lock:
         _picked[key] = ((picture,), (when,))
-        while len(_picked) > _PICKED_MAX:
-            _picked.pop(next(iter(_picked)))
+        _keep_last(_picked, _PICKED_MAX)
 
 
 def chosen_time(path: Path, times, rotation: int = 0) -> float | None:
     """When the frame of the last automatic cover made from ``path`` at ``times`` is (seconds
     from the video stream's start), or None where none was made in this process."""
     try:
-        stat = Path(path).stat()
+        key = _frames_key(path, times, rotation, True)
     except OSError:
         return None
     with _chosen_lock:
-        return _chosen.get((str(path), stat.st_mtime_ns, stat.st_size, tuple(times), rotation, True))
+        return _chosen.get(key)
 
 
 @functools.lru_cache(maxsize=2)  # the current post's source; bundles are made post by post
